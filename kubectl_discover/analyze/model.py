@@ -1,0 +1,166 @@
+"""The frozen values the analysis returns.
+
+Every expected DNS name, endpoint and Ingress route carries a static prediction
+(``exists``/``ready`` plus ``why``). Observations from the probe pod are joined to
+them later by :mod:`kubectl_discover.explain`; until then a row is "not probed".
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from kubectl_discover.findings import Finding, Verdict
+
+
+class ServiceKind(enum.Enum):
+    """What kind of endpoint a Service gives its clients."""
+
+    CLUSTER_IP = "ClusterIP"
+    NODE_PORT = "NodePort"
+    LOAD_BALANCER = "LoadBalancer"
+    EXTERNAL_NAME = "ExternalName"
+    HEADLESS = "Headless"
+
+
+class NameForm(enum.Enum):
+    """How a client writes a DNS name; decides how the search path completes it."""
+
+    FQDN = "fqdn"
+    SAME_NAMESPACE = "short"  # "web" from a pod in the Service's namespace
+    OTHER_NAMESPACE = "namespaced"  # "web.shop" from any namespace
+    SVC_SUFFIX = "svc"  # "web.shop.svc"
+    SRV = "srv"
+    PER_POD = "per-pod"
+    POD_IP = "pod-ip"
+
+
+@dataclass(frozen=True)
+class ContainerPort:
+    container: str
+    number: int
+    name: str
+    protocol: str
+
+
+@dataclass(frozen=True)
+class PodView:
+    """A pod behind a Service: a real pod, or one a workload template stands in for.
+
+    ``ready``/``ip`` are None when unknown (offline, from a template).
+    """
+
+    name: str
+    namespace: str
+    labels: Mapping[str, str]
+    hostname: str
+    subdomain: str
+    ports: tuple[ContainerPort, ...]
+    owner_kind: str = ""
+    owner_name: str = ""
+    ip: str | None = None
+    ips: tuple[str, ...] = ()
+    phase: str | None = None
+    ready: bool | None = None
+    terminating: bool = False
+    node: str | None = None
+    from_template: bool = False
+
+    @property
+    def ref(self) -> str:
+        return f"pod/{self.name}"
+
+
+@dataclass(frozen=True)
+class EndpointExpectation:
+    """One address:port through which clients should reach the Service."""
+
+    kind: str
+    """cluster-ip, node-port, load-balancer, external-ip, external-name, pod."""
+    address: str
+    port: int | None
+    protocol: str
+    target: str
+    """What answers behind it: "pods web-0, web-1 :8080", "CNAME api.example.com"."""
+    ready: bool | None
+    """Predicted to answer: True, False, or None when it cannot be predicted."""
+    why: str
+    port_name: str = ""
+
+
+@dataclass(frozen=True)
+class DnsExpectation:
+    """One DNS name a client may use and what the cluster DNS should answer."""
+
+    query: str
+    """The name as the client types it (may be short)."""
+    qtype: str
+    """A, AAAA, SRV or CNAME."""
+    form: NameForm
+    fqdn: str
+    """The fully qualified name the search path should complete ``query`` to."""
+    exists: bool | None
+    """Predicted positive answer: True, False (NXDOMAIN/NODATA), None unknown."""
+    answers: tuple[str, ...]
+    """Predicted RDATA: IPs, a CNAME target, or SRV "priority weight port target"."""
+    why: str
+    client_namespace: str = ""
+    """For short forms: the namespace of the client whose search path is assumed."""
+    causes: tuple[str, ...] = ()
+    """Ids of the findings that explain a failure."""
+
+
+@dataclass(frozen=True)
+class RouteExpectation:
+    """One Ingress rule path (or default backend) and where it should lead."""
+
+    ingress: str
+    """namespace/name"""
+    host: str
+    path: str
+    path_type: str
+    service: str
+    service_port: str
+    target_port: str
+    ready_endpoints: int | None
+    tls: str
+    """"ok", "none", or a short problem ("secret missing", "SAN mismatch")."""
+    verdict: Verdict
+    why: str
+    addresses: tuple[str, ...] = ()
+    """Ingress status addresses (controller load balancer)."""
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    """One link of a chain view: Ingress rule -> Service port -> slice -> pods."""
+
+    label: str
+    ok: bool | None
+    why: str
+    children: tuple[ChainLink, ...] = ()
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Everything the static analysis says about one subject (Service, Ingress or URL)."""
+
+    subject_kind: str
+    """Service, Ingress or Route."""
+    namespace: str
+    name: str
+    kind: str
+    """ServiceKind value for Services; "Ingress" or "Route" otherwise."""
+    findings: tuple[Finding, ...]
+    endpoints: tuple[EndpointExpectation, ...] = ()
+    dns: tuple[DnsExpectation, ...] = ()
+    routes: tuple[RouteExpectation, ...] = ()
+    pods: tuple[PodView, ...] = ()
+    chain: tuple[ChainLink, ...] = ()
+    facts: tuple[tuple[str, str], ...] = field(default=())
+    """Header facts: ("type", "ClusterIP"), ("clusterIP", "10.96.0.12"), ..."""
+
+    @property
+    def verdict(self) -> Verdict:
+        return Verdict.of(f.severity for f in self.findings)

@@ -1,0 +1,133 @@
+"""The in-memory store every check reads: API objects as plain JSON-shaped dicts.
+
+Two loaders fill it and nothing else does: :mod:`kubectl_discover.api` (one LIST per
+kind from a live cluster) and :mod:`kubectl_discover.manifests` (files). Analysis
+only ever sees a :class:`Snapshot`; it never loads anything itself.
+
+Objects are kept exactly as the API serialises them (camelCase keys, ``apiVersion``,
+``kind``, ``metadata``, ``spec``, ``status``) so that both loaders produce the same
+shape and tests can write fixtures as ordinary YAML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Obj = Mapping[str, Any]
+"""One Kubernetes object as the API serialises it."""
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob")
+
+
+def name_of(obj: Obj) -> str:
+    return str(obj.get("metadata", {}).get("name", ""))
+
+
+def namespace_of(obj: Obj, default: str = "") -> str:
+    return str(obj.get("metadata", {}).get("namespace") or default)
+
+
+def labels_of(obj: Obj) -> Mapping[str, str]:
+    labels = obj.get("metadata", {}).get("labels") or {}
+    return {str(k): str(v) for k, v in labels.items()}
+
+
+def annotations_of(obj: Obj) -> Mapping[str, str]:
+    annotations = obj.get("metadata", {}).get("annotations") or {}
+    return {str(k): str(v) for k, v in annotations.items()}
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """A kind the loader could not read (RBAC, or absent from the files).
+
+    ``verb``/``resource``/``namespace`` say exactly what was refused, so a check that
+    needed it can be reported as skipped: "cannot list endpointslices in shop: forbidden".
+    """
+
+    resource: str
+    verb: str
+    namespace: str
+    reason: str
+
+    def describe(self) -> str:
+        where = f" in {self.namespace}" if self.namespace else " cluster-wide"
+        return f"cannot {self.verb} {self.resource}{where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where an object came from in offline mode (file and 1-based line), for messages."""
+
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """An object written in a removed API version, and the current form it was read as."""
+
+    original: Obj
+    converted: Obj
+    removed_in: str
+    """The Kubernetes release that stopped serving the old version, e.g. "v1.22"."""
+    notes: tuple[str, ...] = ()
+    """What the conversion had to decide (defaults taken, fields renamed)."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the analysis may look at, for one namespace or for all of them.
+
+    ``live`` says whether the objects carry observed state (pod readiness and IPs,
+    controller-written EndpointSlices, load-balancer status). From files it is
+    False, and workload templates stand in for pods.
+    """
+
+    namespace: str | None
+    """The namespace asked for; None means all namespaces (``-A``)."""
+
+    live: bool
+    cluster_domain: str = "cluster.local"
+    services: tuple[Obj, ...] = ()
+    endpointslices: tuple[Obj, ...] = ()
+    pods: tuple[Obj, ...] = ()
+    workloads: tuple[Obj, ...] = ()
+    """Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs."""
+    nodes: tuple[Obj, ...] = ()
+    ingresses: tuple[Obj, ...] = ()
+    ingressclasses: tuple[Obj, ...] = ()
+    secrets: tuple[Obj, ...] = ()
+    """Only the TLS Secrets that Ingresses reference; never listed wholesale."""
+    events: tuple[Obj, ...] = ()
+    namespaces: tuple[str, ...] = ()
+    """Namespace names known to exist (empty when unknown)."""
+    unavailable: tuple[Unavailable, ...] = ()
+    conversions: tuple[Conversion, ...] = ()
+    """Objects read from removed API versions and converted (offline only)."""
+    sources: Mapping[tuple[str, str, str], SourceRef] = field(default_factory=dict)
+    """(kind, namespace, name) -> file and line, offline only."""
+
+    def in_namespace(self, objs: tuple[Obj, ...], namespace: str) -> Iterator[Obj]:
+        return (o for o in objs if namespace_of(o, self.default_namespace) == namespace)
+
+    @property
+    def default_namespace(self) -> str:
+        return self.namespace or "default"
+
+    def find(self, objs: tuple[Obj, ...], namespace: str, name: str) -> Obj | None:
+        for obj in self.in_namespace(objs, namespace):
+            if name_of(obj) == name:
+                return obj
+        return None
+
+    def workloads_of_kind(self, kind: str) -> Iterator[Obj]:
+        return (w for w in self.workloads if w.get("kind") == kind)
+
+    def unavailable_for(self, resource: str) -> Unavailable | None:
+        for gap in self.unavailable:
+            if gap.resource == resource:
+                return gap
+        return None
