@@ -66,6 +66,8 @@ class PodView:
     terminating: bool = False
     node: str | None = None
     from_template: bool = False
+    replicas: int = 1
+    """How many identical pods a template view stands for (1 for a real pod)."""
 
     @property
     def ref(self) -> str:
