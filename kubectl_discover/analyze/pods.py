@@ -44,7 +44,7 @@ def container_ports(pod_spec: Mapping[str, Any]) -> tuple[ContainerPort, ...]:
 def _is_ready(pod: Obj) -> bool:
     for condition in pod.get("status", {}).get("conditions") or ():
         if condition.get("type") == "Ready":
-            return condition.get("status") == "True"
+            return bool(condition.get("status") == "True")
     return False
 
 
