@@ -1,0 +1,148 @@
+"""Which analyses make up each command, and the checks about the subject itself.
+
+This is the only place that knows that ``svc NAME`` means the Service analysis plus
+the Ingress routes pointing at it plus removed-API notes; the analysis modules stay
+independent of each other. Pure: an :class:`Index` in, :class:`Diagnosis` values out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from kubectl_discover.analyze import ingresses, legacy, routes, services
+from kubectl_discover.analyze.index import Index
+from kubectl_discover.analyze.model import Diagnosis
+from kubectl_discover.errors import NotFoundError
+from kubectl_discover.findings import Check, Finding, Severity, worst_first
+from kubectl_discover.snapshot import Obj, name_of, namespace_of
+
+ACCESS_SKIPPED = Check(
+    id="access-skipped",
+    severity=Severity.WARN,
+    title="A kind could not be read; the checks that need it were skipped",
+    meaning=(
+        "The credentials in use may not list (or get) one of the kinds the analysis reads."
+        " The plugin still answers with what it could read, and says which checks are"
+        " missing so a green verdict is never mistaken for a complete one."
+    ),
+    fix=(
+        "Bind the kubectl-discover-read ClusterRole (deploy/rbac.yaml) to the user, or run"
+        " with credentials that may list the kind named in the message."
+    ),
+    area="access",
+)
+
+CHECKS = (ACCESS_SKIPPED,)
+
+_NEEDED_BY = {
+    "services": "every check",
+    "endpointslices": "endpoint readiness, headless answers and per-pod names",
+    "pods": "selector, port and readiness checks",
+    "nodes": "node addresses for NodePort and externalTrafficPolicy checks",
+    "ingresses": "Ingress routes",
+    "ingressclasses": "IngressClass resolution",
+    "secrets": "TLS certificate checks",
+    "events": "recent events",
+    "statefulsets": "StatefulSet serviceName checks",
+    "deployments": "workload ownership",
+    "replicasets": "workload ownership",
+}
+
+
+def access_findings(index: Index, subject: str) -> tuple[Finding, ...]:
+    """One warning per kind the loader could not read."""
+    return tuple(
+        ACCESS_SKIPPED(
+            subject,
+            f"{gap.describe()}; skipped: {_NEEDED_BY.get(gap.resource, gap.resource)}.",
+            f"grant '{gap.verb}' on {gap.resource} (ClusterRole kubectl-discover-read in"
+            " deploy/rbac.yaml), or run with other credentials",
+            evidence=(("resource", gap.resource), ("verb", gap.verb)),
+        )
+        for gap in index.snapshot.unavailable
+    )
+
+
+def _with(diagnosis: Diagnosis, **changes: object) -> Diagnosis:
+    return dataclasses.replace(diagnosis, **changes)  # type: ignore[arg-type]
+
+
+def suggest(wanted: str, candidates: Iterable[str]) -> list[str]:
+    """Close matches for "did you mean" (difflib, like kubectl's own suggestions)."""
+    return difflib.get_close_matches(wanted, sorted(set(candidates)), n=3, cutoff=0.6)
+
+
+def require(index: Index, kind: str, objs: Sequence[Obj], namespace: str, name: str) -> Obj:
+    """The object, or a NotFoundError naming close matches here and namesakes elsewhere."""
+    default_ns = index.snapshot.default_namespace
+    for obj in objs:
+        if name_of(obj) == name and namespace_of(obj, default_ns) == namespace:
+            return obj
+    here = [name_of(o) for o in objs if namespace_of(o, default_ns) == namespace]
+    elsewhere = sorted(namespace_of(o, default_ns) for o in objs if name_of(o) == name)
+    message = f'{kind} "{name}" not found in namespace "{namespace}"'
+    hints = [f"did you mean {', '.join(suggest(name, here))}?"] if suggest(name, here) else []
+    if elsewhere:
+        hints.append(f"it exists in namespace {', '.join(elsewhere)} (use -n)")
+    if not index.snapshot.live and not objs:
+        hints.append(f"the files hold no {kind}")
+    raise NotFoundError(message + ("; " + "; ".join(hints) if hints else ""))
+
+
+def diagnose_service(
+    index: Index, namespace: str, name: str, *, client_namespaces: Sequence[str] = ()
+) -> Diagnosis:
+    """``kubectl discover svc NAME``: the Service, the Ingress routes to it, old API notes."""
+    require(index, "Service", index.snapshot.services, namespace, name)
+    diagnosis = services.diagnose_service(
+        index, namespace, name, client_namespaces=client_namespaces
+    )
+    route_rows, route_findings, route_chain = ingresses.routes_for_service(index, namespace, name)
+    subject = f"Service {namespace}/{name}"
+    findings = (
+        *diagnosis.findings,
+        *route_findings,
+        *legacy.legacy_findings(index.snapshot, namespace),
+        *access_findings(index, subject),
+    )
+    return _with(
+        diagnosis,
+        findings=worst_first(findings),
+        routes=(*diagnosis.routes, *route_rows),
+        chain=(*route_chain, *diagnosis.chain),
+    )
+
+
+def diagnose_ingress(index: Index, namespace: str, name: str) -> Diagnosis:
+    """``kubectl discover ingress NAME``."""
+    require(index, "Ingress", index.snapshot.ingresses, namespace, name)
+    diagnosis = ingresses.diagnose_ingress(index, namespace, name)
+    findings = (
+        *diagnosis.findings,
+        *legacy.legacy_findings(index.snapshot, namespace),
+        *access_findings(index, f"Ingress {namespace}/{name}"),
+    )
+    return _with(diagnosis, findings=worst_first(findings))
+
+
+def diagnose_route(index: Index, url: str, namespace: str | None, *, now: datetime) -> Diagnosis:
+    """``kubectl discover route URL``."""
+    diagnosis = routes.diagnose_route(index, url, namespace, now=now)
+    findings = (*diagnosis.findings, *access_findings(index, f"route {url}"))
+    return _with(diagnosis, findings=worst_first(findings))
+
+
+def scan(index: Index, namespace: str | None) -> tuple[Diagnosis, ...]:
+    """``kubectl discover scan``: every Service and Ingress, worst first."""
+    results = (
+        *services.summarize(index, namespace),
+        *ingresses.summarize_ingresses(index, namespace),
+    )
+    return tuple(sorted(results, key=lambda d: (-_rank(d), d.namespace, d.subject_kind, d.name)))
+
+
+def _rank(diagnosis: Diagnosis) -> int:
+    return max((int(f.severity) for f in diagnosis.findings), default=0)
