@@ -1,0 +1,392 @@
+"""Fill a live :class:`~kubectl_discover.snapshot.Snapshot`: one paginated LIST per kind.
+
+Request plan (documented because request count is a design goal, not an accident):
+
+- one LIST per kind in ``kinds``, scoped to the namespace (cluster-wide for ``-A``), run
+  concurrently on a small thread pool so wall time is about one round trip plus transfer;
+  a LIST is paginated (``limit``/``continue``) so a large cluster never arrives in one
+  response, which means more requests only when a kind has more than ``page_size`` objects;
+- ``events`` only when ``events_for`` names the target, with a field selector;
+- ``namespaces`` as metadata only (PartialObjectMetadataList): just the names;
+- Secrets are never listed: ``tls_secret_names`` says which ones Ingresses reference,
+  and each is read with one GET, stripped to type, name and the ``tls.crt``/``tls.key`` data;
+- when every namespaced LIST came back empty and the namespace list was not loaded, one
+  GET of the Namespace tells "namespace not found" (exit 2) from "empty namespace".
+
+For ``svc NAME --no-probe`` use :data:`SVC_KINDS`: exactly 8 LISTs, constant in the
+number of objects up to ``page_size`` per kind — services, endpointslices, pods,
+replicasets, deployments, statefulsets (namespace-scoped), nodes (cluster-scoped), ingresses
+(namespace-scoped). Adding ``events`` (with ``events_for``) makes 9; an empty or missing
+namespace costs one more GET (the namespace check above).
+
+Why these: ReplicaSets map pods to their Deployment (pods' owner is the ReplicaSet);
+Deployments and StatefulSets give the templates behind "selector matches no pod" and the
+StatefulSet ``serviceName`` checks; nodes give NodePort addresses and
+``externalTrafficPolicy: Local``. DaemonSets, Jobs and CronJobs are left out of ``svc``:
+their pods name them directly in ``ownerReferences``. IngressClasses belong to ``ingress``.
+
+Pods are listed with ``fieldSelector=status.phase!=Succeeded``: completed Job pods can
+number in the thousands and never serve traffic. Failed pods are kept (evicted or crashed
+replicas explain missing endpoints). ``metadata.managedFields`` and nodes'
+``status.images`` are dropped on arrival: large, and no check reads them.
+
+RBAC: a 403 on any kind becomes an :class:`~kubectl_discover.snapshot.Unavailable` entry
+and the load continues; every other failure is mapped by :mod:`.session`.
+
+The snapshot holds TLS private keys (``tls.key``) in memory, to match keys with
+certificates. It must never be rendered or logged raw.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from kubectl_discover.api.session import ApiNotFound, Forbidden, Session
+from kubectl_discover.errors import InputError, NotFoundError
+from kubectl_discover.snapshot import WORKLOAD_KINDS, Snapshot, Unavailable
+
+MAX_PARALLEL = 4
+"""Concurrent requests: enough to overlap round trips, few enough to be polite."""
+
+METADATA_ONLY = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json"
+"""Accept header asking for names and labels only (used for namespaces)."""
+
+TLS_SECRET_KEYS = ("tls.crt", "tls.key")
+"""The only Secret data kept: the certificate, and the key to check that they match."""
+
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """How one kind is listed and where it goes in the snapshot.
+
+    ``resource`` is also the RBAC resource name, so deploy/rbac.yaml can be checked
+    against this table.
+    """
+
+    resource: str
+    group: str
+    version: str
+    kind: str
+    namespaced: bool
+    field: str
+    """The :class:`Snapshot` field the items go to."""
+    params: tuple[tuple[str, str], ...] = ()
+    metadata_only: bool = False
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    def path(self, namespace: str | None) -> str:
+        """The collection URL, namespace-scoped when the kind is and a namespace is given."""
+        root = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        if self.namespaced and namespace:
+            return f"{root}/namespaces/{quote(namespace, safe='')}/{self.resource}"
+        return f"{root}/{self.resource}"
+
+
+KINDS: tuple[KindSpec, ...] = (
+    KindSpec("services", "", "v1", "Service", True, "services"),
+    KindSpec("endpointslices", "discovery.k8s.io", "v1", "EndpointSlice", True, "endpointslices"),
+    KindSpec(
+        "pods",
+        "",
+        "v1",
+        "Pod",
+        True,
+        "pods",
+        params=(("fieldSelector", "status.phase!=Succeeded"),),
+    ),
+    KindSpec("deployments", "apps", "v1", "Deployment", True, "workloads"),
+    KindSpec("statefulsets", "apps", "v1", "StatefulSet", True, "workloads"),
+    KindSpec("daemonsets", "apps", "v1", "DaemonSet", True, "workloads"),
+    KindSpec("replicasets", "apps", "v1", "ReplicaSet", True, "workloads"),
+    KindSpec("jobs", "batch", "v1", "Job", True, "workloads"),
+    KindSpec("cronjobs", "batch", "v1", "CronJob", True, "workloads"),
+    KindSpec("nodes", "", "v1", "Node", False, "nodes"),
+    KindSpec("ingresses", "networking.k8s.io", "v1", "Ingress", True, "ingresses"),
+    KindSpec("ingressclasses", "networking.k8s.io", "v1", "IngressClass", False, "ingressclasses"),
+    KindSpec("events", "", "v1", "Event", True, "events"),
+    KindSpec("namespaces", "", "v1", "Namespace", False, "namespaces", metadata_only=True),
+)
+"""Every kind the loader can list, in the order results are assembled."""
+
+KINDS_BY_RESOURCE: Mapping[str, KindSpec] = {spec.resource: spec for spec in KINDS}
+
+ALL_KINDS: frozenset[str] = frozenset(KINDS_BY_RESOURCE)
+
+SVC_KINDS: frozenset[str] = frozenset(
+    {
+        "services",
+        "endpointslices",
+        "pods",
+        "replicasets",
+        "deployments",
+        "statefulsets",
+        "nodes",
+        "ingresses",
+    }
+)
+"""What ``svc NAME`` needs: 8 LISTs (see the module docstring for why each)."""
+
+SECRET_GET_RESOURCE = "secrets"
+"""Secrets are read one GET at a time (never listed); RBAC needs ``get`` on them."""
+
+
+@dataclass
+class _Loaded:
+    """Items per resource, plus the kinds the server refused or does not serve."""
+
+    items: dict[str, list[dict[str, Any]]]
+    unavailable: list[Unavailable]
+
+
+def load_snapshot(
+    session: Session,
+    namespace: str | None,
+    *,
+    kinds: frozenset[str] = ALL_KINDS,
+    tls_secret_names: Callable[[Snapshot], Iterable[tuple[str, str]]] | None = None,
+    events_for: tuple[str, str] | None = None,
+    cluster_domain: str = "cluster.local",
+    page_size: int = 500,
+) -> Snapshot:
+    """Read the cluster into a live snapshot of ``namespace`` (None: all namespaces).
+
+    ``kinds`` chooses which resources to list (see :data:`KINDS`); ``events_for`` is
+    ``(kind, name)`` of the one object whose events are wanted (events are listed only
+    then). Raises NotFoundError when ``namespace`` does not exist, ClusterAccessError when
+    the cluster cannot be read at all; refusals of single kinds land in ``unavailable``.
+    """
+    unknown = kinds - ALL_KINDS
+    if unknown:
+        raise ValueError(f"unknown kinds: {', '.join(sorted(unknown))}")
+    if namespace is not None:
+        _validate_name("namespace", namespace)
+    specs = [s for s in KINDS if s.resource in kinds and (s.resource != "events" or events_for)]
+    loaded = _list_kinds(session, namespace, specs, events_for, page_size)
+    if namespace is not None:
+        _check_namespace(session, namespace, loaded)
+    snapshot = _assemble(namespace, cluster_domain, loaded)
+    if tls_secret_names is None:
+        return snapshot
+    return _with_tls_secrets(session, snapshot, tls_secret_names(snapshot))
+
+
+def _list_kinds(
+    session: Session,
+    namespace: str | None,
+    specs: list[KindSpec],
+    events_for: tuple[str, str] | None,
+    page_size: int,
+) -> _Loaded:
+    """One concurrent, paginated LIST per kind; 403/404 recorded, anything else raised."""
+    loaded = _Loaded(items={}, unavailable=[])
+    with ThreadPoolExecutor(max_workers=MAX_PARALLEL) as pool:
+        futures: list[tuple[KindSpec, Future[list[dict[str, Any]]]]] = [
+            (spec, pool.submit(_list_one, session, spec, namespace, events_for, page_size))
+            for spec in specs
+        ]
+        try:
+            for spec, future in futures:
+                _collect(loaded, spec, namespace, future)
+        except BaseException:
+            for _, future in futures:
+                future.cancel()
+            raise
+    return loaded
+
+
+def _collect(
+    loaded: _Loaded,
+    spec: KindSpec,
+    namespace: str | None,
+    future: Future[list[dict[str, Any]]],
+) -> None:
+    scope = namespace if spec.namespaced and namespace else ""
+    try:
+        loaded.items[spec.resource] = future.result()
+    except Forbidden as refusal:
+        loaded.unavailable.append(refusal.unavailable())
+    except ApiNotFound:
+        loaded.unavailable.append(
+            Unavailable(spec.resource, "list", scope, f"{spec.api_version} not served")
+        )
+
+
+def _list_one(
+    session: Session,
+    spec: KindSpec,
+    namespace: str | None,
+    events_for: tuple[str, str] | None,
+    page_size: int,
+) -> list[dict[str, Any]]:
+    params = list(spec.params)
+    if spec.resource == "events" and events_for is not None:
+        kind, name = events_for
+        params.append(("fieldSelector", f"involvedObject.kind={kind},involvedObject.name={name}"))
+    path = spec.path(namespace)
+    if spec.metadata_only:
+        items = _list_metadata(session, path, params, page_size)
+    else:
+        items = session.list_all(path, params, page_size=page_size)
+    return [_normalise(spec, item) for item in items]
+
+
+def _list_metadata(
+    session: Session, path: str, params: list[tuple[str, str]], page_size: int
+) -> list[dict[str, Any]]:
+    """A paginated LIST of metadata only (names, labels), far smaller than full objects."""
+    items: list[dict[str, Any]] = []
+    token = ""
+    while True:
+        page_params: list[tuple[str, str | int]] = [*params, ("limit", page_size)]
+        if token:
+            page_params.append(("continue", token))
+        page = session.send_json("GET", path, page_params, headers={"Accept": METADATA_ONLY})
+        items.extend(page.get("items") or [])
+        token = str((page.get("metadata") or {}).get("continue") or "")
+        if not token:
+            return items
+
+
+def _normalise(spec: KindSpec, item: dict[str, Any]) -> dict[str, Any]:
+    """Give a list item its apiVersion/kind (lists omit them) and drop bulky unread fields."""
+    item["apiVersion"] = spec.api_version
+    item["kind"] = spec.kind
+    metadata = item.get("metadata")
+    if isinstance(metadata, dict):
+        metadata.pop("managedFields", None)
+    status = item.get("status")
+    if spec.resource == "nodes" and isinstance(status, dict):
+        status.pop("images", None)
+    return item
+
+
+def _check_namespace(session: Session, namespace: str, loaded: _Loaded) -> None:
+    """Raise NotFoundError when ``namespace`` does not exist.
+
+    A LIST in a missing namespace is simply empty, so existence comes from the namespace
+    list when it was loaded, else from one GET — only when every namespaced LIST came back
+    empty (or refused), since any object found proves the namespace exists.
+    """
+    if "namespaces" in loaded.items:
+        names = [_name(item) for item in loaded.items["namespaces"]]
+        if namespace not in names:
+            raise NotFoundError(_namespace_missing(namespace, names))
+        return
+    if any(loaded.items.get(spec.resource) for spec in KINDS if spec.namespaced):
+        return  # something lives there, so the namespace exists
+    try:
+        session.get_json(f"/api/v1/namespaces/{quote(namespace, safe='')}")
+    except ApiNotFound:
+        raise NotFoundError(_namespace_missing(namespace, [])) from None
+    except Forbidden:
+        return  # cannot tell; the analysis reports what it could not read
+
+
+def _namespace_missing(namespace: str, known: list[str]) -> str:
+    message = f'namespace "{namespace}" not found'
+    close = difflib.get_close_matches(namespace, known, n=3, cutoff=0.6)
+    if close:
+        message += "; did you mean " + " or ".join(f'"{c}"' for c in close) + "?"
+    return message
+
+
+def _assemble(namespace: str | None, cluster_domain: str, loaded: _Loaded) -> Snapshot:
+    """Place listed items into snapshot fields; workloads in WORKLOAD_KINDS order."""
+    fields: dict[str, list[dict[str, Any]]] = {}
+    for spec in KINDS:
+        fields.setdefault(spec.field, []).extend(loaded.items.get(spec.resource, []))
+    order = {kind: i for i, kind in enumerate(WORKLOAD_KINDS)}
+    workloads = sorted(fields["workloads"], key=lambda w: order.get(str(w.get("kind")), 99))
+    return Snapshot(
+        namespace=namespace,
+        live=True,
+        cluster_domain=cluster_domain,
+        services=tuple(fields["services"]),
+        endpointslices=tuple(fields["endpointslices"]),
+        pods=tuple(fields["pods"]),
+        workloads=tuple(workloads),
+        nodes=tuple(fields["nodes"]),
+        ingresses=tuple(fields["ingresses"]),
+        ingressclasses=tuple(fields["ingressclasses"]),
+        events=tuple(fields["events"]),
+        namespaces=tuple(_name(item) for item in fields["namespaces"]),
+        unavailable=tuple(loaded.unavailable),
+    )
+
+
+def _with_tls_secrets(
+    session: Session, snapshot: Snapshot, wanted: Iterable[tuple[str, str]]
+) -> Snapshot:
+    """Read the referenced TLS Secrets, one GET each, keeping only what TLS checks need."""
+    refs = sorted({(ns, name) for ns, name in wanted if _is_name(ns) and _is_name(name)})
+    if not refs:
+        return snapshot
+    secrets: list[dict[str, Any]] = []
+    refused: dict[str, Unavailable] = {}
+    with ThreadPoolExecutor(max_workers=MAX_PARALLEL) as pool:
+        futures = [(ns, pool.submit(_get_tls_secret, session, ns, name)) for ns, name in refs]
+        for ns, future in futures:
+            try:
+                secret = future.result()
+            except Forbidden as refusal:
+                refused.setdefault(ns, refusal.unavailable())
+                continue
+            if secret is not None:
+                secrets.append(secret)
+    return dataclasses.replace(
+        snapshot,
+        secrets=snapshot.secrets + tuple(secrets),
+        unavailable=snapshot.unavailable + tuple(refused.values()),
+    )
+
+
+def _get_tls_secret(session: Session, namespace: str, name: str) -> dict[str, Any] | None:
+    """One Secret reduced to type, name, namespace and the TLS data; None when missing."""
+    path = f"/api/v1/namespaces/{quote(namespace, safe='')}/secrets/{quote(name, safe='')}"
+    try:
+        secret = session.get_json(path)
+    except ApiNotFound:
+        return None
+    return strip_secret(secret, namespace)
+
+
+def strip_secret(secret: Mapping[str, Any], namespace: str) -> dict[str, Any]:
+    """Keep only what TLS checks read; every other data key is discarded unseen."""
+    metadata = secret.get("metadata") or {}
+    data = secret.get("data") or {}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": str(secret.get("type") or ""),
+        "metadata": {
+            "name": str(metadata.get("name") or ""),
+            "namespace": str(metadata.get("namespace") or namespace),
+        },
+        "data": {key: data[key] for key in TLS_SECRET_KEYS if key in data},
+    }
+
+
+def _name(item: Mapping[str, Any]) -> str:
+    return str((item.get("metadata") or {}).get("name") or "")
+
+
+def _is_name(value: str) -> bool:
+    """A valid object name (DNS subdomain); anything else cannot exist and is not requested."""
+    return len(value) <= 253 and bool(_DNS_SUBDOMAIN.match(value))
+
+
+def _validate_name(what: str, value: str) -> None:
+    if not _is_name(value):
+        raise InputError(f'invalid {what} "{value}": must be a lowercase DNS name')
