@@ -400,6 +400,8 @@ def describe_transport_error(exc: BaseException, timeout: float) -> str:
     errors = urllib3.exceptions
     if isinstance(exc, errors.NameResolutionError):
         return "DNS lookup of the server name failed"
+    if isinstance(exc, errors.NewConnectionError):  # a ConnectTimeoutError subclass
+        return "connection refused" if "refused" in str(exc).lower() else _first_line(str(exc))
     if isinstance(exc, errors.ConnectTimeoutError):
         return f"connection timed out after {timeout:g}s"
     if isinstance(exc, errors.ReadTimeoutError | TimeoutError):

@@ -1,0 +1,480 @@
+"""The session layer without a cluster: kubeconfig resolution, and the mapping of faults.
+
+Faults a real API server will not produce on demand (429, 5xx, timeouts, dropped
+connections) are injected by replacing the urllib3 pool under the real kubernetes
+client, so the whole client stack above the socket still runs. A refused connection
+needs no injection: the tests point the session at a closed local port.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import urllib3
+
+from kubectl_discover.api import listing
+from kubectl_discover.api.session import (
+    MAX_ATTEMPTS,
+    MAX_RETRY_WAIT,
+    ApiNotFound,
+    Forbidden,
+    Session,
+    connect,
+    describe_request,
+    kubeconfig_paths,
+    merge_kubeconfigs,
+)
+from kubectl_discover.errors import (
+    EXIT_CLUSTER,
+    EXIT_INPUT,
+    ClusterAccessError,
+    InputError,
+)
+
+TOKEN = "test-token-not-a-secret"
+
+
+def write_kubeconfig(
+    path: Path,
+    *,
+    server: str = "https://127.0.0.1:6443",
+    contexts: dict[str, str | None] | None = None,
+    current: str | None = "dev",
+    cluster: str = "c1",
+) -> Path:
+    """A kubeconfig with one cluster, one token user and the given contexts -> namespace."""
+    contexts = {"dev": "shop"} if contexts is None else contexts
+    config: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": cluster, "cluster": {"server": server}}],
+        "users": [{"name": "u1", "user": {"token": TOKEN}}],
+        "contexts": [
+            {
+                "name": name,
+                "context": {"cluster": cluster, "user": "u1"} | ({"namespace": ns} if ns else {}),
+            }
+            for name, ns in contexts.items()
+        ],
+    }
+    if current is not None:
+        config["current-context"] = current
+    path.write_text(json.dumps(config))  # JSON is YAML
+    return path
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on (bound then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# --- kubeconfig resolution ---------------------------------------------------------------
+
+
+def test_explicit_kubeconfig_that_does_not_exist_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        connect(str(tmp_path / "nope"), None, environ={})
+    assert "no such file" in caught.value.message
+    assert caught.value.exit_code == EXIT_INPUT
+
+
+def test_explicit_kubeconfig_wins_over_environment(tmp_path: Path) -> None:
+    a = write_kubeconfig(tmp_path / "a", server="https://a.example:6443")
+    b = write_kubeconfig(tmp_path / "b", server="https://b.example:6443")
+    session = connect(str(a), None, environ={"KUBECONFIG": str(b)})
+    assert session.server == "https://a.example:6443"
+
+
+def test_kubeconfig_env_list_skips_missing_files_and_keeps_order(tmp_path: Path) -> None:
+    a = write_kubeconfig(tmp_path / "a")
+    b = write_kubeconfig(tmp_path / "b")
+    env = {"KUBECONFIG": f"{tmp_path / 'missing'}:{b}:{a}:{b}"}
+    choice = kubeconfig_paths(None, env)
+    assert choice.paths == (str(b), str(a))
+    assert choice.source == "$KUBECONFIG"
+
+
+def test_kubeconfig_env_with_only_missing_files_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="none of the listed files"):
+        kubeconfig_paths(None, {"KUBECONFIG": str(tmp_path / "x")})
+
+
+def test_home_kubeconfig_is_the_fallback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".kube").mkdir()
+    home = write_kubeconfig(tmp_path / ".kube" / "config", server="https://home.example")
+    assert kubeconfig_paths(None, {}).paths == (str(home),)
+    assert connect(None, None, environ={}).server == "https://home.example"
+
+
+def test_no_kubeconfig_and_not_in_a_pod_is_an_input_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(InputError, match="no kubeconfig found"):
+        connect(None, None, environ={})
+
+
+def test_merge_takes_current_context_and_names_from_the_first_file(tmp_path: Path) -> None:
+    first = write_kubeconfig(
+        tmp_path / "1", contexts={"dev": "shop"}, current="dev", server="https://one"
+    )
+    second = write_kubeconfig(
+        tmp_path / "2",
+        contexts={"dev": "other", "prod": None},
+        current="prod",
+        server="https://two",
+    )
+    merged = merge_kubeconfigs([str(first), str(second)])
+    assert merged.current_context == "dev"
+    assert merged.contexts["dev"]["namespace"] == "shop"
+    assert set(merged.contexts) == {"dev", "prod"}
+    assert merged.clusters["c1"]["server"] == "https://one"
+
+
+def test_session_reports_context_namespace_and_server(tmp_path: Path) -> None:
+    path = write_kubeconfig(tmp_path / "k", contexts={"dev": "shop", "ops": None}, current="dev")
+    dev = connect(str(path), None, environ={})
+    assert (dev.context, dev.namespace, dev.server) == ("dev", "shop", "https://127.0.0.1:6443")
+    ops = connect(str(path), "ops", environ={})
+    assert (ops.context, ops.namespace) == ("ops", "default")
+    assert ops.requests == 0, "connecting must not send a request"
+
+
+def test_unknown_context_names_the_available_ones(tmp_path: Path) -> None:
+    path = write_kubeconfig(tmp_path / "k", contexts={"dev": None, "prod": None})
+    with pytest.raises(InputError) as caught:
+        connect(str(path), "staging", environ={})
+    message = caught.value.message
+    assert '"staging" not found' in message
+    assert "dev, prod" in message
+    assert "\n" not in message
+
+
+def test_missing_current_context_asks_for_context(tmp_path: Path) -> None:
+    path = write_kubeconfig(tmp_path / "k", current=None)
+    with pytest.raises(InputError, match="no current-context; pass --context"):
+        connect(str(path), None, environ={})
+
+
+def test_context_pointing_at_an_undefined_cluster(tmp_path: Path) -> None:
+    path = tmp_path / "k"
+    path.write_text(
+        textwrap.dedent(
+            """\
+            apiVersion: v1
+            kind: Config
+            current-context: dev
+            contexts: [{name: dev, context: {cluster: ghost, user: u}}]
+            clusters: []
+            users: []
+            """
+        )
+    )
+    with pytest.raises(InputError, match='cluster "ghost"'):
+        connect(str(path), None, environ={})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("clusters: [\n  - name: a\n  bad: [", "line"),
+        ("- just\n- a list\n", "expected a mapping"),
+        ("contexts: 7\n", "'contexts' must be a list"),
+    ],
+)
+def test_malformed_kubeconfig_is_one_input_line(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "k"
+    path.write_text(text)
+    with pytest.raises(InputError) as caught:
+        connect(str(path), None, environ={})
+    assert expected in caught.value.message
+    assert str(path) in caught.value.message
+    assert "\n" not in caught.value.message
+
+
+def test_unreadable_client_certificate_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "k"
+    path.write_text(
+        json.dumps(
+            {
+                "current-context": "dev",
+                "contexts": [{"name": "dev", "context": {"cluster": "c", "user": "u"}}],
+                "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:1"}}],
+                "users": [{"name": "u", "user": {"client-certificate": "missing.crt"}}],
+            }
+        )
+    )
+    with pytest.raises(InputError, match=r"missing\.crt"):
+        connect(str(path), None, environ={})
+
+
+# --- requests against a closed port (real refusal) ---------------------------------------
+
+
+def test_connection_refused_is_a_cluster_access_error_naming_the_server(tmp_path: Path) -> None:
+    server = f"https://127.0.0.1:{closed_port()}"
+    session = connect(str(write_kubeconfig(tmp_path / "k", server=server)), None, environ={})
+    with pytest.raises(ClusterAccessError) as caught:
+        session.get_json("/api/v1/namespaces/shop/services")
+    assert caught.value.exit_code == EXIT_CLUSTER
+    assert server in caught.value.message
+    assert "connection refused" in caught.value.message
+    assert session.requests == 1, "a refused connection is not retried"
+
+
+# --- scripted transport faults -----------------------------------------------------------
+
+Reply = tuple[int, dict[str, str], Any] | BaseException
+
+
+class ScriptedPool:
+    """Stands in for urllib3's PoolManager under the real client; replays replies in order."""
+
+    def __init__(self, replies: list[Reply]) -> None:
+        self.replies = list(replies)
+        self.calls: list[tuple[str, str, dict[str, str]]] = []
+
+    def request(self, method: str, url: str, **kwargs: Any) -> urllib3.HTTPResponse:
+        self.calls.append((method, url, dict(kwargs.get("headers") or {})))
+        reply = self.replies.pop(0)
+        if isinstance(reply, BaseException):
+            raise reply
+        status, headers, body = reply
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        return urllib3.HTTPResponse(body=raw, status=status, headers=headers, preload_content=False)
+
+    def clear(self) -> None:
+        """PoolManager.clear: nothing pooled here."""
+
+
+@pytest.fixture
+def scripted(tmp_path: Path) -> Iterator[Callable[[list[Reply]], tuple[Session, ScriptedPool]]]:
+    sessions: list[Session] = []
+
+    def make(replies: list[Reply]) -> tuple[Session, ScriptedPool]:
+        path = write_kubeconfig(tmp_path / "k", server="https://api.test:6443")
+        session = connect(str(path), None, environ={})
+        pool = ScriptedPool(replies)
+        session.api_client.rest_client.pool_manager = pool
+        waits: list[float] = []
+        session.sleep = waits.append
+        session.waits = waits  # type: ignore[attr-defined]
+        sessions.append(session)
+        return session, pool
+
+    yield make
+    for session in sessions:
+        session.close()
+
+
+def status_body(code: int, message: str) -> dict[str, Any]:
+    return {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": code,
+            "message": message}  # fmt: skip
+
+
+def test_get_json_decodes_and_authenticates(scripted: Any) -> None:
+    session, pool = scripted([(200, {}, {"kind": "Service", "metadata": {"name": "web"}})])
+    assert session.get_json("/api/v1/namespaces/shop/services/web")["metadata"]["name"] == "web"
+    method, url, headers = pool.calls[0]
+    assert (method, url) == ("GET", "https://api.test:6443/api/v1/namespaces/shop/services/web")
+    assert headers["authorization"] == f"Bearer {TOKEN}"
+    assert session.request_log == [("GET", "/api/v1/namespaces/shop/services/web")]
+
+
+def test_429_is_retried_after_the_servers_retry_after(scripted: Any) -> None:
+    session, _ = scripted(
+        [(429, {"Retry-After": "2"}, status_body(429, "slow down")), (200, {}, {"items": []})]
+    )
+    assert session.get_json("/api/v1/pods") == {"items": []}
+    assert session.waits == [2.0]
+    assert session.requests == 2
+
+
+def test_retry_after_is_bounded(scripted: Any) -> None:
+    session, _ = scripted([(429, {"Retry-After": "3600"}, b""), (200, {}, {})])
+    session.get_json("/api/v1/pods")
+    assert session.waits == [MAX_RETRY_WAIT]
+
+
+def test_persistent_429_gives_up_with_one_line(scripted: Any) -> None:
+    session, _ = scripted([(429, {"Retry-After": "1"}, b"")] * MAX_ATTEMPTS)
+    with pytest.raises(ClusterAccessError) as caught:
+        session.get_json("/api/v1/pods")
+    assert "429" in caught.value.message and "https://api.test:6443" in caught.value.message
+    assert session.requests == MAX_ATTEMPTS
+
+
+def test_server_error_on_a_read_is_retried_then_succeeds(scripted: Any) -> None:
+    session, _ = scripted([(503, {}, status_body(503, "etcd busy")), (200, {}, {"ok": 1})])
+    assert session.get_json("/api/v1/nodes") == {"ok": 1}
+    assert len(session.waits) == 1
+
+
+def test_server_errors_after_retries_name_server_and_status(scripted: Any) -> None:
+    session, _ = scripted([(500, {}, status_body(500, "etcdserver:\n timeout"))] * MAX_ATTEMPTS)
+    with pytest.raises(ClusterAccessError) as caught:
+        session.get_json("/api/v1/nodes")
+    message = caught.value.message
+    assert "https://api.test:6443" in message and "500" in message
+    assert "etcdserver: timeout" in message
+    assert "\n" not in message
+
+
+def test_server_error_on_a_create_is_not_retried(scripted: Any) -> None:
+    session, _ = scripted([(500, {}, status_body(500, "boom"))])
+    with pytest.raises(ClusterAccessError):
+        session.send_json("POST", "/api/v1/namespaces/shop/pods", body={"kind": "Pod"})
+    assert session.requests == 1
+
+
+def test_401_says_credentials_were_rejected(scripted: Any) -> None:
+    session, _ = scripted([(401, {}, status_body(401, "Unauthorized"))])
+    with pytest.raises(ClusterAccessError) as caught:
+        session.get_json("/api/v1/pods")
+    assert "401" in caught.value.message and '"dev"' in caught.value.message
+    assert TOKEN not in caught.value.message
+
+
+def test_403_is_forbidden_with_verb_resource_namespace(scripted: Any) -> None:
+    session, _ = scripted([(403, {}, status_body(403, 'endpointslices is forbidden: User "x"'))])
+    with pytest.raises(Forbidden) as caught:
+        session.list_all("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices")
+    refusal = caught.value
+    assert (refusal.verb, refusal.resource, refusal.namespace) == ("list", "endpointslices", "shop")
+    gap = refusal.unavailable()
+    assert gap.describe() == "cannot list endpointslices in shop: forbidden"
+    assert isinstance(refusal, ClusterAccessError), "uncaught, it still exits 3"
+
+
+def test_404_is_api_not_found(scripted: Any) -> None:
+    session, _ = scripted([(404, {}, status_body(404, 'namespaces "nope" not found'))])
+    with pytest.raises(ApiNotFound) as caught:
+        session.get_json("/api/v1/namespaces/nope")
+    assert (caught.value.resource, caught.value.name) == ("namespaces", "nope")
+
+
+def test_read_timeout_is_a_cluster_access_error(scripted: Any) -> None:
+    timeout = urllib3.exceptions.ReadTimeoutError(None, "/api/v1/pods", "read timed out")  # type: ignore[arg-type]
+    session, _ = scripted([timeout])
+    with pytest.raises(ClusterAccessError) as caught:
+        session.get_json("/api/v1/pods")
+    assert "no reply within 10s" in caught.value.message
+    assert session.requests == 1
+
+
+def test_tls_failure_is_named(scripted: Any) -> None:
+    failure = urllib3.exceptions.MaxRetryError(
+        None,  # type: ignore[arg-type]
+        "/api",
+        urllib3.exceptions.SSLError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"),
+    )
+    session, _ = scripted([failure])
+    with pytest.raises(ClusterAccessError) as caught:
+        session.get_json("/api")
+    assert "TLS handshake failed" in caught.value.message
+    assert "CERTIFICATE_VERIFY_FAILED" in caught.value.message
+
+
+def test_dropped_connection_on_a_read_is_resent_once(scripted: Any) -> None:
+    dropped = urllib3.exceptions.ProtocolError("Connection aborted.", ConnectionResetError())
+    session, _ = scripted([dropped, (200, {}, {"items": []})])
+    assert session.get_json("/api/v1/pods") == {"items": []}
+    assert session.requests == 2
+
+
+def test_list_all_follows_continue_tokens(scripted: Any) -> None:
+    pages: list[Reply] = [
+        (200, {}, {"items": [{"n": 1}, {"n": 2}], "metadata": {"continue": "t1"}}),
+        (200, {}, {"items": [{"n": 3}, {"n": 4}], "metadata": {"continue": "t2"}}),
+        (200, {}, {"items": [{"n": 5}], "metadata": {}}),
+    ]
+    session, _ = scripted(pages)
+    items = session.list_all("/api/v1/services", {"labelSelector": "a=b"}, page_size=2)
+    assert [i["n"] for i in items] == [1, 2, 3, 4, 5]
+    assert [path for _, path in session.request_log] == [
+        "/api/v1/services?labelSelector=a%3Db&limit=2",
+        "/api/v1/services?labelSelector=a%3Db&limit=2&continue=t1",
+        "/api/v1/services?labelSelector=a%3Db&limit=2&continue=t2",
+    ]
+
+
+def test_expired_continue_token_restarts_the_list_once(scripted: Any) -> None:
+    session, _ = scripted(
+        [
+            (200, {}, {"items": [{"n": 1}], "metadata": {"continue": "old"}}),
+            (410, {}, status_body(410, "The provided continue parameter is too old")),
+            (200, {}, {"items": [{"n": 1}, {"n": 2}], "metadata": {}}),
+        ]
+    )
+    assert [i["n"] for i in session.list_all("/api/v1/pods", page_size=1)] == [1, 2]
+    assert session.requests == 3
+
+
+def test_non_json_reply_is_a_cluster_access_error(scripted: Any) -> None:
+    session, _ = scripted([(200, {}, b"<html>proxy login</html>")])
+    with pytest.raises(ClusterAccessError, match="not JSON"):
+        session.get_json("/api/v1/pods")
+
+
+# --- pure helpers ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [
+        ("GET", "/api/v1/namespaces/shop/services?limit=5", ("list", "services", "shop", "")),
+        ("GET", "/api/v1/namespaces/shop/secrets/tls", ("get", "secrets", "shop", "tls")),
+        ("GET", "/api/v1/namespaces/shop", ("get", "namespaces", "", "shop")),
+        ("GET", "/api/v1/nodes", ("list", "nodes", "", "")),
+        ("GET", "/apis/apps/v1/statefulsets", ("list", "statefulsets", "", "")),
+        ("POST", "/api/v1/namespaces/a/pods/p/exec", ("create", "pods/exec", "a", "p")),
+        ("DELETE", "/api/v1/namespaces/a/pods/p", ("delete", "pods", "a", "p")),
+    ],
+)
+def test_describe_request(method: str, path: str, expected: tuple[str, str, str, str]) -> None:
+    target = describe_request(method, path)
+    assert (target.verb, target.resource, target.namespace, target.name) == expected
+
+
+def test_strip_secret_keeps_only_tls_material() -> None:
+    secret = {
+        "metadata": {"name": "web-tls", "namespace": "shop", "annotations": {"a": "b"}},
+        "type": "kubernetes.io/tls",
+        "data": {"tls.crt": "Y3J0", "tls.key": "a2V5", "password": "c2VjcmV0"},
+    }
+    stripped = listing.strip_secret(secret, "shop")
+    assert stripped["data"] == {"tls.crt": "Y3J0", "tls.key": "a2V5"}
+    assert stripped["metadata"] == {"name": "web-tls", "namespace": "shop"}
+    assert stripped["type"] == "kubernetes.io/tls"
+    assert stripped["kind"] == "Secret"
+
+
+def test_kind_paths_are_scoped_only_when_namespaced() -> None:
+    by = listing.KINDS_BY_RESOURCE
+    assert by["endpointslices"].path("shop") == (
+        "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices"
+    )
+    assert by["nodes"].path("shop") == "/api/v1/nodes"
+    assert by["services"].path(None) == "/api/v1/services"
+
+
+def test_svc_kinds_stay_within_the_request_budget() -> None:
+    assert len(listing.SVC_KINDS) <= 8
+    assert listing.SVC_KINDS <= listing.ALL_KINDS
+    assert "secrets" not in listing.ALL_KINDS, "Secrets are never listed"
+
+
+def test_invalid_namespace_is_rejected_before_any_request(scripted: Any) -> None:
+    session, _ = scripted([])
+    with pytest.raises(InputError, match="invalid namespace"):
+        listing.load_snapshot(session, "../kube-system", kinds=frozenset({"services"}))
+    assert session.requests == 0
