@@ -1,0 +1,661 @@
+"""The command line: typer only. Options are resolved, then validated, then run.
+
+This is the only module that writes to stdout/stderr and the only place where
+exceptions become exit codes (:func:`main`). Everything heavy is imported inside the
+commands, so ``--help`` and ``version`` never load the Kubernetes client.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from kubectl_discover import __version__
+from kubectl_discover.errors import (
+    EXIT_FAIL,
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    DiscoverError,
+    InputError,
+)
+
+if TYPE_CHECKING:
+    from kubectl_discover.analyze.index import Index
+    from kubectl_discover.analyze.model import Diagnosis
+    from kubectl_discover.snapshot import Snapshot
+
+PROG = "kubectl discover"
+OUTPUTS = ("table", "wide", "json", "yaml", "tree")
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
+
+app = typer.Typer(
+    name="kubectl-discover",
+    help=(
+        "Follow a Service from its spec to live DNS answers and say why it can't be found.\n\n"
+        "Examples:\n\n"
+        "  kubectl discover svc web -n shop\n\n"
+        "  kubectl discover svc web -f examples/shop.yaml --no-probe\n\n"
+        "  kubectl discover ingress storefront -n shop -o tree\n\n"
+        "  kubectl discover route https://shop.example.com/api/cart -n shop\n\n"
+        "  kubectl discover scan -A"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# Flags shared by every command, spelled as kubectl spells them.
+Namespace = Annotated[
+    str | None,
+    typer.Option(
+        "--namespace",
+        "-n",
+        metavar="NAMESPACE",
+        help="Namespace (default: the kubeconfig context's).",
+    ),
+]
+AllNamespaces = Annotated[
+    bool, typer.Option("--all-namespaces", "-A", help="Look in every namespace.")
+]
+Context = Annotated[
+    str | None, typer.Option("--context", metavar="CONTEXT", help="Kubeconfig context to use.")
+]
+Kubeconfig = Annotated[
+    str | None, typer.Option("--kubeconfig", metavar="PATH", help="Path to a kubeconfig.")
+]
+Output = Annotated[
+    str, typer.Option("--output", "-o", metavar="FORMAT", help="table, wide, json, yaml or tree.")
+]
+Filenames = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--filename",
+        "-f",
+        metavar="PATH",
+        help="Analyse manifests instead of a cluster: file, directory or - for stdin. Repeatable.",
+    ),
+]
+NoProbe = Annotated[
+    bool, typer.Option("--no-probe", help="Static analysis only; start no probe pod.")
+]
+ClusterDomain = Annotated[
+    str | None,
+    typer.Option(
+        "--cluster-domain", help="Cluster DNS domain (default: detected, else cluster.local)."
+    ),
+]
+NoColor = Annotated[bool, typer.Option("--no-color", help="Never colour the output.")]
+Image = Annotated[
+    str | None,
+    typer.Option("--image", metavar="IMAGE", help="Probe pod image (must have python3)."),
+]
+Node = Annotated[
+    str | None, typer.Option("--node", metavar="NODE", help="Run the probe pod on this node.")
+]
+From = Annotated[
+    str | None,
+    typer.Option(
+        "--from", metavar="KIND/NAME", help="Probe as this client sees it: pod/NAME or deploy/NAME."
+    ),
+]
+Keep = Annotated[bool, typer.Option("--keep", help="Leave the probe pod for inspection.")]
+ProbeNamespace = Annotated[
+    str | None,
+    typer.Option(
+        "--probe-namespace",
+        metavar="NAMESPACE",
+        help="Namespace for the probe pod (default: the target's).",
+    ),
+]
+ProbeTimeout = Annotated[
+    float,
+    typer.Option(
+        "--probe-timeout",
+        metavar="SECONDS",
+        help="Seconds to wait for the probe pod and its checks.",
+    ),
+]
+DryRun = Annotated[
+    bool, typer.Option("--dry-run", help="Print the probe pod and plan; create nothing.")
+]
+
+
+@dataclass(frozen=True)
+class ProbeOptions:
+    enabled: bool
+    image: str | None = None
+    node: str | None = None
+    client: str | None = None
+    keep: bool = False
+    namespace: str | None = None
+    timeout: float = 60.0
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class Options:
+    """Every flag, resolved. Built by :func:`resolve`, checked by :func:`validate`."""
+
+    namespace: str | None
+    all_namespaces: bool
+    context: str | None
+    kubeconfig: str | None
+    output: str
+    filenames: tuple[str, ...]
+    cluster_domain: str | None
+    color: bool
+    width: int
+    probe: ProbeOptions = field(default_factory=lambda: ProbeOptions(enabled=False))
+
+    @property
+    def offline(self) -> bool:
+        return bool(self.filenames)
+
+
+def resolve(
+    *,
+    namespace: str | None,
+    all_namespaces: bool,
+    context: str | None,
+    kubeconfig: str | None,
+    output: str,
+    filenames: Sequence[str] | None,
+    cluster_domain: str | None,
+    no_color: bool,
+    probe: ProbeOptions | None = None,
+) -> Options:
+    """Flags plus environment (terminal, NO_COLOR) into one value."""
+    tty = sys.stdout.isatty()
+    color = tty and not no_color and "NO_COLOR" not in os.environ and output != "json"
+    width = shutil.get_terminal_size((160, 24)).columns if tty else 160
+    return Options(
+        namespace=namespace,
+        all_namespaces=all_namespaces,
+        context=context,
+        kubeconfig=kubeconfig,
+        output=output.lower(),
+        filenames=tuple(filenames or ()),
+        cluster_domain=cluster_domain,
+        color=color,
+        width=width,
+        probe=probe or ProbeOptions(enabled=False),
+    )
+
+
+def validate(options: Options) -> None:
+    """Reject what cannot work before touching files or the cluster."""
+    if options.output not in OUTPUTS:
+        raise InputError(f"--output must be one of {', '.join(OUTPUTS)}, not {options.output!r}")
+    if options.namespace is not None and not DNS_LABEL.match(options.namespace):
+        raise InputError(f"--namespace {options.namespace!r} is not a valid namespace name")
+    if options.cluster_domain is not None and not DNS_SUBDOMAIN.match(
+        options.cluster_domain.rstrip(".")
+    ):
+        raise InputError(f"--cluster-domain {options.cluster_domain!r} is not a DNS name")
+    if options.filenames.count("-") > 1:
+        raise InputError("-f - (stdin) may be given only once")
+    client = options.probe.client
+    if client is not None and not re.match(r"^(pod|po|deploy|deployment)/[a-z0-9.-]+$", client):
+        raise InputError(f"--from must be pod/NAME or deploy/NAME, not {client!r}")
+    if options.probe.timeout <= 0:
+        raise InputError("--probe-timeout must be positive")
+
+
+def validate_name(kind: str, name: str) -> None:
+    if not DNS_LABEL.match(name):
+        raise InputError(
+            f"{name!r} is not a valid {kind} name (lowercase letters, digits and '-', "
+            "at most 63 characters, starting and ending with a letter or digit)"
+        )
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Loaded:
+    snapshot: Snapshot
+    index: Index
+    namespace: str
+    """The effective namespace (the target's)."""
+    source: str
+    session: Any = None
+    """api.session.Session when live; None offline."""
+
+
+def load(
+    options: Options,
+    *,
+    kinds: frozenset[str] | None = None,
+    events_for: tuple[str, str] | None = None,
+) -> Loaded:
+    """Fill the snapshot from files or from the cluster, then index it."""
+    from kubectl_discover.analyze.index import build_index
+
+    domain = (options.cluster_domain or "cluster.local").rstrip(".")
+    if options.offline:
+        from kubectl_discover import manifests
+
+        namespace = None if options.all_namespaces else (options.namespace or "default")
+        snapshot = manifests.load_files(
+            list(options.filenames), namespace, stdin=sys.stdin.buffer, cluster_domain=domain
+        )
+        source = "files: " + ", ".join(options.filenames)
+        return Loaded(snapshot, build_index(snapshot), namespace or "default", source)
+
+    from kubectl_discover.api import listing
+    from kubectl_discover.api import session as api_session
+
+    session = api_session.connect(options.kubeconfig, options.context)
+    namespace = options.namespace or session.namespace
+    extra: dict[str, Any] = {}
+    if kinds is not None:
+        extra["kinds"] = kinds
+    snapshot = listing.load_snapshot(
+        session,
+        None if options.all_namespaces else namespace,
+        tls_secret_names=_tls_secret_names,
+        events_for=events_for,
+        cluster_domain=domain,
+        **extra,
+    )
+    source = f"cluster {session.server} (context {session.context})"
+    return Loaded(snapshot, build_index(snapshot), namespace, source, session)
+
+
+def _tls_secret_names(snapshot: Snapshot) -> list[tuple[str, str]]:
+    """(namespace, name) of every TLS Secret an Ingress references: the only Secrets read."""
+    from kubectl_discover.snapshot import namespace_of
+
+    wanted: list[tuple[str, str]] = []
+    for ingress in snapshot.ingresses:
+        namespace = namespace_of(ingress, snapshot.default_namespace)
+        for tls in ingress.get("spec", {}).get("tls") or ():
+            if tls.get("secretName"):
+                wanted.append((namespace, str(tls["secretName"])))
+    return sorted(set(wanted))
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+def render(document: dict[str, Any], options: Options) -> str:
+    from kubectl_discover import render as renderers
+    from kubectl_discover.render.style import Style
+
+    style = Style(color=options.color)
+    if options.output == "json":
+        return renderers.format_json(document)
+    if options.output == "yaml":
+        return renderers.format_yaml(document)
+    if options.output == "tree":
+        return renderers.format_tree(document, style=style)
+    return renderers.format_table(
+        document, style=style, width=options.width, wide=options.output == "wide"
+    )
+
+
+def emit(document: dict[str, Any], options: Options) -> int:
+    """Write the report; the exit code follows its verdict."""
+    sys.stdout.write(render(document, options))
+    return EXIT_FAIL if document.get("verdict") == "fail" else EXIT_OK
+
+
+def progress(message: str) -> None:
+    """Probe progress on stderr (plain lines; the report goes to stdout)."""
+    sys.stderr.write(f"discover: {message}\n")
+    sys.stderr.flush()
+
+
+def skipped_notes(loaded: Loaded, probed: bool, options: Options) -> list[str]:
+    notes = [gap.describe() for gap in loaded.snapshot.unavailable]
+    if not probed and options.probe.enabled and options.offline:
+        notes.append("live probes need a cluster; analysed the files statically")
+    return notes
+
+
+def diagnose_and_report(
+    options: Options, loaded: Loaded, diagnoses: Sequence[Diagnosis]
+) -> dict[str, Any]:
+    """Probe if asked (live only), explain, and build the report for one subject."""
+    from kubectl_discover import report
+    from kubectl_discover.explain import explain
+
+    diagnosis = diagnoses[0]
+    result = None
+    probe_doc = None
+    if options.probe.enabled and loaded.session is not None:
+        from kubectl_discover.probing import run_probe_for
+
+        result, probe_doc = run_probe_for(
+            loaded.session, loaded.snapshot, diagnoses, options.probe, progress
+        )
+    rows = explain(diagnosis, result)
+    return report.build_report(
+        diagnosis,
+        rows,
+        source=loaded.source,
+        probe=probe_doc,
+        skipped=skipped_notes(loaded, result is not None, options),
+    )
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def _probe_options(
+    no_probe: bool,
+    image: str | None,
+    node: str | None,
+    client: str | None,
+    keep: bool,
+    probe_namespace: str | None,
+    probe_timeout: float,
+    dry_run: bool,
+) -> ProbeOptions:
+    return ProbeOptions(
+        enabled=not no_probe,
+        image=image,
+        node=node,
+        client=client,
+        keep=keep,
+        namespace=probe_namespace,
+        timeout=probe_timeout,
+        dry_run=dry_run,
+    )
+
+
+@app.command("svc")
+def svc(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Service name.")],
+    namespace: Namespace = None,
+    context: Context = None,
+    kubeconfig: Kubeconfig = None,
+    output: Output = "table",
+    filename: Filenames = None,
+    no_probe: NoProbe = False,
+    cluster_domain: ClusterDomain = None,
+    no_color: NoColor = False,
+    image: Image = None,
+    node: Node = None,
+    client: From = None,
+    keep: Keep = False,
+    probe_namespace: ProbeNamespace = None,
+    probe_timeout: ProbeTimeout = 60.0,
+    dry_run: DryRun = False,
+) -> None:
+    """Explain a Service: its kind, endpoints, DNS names, Ingress routes, and why each fails."""
+    options = resolve(
+        namespace=namespace,
+        all_namespaces=False,
+        context=context,
+        kubeconfig=kubeconfig,
+        output=output,
+        filenames=filename,
+        cluster_domain=cluster_domain,
+        no_color=no_color,
+        probe=_probe_options(
+            no_probe, image, node, client, keep, probe_namespace, probe_timeout, dry_run
+        ),
+    )
+    validate(options)
+    validate_name("Service", name)
+    raise typer.Exit(run_service(options, name))
+
+
+app.command("service", hidden=True)(svc)
+
+
+def run_service(options: Options, name: str) -> int:
+    from kubectl_discover import diagnose
+
+    loaded = load(options, events_for=("Service", name))
+    clients = _client_namespaces(loaded)
+    diagnosis = diagnose.diagnose_service(
+        loaded.index, loaded.namespace, name, client_namespaces=clients
+    )
+    if options.probe.dry_run:
+        return _dry_run(options, loaded, [diagnosis])
+    return emit(diagnose_and_report(options, loaded, [diagnosis]), options)
+
+
+def _client_namespaces(loaded: Loaded) -> tuple[str, ...]:
+    """One other namespace to show the cross-namespace short-name trap from."""
+    others = sorted(ns for ns in loaded.index.namespaces if ns != loaded.namespace)
+    return (others[0],) if others else ("other",)
+
+
+@app.command("ingress")
+def ingress(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Ingress name.")],
+    namespace: Namespace = None,
+    context: Context = None,
+    kubeconfig: Kubeconfig = None,
+    output: Output = "table",
+    filename: Filenames = None,
+    no_probe: NoProbe = False,
+    cluster_domain: ClusterDomain = None,
+    no_color: NoColor = False,
+    image: Image = None,
+    node: Node = None,
+    client: From = None,
+    keep: Keep = False,
+    probe_namespace: ProbeNamespace = None,
+    probe_timeout: ProbeTimeout = 60.0,
+    dry_run: DryRun = False,
+) -> None:
+    """Explain an Ingress: class, rules, backends, TLS, status, and the chain to the pods."""
+    options = resolve(
+        namespace=namespace,
+        all_namespaces=False,
+        context=context,
+        kubeconfig=kubeconfig,
+        output=output,
+        filenames=filename,
+        cluster_domain=cluster_domain,
+        no_color=no_color,
+        probe=_probe_options(
+            no_probe, image, node, client, keep, probe_namespace, probe_timeout, dry_run
+        ),
+    )
+    validate(options)
+    if not DNS_SUBDOMAIN.match(name):
+        raise InputError(f"{name!r} is not a valid Ingress name")
+    raise typer.Exit(run_ingress(options, name))
+
+
+app.command("ing", hidden=True)(ingress)
+
+
+def run_ingress(options: Options, name: str) -> int:
+    from kubectl_discover import diagnose
+
+    loaded = load(options, events_for=("Ingress", name))
+    diagnosis = diagnose.diagnose_ingress(loaded.index, loaded.namespace, name)
+    if options.probe.dry_run:
+        return _dry_run(options, loaded, [diagnosis])
+    return emit(diagnose_and_report(options, loaded, [diagnosis]), options)
+
+
+@app.command("route")
+def route(
+    url: Annotated[
+        str, typer.Argument(metavar="URL", help="URL a client requests, e.g. https://host/path.")
+    ],
+    namespace: Namespace = None,
+    all_namespaces: AllNamespaces = False,
+    context: Context = None,
+    kubeconfig: Kubeconfig = None,
+    output: Output = "table",
+    filename: Filenames = None,
+    no_probe: NoProbe = False,
+    cluster_domain: ClusterDomain = None,
+    no_color: NoColor = False,
+    image: Image = None,
+    node: Node = None,
+    client: From = None,
+    keep: Keep = False,
+    probe_namespace: ProbeNamespace = None,
+    probe_timeout: ProbeTimeout = 60.0,
+    dry_run: DryRun = False,
+) -> None:
+    """Simulate which Ingress rule wins for a URL and follow it down to the pods."""
+    options = resolve(
+        namespace=namespace,
+        all_namespaces=all_namespaces,
+        context=context,
+        kubeconfig=kubeconfig,
+        output=output,
+        filenames=filename,
+        cluster_domain=cluster_domain,
+        no_color=no_color,
+        probe=_probe_options(
+            no_probe, image, node, client, keep, probe_namespace, probe_timeout, dry_run
+        ),
+    )
+    validate(options)
+    raise typer.Exit(run_route(options, url))
+
+
+def run_route(options: Options, url: str) -> int:
+    from datetime import UTC, datetime
+
+    from kubectl_discover import diagnose
+
+    loaded = load(options)
+    scope = None if options.all_namespaces else loaded.namespace
+    diagnosis = diagnose.diagnose_route(loaded.index, url, scope, now=datetime.now(UTC))
+    if options.probe.dry_run:
+        return _dry_run(options, loaded, [diagnosis])
+    return emit(diagnose_and_report(options, loaded, [diagnosis]), options)
+
+
+@app.command("scan")
+def scan(
+    namespace: Namespace = None,
+    all_namespaces: AllNamespaces = False,
+    context: Context = None,
+    kubeconfig: Kubeconfig = None,
+    output: Output = "table",
+    filename: Filenames = None,
+    no_probe: NoProbe = False,
+    cluster_domain: ClusterDomain = None,
+    no_color: NoColor = False,
+) -> None:
+    """Every Service and Ingress in the namespace (or -A): one summary row each, worst first."""
+    del no_probe  # scan is static; the flag is accepted everywhere for muscle memory
+    options = resolve(
+        namespace=namespace,
+        all_namespaces=all_namespaces,
+        context=context,
+        kubeconfig=kubeconfig,
+        output=output,
+        filenames=filename,
+        cluster_domain=cluster_domain,
+        no_color=no_color,
+    )
+    validate(options)
+    raise typer.Exit(run_scan(options))
+
+
+def run_scan(options: Options) -> int:
+    from kubectl_discover import diagnose, report
+
+    loaded = load(options)
+    scope = None if options.all_namespaces else loaded.namespace
+    diagnoses = diagnose.scan(loaded.index, scope)
+    document = report.build_scan_report(
+        diagnoses,
+        namespace=scope,
+        source=loaded.source,
+        skipped=skipped_notes(loaded, False, options),
+    )
+    return emit(document, options)
+
+
+@app.command("version")
+def version(
+    output: Annotated[
+        str, typer.Option("--output", "-o", metavar="FORMAT", help="text or json.")
+    ] = "text",
+) -> None:
+    """Print the plugin version."""
+    if output == "json":
+        sys.stdout.write(json.dumps({"version": __version__}) + "\n")
+    else:
+        sys.stdout.write(f"kubectl-discover {__version__}\n")
+
+
+def _dry_run(options: Options, loaded: Loaded, diagnoses: Sequence[Diagnosis]) -> int:
+    """Print the probe pod manifest and the probe plan; create nothing."""
+    from kubectl_discover.probing import dry_run_document
+
+    document = dry_run_document(loaded.snapshot, loaded.namespace, diagnoses, options.probe)
+    from kubectl_discover import render as renderers
+
+    if options.output == "json":
+        sys.stdout.write(renderers.format_json(document))
+    else:
+        sys.stdout.write(renderers.format_yaml(document))
+    return EXIT_OK
+
+
+# --- entry point: the one place exceptions become exit codes --------------------------------
+
+
+def _fail(message: str, code: int) -> int:
+    sys.stderr.write(f"error: {message}\n")
+    return code
+
+
+def run(argv: Sequence[str] | None = None, *, prog_name: str = PROG) -> int:
+    """Run the CLI and return the exit code, mapping every exception to one line."""
+    import click
+
+    command = typer.main.get_command(app)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args:
+        args = ["--help"]
+    try:
+        command.main(args=args, prog_name=prog_name, standalone_mode=False)
+    except click.exceptions.Exit as exit_:
+        return int(exit_.exit_code)
+    except click.ClickException as error:
+        error.show()
+        return EXIT_INPUT if error.exit_code == 2 else int(error.exit_code)
+    except click.exceptions.Abort:
+        return _fail("interrupted", EXIT_INTERRUPTED)
+    except DiscoverError as error:
+        return _fail(error.message, error.exit_code)
+    except KeyboardInterrupt:
+        return _fail("interrupted", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as error:
+        if os.environ.get("KUBECTL_DISCOVER_DEBUG"):
+            raise
+        return _fail(
+            f"internal error: {type(error).__name__}: {error} "
+            "(set KUBECTL_DISCOVER_DEBUG=1 for a traceback)",
+            EXIT_FAIL,
+        )
+    return EXIT_OK
+
+
+def main() -> None:
+    """Console-script entry point (``kubectl-discover``, found by kubectl on PATH)."""
+    code = run()
+    sys.stdout.flush()
+    sys.exit(code)

@@ -1,0 +1,110 @@
+"""The layering in docs/architecture.md, enforced on the import graph of the source."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "kubectl_discover"
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(p for p in parts if p != "__init__")
+
+
+SOURCES = sorted(PACKAGE.rglob("*.py"))
+MODULES = {_module_name(p): _imports(p) for p in SOURCES}
+
+
+def _uses(imports: set[str], prefix: str) -> bool:
+    return any(name == prefix or name.startswith(prefix + ".") for name in imports)
+
+
+def test_the_tree_is_found() -> None:
+    assert "kubectl_discover.cli" in MODULES
+    assert any(m.startswith("kubectl_discover.analyze.") for m in MODULES)
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_only_the_api_package_imports_kubernetes(module: str) -> None:
+    if module.startswith("kubectl_discover.api"):
+        return
+    assert not _uses(MODULES[module], "kubernetes"), f"{module} imports the kubernetes client"
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_only_the_cli_imports_typer(module: str) -> None:
+    if module == "kubectl_discover.cli":
+        return
+    assert not _uses(MODULES[module], "typer"), f"{module} imports typer"
+    assert not _uses(MODULES[module], "click"), f"{module} imports click"
+
+
+PURE = (
+    "kubectl_discover.analyze",
+    "kubectl_discover.render",
+    "kubectl_discover.report",
+    "kubectl_discover.explain",
+    "kubectl_discover.diagnose",
+    "kubectl_discover.findings",
+    "kubectl_discover.probe.plan",
+    "kubectl_discover.probe.pod",
+)
+IMPURE = (
+    "kubectl_discover.api",
+    "kubectl_discover.manifests",
+    "kubectl_discover.cli",
+    "kubectl_discover.probing",
+    "subprocess",
+    "socket",
+    "urllib.request",
+    "requests",
+    "http.client",
+)
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith(PURE)))
+def test_pure_layers_do_no_io(module: str) -> None:
+    for forbidden in IMPURE:
+        assert not _uses(MODULES[module], forbidden), f"{module} imports {forbidden}"
+
+
+@pytest.mark.parametrize(
+    "module", sorted(m for m in MODULES if m.startswith("kubectl_discover.analyze"))
+)
+def test_analysis_never_reaches_up(module: str) -> None:
+    for layer in ("render", "report", "explain", "probe", "diagnose", "cli"):
+        assert not _uses(MODULES[module], f"kubectl_discover.{layer}"), (
+            f"{module} imports kubectl_discover.{layer}"
+        )
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_nothing_but_the_cli_prints(module: str) -> None:
+    if module in ("kubectl_discover.cli", "kubectl_discover.catalogue") or module.startswith(
+        "kubectl_discover.probe.program"
+    ):
+        return  # the CLI writes; catalogue's __main__ writes docs; the in-pod program writes JSON
+    path = next(p for p in SOURCES if _module_name(p) == module)
+    tree = ast.parse(path.read_text())
+    calls = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print"
+    ]
+    assert not calls, f"{module} calls print()"
