@@ -1,0 +1,347 @@
+"""The offline loader: ``-f`` files, directories and standard input -> a Snapshot.
+
+``kubectl discover svc web -f dir/ -f other.yaml -f -`` analyses manifests with no
+cluster at all. This package reads them the way ``kubectl apply`` would (multi-document
+YAML, JSON, ``kind: List``), converts objects written in removed API versions
+(:mod:`.legacy`), and sorts what service discovery needs into a
+:class:`~kubectl_discover.snapshot.Snapshot` with ``live=False``.
+
+Every problem with the input is one :class:`~kubectl_discover.errors.InputError`
+whose message is a single line ``"<path>:<line>: <what is wrong>"``.
+
+Namespaces: an object without ``metadata.namespace`` is placed in ``namespace`` (the
+``-n`` value) or ``"default"``, written into the returned copy. Objects of every
+namespace are kept whichever namespace is asked for, so analysis can say "found in
+namespace X"; consumers select with :meth:`Snapshot.in_namespace`. Cluster-scoped
+objects (Node, Namespace, IngressClass) get no namespace, and their ``sources`` key
+uses ``""`` as the namespace.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from kubectl_discover.errors import InputError
+from kubectl_discover.manifests import documents, files, legacy
+from kubectl_discover.manifests.documents import Document
+from kubectl_discover.manifests.files import MAX_FILE_BYTES
+from kubectl_discover.snapshot import Conversion, Obj, Snapshot, SourceRef
+
+__all__ = ["MAX_FILE_BYTES", "Ignored", "LoadResult", "load", "load_files"]
+
+# Where each (apiVersion, kind) goes in the Snapshot.
+_FIELDS: Mapping[tuple[str, str], str] = {
+    ("v1", "Service"): "services",
+    ("discovery.k8s.io/v1", "EndpointSlice"): "endpointslices",
+    ("v1", "Pod"): "pods",
+    ("apps/v1", "Deployment"): "workloads",
+    ("apps/v1", "StatefulSet"): "workloads",
+    ("apps/v1", "DaemonSet"): "workloads",
+    ("apps/v1", "ReplicaSet"): "workloads",
+    ("batch/v1", "Job"): "workloads",
+    ("batch/v1", "CronJob"): "workloads",
+    ("v1", "Node"): "nodes",
+    ("networking.k8s.io/v1", "Ingress"): "ingresses",
+    ("networking.k8s.io/v1", "IngressClass"): "ingressclasses",
+    ("v1", "Secret"): "secrets",
+    ("v1", "Event"): "events",
+    ("v1", "Namespace"): "namespaces",
+}
+CLUSTER_SCOPED_KINDS = frozenset({"Node", "Namespace", "IngressClass"})
+BUILTIN_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
+
+ENDPOINTS_REASON = (
+    "v1 Endpoints are not analysed: kubectl-discover reads EndpointSlices (the Endpoints "
+    "API is deprecated since Kubernetes v1.33; for a Service without a selector the "
+    "cluster mirrors Endpoints into EndpointSlices)"
+)
+UNUSED_REASON = "not used by service discovery"
+SECRET_REASON = "not referenced by any Ingress tls[].secretName; not kept"
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """An object that was read but is not part of the Snapshot, and why."""
+
+    api_version: str
+    kind: str
+    namespace: str
+    name: str
+    source: SourceRef
+    reason: str
+
+    def describe(self) -> str:
+        where = f"{self.namespace}/{self.name}" if self.namespace else self.name
+        return (
+            f"{self.source.path}:{self.source.line}: {self.api_version} {self.kind} "
+            f"{where}: {self.reason}"
+        )
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """The Snapshot plus what the CLI may want to mention (objects left out)."""
+
+    snapshot: Snapshot
+    ignored: tuple[Ignored, ...] = field(default=())
+    files: tuple[str, ...] = field(default=())
+    """The files read, in order, as named in messages."""
+
+
+def load_files(
+    paths: Sequence[str],
+    namespace: str | None,
+    *,
+    stdin: BinaryIO | None = None,
+    cluster_domain: str = "cluster.local",
+) -> Snapshot:
+    """Read manifests into an offline Snapshot; raise InputError on any bad input.
+
+    ``paths`` entries are files, directories (recursive) or ``-`` for ``stdin``
+    (default: the process's standard input). ``namespace`` None means all namespaces.
+    """
+    return load(paths, namespace, stdin=stdin, cluster_domain=cluster_domain).snapshot
+
+
+def load(
+    paths: Sequence[str],
+    namespace: str | None,
+    *,
+    stdin: BinaryIO | None = None,
+    cluster_domain: str = "cluster.local",
+) -> LoadResult:
+    """Like :func:`load_files`, also returning the objects that were left out and why."""
+    if not paths:
+        raise InputError("-f: no files given")
+    sources = files.expand(paths)
+    if stdin is None and any(source.path is None for source in sources):
+        stdin = sys.stdin.buffer
+    collector = _Collector(namespace or "default")
+    for source in sources:
+        raw = files.read(source, stdin)
+        for doc in documents.parse(source.display, raw):
+            for obj, line in _objects_in(doc, source.display):
+                collector.add(obj, SourceRef(source.display, line))
+    if not collector.count:
+        names = ", ".join(paths)
+        raise InputError(
+            f"{names}: no Kubernetes objects found (directories are searched for "
+            "*.yaml, *.yml and *.json files)"
+        )
+    return collector.result(namespace, cluster_domain, tuple(s.display for s in sources))
+
+
+# --- Validation of documents ------------------------------------------------------------
+
+
+def _objects_in(doc: Document, path: str) -> Iterator[tuple[dict[str, Any], int]]:
+    """The objects of one document (a List gives its items), each with its line."""
+    data = doc.data
+    if not isinstance(data, dict):
+        raise InputError(
+            f"{path}:{doc.line}: expected a Kubernetes object (a mapping with apiVersion, "
+            f"kind and metadata), found {_type_name(data)}"
+        )
+    if _is_list(data):
+        items = data.get("items")
+        if items is None:
+            return
+        if not isinstance(items, list):
+            raise InputError(
+                f"{path}:{doc.line}: {data.get('kind')}.items must be a list of objects, "
+                f"found {_type_name(items)}"
+            )
+        for index, item in enumerate(items):
+            line = doc.item_lines[index] if index < len(doc.item_lines) else doc.line
+            where = f"items[{index}]: "
+            if isinstance(item, dict) and _is_list(item):
+                raise InputError(f"{path}:{line}: {where}a List inside a List is not supported")
+            yield _checked(item, path, line, where), line
+        return
+    yield _checked(data, path, doc.line, ""), doc.line
+
+
+def _is_list(data: Mapping[str, Any]) -> bool:
+    kind = data.get("kind")
+    if kind == "List":
+        return True
+    return isinstance(kind, str) and kind.endswith("List") and "items" in data
+
+
+def _checked(data: Any, path: str, line: int, where: str) -> dict[str, Any]:
+    """``data`` if it has what every object needs; otherwise an InputError."""
+    at = f"{path}:{line}: {where}"
+    if not isinstance(data, dict):
+        raise InputError(f"{at}expected a Kubernetes object (a mapping), found {_type_name(data)}")
+    for key in ("apiVersion", "kind"):
+        value = data.get(key)
+        if value is None or value == "":
+            raise InputError(f"{at}the object has no {key}")
+        if not isinstance(value, str):
+            raise InputError(f"{at}{key} must be a string, found {_type_name(value)}")
+    kind = data["kind"]
+    metadata = data.get("metadata")
+    if metadata is None:
+        raise InputError(f"{at}{kind} has no metadata (metadata.name is required)")
+    if not isinstance(metadata, dict):
+        raise InputError(f"{at}{kind} metadata must be a mapping, found {_type_name(metadata)}")
+    name = metadata.get("name")
+    if not isinstance(name, str) or not name:
+        extra = ""
+        if metadata.get("generateName"):
+            extra = " (generateName objects have no name until the API server creates them)"
+        found = "" if name is None or name == "" else f", found {_type_name(name)}"
+        raise InputError(f"{at}{kind} has no metadata.name{found}{extra}")
+    ns = metadata.get("namespace")
+    if ns is not None and not isinstance(ns, str):
+        raise InputError(
+            f"{at}{kind} {name}: metadata.namespace must be a string, found {_type_name(ns)}"
+        )
+    return data
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"a string ({shown!r})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+# --- Sorting into the Snapshot -------------------------------------------------------------
+
+
+class _Collector:
+    """Accumulates objects per Snapshot field, checking for duplicates."""
+
+    def __init__(self, default_namespace: str) -> None:
+        self.default_namespace = default_namespace
+        self.fields: dict[str, list[dict[str, Any]]] = {}
+        self.conversions: list[Conversion] = []
+        self.sources: dict[tuple[str, str, str], SourceRef] = {}
+        self.ignored: list[Ignored] = []
+        self.count = 0
+
+    def add(self, obj: dict[str, Any], where: SourceRef) -> None:
+        self.count += 1
+        conversion = legacy.convert(obj)
+        current: Obj = conversion.converted if conversion else obj
+        version, kind = str(current["apiVersion"]), str(current["kind"])
+        target = _FIELDS.get((version, kind))
+        cluster_scoped = kind in CLUSTER_SCOPED_KINDS
+        ns = "" if cluster_scoped else _namespace(current, self.default_namespace)
+        name = str(current["metadata"]["name"])
+        if target is None:
+            reason = ENDPOINTS_REASON if (version, kind) == ("v1", "Endpoints") else UNUSED_REASON
+            self.ignored.append(Ignored(str(obj["apiVersion"]), kind, ns, name, where, reason))
+            return
+        key = (kind, ns, name)
+        first = self.sources.get(key)
+        if first is not None:
+            shown = f"{ns}/{name}" if ns else name
+            raise InputError(
+                f"{where.path}:{where.line}: {kind} {shown} is defined twice (first at "
+                f"{first.path}:{first.line}); keep one definition"
+            )
+        self.sources[key] = where
+        if conversion:
+            self.conversions.append(conversion)
+        placed = dict(current) if cluster_scoped else _with_namespace(current, ns)
+        self.fields.setdefault(target, []).append(placed)
+
+    def result(
+        self, namespace: str | None, cluster_domain: str, names: tuple[str, ...]
+    ) -> LoadResult:
+        secrets, unused = _referenced_secrets(
+            self.fields.get("secrets", []), self.fields.get("ingresses", [])
+        )
+        ignored = list(self.ignored)
+        for secret in unused:
+            meta = secret["metadata"]
+            key = ("Secret", str(meta["namespace"]), str(meta["name"]))
+            ignored.append(
+                Ignored("v1", "Secret", key[1], key[2], self.sources.pop(key), SECRET_REASON)
+            )
+        snapshot = Snapshot(
+            namespace=namespace,
+            live=False,
+            cluster_domain=cluster_domain,
+            services=self._field("services"),
+            endpointslices=self._field("endpointslices"),
+            pods=self._field("pods"),
+            workloads=self._field("workloads"),
+            nodes=self._field("nodes"),
+            ingresses=self._field("ingresses"),
+            ingressclasses=self._field("ingressclasses"),
+            secrets=tuple(secrets),
+            events=self._field("events"),
+            namespaces=self._namespaces(),
+            conversions=tuple(self.conversions),
+            sources=dict(self.sources),
+        )
+        return LoadResult(snapshot, tuple(ignored), names)
+
+    def _field(self, name: str) -> tuple[Obj, ...]:
+        return tuple(self.fields.get(name, ()))
+
+    def _namespaces(self) -> tuple[str, ...]:
+        """Namespaces known to exist: empty (unknown) unless the files define some.
+
+        When they do, the built-in namespaces and the namespaces the files' own
+        objects live in count as existing too: the files are a partial view of a
+        cluster, and an object's namespace is presumed to be there.
+        """
+        declared = {str(o["metadata"]["name"]) for o in self.fields.get("namespaces", ())}
+        if not declared:
+            return ()
+        used = {ns for (_kind, ns, _name) in self.sources if ns}
+        return tuple(sorted(declared | used | set(BUILTIN_NAMESPACES)))
+
+
+def _namespace(obj: Obj, default: str) -> str:
+    ns = obj.get("metadata", {}).get("namespace")
+    return ns if isinstance(ns, str) and ns else default
+
+
+def _with_namespace(obj: Obj, namespace: str) -> dict[str, Any]:
+    """A copy of ``obj`` whose metadata.namespace is ``namespace`` (input untouched)."""
+    out = dict(obj)
+    out["metadata"] = {**obj["metadata"], "namespace": namespace}
+    return out
+
+
+def _referenced_secrets(
+    secrets: list[dict[str, Any]], ingresses: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Split Secrets into those an Ingress TLS entry names and the rest.
+
+    The Snapshot holds only the TLS Secrets Ingresses reference (its contract, and
+    the same set the live loader fetches); other Secrets are never carried along.
+    """
+    wanted: set[tuple[str, str]] = set()
+    for ingress in ingresses:
+        ns = str(ingress["metadata"]["namespace"])
+        spec = ingress.get("spec")
+        tls = spec.get("tls") if isinstance(spec, dict) else None
+        for entry in tls if isinstance(tls, list) else ():
+            if isinstance(entry, dict) and isinstance(entry.get("secretName"), str):
+                wanted.add((ns, entry["secretName"]))
+    kept: list[dict[str, Any]] = []
+    unused: list[dict[str, Any]] = []
+    for secret in secrets:
+        meta = secret["metadata"]
+        ref = (str(meta["namespace"]), str(meta["name"]))
+        (kept if ref in wanted else unused).append(secret)
+    return kept, unused

@@ -1,0 +1,283 @@
+"""Turn the bytes of one manifest file into documents, each with its starting line.
+
+Why a module of its own: every way a file can be wrong (binary, not UTF-8, bad YAML,
+bad JSON, recursive aliases) must end as one :class:`~kubectl_discover.errors.InputError`
+line ``"<path>:<line>: <what is wrong>"``, and no parser exception may escape. Keeping
+the parsers here keeps that promise in one place.
+
+YAML is read with libyaml (``CSafeLoader``) when PyYAML was built with it, else with the
+pure-Python ``SafeLoader``; both build nodes first so each document keeps the line it
+starts on. JSON (a file whose first character is ``{``) is read with :mod:`json`,
+which reports the exact line and column of a syntax error, and may hold several
+concatenated objects like ``kubectl apply`` accepts.
+"""
+
+from __future__ import annotations
+
+import base64
+import codecs
+import datetime
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from kubectl_discover.errors import InputError
+
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# Characters YAML 1.1 allows in a stream (tab, newlines and printable Unicode); JSON
+# allows a subset of these. Anything else is reported with its line before parsing,
+# because the parsers only give an offset (libyaml's in bytes, not characters).
+_NOT_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One top-level value of a file, as plain JSON-shaped Python data."""
+
+    data: Any
+    line: int
+    """1-based line where the document's content starts."""
+    item_lines: tuple[int, ...] = ()
+    """For a ``kind: List`` document: the line of each ``items[]`` entry, when known."""
+
+
+def parse(path: str, raw: bytes) -> tuple[Document, ...]:
+    """All non-empty documents of one file; raises InputError naming path and line."""
+    text = decode(path, raw)
+    bad = _NOT_PRINTABLE.search(text)
+    if bad:
+        line, column = _position(text, bad.start())
+        code = ord(bad.group())
+        raise InputError(
+            f"{path}:{line}: control character U+{code:04X} at column {column} is not "
+            "allowed in a YAML or JSON manifest"
+        )
+    try:
+        if text.lstrip().startswith("{"):
+            docs = _json_documents(path, text)
+        else:
+            docs = _yaml_documents(path, text)
+        return tuple(
+            Document(plain(doc.data, path, doc.line), doc.line, doc.item_lines) for doc in docs
+        )
+    except RecursionError:
+        raise InputError(f"{path}:1: the document is nested too deeply to read") from None
+
+
+def decode(path: str, raw: bytes) -> str:
+    """UTF-8 text (a UTF-8 BOM is dropped; UTF-16 with a BOM is accepted too).
+
+    UTF-16 is what PowerShell's ``>`` writes, a common way to end up with a manifest
+    ``kubectl`` cannot read; accepting it costs nothing. Anything else that is not
+    UTF-8 is reported with the line of the first bad byte.
+    """
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(
+                f"{path}:1: not valid UTF-16 text despite its byte-order mark"
+            ) from None
+    if b"\x00" in raw:
+        at = raw.index(b"\x00")
+        line = raw.count(b"\n", 0, at) + 1
+        raise InputError(f"{path}:{line}: binary data (a NUL byte), not a YAML or JSON manifest")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(
+            f"{path}:{line}: not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {column}); "
+            "save the file as UTF-8"
+        ) from None
+
+
+# --- YAML ------------------------------------------------------------------------------
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """The safe loader, but a key written twice in one mapping is an error.
+
+    PyYAML silently keeps the last value; the API server's YAML reader rejects the
+    manifest. A second ``selector:`` quietly replacing the first is exactly the kind
+    of mistake this tool exists to surface.
+    """
+
+    def construct_mapping(self, node: Node, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, MappingNode):
+            _reject_duplicate_keys(node)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
+
+
+def _reject_duplicate_keys(node: MappingNode) -> None:
+    seen: dict[tuple[str, str], int] = {}
+    for key, _ in node.value:
+        if not isinstance(key, ScalarNode) or key.tag == _MERGE_TAG:
+            continue
+        ident = (key.tag, key.value)
+        line = key.start_mark.line + 1
+        if ident in seen:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"key {key.value!r} appears twice in one mapping (first at line {seen[ident]})",
+                key.start_mark,
+            )
+        seen[ident] = line
+
+
+def _yaml_documents(path: str, text: str) -> list[Document]:
+    loader = _Loader(text)
+    docs: list[Document] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            data = loader.construct_document(node)
+            if data is not None:
+                docs.append(Document(data, node.start_mark.line + 1, _item_lines(node)))
+    except yaml.MarkedYAMLError as exc:
+        raise InputError(_yaml_message(path, exc)) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}:1: malformed YAML: {exc}".splitlines()[0]) from None
+    finally:
+        loader.dispose()
+    return docs
+
+
+def _yaml_message(path: str, exc: yaml.MarkedYAMLError) -> str:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 1
+    where = f" at column {mark.column + 1}" if mark else ""
+    problem = " ".join(str(exc.problem or "").split()) or "cannot be parsed"
+    context = ""
+    if exc.context and exc.context_mark and exc.context_mark.line != (mark.line if mark else -1):
+        context = f" ({' '.join(exc.context.split())} started at line {exc.context_mark.line + 1})"
+    advice = "; indent with spaces, not tabs" if "'\\t'" in problem else ""
+    return f"{path}:{line}: malformed YAML{where}: {problem}{context}{advice}"
+
+
+def _item_lines(node: Node) -> tuple[int, ...]:
+    """Lines of the entries of a top-level ``items:`` sequence, for List documents."""
+    if not isinstance(node, MappingNode):
+        return ()
+    for key, value in node.value:
+        if isinstance(key, ScalarNode) and key.value == "items" and isinstance(value, SequenceNode):
+            return tuple(item.start_mark.line + 1 for item in value.value)
+    return ()
+
+
+# --- JSON ------------------------------------------------------------------------------
+
+
+def _json_documents(path: str, text: str) -> list[Document]:
+    decoder = json.JSONDecoder()
+    docs: list[Document] = []
+    pos = _skip_space(text, 0)
+    while pos < len(text):
+        try:
+            data, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"{path}:{exc.lineno}: malformed JSON at column {exc.colno}: {exc.msg}"
+            ) from None
+        line = text.count("\n", 0, pos) + 1
+        items: tuple[int, ...] = ()
+        if isinstance(data, dict) and isinstance(data.get("items"), list):
+            items = _json_item_lines(text[pos:end], line)
+        docs.append(Document(data, line, items))
+        pos = _skip_space(text, end)
+    return docs
+
+
+def _json_item_lines(fragment: str, first_line: int) -> tuple[int, ...]:
+    """Item lines of a JSON List, found by composing it as YAML (JSON is nearly a subset).
+
+    Only positions are taken from YAML; the data always comes from :mod:`json`. When
+    the YAML reader disagrees (tabs, unusual escapes), items fall back to the line of
+    the List itself.
+    """
+    try:
+        node = yaml.compose(fragment, Loader=_BaseLoader)
+    except (yaml.YAMLError, RecursionError):
+        return ()
+    if node is None:
+        return ()
+    return tuple(first_line + line - 1 for line in _item_lines(node))
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+# --- Plain data ------------------------------------------------------------------------
+
+
+def plain(value: Any, path: str, line: int) -> Any:
+    """``value`` as JSON-shaped data: str keys; str, int, float, bool, None, list, dict.
+
+    The API server sees JSON, so YAML-only values are turned into what the API
+    server would hold: dates become strings, ``!!binary`` becomes base64, a
+    ``!!set`` becomes a mapping to null, non-string keys become strings. YAML
+    aliases stay shared (a "billion laughs" file costs no more than it reads), and a
+    recursive alias, which no API object can hold, is an error.
+    """
+    done: dict[int, Any] = {}
+    active: set[int] = set()
+
+    def walk(item: Any) -> Any:
+        if item is None or isinstance(item, str | bool | int | float):
+            return item
+        if isinstance(item, datetime.date):  # also datetime.datetime
+            return item.isoformat()
+        if isinstance(item, bytes):
+            return base64.b64encode(item).decode("ascii")
+        ident = id(item)
+        if ident in done:
+            return done[ident]
+        if ident in active:
+            raise InputError(f"{path}:{line}: a YAML alias refers to itself (recursive data)")
+        active.add(ident)
+        result: Any
+        if isinstance(item, dict):
+            result = {_key(k): walk(v) for k, v in item.items()}
+        elif isinstance(item, list | tuple):
+            result = [walk(v) for v in item]
+        elif isinstance(item, set | frozenset):
+            result = {_key(k): None for k in item}
+        else:
+            result = str(item)
+        active.discard(ident)
+        done[ident] = result
+        return result
+
+    return walk(value)
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    if isinstance(key, datetime.date):
+        return key.isoformat()
+    return str(key)
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, column
