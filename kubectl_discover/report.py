@@ -1,0 +1,229 @@
+"""The output document: a Diagnosis plus the explained rows, as plain JSON-ready data.
+
+This is the schema docs/output.md describes and ``-o json|yaml`` print verbatim; the
+table and tree renderers read the same document. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from kubectl_discover.analyze.model import (
+    ChainLink,
+    Diagnosis,
+    DnsExpectation,
+    EndpointExpectation,
+    PodView,
+    RouteExpectation,
+)
+from kubectl_discover.explain import Row
+from kubectl_discover.findings import Finding, Severity, Verdict
+
+SCHEMA_VERSION = "kubectl-discover/v1"
+
+_ROW_SEVERITY = {
+    "ok": Severity.OK,
+    "info": Severity.INFO,
+    "warn": Severity.WARN,
+    "fail": Severity.FAIL,
+}
+
+
+def finding_doc(finding: Finding) -> dict[str, Any]:
+    return {
+        "id": finding.id,
+        "severity": finding.severity.label,
+        "subject": finding.subject,
+        "message": finding.message,
+        "hint": finding.hint,
+        "evidence": dict(finding.evidence),
+    }
+
+
+def _row_fields(row: Row | None) -> dict[str, Any]:
+    if row is None:
+        return {"observed": "not probed", "verdict": "unknown", "why": ""}
+    fields: dict[str, Any] = {
+        "expected": row.expected,
+        "observed": row.observed,
+        "verdict": row.verdict,
+        "why": row.why,
+    }
+    if row.evidence:
+        fields["evidence"] = dict(row.evidence)
+    if row.observation is not None:
+        fields["observation"] = dict(row.observation)
+    return fields
+
+
+def endpoint_doc(e: EndpointExpectation, row: Row | None) -> dict[str, Any]:
+    port = f":{e.port}" if e.port is not None else ""
+    return {
+        "kind": e.kind,
+        "endpoint": f"{e.address}{port}/{e.protocol}" if port else e.address,
+        "address": e.address,
+        "port": e.port,
+        "portName": e.port_name,
+        "protocol": e.protocol,
+        "target": e.target,
+        "expectedReady": e.ready,
+        **_row_fields(row),
+    }
+
+
+def dns_doc(d: DnsExpectation, row: Row | None) -> dict[str, Any]:
+    return {
+        "query": d.query,
+        "type": d.qtype,
+        "form": d.form.value,
+        "fqdn": d.fqdn,
+        "clientNamespace": d.client_namespace or None,
+        "expectedExists": d.exists,
+        "expectedAnswers": list(d.answers),
+        "causes": list(d.causes),
+        **_row_fields(row),
+    }
+
+
+def route_doc(r: RouteExpectation, row: Row | None) -> dict[str, Any]:
+    return {
+        "ingress": r.ingress,
+        "host": r.host,
+        "path": r.path,
+        "pathType": r.path_type,
+        "service": r.service,
+        "servicePort": r.service_port,
+        "targetPort": r.target_port,
+        "readyEndpoints": r.ready_endpoints,
+        "tls": r.tls,
+        "addresses": list(r.addresses),
+        **_row_fields(row),
+    }
+
+
+def pod_doc(p: PodView) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "ip": p.ip,
+        "ready": p.ready,
+        "node": p.node,
+        "hostname": p.hostname or None,
+        "subdomain": p.subdomain or None,
+        "owner": f"{p.owner_kind}/{p.owner_name}" if p.owner_kind else None,
+        "fromTemplate": p.from_template,
+    }
+
+
+def chain_doc(link: ChainLink) -> dict[str, Any]:
+    return {
+        "label": link.label,
+        "ok": link.ok,
+        "why": link.why,
+        "children": [chain_doc(c) for c in link.children],
+    }
+
+
+def _split(rows: Iterable[Row]) -> dict[str, list[Row]]:
+    sections: dict[str, list[Row]] = {"endpoints": [], "dns": [], "routes": []}
+    for row in rows:
+        sections.setdefault(row.section, []).append(row)
+    return sections
+
+
+def _pair(expectations: Sequence[Any], rows: list[Row]) -> list[tuple[Any, Row | None]]:
+    """explain() returns one row per expectation, in order, then extra rows."""
+    return [(e, rows[i] if i < len(rows) else None) for i, e in enumerate(expectations)]
+
+
+def _extra_row_doc(row: Row) -> dict[str, Any]:
+    return {"subject": row.subject, **_row_fields(row)}
+
+
+def verdict_of(findings: Iterable[Finding], rows: Iterable[Row]) -> Verdict:
+    """The worst finding or observed row; info counts as ok."""
+    severities = [f.severity for f in findings]
+    severities += [_ROW_SEVERITY[r.verdict] for r in rows if r.verdict in _ROW_SEVERITY]
+    return Verdict.of(severities)
+
+
+def build_report(
+    diagnosis: Diagnosis,
+    rows: Sequence[Row],
+    *,
+    source: str,
+    probe: Mapping[str, Any] | None = None,
+    skipped: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The document for ``svc``, ``ingress``, ``route`` and ``dns``."""
+    sections = _split(rows)
+    endpoints = _pair(diagnosis.endpoints, sections["endpoints"])
+    dns = _pair(diagnosis.dns, sections["dns"])
+    routes = _pair(diagnosis.routes, sections["routes"])
+    extra = [
+        _extra_row_doc(r)
+        for name, expectations in (
+            ("endpoints", diagnosis.endpoints),
+            ("dns", diagnosis.dns),
+            ("routes", diagnosis.routes),
+        )
+        for r in sections[name][len(expectations) :]
+    ]
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "subject": {
+            "kind": diagnosis.subject_kind,
+            "namespace": diagnosis.namespace,
+            "name": diagnosis.name,
+        },
+        "kind": diagnosis.kind,
+        "verdict": verdict_of(diagnosis.findings, rows).value,
+        "source": source,
+        "facts": dict(diagnosis.facts),
+        "endpoints": [endpoint_doc(e, r) for e, r in endpoints],
+        "dnsNames": [dns_doc(d, r) for d, r in dns],
+        "routes": [route_doc(rt, r) for rt, r in routes],
+        "observations": extra,
+        "findings": [finding_doc(f) for f in diagnosis.findings],
+        "pods": [pod_doc(p) for p in diagnosis.pods],
+        "chain": [chain_doc(c) for c in diagnosis.chain],
+        "skipped": list(skipped),
+        "probe": dict(probe) if probe is not None else None,
+    }
+
+
+def build_scan_report(
+    diagnoses: Sequence[Diagnosis],
+    *,
+    namespace: str | None,
+    source: str,
+    skipped: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The document for ``scan``: one item per Service or Ingress, worst first."""
+    items = []
+    for d in diagnoses:
+        fails = [f for f in d.findings if f.severity is Severity.FAIL]
+        warns = [f for f in d.findings if f.severity is Severity.WARN]
+        top = next(iter(fails or warns), None)
+        items.append(
+            {
+                "namespace": d.namespace,
+                "subjectKind": d.subject_kind,
+                "name": d.name,
+                "kind": d.kind,
+                "verdict": d.verdict.value,
+                "fail": len(fails),
+                "warn": len(warns),
+                "top": f"{top.id}: {top.message}" if top else None,
+                "findings": [finding_doc(f) for f in d.findings],
+            }
+        )
+    return {
+        "schemaVersion": SCHEMA_VERSION,
+        "kind": "Scan",
+        "namespace": namespace,
+        "verdict": Verdict.of(f.severity for d in diagnoses for f in d.findings).value,
+        "source": source,
+        "items": items,
+        "skipped": list(skipped),
+    }
