@@ -123,6 +123,26 @@ class Index:
         chosen = set(sets[0]).intersection(*sets[1:])
         return tuple(pods[i] for i in sorted(chosen) if matches_map(selector, pods[i].labels))
 
+    def pods_sharing_labels(
+        self, namespace: str, selector: Mapping[str, str]
+    ) -> tuple[PodView, ...]:
+        """Pods in ``namespace`` carrying a key of ``selector`` (any value) or one of its
+        values (under any key): the candidates for "near misses" of a selector.
+
+        Reads the posting lists (one entry per distinct label pair), never every pod, so
+        explaining a selector that matches nothing stays cheap in large namespaces.
+        """
+        keys = set(selector)
+        values = set(selector.values())
+        if not keys:
+            return ()
+        pods = self.pods_in(namespace)
+        chosen: set[int] = set()
+        for (key, value), members in self._postings(namespace).items():
+            if key in keys or value in values:
+                chosen.update(members)
+        return tuple(pods[i] for i in sorted(chosen))
+
     def _postings(self, namespace: str) -> dict[tuple[str, str], set[int]]:
         cached = self._label_index.get(namespace)
         if cached is None:
