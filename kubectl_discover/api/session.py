@@ -331,7 +331,10 @@ class Session:
         if reply.status == 404:
             return ApiNotFound(what.verb, what.resource, what.namespace, what.name)
         if reply.status == 410:
-            return _Gone(message or "gone")
+            return _Gone(
+                f"the API server {self.server} answered 410 Gone to {what.verb} "
+                f"{what.resource}: {message or 'the resource version is too old'}"
+            )
         if reply.status == 429:
             return ClusterAccessError(
                 f"the API server {self.server} is throttling requests (429 Too Many Requests) "

@@ -35,6 +35,7 @@ from kubectl_discover.errors import (
     EXIT_INPUT,
     ClusterAccessError,
     InputError,
+    NotFoundError,
 )
 
 TOKEN = "test-token-not-a-secret"
@@ -478,3 +479,75 @@ def test_invalid_namespace_is_rejected_before_any_request(scripted: Any) -> None
     with pytest.raises(InputError, match="invalid namespace"):
         listing.load_snapshot(session, "../kube-system", kinds=frozenset({"services"}))
     assert session.requests == 0
+
+
+# --- load_snapshot with one kind (sequential, so a scripted reply order is meaningful) ----
+
+
+def test_listed_items_get_kind_and_lose_managed_fields(scripted: Any) -> None:
+    item = {"metadata": {"name": "web", "namespace": "shop", "managedFields": [{"m": 1}]}}
+    session, _ = scripted([(200, {}, {"kind": "ServiceList", "items": [item]})])
+    snapshot = listing.load_snapshot(session, "shop", kinds=frozenset({"services"}))
+    (service,) = snapshot.services
+    assert (service["apiVersion"], service["kind"]) == ("v1", "Service")
+    assert "managedFields" not in service["metadata"]
+    assert snapshot.live is True and snapshot.namespace == "shop"
+    assert session.request_log == [("GET", "/api/v1/namespaces/shop/services?limit=500")]
+
+
+def test_forbidden_kind_is_recorded_and_namespace_checked_once(scripted: Any) -> None:
+    session, _ = scripted(
+        [
+            (403, {}, status_body(403, "services is forbidden")),
+            (200, {}, {"kind": "Namespace", "metadata": {"name": "shop"}}),
+        ]
+    )
+    snapshot = listing.load_snapshot(session, "shop", kinds=frozenset({"services"}))
+    assert [gap.describe() for gap in snapshot.unavailable] == [
+        "cannot list services in shop: forbidden"
+    ]
+    assert session.request_log[-1] == ("GET", "/api/v1/namespaces/shop")
+
+
+def test_empty_lists_in_a_missing_namespace_mean_namespace_not_found(scripted: Any) -> None:
+    session, _ = scripted(
+        [(200, {}, {"items": []}), (404, {}, status_body(404, 'namespaces "shp" not found'))]
+    )
+    with pytest.raises(NotFoundError) as caught:
+        listing.load_snapshot(session, "shp", kinds=frozenset({"services"}))
+    assert caught.value.message == 'namespace "shp" not found'
+    assert caught.value.exit_code == EXIT_INPUT
+
+
+def test_namespace_list_gives_did_you_mean(scripted: Any) -> None:
+    names = {"items": [{"metadata": {"name": n}} for n in ("shop", "kube-system")]}
+    session, pool = scripted([(200, {}, names)])
+    with pytest.raises(NotFoundError, match='did you mean "shop"'):
+        listing.load_snapshot(session, "shp", kinds=frozenset({"namespaces"}))
+    assert "PartialObjectMetadataList" in pool.calls[0][2]["Accept"]
+
+
+def test_unserved_kind_is_recorded_not_fatal(scripted: Any) -> None:
+    session, _ = scripted([(404, {}, status_body(404, "the server could not find it"))])
+    snapshot = listing.load_snapshot(session, None, kinds=frozenset({"ingressclasses"}))
+    assert [gap.describe() for gap in snapshot.unavailable] == [
+        "cannot list ingressclasses cluster-wide: networking.k8s.io/v1 not served"
+    ]
+
+
+def test_tls_secrets_are_read_one_get_each_and_stripped(scripted: Any) -> None:
+    secret = {
+        "metadata": {"name": "web-tls", "namespace": "shop"},
+        "type": "kubernetes.io/tls",
+        "data": {"tls.crt": "Y3J0", "tls.key": "a2V5", "other": "eA=="},
+    }
+    session, _ = scripted([(200, {}, {"items": [{"metadata": {"name": "x"}}]}), (200, {}, secret)])
+    snapshot = listing.load_snapshot(
+        session,
+        "shop",
+        kinds=frozenset({"ingresses"}),
+        tls_secret_names=lambda _snap: [("shop", "web-tls"), ("shop", "../../nodes")],
+    )
+    assert [s["data"] for s in snapshot.secrets] == [{"tls.crt": "Y3J0", "tls.key": "a2V5"}]
+    assert session.request_log[-1] == ("GET", "/api/v1/namespaces/shop/secrets/web-tls")
+    assert session.requests == 2, "an invalid name is never requested"
