@@ -244,8 +244,8 @@ class _Collector:
         ns = "" if cluster_scoped else _namespace(current, self.default_namespace)
         name = str(current["metadata"]["name"])
         if target is None:
-            reason = ENDPOINTS_REASON if (version, kind) == ("v1", "Endpoints") else UNUSED_REASON
-            self.ignored.append(Ignored(str(obj["apiVersion"]), kind, ns, name, where, reason))
+            reason = _ignored_reason(version, kind)
+            self.ignored.append(Ignored(version, kind, ns, name, where, reason))
             return
         key = (kind, ns, name)
         first = self.sources.get(key)
@@ -308,6 +308,31 @@ class _Collector:
             return ()
         used = {ns for (_kind, ns, _name) in self.sources if ns}
         return tuple(sorted(declared | used | set(BUILTIN_NAMESPACES)))
+
+
+_CURRENT_VERSIONS = {kind: version for (version, kind) in _FIELDS}
+_BUILTIN_GROUPS = frozenset(
+    {"", "apps", "batch", "extensions", "networking.k8s.io", "discovery.k8s.io", "events.k8s.io"}
+)
+
+
+def _ignored_reason(version: str, kind: str) -> str:
+    """Why an object is left out: a kind discovery does not use, or a version it cannot read.
+
+    A known kind in an unknown version of a built-in group (``apps/v1beta1 DaemonSet``,
+    which no release ever served) gets a reason naming the version to write; a kind
+    that merely shares a name (Knative's ``Service``) is just not used.
+    """
+    if (version, kind) == ("v1", "Endpoints"):
+        return ENDPOINTS_REASON
+    current = _CURRENT_VERSIONS.get(kind)
+    group = version.rpartition("/")[0]
+    if current is not None and group in _BUILTIN_GROUPS:
+        return (
+            f"{version} is not an API version kubectl-discover can read for {kind}; the "
+            f"current one is {current}"
+        )
+    return UNUSED_REASON
 
 
 def _namespace(obj: Obj, default: str) -> str:

@@ -119,6 +119,10 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
         return mapping
 
 
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A key written twice in one mapping (reported without "malformed")."""
+
+
 def _reject_duplicate_keys(node: MappingNode) -> None:
     seen: dict[tuple[str, str], int] = {}
     for key, _ in node.value:
@@ -127,10 +131,12 @@ def _reject_duplicate_keys(node: MappingNode) -> None:
         ident = (key.tag, key.value)
         line = key.start_mark.line + 1
         if ident in seen:
-            raise yaml.constructor.ConstructorError(
+            raise _DuplicateKey(
                 None,
                 None,
-                f"key {key.value!r} appears twice in one mapping (first at line {seen[ident]})",
+                f"key {key.value!r} appears twice in one mapping (first at line {seen[ident]}); "
+                "kubectl rejects duplicate keys, and YAML readers that accept them keep only "
+                "the last value",
                 key.start_mark,
             )
         seen[ident] = line
@@ -144,11 +150,20 @@ def _yaml_documents(path: str, text: str) -> list[Document]:
             node = loader.get_node()
             if node is None:
                 continue
-            data = loader.construct_document(node)
+            try:
+                data = loader.construct_document(node)
+            except ValueError as exc:  # ints over 4300 digits, impossible dates
+                raise InputError(
+                    f"{path}:{node.start_mark.line + 1}: a value in this document cannot be "
+                    f"read: {_first_line(exc)}"
+                ) from None
             if data is not None:
                 docs.append(Document(data, node.start_mark.line + 1, _item_lines(node)))
+    except _DuplicateKey as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+        raise InputError(f"{path}:{line}: {exc.problem}") from None
     except yaml.MarkedYAMLError as exc:
-        raise InputError(_yaml_message(path, exc)) from None
+        raise InputError(_yaml_message(path, text, exc)) from None
     except yaml.YAMLError as exc:
         raise InputError(f"{path}:1: malformed YAML: {exc}".splitlines()[0]) from None
     finally:
@@ -156,7 +171,7 @@ def _yaml_documents(path: str, text: str) -> list[Document]:
     return docs
 
 
-def _yaml_message(path: str, exc: yaml.MarkedYAMLError) -> str:
+def _yaml_message(path: str, text: str, exc: yaml.MarkedYAMLError) -> str:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 1
     where = f" at column {mark.column + 1}" if mark else ""
@@ -164,8 +179,16 @@ def _yaml_message(path: str, exc: yaml.MarkedYAMLError) -> str:
     context = ""
     if exc.context and exc.context_mark and exc.context_mark.line != (mark.line if mark else -1):
         context = f" ({' '.join(exc.context.split())} started at line {exc.context_mark.line + 1})"
-    advice = "; indent with spaces, not tabs" if "'\\t'" in problem else ""
+    advice = "; indent with spaces, not tabs" if mark and _tab_indented(text, mark.line) else ""
     return f"{path}:{line}: malformed YAML{where}: {problem}{context}{advice}"
+
+
+def _tab_indented(text: str, line_index: int) -> bool:
+    lines = text.splitlines()
+    if line_index >= len(lines):
+        return False
+    line = lines[line_index]
+    return "\t" in line[: len(line) - len(line.lstrip())]
 
 
 def _item_lines(node: Node) -> tuple[int, ...]:
@@ -191,6 +214,11 @@ def _json_documents(path: str, text: str) -> list[Document]:
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"{path}:{exc.lineno}: malformed JSON at column {exc.colno}: {exc.msg}"
+            ) from None
+        except ValueError as exc:  # integers over 4300 digits
+            line = text.count("\n", 0, pos) + 1
+            raise InputError(
+                f"{path}:{line}: a value in this document cannot be read: {_first_line(exc)}"
             ) from None
         line = text.count("\n", 0, pos) + 1
         items: tuple[int, ...] = ()
@@ -275,6 +303,13 @@ def _key(key: Any) -> str:
     if isinstance(key, datetime.date):
         return key.isoformat()
     return str(key)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    if "integer string conversion" in text:
+        return "a number has more digits than any Kubernetes field can hold"
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:
