@@ -1,0 +1,253 @@
+"""The probe pod manifest and its Pod Security "restricted" check (pure).
+
+The pod is short-lived and locked down: it runs as nobody, drops every
+capability, has a read-only root filesystem with an emptyDir at /tmp for the
+payload, no service-account token and no service-link environment, and kills
+itself at ``activeDeadlineSeconds`` even if the plugin never comes back to
+delete it. An expiry annotation lets ``cleanup`` find strays.
+
+Default image: ``python:3.12-slim``. It is small, public, and Debian-based, so
+``getaddrinfo`` is glibc's, like most application images (Debian, Ubuntu, UBI,
+distroless). An Alpine image would answer with musl, which stops the search
+walk at the first answer that is not NXDOMAIN (NODATA, SERVFAIL) where glibc
+keeps going, and asks A and AAAA differently; use ``--image`` with an Alpine
+Python to see what a musl client sees. Any image with ``python3`` on PATH works;
+the program itself runs on Python 3.8+.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from kubectl_discover.snapshot import Obj
+
+DEFAULT_IMAGE = "python:3.12-slim"
+NAME_PREFIX = "discover-probe-"
+LABEL_NAME = "app.kubernetes.io/name"
+LABEL_COMPONENT = "app.kubernetes.io/component"
+LABELS = {LABEL_NAME: "kubectl-discover", LABEL_COMPONENT: "probe"}
+LABEL_SELECTOR = ",".join(f"{k}={v}" for k, v in LABELS.items())
+EXPIRES_ANNOTATION = "kubectl-discover.io/expires-at"
+CLIENT_ANNOTATION = "kubectl-discover.io/client"
+CONTAINER = "probe"
+NOBODY = 65534
+COPIED_FROM_CLIENT = ("nodeName", "dnsPolicy", "dnsConfig", "hostNetwork")
+
+_RESTRICTED_VOLUMES = frozenset(
+    {
+        "configMap",
+        "csi",
+        "downwardAPI",
+        "emptyDir",
+        "ephemeral",
+        "persistentVolumeClaim",
+        "projected",
+        "secret",
+    }
+)
+_SAFE_SYSCTLS = frozenset(
+    {
+        "kernel.shm_rmid_forced",
+        "net.ipv4.ip_local_port_range",
+        "net.ipv4.ip_unprivileged_port_start",
+        "net.ipv4.tcp_syncookies",
+        "net.ipv4.ping_group_range",
+        "net.ipv4.ip_local_reserved_ports",
+        "net.ipv4.tcp_keepalive_time",
+        "net.ipv4.tcp_fin_timeout",
+        "net.ipv4.tcp_keepalive_intvl",
+        "net.ipv4.tcp_keepalive_probes",
+    }
+)
+
+
+def random_suffix() -> str:
+    """The random part of a probe pod name (kept out of :func:`build_pod` so it stays pure)."""
+    return secrets.token_hex(3)
+
+
+def probe_name(suffix: str) -> str:
+    """``discover-probe-<suffix>``; a name that already has the prefix is kept."""
+    return suffix if suffix.startswith(NAME_PREFIX) else NAME_PREFIX + suffix
+
+
+def _template_spec(client: Obj) -> Mapping[str, Any]:
+    """The pod spec of a Pod, or of a workload's pod template."""
+    if client.get("kind", "Pod") == "Pod":
+        return client.get("spec") or {}
+    spec = client.get("spec") or {}
+    if client.get("kind") == "CronJob":
+        spec = (spec.get("jobTemplate") or {}).get("spec") or {}
+    return (spec.get("template") or {}).get("spec") or {}
+
+
+def build_pod(
+    *,
+    name: str,
+    namespace: str,
+    image: str = DEFAULT_IMAGE,
+    deadline_seconds: int,
+    node: str | None = None,
+    client: Obj | None = None,
+    now: datetime.datetime | None = None,
+) -> dict[str, Any]:
+    """The probe Pod as the API wants it.
+
+    ``client`` (a Pod or workload from ``--from``) lends its namespace, node and
+    DNS settings so the probe resolves exactly what that client resolves; an
+    explicit ``node`` wins over the client's. ``now`` sets the expiry base (the
+    current time when omitted).
+    """
+    if deadline_seconds <= 0:
+        raise ValueError("deadline_seconds must be positive")
+    moment = now or datetime.datetime.now(datetime.UTC)
+    expires = moment + datetime.timedelta(seconds=deadline_seconds)
+    pod_name = probe_name(name)
+    annotations = {EXPIRES_ANNOTATION: expires.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    spec: dict[str, Any] = {
+        "restartPolicy": "Never",
+        "activeDeadlineSeconds": deadline_seconds,
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+        "terminationGracePeriodSeconds": 0,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": NOBODY,
+            "runAsGroup": NOBODY,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "containers": [
+            {
+                "name": CONTAINER,
+                "image": image,
+                "imagePullPolicy": "IfNotPresent",
+                "command": ["python3", "-c", f"import time; time.sleep({deadline_seconds})"],
+                "env": [
+                    {"name": "TMPDIR", "value": "/tmp"},
+                    {"name": "HOME", "value": "/tmp"},
+                    {"name": "PYTHONDONTWRITEBYTECODE", "value": "1"},
+                ],
+                "resources": {
+                    "requests": {"cpu": "50m", "memory": "64Mi"},
+                    "limits": {"cpu": "500m", "memory": "128Mi"},
+                },
+                "securityContext": {
+                    "runAsNonRoot": True,
+                    "runAsUser": NOBODY,
+                    "runAsGroup": NOBODY,
+                    "allowPrivilegeEscalation": False,
+                    "privileged": False,
+                    "readOnlyRootFilesystem": True,
+                    "capabilities": {"drop": ["ALL"]},
+                    "seccompProfile": {"type": "RuntimeDefault"},
+                },
+                "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+            }
+        ],
+        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
+    }
+    if client is not None:
+        template = _template_spec(client)
+        for key in COPIED_FROM_CLIENT:
+            if template.get(key) is not None:
+                spec[key] = template[key]
+        meta = client.get("metadata") or {}
+        namespace = str(meta.get("namespace") or namespace)
+        annotations[CLIENT_ANNOTATION] = f"{client.get('kind', 'Pod')}/{meta.get('name', '')}"
+    if node:
+        spec["nodeName"] = node
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": pod_name,
+            "namespace": namespace,
+            "labels": {**LABELS, "app.kubernetes.io/instance": pod_name},
+            "annotations": annotations,
+        },
+        "spec": spec,
+    }
+
+
+def expires_at(pod: Obj) -> datetime.datetime | None:
+    """The expiry written by :func:`build_pod`, or None when missing or unreadable."""
+    text = ((pod.get("metadata") or {}).get("annotations") or {}).get(EXPIRES_ANNOTATION)
+    if not text:
+        return None
+    try:
+        parsed = datetime.datetime.strptime(str(text), "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=datetime.UTC)
+
+
+# ---------------------------------------------------------------- Pod Security "restricted"
+
+
+def _containers(spec: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
+    for key in ("initContainers", "containers", "ephemeralContainers"):
+        yield from spec.get(key) or ()
+
+
+def _effective(container: Mapping[str, Any], pod_sc: Mapping[str, Any], key: str) -> Any:
+    value = (container.get("securityContext") or {}).get(key)
+    return pod_sc.get(key) if value is None else value
+
+
+def restricted_violations(pod: Obj) -> tuple[str, ...]:
+    """Why ``pod`` would be rejected by Pod Security "restricted" (latest); empty if admitted.
+
+    Mirrors the baseline and restricted rules of the Pod Security Standards so a
+    ``--dry-run`` can say up front which field a namespace policy would refuse.
+    """
+    spec: Mapping[str, Any] = pod.get("spec") or {}
+    pod_sc: Mapping[str, Any] = spec.get("securityContext") or {}
+    problems: list[str] = []
+    for key in ("hostNetwork", "hostPID", "hostIPC"):
+        if spec.get(key):
+            problems.append(f"spec.{key} must not be true")
+    for volume in spec.get("volumes") or ():
+        kinds = [k for k in volume if k != "name"]
+        for kind in kinds:
+            if kind not in _RESTRICTED_VOLUMES:
+                problems.append(f"volume {volume.get('name')!r} uses {kind}, not allowed")
+    for sysctl in pod_sc.get("sysctls") or ():
+        if sysctl.get("name") not in _SAFE_SYSCTLS:
+            problems.append(f"sysctl {sysctl.get('name')} is not in the safe set")
+    if pod_sc.get("runAsUser") == 0:
+        problems.append("spec.securityContext.runAsUser must not be 0")
+    for container in _containers(spec):
+        problems.extend(_container_violations(container, pod_sc))
+    return tuple(problems)
+
+
+def _container_violations(container: Mapping[str, Any], pod_sc: Mapping[str, Any]) -> list[str]:
+    where = f"container {container.get('name')!r}"
+    sc: Mapping[str, Any] = container.get("securityContext") or {}
+    problems: list[str] = []
+    if sc.get("privileged"):
+        problems.append(f"{where}: privileged must not be true")
+    if sc.get("allowPrivilegeEscalation") is not False:
+        problems.append(f"{where}: securityContext.allowPrivilegeEscalation must be false")
+    if _effective(container, pod_sc, "runAsNonRoot") is not True:
+        problems.append(f"{where}: runAsNonRoot must be true (pod or container)")
+    if sc.get("runAsUser") == 0:
+        problems.append(f"{where}: runAsUser must not be 0")
+    seccomp = _effective(container, pod_sc, "seccompProfile") or {}
+    if seccomp.get("type") not in ("RuntimeDefault", "Localhost"):
+        problems.append(f"{where}: seccompProfile.type must be RuntimeDefault or Localhost")
+    capabilities = sc.get("capabilities") or {}
+    if "ALL" not in (capabilities.get("drop") or ()):
+        problems.append(f"{where}: capabilities.drop must include ALL")
+    for cap in capabilities.get("add") or ():
+        if cap != "NET_BIND_SERVICE":
+            problems.append(f"{where}: capability {cap} may not be added")
+    if sc.get("procMount") not in (None, "Default"):
+        problems.append(f"{where}: procMount must be Default")
+    for port in container.get("ports") or ():
+        if port.get("hostPort"):
+            problems.append(f"{where}: hostPort {port['hostPort']} is not allowed")
+    return problems
