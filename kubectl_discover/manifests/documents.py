@@ -113,9 +113,26 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
     """
 
     def construct_mapping(self, node: Node, deep: bool = False) -> dict[Any, Any]:
-        if isinstance(node, MappingNode):
-            _reject_duplicate_keys(node)
-        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        """Keys become strings as they are built, like the API server's JSON sees them.
+
+        Doing it here rather than afterwards matters: in a Python dict ``1`` and
+        ``true`` are the same key, so a mapping with both would silently lose one.
+        """
+        if not isinstance(node, MappingNode):
+            return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+        _reject_duplicate_keys(node)
+        self.flatten_mapping(node)
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, list | dict | set):
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping",
+                    node.start_mark,
+                    "a mapping key must be a string, not a list or mapping",
+                    key_node.start_mark,
+                )
+            mapping[_key(key)] = self.construct_object(value_node, deep=deep)
         return mapping
 
 
@@ -124,11 +141,11 @@ class _DuplicateKey(yaml.constructor.ConstructorError):
 
 
 def _reject_duplicate_keys(node: MappingNode) -> None:
-    seen: dict[tuple[str, str], int] = {}
+    seen: dict[str, int] = {}
     for key, _ in node.value:
         if not isinstance(key, ScalarNode) or key.tag == _MERGE_TAG:
             continue
-        ident = (key.tag, key.value)
+        ident = key.value  # `1` and `"1"` are the same key once the manifest is JSON
         line = key.start_mark.line + 1
         if ident in seen:
             raise _DuplicateKey(
