@@ -15,9 +15,11 @@ import (
 	apiserver "k8s.io/kubernetes/cmd/kube-apiserver/app"
 	controllermanager "k8s.io/kubernetes/cmd/kube-controller-manager/app"
 	scheduler "k8s.io/kubernetes/cmd/kube-scheduler/app"
+
+	"kubectl-discover.invalid/testcluster/internal/fakekubelet"
 )
 
-const usage = "usage: k8s {etcd|apiserver|controller-manager|scheduler} [flags]"
+const usage = "usage: k8s {etcd|apiserver|controller-manager|scheduler|kubelet|pod-init} [flags]"
 
 func main() {
 	if len(os.Args) < 2 {
@@ -35,6 +37,12 @@ func main() {
 		runCobra(controllermanager.NewControllerManagerCommand(), rest)
 	case "scheduler":
 		runCobra(scheduler.NewSchedulerCommand(), rest)
+	case "kubelet":
+		// Not the upstream kubelet: a stand-in serving exec and logs for
+		// KWOK's fake nodes (see internal/fakekubelet).
+		os.Exit(fakekubelet.Main(rest))
+	case "pod-init":
+		os.Exit(fakekubelet.RunPodInit(rest))
 	default:
 		fmt.Fprintf(os.Stderr, "unknown component %q\n%s\n", component, usage)
 		os.Exit(2)

@@ -1,0 +1,151 @@
+"""Start the cluster's processes; runs *inside* the cluster network namespace.
+
+``python -m testcluster _boot`` is invoked through ``ip netns exec`` by
+:func:`testcluster.cluster.up`. It starts every component detached, records
+pids in the state file, creates the bootstrap objects and returns once the
+cluster is healthy. Any failure raises; the caller then tears everything down.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from . import bootstrap, components, procs
+from . import config as c
+from .apiclient import ApiClient
+from .build import Binaries
+from .config import Layout
+from .state import State
+
+_INSECURE = ssl._create_unverified_context()  # local health endpoints only
+
+
+def log(message: str) -> None:
+    print(f"testcluster: {message}", file=sys.stderr, flush=True)
+
+
+def http_ok(url: str) -> bool:
+    """Whether ``url`` answers 200 (TLS certificates are not checked)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2, context=_INSECURE) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+class Booter:
+    """Starts components and waits for them, failing fast if one dies."""
+
+    def __init__(self, layout: Layout, state: State) -> None:
+        self.layout = layout
+        self.state = state
+        self.bins = Binaries(**{k: Path(v) for k, v in state.binaries.items()})
+        self.client = ApiClient(
+            f"https://127.0.0.1:{c.API_PORT}",
+            layout.pki / "ca.crt", layout.pki / "admin.crt", layout.pki / "admin.key",
+        )
+
+    def _env(self) -> dict[str, str]:
+        # Exec'd "pod" commands inherit this; put our interpreter first.
+        path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "/usr/bin:/bin")])
+        env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "PYTHONPATH")}
+        env["PATH"] = path
+        return env
+
+    def start(self, component: components.Component) -> None:
+        pid = procs.start(component, self.layout.logs, self._env())
+        self.state.pids[component.name] = pid
+        self.state.save(self.layout)
+
+    def _check_alive(self) -> None:
+        for name, pid in self.state.pids.items():
+            if not procs.alive(pid):
+                tail = (self.layout.logs / f"{name}.log").read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"{name} (pid {pid}) exited during startup; log tail:\n{tail}")
+
+    def wait(self, what: str, predicate: Callable[[], bool], timeout: float = 90.0) -> None:
+        started = time.monotonic()
+        while not predicate():
+            self._check_alive()
+            if time.monotonic() - started > timeout:
+                raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
+            time.sleep(0.2)
+        log(f"{what}: ok ({time.monotonic() - started:.1f}s)")
+
+    def _pod_ip(self, name: str) -> str | None:
+        pod = self.client.get(f"/api/v1/namespaces/kube-system/pods/{name}")
+        ip = (pod or {}).get("status", {}).get("podIP")
+        return str(ip) if ip else None
+
+    def _nodes_ready(self) -> bool:
+        for spec in c.NODES:
+            obj = self.client.get(f"/api/v1/nodes/{spec.name}") or {}
+            conds = obj.get("status", {}).get("conditions", [])
+            if not any(x.get("type") == "Ready" and x.get("status") == "True" for x in conds):
+                return False
+        return True
+
+    def run(self) -> None:
+        b, lay = self.bins, self.layout
+        self.start(components.etcd(b, lay))
+        self.wait("etcd", lambda: http_ok(f"http://127.0.0.1:{c.ETCD_CLIENT_PORT}/health"))
+        self.start(components.apiserver(b, lay))
+        self.wait("apiserver", self.client.ready)
+        for comp in (components.controller_manager, components.scheduler, components.kubelet, components.kwok):
+            self.start(comp(b, lay))
+        self._create_objects()
+        self.wait("nodes Ready", self._nodes_ready)
+        for dns in components.DNS_INSTANCES:
+            self.wait(f"{dns.name} pod IP", lambda d=dns: self._pod_ip(d.name) is not None)
+            pod_ip = self._pod_ip(dns.name)
+            assert pod_ip
+            self.start(components.coredns(b, lay, dns, [dns.service_ip, pod_ip]))
+        self._wait_healthy()
+        self.state.ready = True
+        self.state.save(lay)
+
+    def _create_objects(self) -> None:
+        for spec in c.NODES:
+            self.client.create("/api/v1/nodes", bootstrap.node(spec))
+        self.wait("kube-system", lambda: self.client.get("/api/v1/namespaces/kube-system") is not None)
+        self.client.create("/api/v1/namespaces/kube-system/serviceaccounts", bootstrap.dns_service_account())
+        for dns in components.DNS_INSTANCES:
+            self.client.create("/api/v1/namespaces/kube-system/services", bootstrap.dns_service(dns))
+            self.client.create("/api/v1/namespaces/kube-system/pods", bootstrap.dns_pod(dns))
+
+    def _wait_healthy(self) -> None:
+        self.wait("controller-manager", lambda: http_ok(f"https://127.0.0.1:{c.CONTROLLER_MANAGER_PORT}/healthz"))
+        self.wait("scheduler", lambda: http_ok(f"https://127.0.0.1:{c.SCHEDULER_PORT}/healthz"))
+        self.wait("kubelet", lambda: http_ok(f"https://{c.NODES[0].ip}:{c.KUBELET_PORT}/healthz"))
+        for dns in components.DNS_INSTANCES:
+            self.wait(dns.name, lambda d=dns: http_ok(f"http://127.0.0.1:{d.ready_port}/ready"))
+        self.wait(
+            "default service account",
+            lambda: self.client.get("/api/v1/namespaces/default/serviceaccounts/default") is not None,
+        )
+
+
+def boot(layout: Layout) -> None:
+    state = State.load(layout)
+    if state is None:
+        raise RuntimeError(f"no state file at {layout.state_file}")
+    Booter(layout, state).run()
+
+
+def healthy(layout: Layout) -> bool:
+    """Whether every recorded process lives and the apiserver and DNS answer."""
+    state = State.load(layout)
+    if state is None or not state.ready:
+        return False
+    if not all(procs.alive(pid) for pid in state.pids.values()):
+        return False
+    booter = Booter(layout, state)
+    if not booter.client.ready():
+        return False
+    return all(http_ok(f"http://127.0.0.1:{d.ready_port}/ready") for d in components.DNS_INSTANCES)
