@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import secrets
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from kubectl_discover.snapshot import Obj
@@ -251,3 +252,89 @@ def _container_violations(container: Mapping[str, Any], pod_sc: Mapping[str, Any
         if port.get("hostPort"):
             problems.append(f"{where}: hostPort {port['hostPort']} is not allowed")
     return problems
+
+
+# ---------------------------------------------------------------- reading the pod's progress
+
+_IMAGE_REASONS = frozenset(
+    {"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"}
+)
+_START_REASONS = frozenset(
+    {"CreateContainerConfigError", "CreateContainerError", "RunContainerError", "StartError"}
+)
+
+
+@dataclass(frozen=True)
+class PodProgress:
+    """Where a probe pod stands: ``running``, ``waiting`` (keep watching) or ``failed``.
+
+    For ``failed``, ``reason`` is one of the :mod:`kubectl_discover.probe.errors`
+    reasons (image-pull, start, unschedulable) and ``message`` says what to change.
+    """
+
+    state: str
+    reason: str = ""
+    message: str = ""
+
+
+def classify_pod(pod: Obj, *, image: str = "") -> PodProgress:
+    """Read a pod's status the way a person reading ``kubectl describe`` would."""
+    status: Mapping[str, Any] = pod.get("status") or {}
+    name = str((pod.get("metadata") or {}).get("name", ""))
+    image = image or next(
+        (str(c.get("image", "")) for c in (pod.get("spec") or {}).get("containers") or ()), ""
+    )
+    for container in status.get("containerStatuses") or ():
+        state = container.get("state") or {}
+        waiting = state.get("waiting") or {}
+        reason = str(waiting.get("reason") or "")
+        detail = " ".join(str(waiting.get("message") or "").split())
+        if reason in _IMAGE_REASONS:
+            return PodProgress(
+                "failed",
+                "image-pull",
+                f"probe pod {name}: cannot pull image {image} ({reason}"
+                + (f": {detail}" if detail else "")
+                + "); pass --image with an image the cluster can pull that has python3",
+            )
+        if reason in _START_REASONS:
+            return PodProgress(
+                "failed", "start", f"probe pod {name}: container cannot start ({reason}: {detail})"
+            )
+        if state.get("running") and status.get("phase") == "Running":
+            return PodProgress("running")
+    phase = status.get("phase")
+    if phase in ("Failed", "Succeeded"):
+        return PodProgress("failed", "start", _terminated_message(name, image, status))
+    for condition in status.get("conditions") or ():
+        if (
+            condition.get("type") == "PodScheduled"
+            and condition.get("status") == "False"
+            and condition.get("reason") == "Unschedulable"
+        ):
+            detail = " ".join(str(condition.get("message") or "").split())
+            return PodProgress(
+                "failed",
+                "unschedulable",
+                f"probe pod {name} cannot be scheduled: {detail}; pick a node with --node or "
+                "free up capacity (taints and nodeSelectors of --from clients are not copied)",
+            )
+    if phase == "Running" and not status.get("containerStatuses"):
+        return PodProgress("running")
+    return PodProgress("waiting", message=str(phase or "Pending"))
+
+
+def _terminated_message(name: str, image: str, status: Mapping[str, Any]) -> str:
+    reason = str(status.get("reason") or "")
+    for container in status.get("containerStatuses") or ():
+        terminated = (container.get("state") or {}).get("terminated") or {}
+        if terminated:
+            code = terminated.get("exitCode")
+            reason = str(terminated.get("reason") or reason)
+            hint = (
+                " (does the image have python3 on PATH? try --image)" if code in (126, 127) else ""
+            )
+            return (
+                f"probe pod {name} stopped before the probe ran: {reason}, exit code {code}{hint}"
+            )
+    return f"probe pod {name} stopped before the probe ran: {reason or status.get('phase')}"

@@ -13,6 +13,7 @@ from kubectl_discover.probe.pod import (
     DEFAULT_IMAGE,
     LABEL_SELECTOR,
     build_pod,
+    classify_pod,
     expires_at,
     probe_name,
     random_suffix,
@@ -204,3 +205,90 @@ def test_unreadable_expiry_is_none() -> None:
         is None
     )
     assert expires_at({}) is None
+
+
+# ---------------------------------------------------------------- classify_pod
+
+
+def status_pod(status: dict[str, Any]) -> dict[str, Any]:
+    p = pod()
+    p["status"] = status
+    return p
+
+
+def waiting(reason: str, message: str = "") -> dict[str, Any]:
+    return {
+        "phase": "Pending",
+        "containerStatuses": [
+            {"name": "probe", "state": {"waiting": {"reason": reason, "message": message}}}
+        ],
+    }
+
+
+@pytest.mark.parametrize(
+    ("status", "state", "reason", "words"),
+    [
+        ({"phase": "Pending"}, "waiting", "", ()),
+        (waiting("ContainerCreating"), "waiting", "", ()),
+        (
+            {"phase": "Running", "containerStatuses": [{"state": {"running": {}}}]},
+            "running",
+            "",
+            (),
+        ),
+        (
+            waiting("ErrImagePull", 'pull access denied for "nope"'),
+            "failed",
+            "image-pull",
+            ("--image", "pull access denied"),
+        ),
+        (waiting("ImagePullBackOff"), "failed", "image-pull", ("--image",)),
+        (waiting("InvalidImageName"), "failed", "image-pull", ("--image",)),
+        (
+            waiting("CreateContainerConfigError", "secret x not found"),
+            "failed",
+            "start",
+            ("secret x not found",),
+        ),
+        (
+            {
+                "phase": "Pending",
+                "conditions": [
+                    {
+                        "type": "PodScheduled",
+                        "status": "False",
+                        "reason": "Unschedulable",
+                        "message": "0/3 nodes are available: 3 node(s) had untolerated taint {dedicated: infra}.",
+                    }
+                ],
+            },
+            "failed",
+            "unschedulable",
+            ("untolerated taint", "--node"),
+        ),
+        (
+            {
+                "phase": "Failed",
+                "containerStatuses": [
+                    {"state": {"terminated": {"reason": "StartError", "exitCode": 127}}}
+                ],
+            },
+            "failed",
+            "start",
+            ("python3", "127"),
+        ),
+        (
+            {"phase": "Failed", "reason": "DeadlineExceeded"},
+            "failed",
+            "start",
+            ("DeadlineExceeded",),
+        ),
+    ],
+)
+def test_classify_pod(
+    status: dict[str, Any], state: str, reason: str, words: tuple[str, ...]
+) -> None:
+    progress = classify_pod(status_pod(status))
+    assert (progress.state, progress.reason) == (state, reason)
+    for word in words:
+        assert word in progress.message
