@@ -301,7 +301,7 @@ def classify_pod(pod: Obj, *, image: str = "") -> PodProgress:
             return PodProgress(
                 "failed", "start", f"probe pod {name}: container cannot start ({reason}: {detail})"
             )
-        if state.get("running") and status.get("phase") == "Running":
+        if "running" in state and status.get("phase") == "Running":
             return PodProgress("running")
     phase = status.get("phase")
     if phase in ("Failed", "Succeeded"):

@@ -258,7 +258,8 @@ def waiting(reason: str, message: str = "") -> dict[str, Any]:
                         "type": "PodScheduled",
                         "status": "False",
                         "reason": "Unschedulable",
-                        "message": "0/3 nodes are available: 3 node(s) had untolerated taint {dedicated: infra}.",
+                        "message": "0/3 nodes are available: "
+                        "3 node(s) had untolerated taint {dedicated: infra}.",
                     }
                 ],
             },
