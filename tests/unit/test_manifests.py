@@ -504,3 +504,35 @@ def test_arbitrary_json_loads_or_raises_input_error(value: object) -> None:
     wrapped = {"apiVersion": "v1", "kind": "List", "items": [value]}
     _loads_or_input_error(json.dumps(wrapped).encode())
     _loads_or_input_error(json.dumps(value).encode())
+
+
+# --- the README examples stay loadable ------------------------------------------------------
+
+EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples"
+
+
+def test_shop_example_loads_with_every_scenario() -> None:
+    snap = load_files([str(EXAMPLES / "shop.yaml")], "shop")
+    services = {name_of(s): s["spec"].get("type", "ClusterIP") for s in snap.services}
+    assert services == {
+        "web": "ClusterIP",
+        "db": "ClusterIP",
+        "api": "ClusterIP",
+        "cache": "ClusterIP",
+        "web-nodeport": "NodePort",
+        "web-public": "LoadBalancer",
+        "payments": "ExternalName",
+        "legacy-db": "ExternalName",
+    }
+    db = next(w for w in snap.workloads if w["kind"] == "StatefulSet")
+    assert db["spec"]["serviceName"] == "db-headless"
+    assert names(snap.ingresses) == ["storefront"]
+    assert names(snap.ingressclasses) == ["nginx"]
+    assert snap.secrets == ()  # storefront-tls is deliberately absent
+    assert snap.conversions == ()
+
+
+def test_legacy_example_is_converted() -> None:
+    snap = load_files([str(EXAMPLES / "legacy-ingress.yaml")], "default")
+    assert sorted(c.converted["kind"] for c in snap.conversions) == ["Deployment", "Ingress"]
+    assert snap.ingresses[0]["apiVersion"] == "networking.k8s.io/v1"
