@@ -244,8 +244,10 @@ class _Collector:
         ns = "" if cluster_scoped else _namespace(current, self.default_namespace)
         name = str(current["metadata"]["name"])
         if target is None:
+            # Scope unknown for kinds not read: show only a namespace the file wrote.
+            written = "" if cluster_scoped else _namespace(current, "")
             reason = _ignored_reason(version, kind)
-            self.ignored.append(Ignored(version, kind, ns, name, where, reason))
+            self.ignored.append(Ignored(version, kind, written, name, where, reason))
             return
         key = (kind, ns, name)
         first = self.sources.get(key)
