@@ -62,7 +62,7 @@ def parse(path: str, raw: bytes) -> tuple[Document, ...]:
         )
     try:
         if text.lstrip().startswith("{"):
-            docs = _json_documents(path, text)
+            docs = _json_or_yaml(path, text)
         else:
             docs = _yaml_documents(path, text)
         return tuple(
@@ -219,6 +219,22 @@ def _item_lines(node: Node) -> tuple[int, ...]:
 
 
 # --- JSON ------------------------------------------------------------------------------
+
+
+def _json_or_yaml(path: str, text: str) -> list[Document]:
+    """A file that starts with ``{``: JSON, unless it is a YAML flow mapping.
+
+    ``{apiVersion: v1, kind: Service, ...}`` is valid YAML that kubectl accepts, so
+    when JSON fails and YAML succeeds, YAML wins; when both fail, the JSON error is
+    the precise one.
+    """
+    try:
+        return _json_documents(path, text)
+    except InputError as json_error:
+        try:
+            return _yaml_documents(path, text)
+        except InputError:
+            raise json_error from None
 
 
 def _json_documents(path: str, text: str) -> list[Document]:

@@ -295,7 +295,7 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     ("name", "needle", "expected"),
     [
         ("malformed.yaml", "ports:", r"malformed YAML at column \d+: did not find expected"),
-        ("malformed.json", "},]", r"malformed JSON at column 35: Expecting value"),
+        ("malformed.json", '"spec"', r"malformed JSON at column 3: Expecting .,. delimiter"),
         ("tabs.yaml", "\tname", r"indent with spaces, not tabs"),
         ("not-mapping.yaml", "- apiVersion", r"found a list"),
         ("scalar.yaml", "just some words", r"found a string"),
@@ -536,3 +536,8 @@ def test_legacy_example_is_converted() -> None:
     snap = load_files([str(EXAMPLES / "legacy-ingress.yaml")], "default")
     assert sorted(c.converted["kind"] for c in snap.conversions) == ["Deployment", "Ingress"]
     assert snap.ingresses[0]["apiVersion"] == "networking.k8s.io/v1"
+
+
+def test_yaml_flow_mapping_starting_with_a_brace() -> None:
+    data = b"{apiVersion: v1, kind: Service, metadata: {name: flow}}\n"
+    assert names(load_files(["-"], "d", stdin=stdin_of(data)).services) == ["flow"]
