@@ -1,0 +1,594 @@
+"""Join static expectations with live observations into report rows (pure).
+
+Each row says what the analysis expected, what the probe observed, a verdict
+and a *causal* why: when the observation confirms a predicted failure the why
+names the static cause ("NXDOMAIN because ..."), when the two disagree the row
+says so instead of silently trusting either side. Without a probe result every
+row is "not probed" and carries the static prediction.
+
+Rows are joined to observations by the keys :mod:`kubectl_discover.probe.plan`
+builds from the same expectations, so the join never depends on check order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kubectl_discover.analyze.model import (
+    Diagnosis,
+    DnsExpectation,
+    EndpointExpectation,
+    NameForm,
+    RouteExpectation,
+)
+from kubectl_discover.findings import Verdict
+from kubectl_discover.probe.observations import (
+    CertInfo,
+    ConnectObservation,
+    DnsObservation,
+    ProbeResult,
+)
+from kubectl_discover.probe.plan import (
+    ConnectCheck,
+    SkippedCheck,
+    absolute,
+    dns_key,
+    endpoint_checks,
+    hostport,
+    route_checks,
+    service_fqdn,
+)
+
+NOT_PROBED = "not probed"
+NODELOCAL_DNS = "169.254.20.10"
+"""The link-local address NodeLocal DNSCache listens on."""
+_SHORT_FORMS = (NameForm.SAME_NAMESPACE, NameForm.OTHER_NAMESPACE, NameForm.SVC_SUFFIX)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the report: expectation, observation, verdict and why."""
+
+    section: str
+    """"endpoints" | "dns" | "routes"."""
+    subject: str
+    expected: str
+    observed: str
+    """"not probed" when there is no observation."""
+    verdict: str
+    """"ok" | "warn" | "fail" | "info" | "unknown"."""
+    why: str
+    evidence: tuple[tuple[str, str], ...] = ()
+    observation: Mapping[str, Any] | None = None
+    """The raw observation, for JSON output."""
+
+
+def explain(
+    diagnosis: Diagnosis,
+    result: ProbeResult | None,
+    *,
+    cluster_domain: str | None = None,
+    dns_service_ip: str | None = None,
+) -> tuple[Row, ...]:
+    """Rows for ``diagnosis``: resolver facts, DNS names, endpoints, Ingress routes.
+
+    ``cluster_domain`` is the domain the analysis assumed and ``dns_service_ip``
+    the ClusterIP of kube-system/kube-dns; when given, the probe pod's
+    resolv.conf is checked against them.
+    """
+    rows: list[Row] = []
+    if result is not None:
+        rows.extend(resolver_rows(result, cluster_domain, dns_service_ip))
+    rows.extend(dns_row(diagnosis, e, result) for e in diagnosis.dns)
+    fqdn = service_fqdn(diagnosis)
+    for endpoint in diagnosis.endpoints:
+        rows.extend(endpoint_rows(endpoint, result, fqdn))
+    for route in diagnosis.routes:
+        rows.extend(route_rows(route, result))
+    return tuple(rows)
+
+
+def _static(ok: bool | None) -> str:
+    return "ok" if ok is True else "fail" if ok is False else "unknown"
+
+
+def _raw(obj: Any) -> Mapping[str, Any]:
+    data: Mapping[str, Any] = dataclasses.asdict(obj)
+    return data
+
+
+# ---------------------------------------------------------------- resolver
+
+
+def resolver_rows(
+    result: ProbeResult, cluster_domain: str | None, dns_service_ip: str | None
+) -> list[Row]:
+    """Rows only for what differs from the assumptions (domain, nameserver) or went wrong."""
+    resolver = result.resolver
+    rows: list[Row] = []
+    evidence = (
+        ("nameservers", " ".join(resolver.nameservers) or "-"),
+        ("search", " ".join(resolver.search) or "-"),
+        ("ndots", str(resolver.ndots)),
+    )
+    if resolver.error:
+        rows.append(
+            Row(
+                "dns",
+                "resolv.conf",
+                "readable",
+                resolver.error,
+                "fail",
+                f"the probe pod could not read {resolver.path}: no DNS check is meaningful",
+                evidence,
+            )
+        )
+    detected = resolver.cluster_domain
+    if cluster_domain and detected and detected != cluster_domain.strip(".").lower():
+        rows.append(
+            Row(
+                "dns",
+                "cluster domain",
+                cluster_domain,
+                detected,
+                "warn",
+                f"the pod's search path says the cluster domain is {detected}, but names were "
+                f"built with {cluster_domain}: names hard-coding {cluster_domain} get NXDOMAIN; "
+                f"use <svc>.<ns>.svc.{detected} or the short forms",
+                evidence,
+            )
+        )
+    elif cluster_domain and not detected and not resolver.error:
+        rows.append(
+            Row(
+                "dns",
+                "cluster domain",
+                cluster_domain,
+                "no <ns>.svc.<domain> search entry",
+                "warn",
+                "the probe pod's search path has no cluster entries (dnsPolicy Default, or "
+                "hostNetwork with ClusterFirst): short Service names cannot resolve from such a "
+                "client",
+                evidence,
+            )
+        )
+    server = resolver.nameservers[0] if resolver.nameservers else ""
+    if dns_service_ip and server and server != dns_service_ip:
+        local = server == NODELOCAL_DNS
+        rows.append(
+            Row(
+                "dns",
+                "nameserver",
+                dns_service_ip,
+                server,
+                "info" if local else "warn",
+                "NodeLocal DNSCache answers on the node and forwards to kube-dns"
+                if local
+                else f"the pod asks {server}, not the kube-dns Service {dns_service_ip}: "
+                "kubelet clusterDNS differs from the kube-dns ClusterIP, or the pod uses "
+                "dnsPolicy Default/None; cluster names may not resolve",
+                evidence,
+            )
+        )
+    if result.budget_exhausted:
+        rows.append(
+            Row(
+                "dns",
+                "probe budget",
+                "all checks finish",
+                "budget exhausted",
+                "warn",
+                "some checks did not finish within the probe budget; they show as not finished "
+                "(a slow or unreachable DNS server is the usual cause)",
+            )
+        )
+    return rows
+
+
+# ---------------------------------------------------------------- DNS
+
+
+def _expected_dns(e: DnsExpectation) -> str:
+    if e.exists is None:
+        return f"{e.qtype} (cannot predict)"
+    if e.exists is False:
+        return f"no {e.qtype} (NXDOMAIN/NODATA)"
+    return f"{e.qtype} {', '.join(e.answers)}" if e.answers else f"{e.qtype} record(s)"
+
+
+def _normal(value: str, qtype: str) -> str:
+    value = value.strip().lower()
+    return absolute(value) if qtype == "CNAME" else value
+
+
+def _observed_dns(obs: DnsObservation, qtype: str) -> tuple[bool, str]:
+    """(positive, text) for ``qtype`` from the walk."""
+    if obs.incomplete:
+        return False, f"not finished: {obs.error or 'budget exhausted'}"
+    values = obs.values(qtype)
+    if values:
+        ttl = next((a.ttl for s in obs.final_steps() for a in s.answers if a.rtype == qtype), None)
+        via = (
+            f" via {obs.answered_by}"
+            if obs.answered_by and obs.answered_by != absolute(obs.name)
+            else ""
+        )
+        return True, f"{qtype} {', '.join(values)}" + (
+            f" (TTL {ttl}s)" if ttl is not None else ""
+        ) + via
+    if obs.error:
+        return False, obs.error
+    finals = [s for s in obs.final_steps() if s.qtype == qtype] or list(obs.final_steps())
+    outcome = finals[0].outcome if finals else "no answer"
+    tried = len(dict.fromkeys(s.name for s in obs.steps))
+    return False, f"{outcome}" + (f" at all {tried} candidates" if tried > 1 else "")
+
+
+def dns_row(diagnosis: Diagnosis, e: DnsExpectation, result: ProbeResult | None) -> Row:
+    """One expected name: predicted vs observed, with the cause and the query cost."""
+    expected = _expected_dns(e)
+    causes = tuple(("finding", c) for c in e.causes)
+    if result is None:
+        return Row("dns", e.query, expected, NOT_PROBED, _static(e.exists), e.why, causes)
+    obs = result.dns_for(dns_key(e.query, e.qtype))
+    if obs is None:
+        return Row("dns", e.query, expected, NOT_PROBED, _static(e.exists), e.why, causes)
+    positive, observed = _observed_dns(obs, e.qtype)
+    evidence = list(causes) + _walk_evidence(obs, e.qtype)
+    verdict, why = _judge_dns(diagnosis, e, obs, positive, observed, result)
+    extras = _cost_note(obs, e, result) + _musl_note(obs) + _libc_note(obs, e.qtype, positive)
+    if any(level == "warn" for level, _ in extras) and verdict == "ok":
+        verdict = "warn"
+    why = "; ".join([why, *(text for _, text in extras)])
+    return Row("dns", e.query, expected, observed, verdict, why, tuple(evidence), _raw(obs))
+
+
+def _judge_dns(
+    diagnosis: Diagnosis,
+    e: DnsExpectation,
+    obs: DnsObservation,
+    positive: bool,
+    observed: str,
+    result: ProbeResult,
+) -> tuple[str, str]:
+    probe_ns = result.resolver.namespace
+    if (
+        e.form in _SHORT_FORMS
+        and e.client_namespace
+        and probe_ns
+        and probe_ns != e.client_namespace
+    ):
+        return "info", (
+            f"the probe pod searches namespace {probe_ns} first, but this row is about clients in "
+            f"{e.client_namespace}: run the probe with --from a pod in {e.client_namespace}"
+        )
+    if obs.incomplete:
+        return "unknown", f"the check did not finish; static prediction: {e.why}"
+    if e.exists is True and positive:
+        want = {_normal(a, e.qtype) for a in e.answers}
+        got = {_normal(v, e.qtype) for v in obs.values(e.qtype)}
+        if want and got != want:
+            return "warn", (
+                f"resolves, but to {', '.join(sorted(got))} where the API objects say "
+                f"{', '.join(sorted(want))}: a cached or stale answer, or objects changed since "
+                "the snapshot"
+            )
+        return "ok", f"resolves as predicted: {e.why}"
+    if e.exists is True:
+        return "fail", _unexpected_negative(e, obs, observed, result)
+    if e.exists is False and not positive:
+        return "fail", f"{observed.split(' at all')[0]} because {e.why}"
+    if e.exists is False:
+        if e.form is NameForm.PER_POD and diagnosis.kind != "Headless":
+            return "warn", (
+                "CoreDNS answers per-pod names for non-headless Services too (an extension; the "
+                f"DNS spec and other servers do not), so do not rely on it; analysis: {e.why}"
+            )
+        return "warn", f"answers although the analysis predicted no record ({e.why})"
+    return ("ok", "resolves") if positive else ("fail", f"does not resolve: {observed}")
+
+
+def _unexpected_negative(
+    e: DnsExpectation, obs: DnsObservation, observed: str, result: ProbeResult
+) -> str:
+    """Predicted to resolve but did not: point at the search path when the FQDN works."""
+    if not e.query.endswith(".") and e.fqdn:
+        full = result.dns_for(dns_key(absolute(e.fqdn), e.qtype))
+        if full is not None and full.values(e.qtype):
+            tried = ", ".join(dict.fromkeys(s.name for s in obs.steps))
+            return (
+                f"{e.fqdn}. resolves, but the probe pod's search path never completes "
+                f"{e.query!r} to it (tried {tried})"
+            )
+    return f"predicted to resolve ({e.why}) but the DNS server answered {observed}"
+
+
+def _walk_evidence(obs: DnsObservation, qtype: str) -> list[tuple[str, str]]:
+    evidence: list[tuple[str, str]] = []
+    for step in obs.steps:
+        evidence.append((f"{step.qtype} {step.name}", f"{step.outcome} {step.time_ms:g} ms"))
+    for step in obs.chain:
+        values = ", ".join(step.values()) or step.outcome
+        evidence.append((f"chase {step.qtype} {step.name}", values))
+    negative = next((s.negative_ttl for s in obs.steps if s.negative_ttl is not None), None)
+    if negative is not None and not obs.values(qtype):
+        evidence.append(("negative TTL", f"{negative}s (the NXDOMAIN/NODATA is cached that long)"))
+    return evidence
+
+
+def _cost_note(
+    obs: DnsObservation, e: DnsExpectation, result: ProbeResult
+) -> list[tuple[str, str]]:
+    if obs.name.endswith(".") or obs.queries <= 2:
+        return []
+    cheaper = absolute(obs.answered_by or e.fqdn or obs.name)
+    return [
+        (
+            "info",
+            f"cost {obs.queries} queries ({obs.negative_queries} negative) through the "
+            f"search path with ndots:{result.resolver.ndots}; {cheaper!r} costs 2",
+        )
+    ]
+
+
+def _musl_note(obs: DnsObservation) -> list[tuple[str, str]]:
+    stop = obs.musl_stop()
+    if stop is None or stop == obs.answered_by:
+        return []
+    outcome = next((s.outcome for s in obs.steps if s.name == stop and s.rcode != "NXDOMAIN"), "")
+    return [
+        (
+            "warn",
+            f"a musl (Alpine) client stops at {stop} ({outcome}) instead of searching on "
+            f"to {obs.answered_by or 'the end'} as glibc does",
+        )
+    ]
+
+
+def _libc_note(obs: DnsObservation, qtype: str, positive: bool) -> list[tuple[str, str]]:
+    libc = obs.libc
+    if libc is None or qtype not in ("A", "AAAA"):
+        return []
+    if libc.error and positive:
+        return [
+            (
+                "warn",
+                f"but getaddrinfo failed ({libc.error}): nsswitch, /etc/hosts or the "
+                "libc resolver sees something else than a plain DNS client",
+            )
+        ]
+    if libc.addresses and not positive:
+        return [
+            (
+                "warn",
+                f"yet getaddrinfo answered {', '.join(libc.addresses)} (/etc/hosts or "
+                "another NSS source)",
+            )
+        ]
+    return []
+
+
+# ---------------------------------------------------------------- endpoints
+
+
+def _connect_text(obs: ConnectObservation) -> str:
+    if obs.incomplete:
+        return f"not finished: {obs.error}"
+    if not obs.connected:
+        return obs.error or "no connection"
+    parts = [f"connected in {obs.connect_ms:g} ms"]
+    if obs.http is not None:
+        parts.append(obs.http.status_line or f"HTTP {obs.http.status}")
+    elif obs.error:
+        parts.append(f"{obs.error_stage or 'then'}: {obs.error}")
+    return "; ".join(parts)
+
+
+def _failure_cause(obs: ConnectObservation) -> str:
+    error = obs.error or ""
+    if "refused" in error:
+        return "nothing accepts connections there (no ready endpoint, or a wrong targetPort)"
+    if "timeout" in error:
+        return "packets are dropped (NetworkPolicy, internalTrafficPolicy/externalTrafficPolicy "
+        "Local without a local endpoint, or a firewall)"
+    return error
+
+
+def endpoint_rows(e: EndpointExpectation, result: ProbeResult | None, fqdn: str) -> list[Row]:
+    subject = f"{hostport(e.address, e.port or 0)}/{e.protocol}"
+    expected = f"answers ({e.target})" if e.ready is not False else f"no answer ({e.target})"
+    if result is None or not e.address:
+        why = e.why if e.address else f"no address yet; {e.why}"
+        return [Row("endpoints", subject, expected, NOT_PROBED, _static(e.ready), why)]
+    checks = endpoint_checks(e, service_fqdn=fqdn)
+    skipped = [c for c in checks if isinstance(c, SkippedCheck)]
+    if skipped:
+        return [Row("endpoints", subject, expected, "not checkable", "info", skipped[0].reason)]
+    connects = [c for c in checks if isinstance(c, ConnectCheck)]
+    observed = [(c, result.connect_for(c.key)) for c in connects]
+    tcp = observed[0][1]
+    if tcp is None:
+        return [Row("endpoints", subject, expected, NOT_PROBED, _static(e.ready), e.why)]
+    http = next((o for c, o in observed[1:2] if o is not None), None)
+    text = _connect_text(tcp)
+    if http is not None and http.http is not None:
+        text += f"; GET {http.http.path}: {http.http.status_line}"
+    verdict, why = _judge_endpoint(e, tcp, http)
+    evidence = _cert_evidence(http)
+    rows = [Row("endpoints", subject, expected, text, verdict, why, evidence, _raw(tcp))]
+    for check, obs in observed[2:]:
+        if obs is not None:
+            rows.append(_in_cluster_sni_row(check, obs))
+    return rows
+
+
+def _judge_endpoint(
+    e: EndpointExpectation, tcp: ConnectObservation, http: ConnectObservation | None
+) -> tuple[str, str]:
+    if tcp.incomplete:
+        return "unknown", f"the check did not finish; static prediction: {e.why}"
+    if not tcp.connected:
+        if e.ready is False:
+            return "fail", f"{tcp.error}, as predicted: {e.why}"
+        return "fail", f"{tcp.error}: {_failure_cause(tcp)}; analysis: {e.why}"
+    if e.ready is False:
+        return "warn", f"accepts connections although the analysis predicted none ({e.why})"
+    if http is not None and http.http is not None and (http.http.status or 0) >= 500:
+        return "warn", f"TCP works but HTTP answered {http.http.status_line}"
+    if http is not None and (not http.connected or http.error):
+        return "warn", f"TCP works but {http.scheme.upper()} failed: {http.error}"
+    return "ok", f"answers as predicted: {e.why}"
+
+
+def _cert_evidence(obs: ConnectObservation | None) -> tuple[tuple[str, str], ...]:
+    cert = obs.tls.cert if obs is not None and obs.tls is not None else None
+    if cert is None:
+        return ()
+    return (
+        ("certificate", cert.subject),
+        ("SANs", ", ".join(cert.sans) or "-"),
+        ("notAfter", cert.not_after),
+    )
+
+
+def _in_cluster_sni_row(check: ConnectCheck, obs: ConnectObservation) -> Row:
+    """ExternalName over HTTPS: what a client calling https://<svc> really gets."""
+    subject = f"https://{check.sni}"
+    expected = f"a certificate for {check.sni}"
+    cert = obs.tls.cert if obs.tls is not None else None
+    if cert is None:
+        return Row(
+            "endpoints",
+            subject,
+            expected,
+            obs.error or "no certificate",
+            "warn",
+            "no TLS handshake with the in-cluster name as SNI",
+            (),
+            _raw(obs),
+        )
+    observed = f"certificate {cert.subject} (SANs {', '.join(cert.sans) or '-'})"
+    if cert.covers(check.sni):
+        return Row(
+            "endpoints",
+            subject,
+            expected,
+            observed,
+            "ok",
+            "the remote certificate covers the in-cluster name",
+            (),
+            _raw(obs),
+        )
+    return Row(
+        "endpoints",
+        subject,
+        expected,
+        observed,
+        "warn",
+        f"a client calling https://{check.sni} gets a certificate for "
+        f"{', '.join(cert.sans) or cert.subject}: ExternalName only adds a CNAME, SNI and Host "
+        "stay the in-cluster name; call the external host name instead",
+        _cert_evidence(obs),
+        _raw(obs),
+    )
+
+
+# ---------------------------------------------------------------- routes
+
+
+def route_rows(r: RouteExpectation, result: ProbeResult | None) -> list[Row]:
+    subject = f"{r.host or '*'}{r.path or '/'}"
+    expected = f"{r.service}:{r.service_port}" + (" over TLS" if r.tls != "none" else "")
+    static = r.verdict.value
+    if result is None or not r.addresses:
+        why = r.why if r.addresses else f"the Ingress has no address to probe; {r.why}"
+        return [Row("routes", subject, expected, NOT_PROBED, static, why)]
+    checks = [c for c in route_checks(r) if isinstance(c, ConnectCheck)]
+    rows: list[Row] = []
+    for address in r.addresses:
+        mine = [c for c in checks if c.host == address]
+        main = next((c for c in mine if c.sni or c.scheme == "http"), mine[0])
+        bare = next((c for c in mine if c.scheme == "https" and not c.sni), None)
+        obs = result.connect_for(main.key)
+        without_sni = (
+            result.connect_for(bare.key) if bare is not None and bare is not main else None
+        )
+        rows.append(_route_row(r, subject, expected, address, obs, without_sni))
+    return rows
+
+
+def _route_row(
+    r: RouteExpectation,
+    subject: str,
+    expected: str,
+    address: str,
+    obs: ConnectObservation | None,
+    without_sni: ConnectObservation | None,
+) -> Row:
+    name = subject if len(r.addresses) == 1 else f"{subject} via {address}"
+    if obs is None:
+        return Row("routes", name, expected, NOT_PROBED, r.verdict.value, r.why)
+    evidence = [("address", address), *_cert_evidence(obs)]
+    bare = without_sni.tls.cert if without_sni and without_sni.tls else None
+    if bare is not None:
+        evidence.append(("without SNI", bare.subject))
+    observed = _connect_text(obs)
+    verdict, why = _judge_route(r, obs)
+    if verdict == "ok" and bare is not None and bare.fake:
+        why += f"; clients that send no SNI (by IP, old clients) get {bare.subject}"
+    return Row("routes", name, expected, observed, verdict, why, tuple(evidence), _raw(obs))
+
+
+def _judge_route(r: RouteExpectation, obs: ConnectObservation) -> tuple[str, str]:
+    host = r.host or "(any host)"
+    if obs.incomplete:
+        return "unknown", f"the check did not finish; static: {r.why}"
+    if not obs.connected:
+        return "fail", f"cannot reach the controller at {obs.host}:{obs.port}: {obs.error}"
+    cert = obs.tls.cert if obs.tls is not None else None
+    if r.tls != "none":
+        problem = _cert_problem(cert, r.host)
+        if problem:
+            cause = f" (static: {r.tls})" if r.tls != "ok" else ""
+            return "fail", problem + cause
+    status = obs.http.status if obs.http is not None else None
+    if status is None:
+        return "fail", f"no HTTP answer: {obs.error or 'the controller closed the connection'}"
+    if status == 404:
+        path = obs.http.path if obs.http is not None else r.path
+        return "fail", (
+            f"404 from the controller: no rule matched Host {host} path {path} "
+            f"(default backend); analysis: {r.why}"
+        )
+    if status == 503:
+        return (
+            "fail",
+            f"503: the controller has no ready endpoint for {r.service}; analysis: {r.why}",
+        )
+    if status in (502, 504):
+        return (
+            "fail",
+            f"{status}: the controller cannot reach {r.service}'s pods; analysis: {r.why}",
+        )
+    if status >= 400:
+        return "warn", f"HTTP {status} from the backend or controller; analysis: {r.why}"
+    if r.verdict is Verdict.FAIL:
+        return "warn", f"answers HTTP {status} although the analysis predicted failure ({r.why})"
+    return "ok", f"HTTP {status}, as predicted: {r.why}"
+
+
+def _cert_problem(cert: CertInfo | None, host: str) -> str:
+    if cert is None:
+        return "no certificate was presented"
+    if cert.error:
+        return cert.error
+    if cert.fake:
+        return f"the controller served its fallback certificate ({cert.subject}), not the Secret's"
+    if host and not cert.covers(host.replace("*.", "kubectl-discover-probe.", 1)):
+        return f"the certificate covers {', '.join(cert.sans) or cert.subject}, not {host}"
+    if cert.expired:
+        return f"the certificate expired on {cert.not_after}"
+    return ""
