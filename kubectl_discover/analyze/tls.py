@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -284,9 +285,17 @@ class TlsEntry:
     status: str
     certificate: CertificateInfo | None = None
     host_status: Mapping[str, str] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()
+    """The findings about this entry (Secret, certificate, key, validity, hosts)."""
 
     def status_for(self, host: str) -> str:
         return self.host_status.get(host.lower(), self.status)
+
+    def findings_for(self, host: str) -> tuple[Finding, ...]:
+        """This entry's findings that concern ``host``: all but other hosts' SAN misses."""
+        return tuple(
+            f for f in self.findings if dict(f.evidence).get("host", host).lower() == host.lower()
+        )
 
 
 @dataclass(frozen=True)
@@ -296,22 +305,31 @@ class TlsReport:
     entries: tuple[TlsEntry, ...]
     findings: tuple[Finding, ...]
 
-    def status_for(self, host: str) -> str:
-        """The TLS status of a rule host, as ingress-nginx picks the certificate.
+    def entry_for(self, host: str) -> TlsEntry | None:
+        """The entry whose certificate serves a rule host, as ingress-nginx picks it.
 
         First the entry listing the host; otherwise (ingress-nginx's fallback) an
-        entry whose certificate covers it; otherwise "none" (plain HTTP; HTTPS gets
+        entry whose certificate covers it; otherwise None (plain HTTP; HTTPS gets
         the controller's default certificate).
         """
         if not host:
-            return "none"
+            return None
         for entry in self.entries:
             if host.lower() in (h.lower() for h in entry.hosts):
-                return entry.status_for(host)
+                return entry
         for entry in self.entries:
             if entry.certificate is not None and certificate_covers(entry.certificate, host):
-                return entry.status_for(host)
-        return "none"
+                return entry
+        return None
+
+    def status_for(self, host: str) -> str:
+        """ "ok", "none", or the short problem of the entry serving ``host``."""
+        entry = self.entry_for(host)
+        return "none" if entry is None else entry.status_for(host)
+
+    def findings_for(self, host: str) -> tuple[Finding, ...]:
+        entry = self.entry_for(host)
+        return () if entry is None else entry.findings_for(host)
 
 
 def check_tls(index: Index, ingress: Obj, *, now: datetime) -> TlsReport:
@@ -327,7 +345,7 @@ def check_tls(index: Index, ingress: Obj, *, now: datetime) -> TlsReport:
     findings: list[Finding] = []
     for i, raw in enumerate(spec.get("tls") or ()):
         entry, entry_findings = _check_entry(index, namespace, subject, i, raw, now)
-        entries.append(entry)
+        entries.append(dataclasses.replace(entry, findings=tuple(entry_findings)))
         findings.extend(entry_findings)
     findings.extend(_host_pairing(subject, entries, rule_hosts))
     return TlsReport(tuple(entries), tuple(findings))
