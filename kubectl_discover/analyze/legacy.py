@@ -185,7 +185,9 @@ def _removed_finding(snapshot: Snapshot, conversion: Conversion) -> Finding:
         f'the API server rejects it (no matches for kind "{kind}" in version '
         f'"{old_version}"), so this {kind} cannot be created as written.'
     )
-    manifest = yaml.safe_dump(_for_apply(converted), sort_keys=False, default_flow_style=False)
+    manifest = yaml.safe_dump(
+        _for_apply(converted), sort_keys=False, default_flow_style=False, allow_unicode=True
+    )
     notes = "; check the notes" if conversion.notes else ""
     hint = (
         f"Replace it with this {new_version} manifest (the other findings describe this "

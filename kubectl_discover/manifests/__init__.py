@@ -314,7 +314,7 @@ class _Collector:
 
 _CURRENT_VERSIONS = {kind: version for (version, kind) in _FIELDS}
 _BUILTIN_GROUPS = frozenset(
-    {"", "apps", "batch", "extensions", "networking.k8s.io", "discovery.k8s.io", "events.k8s.io"}
+    {"", "apps", "batch", "extensions", "networking.k8s.io", "discovery.k8s.io"}
 )
 
 

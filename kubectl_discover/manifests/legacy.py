@@ -27,6 +27,7 @@ Converted = tuple[dict[str, Any], tuple[str, ...]]
 INGRESS_V1 = "networking.k8s.io/v1"
 APPS_V1 = "apps/v1"
 BATCH_V1 = "batch/v1"
+DISCOVERY_V1 = "discovery.k8s.io/v1"
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,52 @@ def _default_selector(spec: dict[str, Any], old_version: str) -> str:
     )
 
 
+# --- EndpointSlice ---------------------------------------------------------------------
+
+
+ZONE_LABEL = "topology.kubernetes.io/zone"
+HOSTNAME_LABEL = "kubernetes.io/hostname"
+
+
+def convert_endpointslice_v1beta1(obj: Obj, old_version: str) -> Converted:
+    """discovery.k8s.io/v1beta1 EndpointSlice -> discovery.k8s.io/v1.
+
+    v1 replaced each endpoint's free-form ``topology`` map: the zone label became
+    the ``zone`` field, the hostname label became ``nodeName`` (when that was not set
+    already), and whatever else was in the map is kept as ``deprecatedTopology``.
+    """
+    out = _copy_with_version(obj, DISCOVERY_V1)
+    endpoints = out.get("endpoints")
+    if not isinstance(endpoints, list):
+        return out, ()
+    moved = 0
+    for index, endpoint in enumerate(endpoints):
+        if isinstance(endpoint, dict) and isinstance(endpoint.get("topology"), dict):
+            endpoints[index] = _endpoint_v1(endpoint)
+            moved += 1
+    if not moved:
+        return out, ()
+    return out, (
+        f"endpoints[].topology ({moved} endpoint{'s' if moved != 1 else ''}) was split into "
+        f"zone (from {ZONE_LABEL}), nodeName (from {HOSTNAME_LABEL}) and deprecatedTopology",
+    )
+
+
+def _endpoint_v1(endpoint: dict[str, Any]) -> dict[str, Any]:
+    topology = {str(k): v for k, v in endpoint["topology"].items()}
+    out = {k: v for k, v in endpoint.items() if k != "topology"}
+    zone = topology.pop(ZONE_LABEL, None)
+    if zone is not None and "zone" not in out:
+        out["zone"] = zone
+    host = topology.get(HOSTNAME_LABEL)
+    if host is not None and out.get("nodeName") in (None, host):
+        out["nodeName"] = host
+        del topology[HOSTNAME_LABEL]
+    if topology:
+        out["deprecatedTopology"] = topology
+    return out
+
+
 # --- The table ---------------------------------------------------------------------------
 
 _INGRESS_RULE = Rule(INGRESS_V1, "v1.22", convert_ingress_v1beta1)
@@ -232,6 +279,9 @@ RULES: Mapping[tuple[str, str], Rule] = {
     ("apps/v1beta2", "DaemonSet"): _WORKLOAD_RULE,
     ("apps/v1beta2", "ReplicaSet"): _WORKLOAD_RULE,
     ("batch/v1beta1", "CronJob"): Rule(BATCH_V1, "v1.25", convert_same_shape(BATCH_V1)),
+    ("discovery.k8s.io/v1beta1", "EndpointSlice"): Rule(
+        DISCOVERY_V1, "v1.25", convert_endpointslice_v1beta1
+    ),
 }
 """(old apiVersion, kind) -> how to read it. Anything not listed is not converted."""
 

@@ -470,3 +470,19 @@ def test_conversion_of_arbitrary_specs_never_crashes(key: tuple[str, str], spec:
         return
     findings = legacy_findings(snap, None)
     assert [f.id for f in findings if f.id == "removed-api-version"] == ["removed-api-version"]
+
+
+def test_endpointslice_v1beta1_topology_is_split() -> None:
+    snap = loaded("endpointslice-v1beta1.yaml")
+    [eps] = snap.endpointslices
+    assert eps["apiVersion"] == "discovery.k8s.io/v1"
+    first, second = eps["endpoints"]
+    assert first["zone"] == "eu-west-1a"
+    assert first["nodeName"] == "db-host-a"
+    assert first["deprecatedTopology"] == {"rack": "r12"}
+    assert "topology" not in first
+    assert second == {"addresses": ["10.40.0.16"], "conditions": {"ready": True}}
+    [removed] = legacy_findings_for(snap, "EndpointSlice", "infra", "warehouse-db-1")
+    assert "discovery.k8s.io/v1beta1 EndpointSlice was removed in Kubernetes v1.25" in (
+        removed.message
+    )
