@@ -102,6 +102,7 @@ def load_files(
 
     ``paths`` entries are files, directories (recursive) or ``-`` for ``stdin``
     (default: the process's standard input). ``namespace`` None means all namespaces.
+    Each file, and standard input, may hold at most :data:`MAX_FILE_BYTES` (32 MiB).
     """
     return load(paths, namespace, stdin=stdin, cluster_domain=cluster_domain).snapshot
 
