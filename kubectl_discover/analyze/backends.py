@@ -266,13 +266,17 @@ def _selectorless(index: Index, service: Obj, subject: str, has_slices: bool) ->
     gap = index.snapshot.unavailable_for("endpointslices")
     if gap is not None:
         return  # slices.py reports the skipped check
+    live = index.snapshot.live
     yield SELECTORLESS_NO_SLICES(
         subject,
-        f"{subject} has no spec.selector and no EndpointSlice labelled "
-        f"kubernetes.io/service-name={name_of(service)}, so it has no endpoints and traffic to "
-        "it goes nowhere.",
+        f"{subject} has no spec.selector and "
+        + ("there is" if live else "the files hold")
+        + f" no EndpointSlice labelled kubernetes.io/service-name={name_of(service)}, so it has "
+        "no endpoints and traffic to it goes nowhere"
+        + ("." if live else " unless something else creates one."),
         f"create an EndpointSlice with label kubernetes.io/service-name: {name_of(service)} "
         f"listing the backend addresses, or add spec.selector to {subject}",
+        severity=None if live else Severity.WARN,
     )
 
 

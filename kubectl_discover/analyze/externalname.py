@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.validation import (
     external_name,
+    is_dns1123_subdomain,
     service_ports,
     service_type,
     subject_of,
@@ -91,8 +92,8 @@ def externalname_findings(index: Index, service: Obj, namespace: str) -> tuple[F
         return ()
     subject = subject_of(service, namespace)
     target = external_name(service)
-    if not target:
-        return ()  # validation reports the missing field
+    if not target or not is_dns1123_subdomain(target):
+        return ()  # validation reports the missing or malformed field
     findings: list[Finding] = []
     if is_ip_literal(target):
         findings.append(_ip_target(service, subject, target))
