@@ -292,22 +292,19 @@ def _no_match(
         f"spec.selector {_selector_text(selector)} of {subject} matches no pod in namespace "
         f"{namespace}, so the Service has no endpoints"
     )
-    if near:
-        group, diff, _ = near[0]
-        message += f"; closest: {group} ({diff})"
-    elif elsewhere:
+    if elsewhere:
         message += f"; matching pods exist only in namespace {', '.join(elsewhere)}"
-    hint = (
-        near[0][2]
-        if near
-        else (
-            f"Services select pods of their own namespace only: create the Service in namespace "
-            f"{elsewhere[0]}, or move the workload to {namespace}"
-            if elsewhere
-            else f"set spec.selector of {subject} to the labels of the pod template that should "
-            "serve it"
+        hint = (
+            f"Services select pods of their own namespace only: create the Service in "
+            f"namespace {elsewhere[0]}, or move the workload to {namespace}"
         )
-    )
+    elif near:
+        group, diff, hint = near[0]
+        message += f"; closest: {group} ({diff})"
+    else:
+        hint = (
+            f"set spec.selector of {subject} to the labels of the pod template that should serve it"
+        )
     return SELECTOR_NO_MATCH(subject, message + ".", hint, evidence=evidence)
 
 
