@@ -184,6 +184,16 @@ def _https(
     )
 
 
+def _example_service(index: Index, namespace: str) -> str:
+    """A real Service of ``namespace`` to show the hijack with (ExternalNames last)."""
+    candidates = sorted(
+        (service_type(obj) == "ExternalName", name_of(obj))
+        for obj in index.services_in(namespace)
+        if name_of(obj) != namespace
+    )
+    return candidates[0][1] if candidates else "<svc>"
+
+
 def _shadows_namespace(
     index: Index, service: Obj, subject: str, namespace: str
 ) -> Iterator[Finding]:
@@ -191,10 +201,7 @@ def _shadows_namespace(
     if svc not in index.namespaces:
         return
     zone = index.snapshot.cluster_domain
-    example = next(
-        (name for (ns, name) in index.services if ns == svc and name != svc),
-        "<svc>",
-    )
+    example = _example_service(index, svc)
     yield EXTERNALNAME_SHADOWS_NAMESPACE(
         subject,
         f"ExternalName {subject} is named like namespace {svc}: from pods in {namespace}, "
