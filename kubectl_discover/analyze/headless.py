@@ -121,6 +121,10 @@ CHECKS = (
 )
 
 
+_MAX_ANONYMOUS = 3
+"""Rows for pods without hostname/subdomain: enough to show the NXDOMAIN, not one per replica."""
+
+
 @dataclass(frozen=True)
 class PerPodName:
     """The per-pod name a pod would have under this Service, and whether it will exist."""
@@ -156,9 +160,14 @@ def per_pod_names(
     svc = name_of(service)
     hostnames = _hostname_counts(pods, svc)
     names = []
+    anonymous = 0
     for pod in pods:
         if not is_candidate(pod):
             continue
+        if not pod.hostname and not pod.subdomain:
+            anonymous += 1
+            if anonymous > _MAX_ANONYMOUS:
+                continue  # one finding covers them; a few rows show what users try
         label = pod.hostname or pod.name
         exists, why, causes = _judge(service, pod, hostnames)
         answers = pod.ips if exists and pod.ips else ()

@@ -319,3 +319,20 @@ def test_every_declared_check_is_raised_by_some_fixture() -> None:
     declared = {c.id for c in ALL_CHECKS}
     missing = declared - _raised_everywhere()
     assert not missing, sorted(missing)
+
+
+def test_pods_without_identity_get_few_rows_but_one_finding() -> None:
+    index = load("headless.yaml")
+    extra = tuple(
+        {
+            "metadata": {"name": f"anon-{i}", "namespace": "sts", "labels": {"role": "sub"}},
+            "spec": {"containers": [{"name": "c"}]},
+        }
+        for i in range(10)
+    )
+    snapshot = replace(index.snapshot, pods=(*index.snapshot.pods, *extra))
+    diagnosis = diagnose_service(build_index(snapshot), "sts", "sub")
+    anonymous = [d for d in diagnosis.dns if "per-pod-no-identity" in d.causes]
+    assert len(anonymous) == 3
+    assert all(d.exists is False for d in anonymous)
+    assert len(by_id(diagnosis, "per-pod-no-identity")) == 1
