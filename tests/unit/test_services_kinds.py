@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import Any
 
 from test_services_support import by_id, diagnose, fixture_names, ids, load, one
 
@@ -294,7 +295,7 @@ def test_summarize_scales_linearly() -> None:
 
 def _raised_everywhere() -> set[str]:
     raised: set[str] = set()
-    extra = {
+    extra: dict[tuple[str, str], dict[str, Any]] = {
         ("live-backends.yaml", "shop"): {
             "unavailable": [Unavailable("endpointslices", "list", "shop", "forbidden")]
         },
