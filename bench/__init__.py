@@ -1,0 +1,1 @@
+"""Benchmarks for kubectl-discover: ``python -m bench`` (see bench/README.md)."""
