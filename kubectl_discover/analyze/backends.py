@@ -292,7 +292,15 @@ def _no_match(
         f"spec.selector {_selector_text(selector)} of {subject} matches no pod in namespace "
         f"{namespace}, so the Service has no endpoints"
     )
-    if elsewhere:
+    idle = _idle_workloads(index, namespace, selector)
+    evidence += [("idle workload", w) for w in idle]
+    if idle:
+        message += f"; {idle[0]} matches but runs no pods"
+        hint = (
+            f"set spec.replicas of {idle[0].split(' (')[0]} in namespace {namespace} to at least "
+            "1 (or resume it), so it creates pods the selector matches"
+        )
+    elif elsewhere:
         message += f"; matching pods exist only in namespace {', '.join(elsewhere)}"
         hint = (
             f"Services select pods of their own namespace only: create the Service in "
@@ -365,6 +373,28 @@ def _score(
     hint = f"set {'; '.join(hints)} (pods of {group} carry {labels})"
     hint = hint.replace("set remove", "remove")
     return (len(matching) * 2 + len(present) + len(moved), group, "; ".join(diffs), hint)
+
+
+def _idle_workloads(index: Index, namespace: str, selector: Mapping[str, str]) -> list[str]:
+    """Live: workloads whose pod template matches but that run no pods (scaled to 0,
+    suspended). Only read when nothing matches, so the scan stays off the hot path."""
+    if not index.snapshot.live:
+        return []
+    idle = []
+    for (kind, ns, name), workload in index.workloads.items():
+        if ns != namespace or kind in ("ReplicaSet", "Job"):
+            continue
+        spec = workload.get("spec") or {}
+        template = spec.get("template") or {}
+        if kind == "CronJob":
+            template = (spec.get("jobTemplate") or {}).get("spec", {}).get("template") or {}
+        labels = {
+            str(k): str(v)
+            for k, v in ((template.get("metadata") or {}).get("labels") or {}).items()
+        }
+        if selector and all(labels.get(k) == v for k, v in selector.items()):
+            idle.append(f"{kind} {name} (replicas {spec.get('replicas', 'unset')})")
+    return sorted(idle)
 
 
 def _matches_in_other_namespaces(

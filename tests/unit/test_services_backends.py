@@ -112,3 +112,9 @@ def test_externalname_has_no_pods_or_slices_findings() -> None:
     diagnosis = diagnose("externalname.yaml", "datalake", "cache")
     assert not by_id(diagnosis, "selector-no-match")
     assert diagnosis.pods == ()
+
+
+def test_live_workload_scaled_to_zero_is_named() -> None:
+    finding = one(diagnose("live-backends.yaml", "shop", "idle"), "selector-no-match")
+    assert "Deployment idle (replicas 0)" in finding.message
+    assert "spec.replicas of Deployment idle" in finding.hint
