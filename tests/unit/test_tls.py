@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -278,3 +279,73 @@ def test_name_covers(pattern: str, host: str, expected: bool) -> None:
 def test_parse_certificate_rejects_garbage() -> None:
     with pytest.raises(ValueError):
         parse_certificate(b"garbage")
+
+
+# ---------------------------------------------------------------- every check raised
+
+
+def _ids_of(*objs: Any, **kw: Any) -> set[str]:
+    return set(ids(run(*objs, **kw)))
+
+
+_GOOD = leaf("shop.example.com")
+
+SCENARIOS: dict[str, Callable[[], set[str]]] = {
+    "ingress-tls-skipped": lambda: _ids_of(
+        ingress([ENTRY]), unavailable=(Unavailable("secrets", "get", "shop", "forbidden"),)
+    ),
+    "ingress-tls-secret-missing": lambda: _ids_of(ingress([ENTRY])),
+    "ingress-tls-secret-invalid": lambda: _ids_of(
+        ingress([ENTRY]), tls_secret("web-tls", "shop", data={"tls.crt": "AAAA"})
+    ),
+    "ingress-tls-cert-invalid": lambda: _ids_of(
+        ingress([ENTRY]),
+        tls_secret("web-tls", "shop", data={"tls.crt": "AAAA", "tls.key": "AAAA"}),
+    ),
+    "ingress-tls-key-mismatch": lambda: _ids_of(
+        ingress([ENTRY]), tls_secret("web-tls", "shop", _GOOD, key_pem=other_key())
+    ),
+    "ingress-tls-host-not-covered": lambda: _ids_of(
+        ingress([ENTRY]), tls_secret("web-tls", "shop", leaf("other.example.com"))
+    ),
+    "ingress-tls-expired": lambda: _ids_of(
+        ingress([ENTRY]),
+        tls_secret(
+            "web-tls",
+            "shop",
+            leaf(
+                "shop.example.com",
+                not_before=NOW - timedelta(days=90),
+                not_after=NOW - timedelta(seconds=1),
+            ),
+        ),
+    ),
+    "ingress-tls-not-yet-valid": lambda: _ids_of(
+        ingress([ENTRY]),
+        tls_secret(
+            "web-tls", "shop", leaf("shop.example.com", not_before=NOW + timedelta(hours=1))
+        ),
+    ),
+    "ingress-tls-expiring": lambda: _ids_of(
+        ingress([ENTRY]),
+        tls_secret("web-tls", "shop", leaf("shop.example.com", not_after=NOW + timedelta(days=13))),
+    ),
+    "ingress-tls-host-without-rule": lambda: _ids_of(
+        ingress([ENTRY], hosts=("www.example.com",)), tls_secret("web-tls", "shop", _GOOD)
+    ),
+    "ingress-tls-rule-without-tls": lambda: _ids_of(
+        ingress([ENTRY], hosts=("shop.example.com", "api.example.com")),
+        tls_secret("web-tls", "shop", _GOOD),
+    ),
+    "ingress-tls-default-certificate": lambda: _ids_of(ingress([{"hosts": ["shop.example.com"]}])),
+}
+
+
+@pytest.mark.parametrize("check_id", sorted(SCENARIOS))
+def test_scenario_raises_its_check(check_id: str) -> None:
+    assert check_id in SCENARIOS[check_id]()
+
+
+@pytest.mark.parametrize("check_id", sorted(SCENARIOS))
+def test_good_certificate_raises_none_of_them(check_id: str) -> None:
+    assert check_id not in _ids_of(ingress([ENTRY]), tls_secret("web-tls", "shop", _GOOD))
