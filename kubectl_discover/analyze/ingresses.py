@@ -434,9 +434,15 @@ def _dedupe(findings: Sequence[Finding]) -> tuple[Finding, ...]:
 # ---------------------------------------------------------------- analysis
 
 
-def analyze_ingress(index: Index, ingress: Obj, *, now: datetime | None = None) -> IngressAnalysis:
-    """Check one Ingress end to end. ``now`` (timezone-aware) judges certificate validity;
-    when omitted the clock is read once here, the only impure default."""
+def analyze_ingress(
+    index: Index, ingress: Obj, *, now: datetime | None = None, hosts: HostTable | None = None
+) -> IngressAnalysis:
+    """Check one Ingress end to end.
+
+    ``now`` (timezone-aware) judges certificate validity; when omitted the clock is read
+    once here, the only impure default. ``hosts`` is :func:`host_table` of the same
+    index, passed in when analysing many Ingresses.
+    """
     now = now or datetime.now(UTC)
     namespace = namespace_of(ingress, index.snapshot.default_namespace)
     name = name_of(ingress)
@@ -460,7 +466,7 @@ def analyze_ingress(index: Index, ingress: Obj, *, now: datetime | None = None) 
     ingress_findings.extend(_status(index, subject, resolution, addresses))
     ingress_findings.extend(_tls_host_syntax(subject, spec))
     ingress_findings.extend(_pairing_findings(tls_report))
-    peers = _peers(index, ingress, resolution) if nginx else ()
+    peers = _peers(ingress, resolution, hosts or host_table(index)) if nginx else ()
     regex_hosts = _regex_hosts(ingress, peers) if nginx else {}
 
     blocking = [f for f in resolution.findings if f.severity >= Severity.WARN]
@@ -509,7 +515,7 @@ def _pairing_findings(report: TlsReport) -> Iterator[Finding]:
 def _status(
     index: Index, subject: str, resolution: ClassResolution, addresses: tuple[str, ...]
 ) -> Iterator[Finding]:
-    if not index.snapshot.live:
+    if not index.snapshot.live and not addresses:
         yield STATUS_UNKNOWN(
             subject,
             f"{subject} comes from files, which carry no status; its address is known only "
@@ -517,7 +523,7 @@ def _status(
             "Run against the cluster to see status.loadBalancer.",
         )
         return
-    if addresses:
+    if addresses or not index.snapshot.live:
         return
     if not resolution.name:
         why = "no controller claimed it (it has no class)"
@@ -699,16 +705,35 @@ def _nginx_path(
     )
 
 
-def _peers(index: Index, ingress: Obj, resolution: ClassResolution) -> tuple[Obj, ...]:
-    """Other Ingresses of the same class (ingress-nginx merges hosts across namespaces)."""
-    default_ns = index.snapshot.default_namespace
-    me = (namespace_of(ingress, default_ns), name_of(ingress))
-    return tuple(
-        other
-        for other in index.snapshot.ingresses
-        if (namespace_of(other, default_ns), name_of(other)) != me
-        and resolve_class(index, other).name == resolution.name
-    )
+@dataclass(frozen=True)
+class HostTable:
+    """Ingresses per (class name, rule host), oldest first: what a controller merges.
+
+    Built once per snapshot (:func:`host_table`) so that regex-mode and duplicate-path
+    checks look only at Ingresses sharing a host, keeping ``scan -A`` linear.
+    """
+
+    by_host: Mapping[tuple[str, str], tuple[Obj, ...]]
+
+
+def host_table(index: Index) -> HostTable:
+    groups: dict[tuple[str, str], list[Obj]] = {}
+    for ingress in sorted(index.snapshot.ingresses, key=age_key):
+        class_name = resolve_class(index, ingress).name
+        for host in dict.fromkeys(p.host for p in ingress_paths(ingress) if not p.is_default):
+            groups.setdefault((class_name, host), []).append(ingress)
+    return HostTable({key: tuple(items) for key, items in groups.items()})
+
+
+def _peers(ingress: Obj, resolution: ClassResolution, table: HostTable) -> tuple[Obj, ...]:
+    """Other Ingresses of the same class sharing a host with this one (ingress-nginx merges
+    hosts across namespaces)."""
+    peers: dict[int, Obj] = {}
+    for host in {p.host for p in ingress_paths(ingress) if not p.is_default}:
+        for other in table.by_host.get((resolution.name, host), ()):
+            if other is not ingress:
+                peers.setdefault(id(other), other)
+    return tuple(peers.values())
 
 
 def _regex_hosts(ingress: Obj, peers: Sequence[Obj]) -> dict[str, tuple[str, ...]]:
@@ -912,14 +937,14 @@ def _service_missing(index: Index, namespace: str, subject: str, where: str, nam
     # simply be applied from elsewhere; files that do hold them make a typo likely.
     sure = live or bool(index.services_in(namespace))
     tail = (
-        "the controller answers 503"
+        "which does not exist, so the controller answers 503"
         if live
-        else "it is not among the files read and must exist when the Ingress is applied"
+        else f"which is not among the files read; it must exist in {namespace} when the "
+        "Ingress is applied"
     )
     return SERVICE_MISSING(
         subject,
-        f"{where} of {subject} names Service {namespace}/{name}, which does not exist, so "
-        f"{tail}{also}.",
+        f"{where} of {subject} names Service {namespace}/{name}, {tail}{also}.",
         hint,
         severity=Severity.FAIL if sure else Severity.WARN,
         evidence=[("service", f"{namespace}/{name}"), ("foundIn", ", ".join(elsewhere))],
@@ -1205,13 +1230,15 @@ def routes_for_service(
     rows: list[RouteExpectation] = []
     findings: list[Finding] = []
     chains: list[ChainLink] = []
+    table: HostTable | None = None
     for ingress in index.ingresses_by_namespace.get(namespace, ()):
         if not any(
             str(((p.backend.get("service") or {}).get("name")) or "") == service
             for p in ingress_paths(ingress)
         ):
             continue
-        analysis = analyze_ingress(index, ingress, now=now)
+        table = table or host_table(index)
+        analysis = analyze_ingress(index, ingress, now=now, hosts=table)
         matching = [r for r in analysis.routes if r.service == service]
         findings.extend(analysis.ingress_findings)
         for route in matching:
@@ -1232,4 +1259,5 @@ def summarize_ingresses(
         else index.ingresses_by_namespace.get(namespace, ())
     )
     ordered = sorted(chosen, key=lambda i: (namespace_of(i, default_ns), name_of(i)))
-    return tuple(to_diagnosis(analyze_ingress(index, i, now=now)) for i in ordered)
+    table = host_table(index)
+    return tuple(to_diagnosis(analyze_ingress(index, i, now=now, hosts=table)) for i in ordered)

@@ -33,6 +33,7 @@ from kubectl_discover.analyze.ingresses import (
     RouteAnalysis,
     age_key,
     analyze_ingress,
+    host_table,
     likely_nginx,
     uses_regex,
 )
@@ -548,7 +549,8 @@ def diagnose_route(index: Index, url: str, namespace: str | None, *, now: dateti
         for i in index.snapshot.ingresses
         if namespace is None or namespace_of(i, default_ns) == namespace
     ]
-    analyses = [analyze_ingress(index, i, now=now) for i in sorted(scope, key=age_key)]
+    table = host_table(index)
+    analyses = [analyze_ingress(index, i, now=now, hosts=table) for i in sorted(scope, key=age_key)]
     groups: dict[str, list[IngressAnalysis]] = {}
     for analysis in analyses:
         groups.setdefault(analysis.resolution.name or "(no class)", []).append(analysis)

@@ -403,6 +403,13 @@ def test_no_address_because_no_controller_claims_it() -> None:
     assert "no controller claimed it" in found["ingress-no-address"][0].message
 
 
+def test_offline_status_written_in_the_file_is_shown_not_unknown() -> None:
+    diagnosis = diagnose_ingress(shop(live=False), "shop", "web", now=NOW)
+    assert "ingress-status-unknown" not in by_id(diagnosis.findings)
+    assert dict(diagnosis.facts)["address"] == "203.0.113.10"
+    assert diagnosis.routes[0].addresses == ("203.0.113.10",)
+
+
 def test_default_backend_route_row() -> None:
     diagnosis = diagnose_ingress(shop(broken=True), "shop", "pending", now=NOW)
     (row,) = diagnosis.routes
@@ -518,7 +525,7 @@ SCENARIOS: dict[str, Callable[[], set[str]]] = {
     "ingress-backend-external-name": lambda: _ids(shop(broken=True), "ports"),
     "ingress-gce-clusterip-backend": lambda: _ids(index_of(*fixture("gke")), "site"),
     "ingress-no-address": lambda: _ids(shop(broken=True), "pending"),
-    "ingress-status-unknown": lambda: _ids(shop(live=False), "web"),
+    "ingress-status-unknown": lambda: _ids(shop(live=False, broken=True), "pending"),
     "ingress-nginx-rewrite-no-capture": lambda: _ids(shop(broken=True), "rewrite"),
     "ingress-nginx-regex-mode": lambda: _ids(shop(broken=True), "blog"),
     "ingress-duplicate-path": lambda: _ids(shop(broken=True), "dup-new"),
