@@ -221,10 +221,21 @@ def _observed_dns(obs: DnsObservation, qtype: str) -> tuple[bool, str]:
         ) + via
     if obs.error:
         return False, obs.error
-    finals = [s for s in obs.final_steps() if s.qtype == qtype] or list(obs.final_steps())
-    outcome = finals[0].outcome if finals else "no answer"
-    tried = len(dict.fromkeys(s.name for s in obs.steps))
-    return False, f"{outcome}" + (f" at all {tried} candidates" if tried > 1 else "")
+    return False, _negative_summary(obs, qtype)
+
+
+def _negative_summary(obs: DnsObservation, qtype: str) -> str:
+    """The outcome per candidate, compressed: "NXDOMAIN at all 4 candidates" or a mix."""
+    per_candidate: dict[str, str] = {}
+    for step in obs.steps:
+        if step.qtype == qtype or step.name not in per_candidate:
+            per_candidate[step.name] = step.outcome
+    outcomes = list(per_candidate.values())
+    if not outcomes:
+        return "no answer"
+    if len(set(outcomes)) == 1:
+        return outcomes[0] + (f" at all {len(outcomes)} candidates" if len(outcomes) > 1 else "")
+    return ", ".join(f"{name} {outcome}" for name, outcome in per_candidate.items())
 
 
 def dns_row(diagnosis: Diagnosis, e: DnsExpectation, result: ProbeResult | None) -> Row:
@@ -280,7 +291,7 @@ def _judge_dns(
     if e.exists is True:
         return "fail", _unexpected_negative(e, obs, observed, result)
     if e.exists is False and not positive:
-        return "fail", f"{observed.split(' at all')[0]} because {e.why}"
+        return "fail", f"{_first_outcome(observed)} because {e.why}"
     if e.exists is False:
         if e.form is NameForm.PER_POD and diagnosis.kind != "Headless":
             return "warn", (
@@ -289,6 +300,11 @@ def _judge_dns(
             )
         return "warn", f"answers although the analysis predicted no record ({e.why})"
     return ("ok", "resolves") if positive else ("fail", f"does not resolve: {observed}")
+
+
+def _first_outcome(observed: str) -> str:
+    """ "NXDOMAIN at all 4 candidates" -> "NXDOMAIN"; a mixed summary is kept whole."""
+    return observed.split(" at all")[0]
 
 
 def _unexpected_negative(
@@ -336,7 +352,8 @@ def _cost_note(
 
 def _musl_note(obs: DnsObservation) -> list[tuple[str, str]]:
     stop = obs.musl_stop()
-    if stop is None or stop == obs.answered_by:
+    last = obs.steps[-1].name if obs.steps else None
+    if stop is None or stop == obs.answered_by or (obs.answered_by is None and stop == last):
         return []
     outcome = next((s.outcome for s in obs.steps if s.name == stop and s.rcode != "NXDOMAIN"), "")
     return [

@@ -467,3 +467,17 @@ def test_rows_carry_raw_observations_for_json(section: str) -> None:
         if row.section == section and row.observed != NOT_PROBED:
             assert row.observation is not None
             json.dumps(row.observation)
+
+
+def test_mixed_negative_outcomes_are_listed_per_candidate_without_a_musl_note() -> None:
+    """Seen live: the in-zone candidates are NXDOMAIN, the bare name SERVFAILs (no upstream)."""
+    doc = recorded()
+    cands = [f"nope.{s}." for s in ("shop.svc.cluster.local", "svc.cluster.local", "cluster.local")]
+    steps = [step(c, t, "NXDOMAIN") for c in cands for t in ("A", "AAAA")]
+    steps += [step("nope.", t, "SERVFAIL") for t in ("A", "AAAA")]
+    doc["dns"] = [walk("nope", steps, None)]
+    row = only(explain(diag(dns=(exp("nope"),)), result_of(doc)), "dns")
+    assert row.verdict == "fail"
+    assert "nope.shop.svc.cluster.local. NXDOMAIN" in row.observed
+    assert "nope. SERVFAIL" in row.observed
+    assert "musl" not in row.why
