@@ -367,6 +367,8 @@ def _all_checks(diagnosis: Diagnosis) -> Iterable[DnsCheck | ConnectCheck | Skip
         yield from dns_checks_for(expectation)
     fqdn = service_fqdn(diagnosis)
     for endpoint in diagnosis.endpoints:
+        if not endpoint.address:
+            continue  # offline prediction: the VIP is allocated on create, nothing to dial
         if endpoint.kind == "external-name" and endpoint.address and not _is_ip(endpoint.address):
             yield _dns_check(absolute(endpoint.address), "A")
         yield from endpoint_checks(endpoint, service_fqdn=fqdn)

@@ -49,6 +49,10 @@ def _script(command: dict[str, Any]) -> dict[str, Any]:
     from kubectl_discover.probe.pod import build_pod, probe_name, random_suffix
 
     ns = command["namespace"]
+    if command.get("op") == "cleanup":
+        from kubectl_discover.api.probes import cleanup
+
+        return {"deleted": cleanup(connect(command["kubeconfig"], None), ns)}
     dns = tuple(
         DnsExpectation(
             query=q,
@@ -276,6 +280,22 @@ def test_image_that_cannot_be_pulled(cluster: Any) -> None:
     else:
         print("KWOK marked a pod with an unpullable image Running; the probe ran", file=sys.stderr)
         assert out["result"]["resolver"]["namespace"] == ns
+
+
+def test_cleanup_deletes_only_expired_probe_pods(cluster: Any) -> None:
+    import datetime
+
+    from kubectl_discover.probe.pod import build_pod
+
+    past = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=2)
+    with cluster.namespace("probe") as ns:
+        old = build_pod(name="expired", namespace=ns, deadline_seconds=60, now=past)
+        fresh = build_pod(name="fresh", namespace=ns, deadline_seconds=600)
+        cluster.apply(json.dumps({"apiVersion": "v1", "kind": "List", "items": [old, fresh]}))
+        out = run(cluster, namespace=ns, op="cleanup")
+        assert out["deleted"] == [f"{ns}/discover-probe-expired"]
+        assert probe_pods(cluster) == [f"{ns}/discover-probe-fresh"]
+        cluster.kubectl("delete", "pod", "-n", ns, "discover-probe-fresh", "--grace-period=0")
 
 
 def test_ctrl_c_while_probing_deletes_the_pod(cluster: Any) -> None:

@@ -225,3 +225,8 @@ def test_check_timeout_never_exceeds_the_budget_and_both_must_be_positive() -> N
     assert build_plan([]).empty
     with pytest.raises(ValueError):
         build_plan([], budget_seconds=0)
+
+
+def test_endpoint_without_an_address_is_not_dialled() -> None:
+    plan = build_plan([diagnosis(endpoints=(endpoint("cluster-ip", "", 80),))])
+    assert plan.connects == () and plan.skipped == ()
