@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -104,45 +105,43 @@ def paths(result: dict[str, Any]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def shop(cluster: Any) -> str:
-    """A namespace with a Deployment behind a Service, a headless Service and a TLS Secret."""
-    cluster.apply(
-        textwrap.dedent(
-            """\
-            apiVersion: v1
-            kind: Namespace
-            metadata: {name: apilive}
-            ---
-            apiVersion: apps/v1
-            kind: Deployment
-            metadata: {name: web, namespace: apilive}
-            spec:
-              replicas: 2
-              selector: {matchLabels: {app: web}}
-              template:
-                metadata: {labels: {app: web}}
+def shop(cluster: Any) -> Iterator[str]:
+    """A fresh namespace with a Deployment behind a Service, and a TLS Secret."""
+    with cluster.namespace("apilive") as namespace:
+        cluster.apply(
+            textwrap.dedent(
+                """\
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: web}
                 spec:
-                  containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]
-            ---
-            apiVersion: v1
-            kind: Service
-            metadata: {name: web, namespace: apilive}
-            spec:
-              selector: {app: web}
-              ports: [{port: 80, targetPort: 80}]
-            ---
-            apiVersion: v1
-            kind: Secret
-            metadata: {name: web-tls, namespace: apilive}
-            type: kubernetes.io/tls
-            data:
-              tls.crt: Y2VydA==
-              tls.key: a2V5
-              extra: ZG8tbm90LWtlZXA=
-            """
+                  replicas: 2
+                  selector: {matchLabels: {app: web}}
+                  template:
+                    metadata: {labels: {app: web}}
+                    spec:
+                      containers: [{name: web, image: nginx, ports: [{containerPort: 80}]}]
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: web}
+                spec:
+                  selector: {app: web}
+                  ports: [{port: 80, targetPort: 80}]
+                ---
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: web-tls}
+                type: kubernetes.io/tls
+                data:
+                  tls.crt: Y2VydA==
+                  tls.key: a2V5
+                  extra: ZG8tbm90LWtlZXA=
+                """
+            ),
+            namespace=namespace,
         )
-    )
-    return "apilive"
+        yield namespace
 
 
 def test_svc_kinds_are_one_list_each(cluster: Any, shop: str) -> None:
@@ -191,14 +190,14 @@ def test_all_kinds_with_events_and_tls_secret(cluster: Any, shop: str) -> None:
 
 def test_pagination_over_seven_services(cluster: Any) -> None:
     services = "\n---\n".join(
-        f"apiVersion: v1\nkind: Service\nmetadata: {{name: s{i}, namespace: apipage}}\n"
-        f"spec: {{ports: [{{port: 80}}]}}"
+        f"apiVersion: v1\nkind: Service\nmetadata: {{name: s{i}}}\nspec: {{ports: [{{port: 80}}]}}"
         for i in range(7)
     )
-    cluster.apply("apiVersion: v1\nkind: Namespace\nmetadata: {name: apipage}\n---\n" + services)
-    result = in_cluster(
-        cluster, op="list_all", path="/api/v1/namespaces/apipage/services", page_size=2
-    )
+    with cluster.namespace("apipage") as namespace:
+        cluster.apply(services, namespace=namespace)
+        result = in_cluster(
+            cluster, op="list_all", path=f"/api/v1/namespaces/{namespace}/services", page_size=2
+        )
     assert sorted(result["names"]) == [f"s{i}" for i in range(7)]
     queries = [path.split("?", 1)[1] for _, path in result["log"]]
     assert len(queries) == 4
@@ -325,10 +324,13 @@ def test_namespace_not_found(cluster: Any, shop: str) -> None:
 def test_empty_namespace_is_not_an_error(cluster: Any) -> None:
     from kubectl_discover.api import listing
 
-    cluster.apply("apiVersion: v1\nkind: Namespace\nmetadata: {name: apiempty}\n")
-    result = in_cluster(cluster, op="load", namespace="apiempty", kinds=sorted(listing.SVC_KINDS))
+    with cluster.namespace("apiempty") as namespace:
+        result = in_cluster(
+            cluster, op="load", namespace=namespace, kinds=sorted(listing.SVC_KINDS)
+        )
     assert "error" not in result, result.get("error")
     assert result["snapshot"]["services"] == []
+    assert paths(result)[-1] == f"/api/v1/namespaces/{namespace}", "one GET proves it exists"
 
 
 def closed_port() -> int:
