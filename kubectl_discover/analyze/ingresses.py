@@ -469,7 +469,10 @@ def analyze_ingress(
     peers = _peers(ingress, resolution, hosts or host_table(index)) if nginx else ()
     regex_hosts = _regex_hosts(ingress, peers) if nginx else {}
 
-    blocking = [f for f in resolution.findings if f.severity >= Severity.WARN]
+    # Findings about the whole Ingress (class, status, spec) weigh on every route; the
+    # TLS pairing ones concern hosts, and are already in the routes of those hosts.
+    pairing = {id(f) for f in _pairing_findings(tls_report)}
+    blocking = [f for f in ingress_findings if f.severity >= Severity.WARN and id(f) not in pairing]
     routes = tuple(
         _analyze_path(
             index,
@@ -1089,16 +1092,17 @@ def _live_endpoints(
             evidence=[("verb", gap.verb), ("resource", gap.resource)],
         )
         return None, [finding], (ChainLink("EndpointSlices", None, gap.describe()),)
-    ready = 0
-    total = 0
+    ready_keys: set[str] = set()
+    all_keys: set[str] = set()
     links: list[ChainLink] = []
     for slice_ in index.slices_for(namespace, name):
         if not _slice_has_port(slice_, port):
             continue
         endpoints = list(slice_.get("endpoints") or ())
         slice_ready = sum(1 for e in endpoints if _endpoint_ready(e))
-        ready += slice_ready
-        total += len(endpoints)
+        # A dual-stack pod appears in one slice per family: count it once.
+        all_keys.update(_endpoint_key(e) for e in endpoints)
+        ready_keys.update(_endpoint_key(e) for e in endpoints if _endpoint_ready(e))
         pods = tuple(
             ChainLink(
                 _endpoint_label(e),
@@ -1115,6 +1119,7 @@ def _live_endpoints(
                 pods,
             )
         )
+    ready, total = len(ready_keys), len(all_keys)
     if ready:
         return ready, [], tuple(links)
     if total:
@@ -1142,6 +1147,13 @@ def _live_endpoints(
         ],
     )
     return 0, [finding], tuple(links) or (ChainLink("EndpointSlices", False, why),)
+
+
+def _endpoint_key(endpoint: Mapping[str, Any]) -> str:
+    ref = endpoint.get("targetRef") or {}
+    if ref.get("name"):
+        return f"{ref.get('kind', 'Pod')}/{ref['name']}"
+    return ",".join(str(a) for a in endpoint.get("addresses") or ())
 
 
 def _endpoint_label(endpoint: Mapping[str, Any]) -> str:

@@ -318,6 +318,9 @@ class TlsReport:
             if host.lower() in (h.lower() for h in entry.hosts):
                 return entry
         for entry in self.entries:
+            if any(name_covers(h, host) for h in entry.hosts):
+                return entry
+        for entry in self.entries:
             if entry.certificate is not None and certificate_covers(entry.certificate, host):
                 return entry
         return None
@@ -604,12 +607,12 @@ def _host_pairing(
     subject: str, entries: list[TlsEntry], rule_hosts: tuple[str, ...]
 ) -> list[Finding]:
     findings: list[Finding] = []
-    rules = {h.lower() for h in rule_hosts}
     listed: set[str] = set()
     for entry in entries:
         for host in entry.hosts:
             listed.add(host.lower())
-            if host.lower() not in rules:
+            # A wildcard TLS host serves the rule hosts it covers.
+            if not any(name_covers(host, rule) for rule in rule_hosts):
                 findings.append(
                     TLS_HOST_WITHOUT_RULE(
                         subject,
@@ -624,7 +627,7 @@ def _host_pairing(
     if not entries:
         return findings
     for host in dict.fromkeys(rule_hosts):
-        if host.lower() in listed:
+        if any(name_covers(t, host) for t in listed):
             continue
         covering = [
             e.secret_name

@@ -347,6 +347,20 @@ def test_all_endpoints_not_ready_is_no_endpoints() -> None:
     assert diagnosis.routes[0].ready_endpoints == 0 and diagnosis.routes[0].verdict is Verdict.FAIL
 
 
+def test_dual_stack_pod_in_two_slices_counts_once() -> None:
+    docs = copy.deepcopy(fixture("shop"))
+    (v4,) = [d for d in docs if d["kind"] == "EndpointSlice"]
+    v6 = copy.deepcopy(v4)
+    v6["metadata"]["name"] = "web-v6"
+    v6["addressType"] = "IPv6"
+    for i, endpoint in enumerate(v6["endpoints"]):
+        endpoint["addresses"] = [f"fd00::{i + 5}"]
+    index = index_of(*docs, v6, tls_secret("web-tls", "shop", leaf("shop.example.com")))
+    diagnosis = diagnose_ingress(index, "shop", "web", now=NOW)
+    assert diagnosis.routes[0].ready_endpoints == 2
+    assert len(diagnosis.chain[0].children[0].children) == 2
+
+
 def test_unreadable_endpointslices_skip_the_count() -> None:
     gap = Unavailable("endpointslices", "list", "shop", "forbidden")
     diagnosis = diagnose_ingress(shop(unavailable=(gap,)), "shop", "web", now=NOW)
@@ -391,9 +405,11 @@ def test_offline_selector_matching_nothing_warns() -> None:
 # ---------------------------------------------------------------- status
 
 
-def test_live_ingress_without_address_warns() -> None:
+def test_live_ingress_without_address_warns_and_its_routes_too() -> None:
     finding = diag_findings(shop(broken=True), "pending")["ingress-no-address"][0]
     assert finding.severity is Severity.WARN and "LoadBalancer" in finding.message
+    (row,) = diagnose_ingress(shop(broken=True), "shop", "pending", now=NOW).routes
+    assert row.verdict is Verdict.WARN and "status.loadBalancer" in row.why
 
 
 def test_no_address_because_no_controller_claims_it() -> None:

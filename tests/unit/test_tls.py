@@ -349,3 +349,13 @@ def test_scenario_raises_its_check(check_id: str) -> None:
 @pytest.mark.parametrize("check_id", sorted(SCENARIOS))
 def test_good_certificate_raises_none_of_them(check_id: str) -> None:
     assert check_id not in _ids_of(ingress([ENTRY]), tls_secret("web-tls", "shop", _GOOD))
+
+
+def test_wildcard_tls_host_serves_the_rule_hosts_it_covers() -> None:
+    pair = leaf("*.example.com")
+    report = run(
+        ingress([{"hosts": ["*.example.com"], "secretName": "web-tls"}]),
+        tls_secret("web-tls", "shop", pair),
+    )
+    assert report.findings == ()
+    assert report.status_for("shop.example.com") == "ok"
