@@ -78,7 +78,11 @@ def run_probe(
     namespace, name = _ref(pod)
     _check_node(session, pod)
     progress(f"creating probe pod {namespace}/{name}")
-    created = _create(session, pod)
+    try:
+        created = _create(session, pod)
+    except KeyboardInterrupt:  # the POST may have reached the server before the interrupt
+        _delete_quietly(session, namespace, name, progress)
+        raise
     try:
         _wait_running(session, created, timeout, progress)
         progress(f"probing from {namespace}/{name}")
