@@ -629,7 +629,7 @@ def run(argv: Sequence[str] | None = None, *, prog_name: str = PROG) -> int:
     if not args:
         args = ["--help"]
     try:
-        command.main(args=args, prog_name=prog_name, standalone_mode=False)
+        code = command.main(args=args, prog_name=prog_name, standalone_mode=False)
     except click.exceptions.Exit as exit_:
         return int(exit_.exit_code)
     except click.ClickException as error:
@@ -651,7 +651,7 @@ def run(argv: Sequence[str] | None = None, *, prog_name: str = PROG) -> int:
             "(set KUBECTL_DISCOVER_DEBUG=1 for a traceback)",
             EXIT_FAIL,
         )
-    return EXIT_OK
+    return int(code) if isinstance(code, int) else EXIT_OK
 
 
 def main() -> None:

@@ -143,7 +143,12 @@ def _extra_row_doc(row: Row) -> dict[str, Any]:
 def verdict_of(findings: Iterable[Finding], rows: Iterable[Row]) -> Verdict:
     """The worst finding or observed row; info counts as ok."""
     severities = [f.severity for f in findings]
-    severities += [_ROW_SEVERITY[r.verdict] for r in rows if r.verdict in _ROW_SEVERITY]
+    # Static rows restate the findings; only what the probe observed adds to the verdict.
+    severities += [
+        _ROW_SEVERITY[r.verdict]
+        for r in rows
+        if r.observation is not None and r.verdict in _ROW_SEVERITY
+    ]
     return Verdict.of(severities)
 
 

@@ -49,7 +49,7 @@ SRV_UNNAMED_PORTS = Check(
 )
 SHORT_NAME_CROSS_NAMESPACE = Check(
     "short-name-cross-namespace",
-    Severity.WARN,
+    Severity.WARN,  # info when the short name simply gets NXDOMAIN there
     "Short name used from another namespace",
     "A bare '<svc>' is completed with the client's own namespace first, so from another "
     "namespace it gets NXDOMAIN or a different Service of the same name.",
@@ -149,6 +149,8 @@ def _unread(index: Index, namespace: str) -> bool:
     Namespaces neither read nor known to exist are taken as absent (NXDOMAIN), which is
     what CoreDNS answers for them; otherwise every walk would stop at "unknown".
     """
+    if not index.snapshot.live:
+        return False  # files hold everything there is to read
     if index.snapshot.namespace is None or index.snapshot.namespace == namespace:
         return False
     return namespace in index.namespaces
@@ -430,6 +432,7 @@ def _cross_namespace(
         subject,
         message,
         f"from namespace {client} use {svc}.{namespace} or {fqdn}",
+        severity=Severity.INFO if result.answer.exists is not True else Severity.WARN,
         evidence=tuple(("tried", t) for t in result.tried[:3]),
     )
 

@@ -50,7 +50,7 @@ def format_header(doc: Doc, style: Style) -> str:
     facts = doc.get("facts") or {}
     lines = [style.bold(title)]
     lines += [f"  {key}: {value}" for key, value in facts.items()]
-    if doc.get("source"):
+    if doc.get("source") and "source" not in facts:
         lines.append(f"  source: {doc['source']}")
     return "\n".join(lines)
 
@@ -133,7 +133,8 @@ def format_findings(doc: Doc, style: Style, width: int, wide: bool) -> str:
     body_width = max(40, width - 8)
     rows = []
     for f in items:
-        text = f"{f['message']}\nfix: {f['hint']}" if f.get("hint") else f["message"]
+        actionable = f.get("hint") and f["severity"] in ("warn", "fail")
+        text = f"{f['message']}\nfix: {f['hint']}" if actionable else f["message"]
         if wide and f.get("evidence"):
             text += "\n" + "; ".join(f"{k}={v}" for k, v in f["evidence"].items())
         rows.append([style.mark(f["severity"]), f["severity"], f["id"], text])
