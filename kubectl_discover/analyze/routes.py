@@ -436,7 +436,9 @@ def _simulate(
             findings.append(_regex_deviation(subject, request, choice, nginx_choice, regex_on))
             choice = nginx_choice
     if choice is None:
-        fallback = _default_backend(analyses, {r.host for r in candidates})
+        # Rules without host live in the controller's catch-all server, whose fallback is
+        # the catch-all Ingress, not the defaultBackend of the Ingress holding those rules.
+        fallback = _default_backend(analyses, {r.host for r in candidates} - {""} or None)
         if fallback is not None:
             outcome = _fallback_outcome(group, fallback, subject, request, "no path matches")
             return replace(outcome, findings=(*findings, *outcome.findings))

@@ -19,7 +19,7 @@ import binascii
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -336,7 +336,9 @@ class TlsReport:
 
 
 def check_tls(index: Index, ingress: Obj, *, now: datetime) -> TlsReport:
-    """Check every ``spec.tls[]`` entry of ``ingress`` at time ``now`` (timezone-aware)."""
+    """Check every ``spec.tls[]`` entry of ``ingress`` at time ``now`` (naive means UTC)."""
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
     default_ns = index.snapshot.default_namespace
     namespace = namespace_of(ingress, default_ns)
     subject = f"Ingress {namespace}/{name_of(ingress)}"

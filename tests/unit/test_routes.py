@@ -340,6 +340,14 @@ def test_catch_all_ingress_answers_unknown_hosts() -> None:
     assert "route-default-backend" in ids(diagnosis.findings)
 
 
+def test_rules_without_host_fall_back_to_the_catch_all_not_their_own_default() -> None:
+    anyhost = make_ingress("anyhost", [("", [path_entry("/v1", "Exact")])], default_backend="empty")
+    catch_all = make_ingress("catch-all", [], default_backend="web", created="2025-06-01T00:00:00Z")
+    diagnosis = diagnose_route(base(anyhost, catch_all), "http://u.example/other", "shop", now=NOW)
+    assert diagnosis.routes[0].ingress == "shop/catch-all"
+    assert diagnose_route(base(anyhost), "http://u.example/other", "shop", now=NOW).routes == ()
+
+
 def test_implementation_specific_winner_is_flagged_as_controller_dependent() -> None:
     impl = make_ingress("impl", [("i.example.org", [path_entry("/x", "ImplementationSpecific")])])
     diagnosis = diagnose_route(base(impl), "http://i.example.org/x/y", "shop", now=NOW)

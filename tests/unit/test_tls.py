@@ -359,3 +359,10 @@ def test_wildcard_tls_host_serves_the_rule_hosts_it_covers() -> None:
     )
     assert report.findings == ()
     assert report.status_for("shop.example.com") == "ok"
+
+
+def test_naive_now_is_taken_as_utc() -> None:
+    pair = leaf("shop.example.com", not_after=NOW + timedelta(days=10))
+    index = index_of(ingress([ENTRY]), tls_secret("web-tls", "shop", pair))
+    report = check_tls(index, ingress([ENTRY]), now=NOW.replace(tzinfo=None))
+    assert "ingress-tls-expiring" in ids(report)
