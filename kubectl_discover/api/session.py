@@ -35,7 +35,8 @@ from kubectl_discover.snapshot import Unavailable
 Params = Mapping[str, str | int] | Iterable[tuple[str, str | int]]
 """Query parameters: a mapping or (name, value) pairs, encoded in order."""
 
-IN_CLUSTER_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
+SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+"""Where a pod finds its ServiceAccount token, CA certificate and namespace."""
 
 MAX_ATTEMPTS = 4
 """One request plus at most three retries (429, and 5xx or a dropped connection on reads)."""
@@ -532,16 +533,18 @@ def connect(
     *,
     request_timeout: float = 10.0,
     environ: Mapping[str, str] | None = None,
+    service_account_dir: str = SERVICE_ACCOUNT_DIR,
 ) -> Session:
     """Open a session like kubectl would: same files, same context, same namespace.
 
     Raises InputError for configuration problems. No request is sent yet, so an
     unreachable server is only reported by the first request (ClusterAccessError).
+    ``environ`` and ``service_account_dir`` default to the real ones; tests pass others.
     """
     env = os.environ if environ is None else environ
     choice = kubeconfig_paths(kubeconfig, env)
     if not choice.paths:
-        return _connect_in_cluster(context, env, request_timeout)
+        return _connect_in_cluster(context, env, service_account_dir, request_timeout)
     merged = merge_kubeconfigs(choice.paths)
     name = choose_context(merged, context, choice.source)
     namespace = str(merged.contexts[name].get("namespace") or "default")
@@ -574,7 +577,7 @@ def _load_configuration(choice: KubeconfigChoice, context: str) -> Any:
 
 
 def _connect_in_cluster(
-    context: str | None, environ: Mapping[str, str], request_timeout: float
+    context: str | None, environ: Mapping[str, str], account_dir: str, request_timeout: float
 ) -> Session:
     """In-cluster configuration (service account token), used when no kubeconfig exists."""
     if context:
@@ -586,15 +589,20 @@ def _connect_in_cluster(
         )
     from kubernetes.client import Configuration
     from kubernetes.config.config_exception import ConfigException
-    from kubernetes.config.incluster_config import load_incluster_config
+    from kubernetes.config.incluster_config import InClusterConfigLoader
 
     configuration = Configuration()
+    loader: Any = InClusterConfigLoader(  # type: ignore[no-untyped-call]
+        token_filename=os.path.join(account_dir, "token"),
+        cert_filename=os.path.join(account_dir, "ca.crt"),
+        environ=environ,
+    )
     try:
-        load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+        loader.load_and_set(configuration)
     except ConfigException as exc:
         raise InputError(f"in-cluster configuration: {exc}") from None
     try:
-        with open(IN_CLUSTER_NAMESPACE_FILE, encoding="utf-8") as handle:
+        with open(os.path.join(account_dir, "namespace"), encoding="utf-8") as handle:
             namespace = handle.read().strip() or "default"
     except OSError:
         namespace = "default"

@@ -551,3 +551,39 @@ def test_tls_secrets_are_read_one_get_each_and_stripped(scripted: Any) -> None:
     assert [s["data"] for s in snapshot.secrets] == [{"tls.crt": "Y3J0", "tls.key": "a2V5"}]
     assert session.request_log[-1] == ("GET", "/api/v1/namespaces/shop/secrets/web-tls")
     assert session.requests == 2, "an invalid name is never requested"
+
+
+# --- in-cluster configuration ------------------------------------------------------------
+
+IN_POD = {"KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"}
+
+
+@pytest.fixture
+def no_home_kubeconfig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    return home
+
+
+def test_in_cluster_uses_the_service_account(tmp_path: Path, no_home_kubeconfig: Path) -> None:
+    account = tmp_path / "sa"
+    account.mkdir()
+    (account / "token").write_text(TOKEN)
+    (account / "ca.crt").write_text("-----BEGIN CERTIFICATE-----\n")
+    (account / "namespace").write_text("shop\n")
+    session = connect(None, None, environ=IN_POD, service_account_dir=str(account))
+    assert (session.context, session.namespace) == ("in-cluster", "shop")
+    assert session.server == "https://10.96.0.1:443"
+
+
+def test_in_cluster_without_a_token_is_an_input_error(
+    tmp_path: Path, no_home_kubeconfig: Path
+) -> None:
+    with pytest.raises(InputError, match=r"in-cluster configuration: .*token"):
+        connect(None, None, environ=IN_POD, service_account_dir=str(tmp_path / "none"))
+
+
+def test_in_cluster_has_no_named_contexts(tmp_path: Path, no_home_kubeconfig: Path) -> None:
+    with pytest.raises(InputError, match='context "prod" not found'):
+        connect(None, "prod", environ=IN_POD, service_account_dir=str(tmp_path))
