@@ -491,3 +491,8 @@ def test_every_check_of_the_ingress_modules_is_raised_by_a_scenario() -> None:
     assert all(
         c.area == "ingress" for m in (ingresses, ingressclasses, tls, routes) for c in m.CHECKS
     )
+
+
+@pytest.mark.parametrize("check_id", sorted(ROUTE_SCENARIOS))
+def test_healthy_route_raises_none_of_them(check_id: str) -> None:
+    assert check_id not in _route_ids(base(), "https://shop.example.com/api")
