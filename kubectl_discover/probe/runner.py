@@ -1,0 +1,172 @@
+"""Glue for the CLI: from resolved options and diagnoses to one probe run (or a dry run).
+
+Everything here is composition: :mod:`.plan`, :mod:`.pod` and :mod:`.payload` build
+the values, :func:`kubectl_discover.api.probes.run_probe` does the I/O. The CLI calls
+:func:`run_probe_for` (or :func:`dry_run_document` for ``--dry-run``) and passes
+:func:`explain_context` to :func:`kubectl_discover.explain.explain`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+from kubectl_discover.analyze.model import Diagnosis
+from kubectl_discover.errors import InputError, NotFoundError
+from kubectl_discover.probe.observations import ProbeResult
+from kubectl_discover.probe.plan import ProbePlan, build_plan
+from kubectl_discover.probe.pod import (
+    DEFAULT_IMAGE,
+    build_pod,
+    probe_name,
+    random_suffix,
+    restricted_violations,
+)
+from kubectl_discover.snapshot import Obj, Snapshot, name_of, namespace_of
+
+MAX_BUDGET = 20.0
+POD_SLACK_SECONDS = 60
+"""activeDeadlineSeconds = timeout for Running + timeout for the exec + this slack."""
+
+_CLIENT_KINDS = {
+    "pod": "Pod",
+    "pods": "Pod",
+    "po": "Pod",
+    "deploy": "Deployment",
+    "deployment": "Deployment",
+    "deployments": "Deployment",
+    "sts": "StatefulSet",
+    "statefulset": "StatefulSet",
+    "statefulsets": "StatefulSet",
+    "ds": "DaemonSet",
+    "daemonset": "DaemonSet",
+    "daemonsets": "DaemonSet",
+}
+
+
+class ProbeSettings(Protocol):
+    """What the CLI's ProbeOptions carries (structural, so the CLI keeps its own type)."""
+
+    @property
+    def image(self) -> str | None: ...
+    @property
+    def node(self) -> str | None: ...
+    @property
+    def client(self) -> str | None: ...
+    @property
+    def keep(self) -> bool: ...
+    @property
+    def namespace(self) -> str | None: ...
+    @property
+    def timeout(self) -> float: ...
+
+
+def find_client(snapshot: Snapshot, ref: str, namespace: str) -> Obj:
+    """The ``--from`` object (``pod/NAME``, ``deploy/NAME``, ``sts/NAME``, ``ds/NAME``)."""
+    kind_text, sep, name = ref.partition("/")
+    kind = _CLIENT_KINDS.get(kind_text.lower())
+    if not sep or not name or kind is None:
+        raise InputError(f"--from {ref}: expected pod/NAME, deploy/NAME, sts/NAME or ds/NAME")
+    objs = snapshot.pods if kind == "Pod" else tuple(snapshot.workloads_of_kind(kind))
+    found = snapshot.find(objs, namespace, name)
+    if found is None:
+        names = sorted(name_of(o) for o in snapshot.in_namespace(objs, namespace))
+        hint = f"; {kind}s here: {', '.join(names[:5])}" if names else ""
+        raise NotFoundError(f"--from {ref}: no {kind} {name} in namespace {namespace}{hint}")
+    return {"kind": kind, **found}
+
+
+def plan_for(diagnoses: Sequence[Diagnosis], timeout: float) -> ProbePlan:
+    """The plan, with a budget that leaves the exec time to start and report."""
+    budget = max(2.0, min(MAX_BUDGET, timeout / 2))
+    return build_plan(diagnoses, budget_seconds=budget, check_timeout=min(3.0, budget))
+
+
+def pod_for(
+    snapshot: Snapshot, diagnoses: Sequence[Diagnosis], options: ProbeSettings
+) -> dict[str, Any]:
+    """The probe Pod for these options: namespace, client, node, image, deadline."""
+    namespace = options.namespace or (diagnoses[0].namespace if diagnoses else "")
+    namespace = namespace or snapshot.default_namespace
+    client = find_client(snapshot, options.client, namespace) if options.client else None
+    deadline = int(2 * options.timeout) + POD_SLACK_SECONDS
+    return build_pod(
+        name=probe_name(random_suffix()),
+        namespace=namespace if client is None else namespace_of(client, namespace),
+        image=options.image or DEFAULT_IMAGE,
+        deadline_seconds=deadline,
+        node=options.node,
+        client=client,
+    )
+
+
+def probe_document(pod: Mapping[str, Any], result: ProbeResult, keep: bool) -> dict[str, Any]:
+    """The report's ``probe`` section (docs/output.md)."""
+    container = (pod.get("spec") or {}).get("containers", [{}])[0]
+    return {
+        "pod": pod["metadata"]["name"],
+        "namespace": pod["metadata"]["namespace"],
+        "image": container.get("image", ""),
+        "node": (pod.get("spec") or {}).get("nodeName"),
+        "kept": keep,
+        "python": result.python,
+        "dnsLibrary": result.dns_library,
+        "resolvConf": {
+            "nameservers": list(result.resolver.nameservers),
+            "search": list(result.resolver.search),
+            "ndots": result.resolver.ndots,
+        },
+        "clusterDomain": result.resolver.cluster_domain,
+        "durationSeconds": round(result.duration_ms / 1000.0, 3),
+        "budgetExhausted": result.budget_exhausted,
+    }
+
+
+def run_probe_for(
+    session: Any,
+    snapshot: Snapshot,
+    diagnoses: Sequence[Diagnosis],
+    options: ProbeSettings,
+    progress: Callable[[str], None],
+) -> tuple[ProbeResult | None, dict[str, Any] | None]:
+    """Probe what ``diagnoses`` expect; (None, None) when there is nothing to probe.
+
+    Raises :class:`~kubectl_discover.probe.errors` subclasses (exit code 4) when the pod
+    cannot run; the pod is deleted in every case unless ``options.keep``.
+    """
+    from kubectl_discover.api.probes import run_probe
+    from kubectl_discover.probe.payload import BOOTSTRAP, build_payload
+
+    plan = plan_for(diagnoses, options.timeout)
+    if plan.empty:
+        return None, None
+    pod = pod_for(snapshot, diagnoses, options)
+    result = run_probe(
+        session,
+        pod,
+        build_payload(plan),
+        BOOTSTRAP,
+        timeout=options.timeout,
+        keep=options.keep,
+        progress=progress,
+    )
+    return result, probe_document(pod, result, options.keep)
+
+
+def dry_run_document(
+    snapshot: Snapshot, diagnoses: Sequence[Diagnosis], options: ProbeSettings
+) -> dict[str, Any]:
+    """``--dry-run``: the pod and plan that would be used, and Pod Security "restricted" gaps."""
+    pod = pod_for(snapshot, diagnoses, options)
+    return {
+        "pod": pod,
+        "plan": plan_for(diagnoses, options.timeout).to_json(),
+        "restrictedViolations": list(restricted_violations(pod)),
+    }
+
+
+def explain_context(snapshot: Snapshot) -> dict[str, str | None]:
+    """Keyword arguments for ``explain()``: the assumed cluster domain and kube-dns ClusterIP."""
+    kube_dns = snapshot.find(snapshot.services, "kube-system", "kube-dns")
+    ip = str(((kube_dns or {}).get("spec") or {}).get("clusterIP") or "") or None
+    return {"cluster_domain": snapshot.cluster_domain, "dns_service_ip": ip}
