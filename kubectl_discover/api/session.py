@@ -20,6 +20,7 @@ the client's model classes.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
@@ -560,12 +561,13 @@ def _load_configuration(choice: KubeconfigChoice, context: str) -> Any:
 
     configuration = Configuration()
     try:
-        load_kube_config(  # type: ignore[no-untyped-call]
-            config_file=os.pathsep.join(choice.paths),
-            context=context,
-            client_configuration=configuration,
-            persist_config=False,  # never write back into the user's kubeconfig
-        )
+        with _ClientLogCapture() as logged:
+            load_kube_config(  # type: ignore[no-untyped-call]
+                config_file=os.pathsep.join(choice.paths),
+                context=context,
+                client_configuration=configuration,
+                persist_config=False,  # never write back into the user's kubeconfig
+            )
     except ConfigException as exc:
         raise InputError(f'kubeconfig ({choice.source}), context "{context}": {exc}') from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -573,7 +575,35 @@ def _load_configuration(choice: KubeconfigChoice, context: str) -> Any:
             f'kubeconfig ({choice.source}), context "{context}" is malformed: '
             f"{type(exc).__name__} {exc}"
         ) from None
+    if logged.messages:
+        # The client logs (rather than raises) a failing credential plugin; the request
+        # would then go out unauthenticated. Say what failed instead.
+        raise ClusterAccessError(
+            f'cannot get credentials for context "{context}": {_first_line(logged.messages[0])}'
+        )
     return configuration
+
+
+class _ClientLogCapture(logging.Handler):
+    """Collects what the client logs at ERROR on the root logger while loading a kubeconfig.
+
+    Without it, ``logging.error`` inside the client would configure the root logger and
+    print to stderr, and only the CLI may write there.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+    def __enter__(self) -> _ClientLogCapture:
+        logging.getLogger().addHandler(self)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        logging.getLogger().removeHandler(self)
 
 
 def _connect_in_cluster(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -587,3 +588,58 @@ def test_in_cluster_without_a_token_is_an_input_error(
 def test_in_cluster_has_no_named_contexts(tmp_path: Path, no_home_kubeconfig: Path) -> None:
     with pytest.raises(InputError, match='context "prod" not found'):
         connect(None, "prod", environ=IN_POD, service_account_dir=str(tmp_path))
+
+
+# --- credential plugins (real subprocesses) ----------------------------------------------
+
+
+def exec_kubeconfig(path: Path, command: list[str]) -> Path:
+    path.write_text(
+        json.dumps(
+            {
+                "current-context": "dev",
+                "contexts": [{"name": "dev", "context": {"cluster": "c", "user": "u"}}],
+                "clusters": [{"name": "c", "cluster": {"server": "https://api.test:6443"}}],
+                "users": [
+                    {
+                        "name": "u",
+                        "user": {
+                            "exec": {
+                                "apiVersion": "client.authentication.k8s.io/v1beta1",
+                                "command": command[0],
+                                "args": command[1:],
+                            }
+                        },
+                    }
+                ],
+            }
+        )
+    )
+    return path
+
+
+def test_failing_credential_plugin_is_one_cluster_access_line(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    script = "import sys; sys.stderr.write('token expired, run login\\n'); sys.exit(1)"
+    path = exec_kubeconfig(tmp_path / "k", [sys.executable, "-c", script])
+    with pytest.raises(ClusterAccessError) as caught:
+        connect(str(path), None, environ={})
+    assert 'cannot get credentials for context "dev"' in caught.value.message
+    assert "token expired, run login" in caught.value.message
+    assert capfd.readouterr().err == "", "nothing else reaches stderr"
+
+
+def test_credential_plugin_token_is_sent(tmp_path: Path) -> None:
+    credential = {
+        "apiVersion": "client.authentication.k8s.io/v1beta1",
+        "kind": "ExecCredential",
+        "status": {"token": "plugin-token"},
+    }
+    script = f"print({json.dumps(json.dumps(credential))})"
+    path = exec_kubeconfig(tmp_path / "k", [sys.executable, "-c", script])
+    session = connect(str(path), None, environ={})
+    pool = ScriptedPool([(200, {}, {})])
+    session.api_client.rest_client.pool_manager = pool
+    session.get_json("/version")
+    assert pool.calls[0][2]["authorization"] == "Bearer plugin-token"
