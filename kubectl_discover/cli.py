@@ -622,7 +622,11 @@ def _fail(message: str, code: int) -> int:
 
 def run(argv: Sequence[str] | None = None, *, prog_name: str = PROG) -> int:
     """Run the CLI and return the exit code, mapping every exception to one line."""
-    import click
+    # typer ships its own copy of click: its usage errors derive from that copy's
+    # ClickException, which typer does not export, so take it from BadParameter's bases.
+    click_exception = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+    click_exit = typer.Exit
+    click_abort = typer.Abort
 
     command = typer.main.get_command(app)
     args = list(sys.argv[1:] if argv is None else argv)
@@ -630,12 +634,12 @@ def run(argv: Sequence[str] | None = None, *, prog_name: str = PROG) -> int:
         args = ["--help"]
     try:
         code = command.main(args=args, prog_name=prog_name, standalone_mode=False)
-    except click.exceptions.Exit as exit_:
+    except click_exit as exit_:
         return int(exit_.exit_code)
-    except click.ClickException as error:
+    except click_exception as error:
         error.show()
         return EXIT_INPUT if error.exit_code == 2 else int(error.exit_code)
-    except click.exceptions.Abort:
+    except click_abort:
         return _fail("interrupted", EXIT_INTERRUPTED)
     except DiscoverError as error:
         return _fail(error.message, error.exit_code)
