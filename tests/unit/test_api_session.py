@@ -12,6 +12,7 @@ import json
 import socket
 import sys
 import textwrap
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -231,6 +232,16 @@ def test_connection_refused_is_a_cluster_access_error_naming_the_server(tmp_path
     assert server in caught.value.message
     assert "connection refused" in caught.value.message
     assert session.requests == 1, "a refused connection is not retried"
+
+
+def test_unresolvable_server_name_says_dns(tmp_path: Path) -> None:
+    """RFC 2606 reserves .invalid: the lookup fails without touching any real name."""
+    server = "https://kd-test.invalid:6443"
+    session = connect(str(write_kubeconfig(tmp_path / "k", server=server)), None, environ={})
+    with pytest.raises(ClusterAccessError) as caught:
+        session.get_json("/version")
+    assert server in caught.value.message
+    assert "DNS lookup of the server name failed" in caught.value.message
 
 
 # --- scripted transport faults -----------------------------------------------------------
@@ -643,3 +654,29 @@ def test_credential_plugin_token_is_sent(tmp_path: Path) -> None:
     session.api_client.rest_client.pool_manager = pool
     session.get_json("/version")
     assert pool.calls[0][2]["authorization"] == "Bearer plugin-token"
+
+
+class MeetingPool(ScriptedPool):
+    """Answers every LIST with an empty page, but only once ``parties`` requests are in flight.
+
+    If the loader sent its LISTs one after another, the first would wait alone and the
+    barrier would time out: the test proves the requests overlap.
+    """
+
+    def __init__(self, parties: int) -> None:
+        super().__init__([])
+        self.barrier = threading.Barrier(parties, timeout=5)
+
+    def request(self, method: str, url: str, **kwargs: Any) -> urllib3.HTTPResponse:
+        self.barrier.wait()
+        self.replies.append((200, {}, {"items": [{"metadata": {"name": "x", "namespace": "s"}}]}))
+        return super().request(method, url, **kwargs)
+
+
+def test_lists_run_concurrently(scripted: Any) -> None:
+    session, _ = scripted([])
+    session.api_client.rest_client.pool_manager = MeetingPool(listing.MAX_PARALLEL)
+    kinds = frozenset({"services", "pods", "endpointslices", "nodes"})
+    snapshot = listing.load_snapshot(session, "s", kinds=kinds)
+    assert session.requests == 4
+    assert len(snapshot.services) == len(snapshot.pods) == len(snapshot.nodes) == 1
