@@ -49,6 +49,8 @@ def _script(command: dict[str, Any]) -> dict[str, Any]:
     from kubectl_discover.probe.pod import build_pod, probe_name, random_suffix
 
     ns = command["namespace"]
+    if command.get("op") == "from":
+        return _from_client(command)
     if command.get("op") == "cleanup":
         from kubectl_discover.api.probes import cleanup
 
@@ -151,6 +153,37 @@ def _script(command: dict[str, Any]) -> dict[str, Any]:
         )
     ]
     return out
+
+
+def _from_client(command: dict[str, Any]) -> dict[str, Any]:
+    """The CLI's path: snapshot, diagnosis, run_probe_for with --from, explain with context."""
+    from dataclasses import dataclass
+
+    from kubectl_discover.analyze.model import Diagnosis, DnsExpectation, NameForm
+    from kubectl_discover.api.listing import load_snapshot
+    from kubectl_discover.api.session import connect
+    from kubectl_discover.explain import explain
+    from kubectl_discover.probe.runner import explain_context, run_probe_for
+
+    @dataclass(frozen=True)
+    class Opts:
+        image: str | None = None
+        node: str | None = None
+        client: str | None = command["client"]
+        keep: bool = False
+        namespace: str | None = command["namespace"]
+        timeout: float = 60.0
+
+    ns = command["namespace"]
+    session = connect(command["kubeconfig"], None)
+    snapshot = load_snapshot(session, ns)
+    fqdn = f"web.{ns}.svc.cluster.local"
+    dns = (DnsExpectation("web", "A", NameForm.SAME_NAMESPACE, fqdn, True, (), "", ns),)
+    diagnosis = Diagnosis("Service", ns, "web", "ClusterIP", (), dns=dns)
+    result, doc = run_probe_for(session, snapshot, [diagnosis], Opts(), lambda _m: None)
+    assert result is not None
+    rows = explain(diagnosis, result, **explain_context(snapshot))
+    return {"probe": doc, "verdicts": [r.verdict for r in rows]}
 
 
 if __name__ == "__main__":
@@ -296,6 +329,26 @@ def test_cleanup_deletes_only_expired_probe_pods(cluster: Any) -> None:
         assert out["deleted"] == [f"{ns}/discover-probe-expired"]
         assert probe_pods(cluster) == [f"{ns}/discover-probe-fresh"]
         cluster.kubectl("delete", "pod", "-n", ns, "discover-probe-fresh", "--grace-period=0")
+
+
+def test_from_pod_runs_the_probe_on_the_clients_node(cluster: Any) -> None:
+    client = textwrap.dedent(
+        """\
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: client}
+        spec:
+          nodeName: kd-node-2
+          containers: [{name: c, image: busybox}]
+        """
+    )
+    with cluster.namespace("from") as ns:
+        cluster.apply(SERVICE + "---\n" + client, namespace=ns)
+        out = run(cluster, op="from", namespace=ns, client="pod/client")
+    probe = out["probe"]
+    assert probe["namespace"] == ns and probe["node"] == "kd-node-2"
+    assert probe["resolvConf"]["search"][0] == f"{ns}.svc.cluster.local"
+    assert out["verdicts"] == ["ok"]
 
 
 def test_ctrl_c_while_probing_deletes_the_pod(cluster: Any) -> None:
