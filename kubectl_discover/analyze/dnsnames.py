@@ -377,6 +377,11 @@ def _short_rows(
         elif result.answered_by == fqdn or (not result.answered_by and main.exists is False):
             rows.append(_same_as_main(main, query, form, client, result))
             continue
+        elif result.answer.exists is None:
+            # An earlier candidate lives in a namespace that was not read: the walk may
+            # stop there, but nothing says it does. A row, not a warning.
+            rows.append(_unknown_walk(main, query, form, client, result))
+            continue
         else:
             finding = _hijacked(subject, query, client, fqdn, result)
         findings.append(finding)
@@ -394,6 +399,24 @@ def _short_rows(
             )
         )
     return rows, findings
+
+
+def _unknown_walk(
+    main: DnsExpectation, query: str, form: NameForm, client: str, result: Walk
+) -> DnsExpectation:
+    return DnsExpectation(
+        query=query,
+        qtype=main.qtype,
+        form=form,
+        fqdn=main.fqdn,
+        exists=None,
+        answers=main.answers,
+        why=(
+            f"from namespace {client}: {result.answered_by} is tried first "
+            f"({result.answer.what}); if it does not exist the walk reaches {main.fqdn}"
+        ),
+        client_namespace=client,
+    )
 
 
 def _same_as_main(
