@@ -571,8 +571,15 @@ def build_platform(
 
 
 def write_manifest(
-    built: Iterable[Built], version: str, homepage: str, release_url: str, dist: Path
+    built: Iterable[Built],
+    version: str,
+    homepage: str,
+    release_url: str,
+    dist: Path,
+    *,
+    repo_copy: bool = True,
 ) -> Path:
+    """Fill the template, check it, write ``dist/discover.yaml`` (and krew/discover.yaml)."""
     import yaml
 
     values = {
@@ -594,7 +601,10 @@ def write_manifest(
     problems = check_manifest(yaml.safe_load(text), "discover.yaml")
     if problems:
         raise BuildError("krew manifest:\n  " + "\n  ".join(problems))
-    for path in (dist / "discover.yaml", ROOT / "krew" / "discover.yaml"):
+    targets = [dist / "discover.yaml"]
+    if repo_copy:
+        targets.append(ROOT / "krew" / "discover.yaml")
+    for path in targets:
         path.write_text(text, encoding="utf-8")
     return dist / "discover.yaml"
 
@@ -634,7 +644,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"  (executable {item.executable_size / 1e6:.1f} MB; compiled modules {modules})"
                 f"  sha256 {item.sha256}  [{time.monotonic() - started:.0f}s]"
             )
-        manifest = write_manifest(built, version, args.homepage, args.release_url, args.dist)
+        manifest = write_manifest(
+            built,
+            version,
+            args.homepage,
+            args.release_url,
+            args.dist,
+            repo_copy=args.dist.resolve() == (ROOT / "dist").resolve(),
+        )
         print(f"{manifest}  krew manifest for v{version}")
     except BuildError as error:
         sys.stderr.write(f"release: {error}\n")
