@@ -131,13 +131,8 @@ def test_one_long_word_may_exceed_the_line_limit(release: ModuleType) -> None:
 
 
 def _elf(machine: int) -> bytes:
-    return (
-        b"\x7fELF"
-        + b"\x02\x01\x01"
-        + b"\x00" * 11
-        + (3).to_bytes(2, "little")
-        + machine.to_bytes(2, "little")
-    )
+    ident = b"\x7fELF" + b"\x02\x01\x01" + b"\x00" * 9  # e_ident: 16 bytes
+    return ident + (3).to_bytes(2, "little") + machine.to_bytes(2, "little")
 
 
 def test_binary_headers_must_match_the_platform(release: ModuleType) -> None:
