@@ -25,6 +25,7 @@ from typing import Any
 
 from kubectl_discover.api.session import ApiNotFound, Forbidden, Session
 from kubectl_discover.errors import ClusterAccessError
+from kubectl_discover.probe.bootstrap import frame
 from kubectl_discover.probe.errors import (
     ProbeExecError,
     ProbeForbiddenError,
@@ -35,7 +36,6 @@ from kubectl_discover.probe.errors import (
     ProbeUnschedulableError,
 )
 from kubectl_discover.probe.observations import ProbeResult
-from kubectl_discover.probe.payload import frame
 from kubectl_discover.probe.pod import CONTAINER, LABEL_SELECTOR, classify_pod, expires_at
 
 Progress = Callable[[str], None]

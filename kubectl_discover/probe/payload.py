@@ -20,52 +20,18 @@ import zipfile
 from pathlib import Path
 
 from kubectl_discover.probe import program
+from kubectl_discover.probe.bootstrap import BOOTSTRAP, MODULE, command, frame
 from kubectl_discover.probe.plan import ProbePlan
 
-MODULE = "kubectl_discover_probe"
-"""The program's module name inside the zip (kept distinct from the plugin package)."""
+__all__ = ["BOOTSTRAP", "MODULE", "build_payload", "command", "frame"]
 
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _SKIP_PARTS = frozenset({"__pycache__", "tests", "test"})
-
-BOOTSTRAP = (
-    "import os,sys,json\n"
-    "r=sys.stdin.buffer\n"
-    "n=int(r.readline())\n"
-    "d=r.read(n)\n"
-    "if len(d)!=n: sys.stderr.write('short payload: %d of %d bytes\\n'%(len(d),n))"
-    "; sys.exit(97)\n"
-    "p=os.path.join(os.environ.get('TMPDIR') or '/tmp',"
-    "'kubectl-discover-probe-%d.zip'%os.getpid())\n"
-    "f=open(p,'wb'); f.write(d); f.close()\n"
-    "sys.path.insert(0,p)\n"
-    f"import {MODULE} as m\n"
-    "a=json.loads(os.environ.get('KUBECTL_DISCOVER_PROBE_ARGS') or '[]')\n"
-    "try: c=m.main(a)\n"
-    "finally: os.remove(p)\n"
-    "sys.stdout.flush(); sys.stderr.flush(); os._exit(c)\n"
-)
-"""``python3 -c BOOTSTRAP`` with :func:`frame` (payload) on stdin runs the probe.
-
-``KUBECTL_DISCOVER_PROBE_ARGS`` exists for tests only (resolv.conf path, DNS port);
-the plugin never sets it. ``os._exit`` so threads stuck past the budget don't
-hold the exec open.
-"""
 
 _MAIN = (
     f"import os, sys\nimport {MODULE} as m\n"
     "c = m.main(sys.argv[1:])\nsys.stdout.flush()\nos._exit(c)\n"
 )
-
-
-def command() -> list[str]:
-    """The container command for the exec: ``-B`` because the root FS is read-only."""
-    return ["python3", "-B", "-c", BOOTSTRAP]
-
-
-def frame(payload: bytes) -> bytes:
-    """Length-prefixed stdin frame the bootstrap expects."""
-    return b"%d\n" % len(payload) + payload
 
 
 def _dns_package_dir() -> Path | None:
