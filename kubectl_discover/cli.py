@@ -332,17 +332,16 @@ def diagnose_and_report(
     """Probe if asked (live only), explain, and build the report for one subject."""
     from kubectl_discover import report
     from kubectl_discover.explain import explain
+    from kubectl_discover.probe.runner import explain_context, run_probe_for
 
     diagnosis = diagnoses[0]
     result = None
     probe_doc = None
     if options.probe.enabled and loaded.session is not None:
-        from kubectl_discover.probing import run_probe_for
-
         result, probe_doc = run_probe_for(
             loaded.session, loaded.snapshot, diagnoses, options.probe, progress
         )
-    rows = explain(diagnosis, result)
+    rows = explain(diagnosis, result, **explain_context(loaded.snapshot))
     return report.build_report(
         diagnosis,
         rows,
@@ -585,6 +584,86 @@ def run_scan(options: Options) -> int:
     return emit(document, options)
 
 
+@app.command("dns")
+def dns(
+    name: Annotated[str, typer.Argument(metavar="NAME", help="A DNS name as a client types it.")],
+    namespace: Namespace = None,
+    context: Context = None,
+    kubeconfig: Kubeconfig = None,
+    output: Output = "table",
+    filename: Filenames = None,
+    no_probe: NoProbe = False,
+    cluster_domain: ClusterDomain = None,
+    no_color: NoColor = False,
+    image: Image = None,
+    node: Node = None,
+    client: From = None,
+    keep: Keep = False,
+    probe_namespace: ProbeNamespace = None,
+    probe_timeout: ProbeTimeout = 60.0,
+    dry_run: DryRun = False,
+) -> None:
+    """Explain a DNS name: which object it should come from, and whether it resolves."""
+    options = resolve(
+        namespace=namespace,
+        all_namespaces=True,
+        context=context,
+        kubeconfig=kubeconfig,
+        output=output,
+        filenames=filename,
+        cluster_domain=cluster_domain,
+        no_color=no_color,
+        probe=_probe_options(
+            no_probe, image, node, client, keep, probe_namespace, probe_timeout, dry_run
+        ),
+    )
+    validate(options)
+    if not DNS_SUBDOMAIN.match(name.lower().rstrip(".")) and not name.startswith("_"):
+        raise InputError(f"{name!r} is not a DNS name")
+    raise typer.Exit(run_dns(options, name))
+
+
+def run_dns(options: Options, name: str) -> int:
+    """The name is parsed against the cluster schema, so every namespace is read (-A)."""
+    from kubectl_discover.analyze.names import diagnose_name
+    from kubectl_discover.probe.runner import find_client
+
+    loaded = load(options)
+    client_namespace = options.namespace or loaded.namespace
+    client = (
+        find_client(loaded.snapshot, options.probe.client, client_namespace)
+        if options.probe.client
+        else None
+    )
+    diagnosis = diagnose_name(
+        loaded.snapshot, name, client_namespace=client_namespace, client=client
+    )
+    if options.probe.dry_run:
+        return _dry_run(options, loaded, [diagnosis])
+    return emit(diagnose_and_report(options, loaded, [diagnosis]), options)
+
+
+@app.command("cleanup")
+def cleanup(
+    namespace: Namespace = None,
+    all_namespaces: AllNamespaces = False,
+    context: Context = None,
+    kubeconfig: Kubeconfig = None,
+) -> None:
+    """Delete leftover probe pods whose deadline has passed."""
+    from kubectl_discover.api import probes
+    from kubectl_discover.api import session as api_session
+
+    session = api_session.connect(kubeconfig, context)
+    scope = None if all_namespaces else (namespace or session.namespace)
+    deleted = probes.cleanup(session, scope)
+    for ref in deleted:
+        sys.stdout.write(f"pod/{ref} deleted\n")
+    if not deleted:
+        where = "any namespace" if scope is None else f"namespace {scope}"
+        sys.stdout.write(f"no expired probe pods in {where}\n")
+
+
 @app.command("version")
 def version(
     output: Annotated[
@@ -600,10 +679,10 @@ def version(
 
 def _dry_run(options: Options, loaded: Loaded, diagnoses: Sequence[Diagnosis]) -> int:
     """Print the probe pod manifest and the probe plan; create nothing."""
-    from kubectl_discover.probing import dry_run_document
-
-    document = dry_run_document(loaded.snapshot, loaded.namespace, diagnoses, options.probe)
     from kubectl_discover import render as renderers
+    from kubectl_discover.probe.runner import dry_run_document
+
+    document = dry_run_document(loaded.snapshot, diagnoses, options.probe)
 
     if options.output == "json":
         sys.stdout.write(renderers.format_json(document))
@@ -624,7 +703,9 @@ def run(argv: Sequence[str] | None = None, *, prog_name: str = PROG) -> int:
     """Run the CLI and return the exit code, mapping every exception to one line."""
     # typer ships its own copy of click: its usage errors derive from that copy's
     # ClickException, which typer does not export, so take it from BadParameter's bases.
-    click_exception = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+    click_exception: type[Exception] = next(
+        c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+    )
     click_exit = typer.Exit
     click_abort = typer.Abort
 
@@ -637,8 +718,9 @@ def run(argv: Sequence[str] | None = None, *, prog_name: str = PROG) -> int:
     except click_exit as exit_:
         return int(exit_.exit_code)
     except click_exception as error:
-        error.show()
-        return EXIT_INPUT if error.exit_code == 2 else int(error.exit_code)
+        error.show()  # type: ignore[attr-defined]
+        exit_code = int(error.exit_code)  # type: ignore[attr-defined]
+        return EXIT_INPUT if exit_code == 2 else exit_code
     except click_abort:
         return _fail("interrupted", EXIT_INTERRUPTED)
     except DiscoverError as error:

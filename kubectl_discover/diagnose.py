@@ -12,6 +12,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+
 from kubectl_discover.analyze import ingresses, legacy, routes, services
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import Diagnosis
