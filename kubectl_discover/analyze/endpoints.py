@@ -152,6 +152,8 @@ def endpoint_expectations(
             rows.extend(_load_balancer(index, service, port, target, ready, why))
         for ip in service_spec(service).get("externalIPs") or ():
             rows.append(_row("external-ip", str(ip), port, target, ready, why))
+    if slices and readiness_known(slices):
+        rows.extend(_pod_endpoints(slices, ports))
     return tuple(rows)
 
 
@@ -294,6 +296,14 @@ def _headless(
                 port_name=port.name,
             )
         return
+    yield from _pod_endpoints(slices, ports)
+
+
+def _pod_endpoints(
+    slices: Sequence[SliceView], ports: Sequence[ServicePort]
+) -> Iterator[EndpointExpectation]:
+    """Each EndpointSlice address at its resolved port: what kube-proxy (or a headless
+    client) really dials, so the probe can tell a dead VIP from dead pods."""
     for port in ports:
         for endpoint, slice_port in endpoints_for_port(slices, port):
             for address in endpoint.addresses[:1]:
