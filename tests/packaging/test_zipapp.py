@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -26,10 +27,40 @@ MAX_ARCHIVE_MB = 40
 MAX_WARM_START_S = 2.0
 
 
+def find_python(version: str) -> str | None:
+    """An interpreter of ``version`` (e.g. "3.12") on this machine, or None."""
+    candidates = [shutil.which(f"python{version}")]
+    candidates += sorted(
+        str(p) for p in Path.home().glob(f".pyenv/versions/{version}*/bin/python3")
+    )
+    for candidate in candidates:
+        if not candidate:
+            continue
+        done = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode == 0 and done.stdout.strip() == version:
+            return candidate
+    return None
+
+
 def _clean_python(
-    executable: Path, args: list[str], shiv_root: Path, **extra: str
+    executable: Path,
+    args: list[str],
+    shiv_root: Path,
+    *,
+    python: str = sys.executable,
+    flags: tuple[str, ...] = ("-I",),
+    **extra: str,
 ) -> subprocess.CompletedProcess[str]:
-    """``python3 -I <executable> ARGS`` from /tmp with no PYTHON* variables."""
+    """``python3 -I <executable> ARGS`` from /tmp with no PYTHON* variables.
+
+    With ``flags=("-I", "-S")`` the interpreter's own site-packages are not on sys.path
+    either, so every third-party import must come from the archive.
+    """
     env = {
         key: value
         for key, value in os.environ.items()
@@ -37,7 +68,7 @@ def _clean_python(
     }
     env.update(SHIV_ROOT=str(shiv_root), **extra)
     return subprocess.run(
-        [sys.executable, "-I", str(executable), *args],
+        [python, *flags, str(executable), *args],
         capture_output=True,
         text=True,
         cwd="/tmp",
@@ -78,6 +109,8 @@ def test_runs_on_a_clean_interpreter_outside_the_repo(
     executable = built.unpacked / "kubectl-discover"
     done = _clean_python(executable, ["version"], tmp_path / "shiv")
     assert done.returncode == 0, done.stderr
+    isolated = _clean_python(executable, ["version"], tmp_path / "shiv", flags=("-I", "-S"))
+    assert isolated.stdout == done.stdout, isolated.stderr
     assert done.stdout == f"kubectl-discover {built.version}\n"
     report = _clean_python(
         executable,
@@ -88,30 +121,63 @@ def test_runs_on_a_clean_interpreter_outside_the_repo(
     assert json.loads(report.stdout)["subject"]["name"] == "web"
 
 
-def test_imports_come_from_the_archive_and_compiled_modules_load(
-    built: Release, tmp_path: Path
+PROBE = """\
+import json, sys, sysconfig
+from cryptography.hazmat.primitives.asymmetric import ec
+import _cffi_backend, yaml
+from kubectl_discover.cli import run
+ec.generate_private_key(ec.SECP256R1())
+code = run(["svc", "web", "-n", "shop", "-f", sys.argv[1], "--no-probe", "-o", "json"])
+stdlib = (sysconfig.get_path("stdlib"), sysconfig.get_path("platstdlib"))
+outside = sorted(
+    name for name, module in list(sys.modules.items())
+    if getattr(module, "__file__", None)
+    and not module.__file__.startswith((sys.argv[2], sys.argv[3]))  # extracted, or shiv's own
+    and not module.__file__.startswith(stdlib)
+    and name != "__main__"
+)
+sys.stderr.write(json.dumps({"code": code, "outside": outside, "cffi": _cffi_backend.__file__,
+                             "libyaml": yaml.__with_libyaml__}) + "\\n")
+"""
+
+
+@pytest.mark.parametrize("version", ["3.11", "3.12", "3.13", "3.14"])
+def test_everything_imported_comes_from_the_archive(
+    built: Release, tmp_path: Path, manifest_file: Path, version: str
 ) -> None:
+    python = find_python(version)
+    if python is None:
+        pytest.skip(f"no Python {version} interpreter on this machine")
     probe = tmp_path / "probe.py"
-    probe.write_text(
-        "import json, _cffi_backend, yaml, kubectl_discover\n"
-        "from cryptography import x509\n"
-        "from cryptography.hazmat.primitives.asymmetric import ec\n"
-        "ec.generate_private_key(ec.SECP256R1())\n"
-        "import kubernetes.client, kubernetes.config, kubernetes.stream\n"
-        "print(json.dumps({'plugin': kubectl_discover.__file__, 'cffi': _cffi_backend.__file__,"
-        " 'libyaml': yaml.__with_libyaml__}))\n",
-        encoding="utf-8",
-    )
+    probe.write_text(PROBE, encoding="utf-8")
     shiv_root = tmp_path / "shiv"
     done = _clean_python(
-        built.unpacked / "kubectl-discover", [str(probe)], shiv_root, SHIV_INTERPRETER="1"
+        built.unpacked / "kubectl-discover",
+        [str(probe), str(manifest_file), str(shiv_root), str(built.unpacked / "kubectl-discover")],
+        shiv_root,
+        python=python,
+        flags=("-I", "-S"),
+        SHIV_INTERPRETER="1",
     )
     assert done.returncode == 0, done.stderr
-    paths = json.loads(done.stdout.strip().splitlines()[-1])
-    assert paths["plugin"].startswith(str(shiv_root)), paths
-    assert not paths["plugin"].startswith(str(ROOT))
-    assert f"cpython-{sys.version_info.major}{sys.version_info.minor}" in paths["cffi"]
-    assert paths["libyaml"] is True
+    result = json.loads(done.stderr.strip().splitlines()[-1])
+    assert result["code"] in (0, 1)
+    assert json.loads(done.stdout)["subject"]["name"] == "web"
+    assert result["outside"] == [], "imported from outside the archive"
+    assert f"cpython-{version.replace('.', '')}" in result["cffi"]
+    assert result["libyaml"] is True
+
+
+def test_an_old_python_gets_one_clear_line(built: Release, tmp_path: Path) -> None:
+    python = find_python("3.10")
+    if python is None:
+        pytest.skip("no Python 3.10 interpreter on this machine to show the version check")
+    done = _clean_python(
+        built.unpacked / "kubectl-discover", ["version"], tmp_path / "shiv", python=python
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: kubectl-discover needs Python 3.11 or newer")
+    assert done.stderr.count("\n") == 1
 
 
 def test_completion_executable_runs_the_archive_beside_it(
@@ -127,7 +193,9 @@ def test_completion_executable_runs_the_archive_beside_it(
     assert done.stderr == ""
 
 
-def test_size_and_start_time_are_recorded(built: Release, tmp_path: Path) -> None:
+def test_size_and_start_time_are_recorded(
+    built: Release, tmp_path: Path, manifest_file: Path
+) -> None:
     executable = built.unpacked / "kubectl-discover"
     shiv_root = tmp_path / "shiv"
     started = time.perf_counter()
@@ -145,6 +213,13 @@ def test_size_and_start_time_are_recorded(built: Release, tmp_path: Path) -> Non
         started = time.perf_counter()
         _clean_python(executable, ["svc", "--help"], shiv_root)
         help_runs.append(time.perf_counter() - started)
+    svc_runs: list[float] = []
+    svc_args = ["svc", "web", "-n", "shop", "-f", str(manifest_file), "--no-probe"]
+    for _ in range(3):
+        started = time.perf_counter()
+        report = _clean_python(executable, svc_args, shiv_root)
+        svc_runs.append(time.perf_counter() - started)
+        assert report.returncode in (0, 1), report.stderr
     metrics = {
         "archive": built.archive.name,
         "archive_mb": round(built.archive.stat().st_size / 1e6, 1),
@@ -152,6 +227,7 @@ def test_size_and_start_time_are_recorded(built: Release, tmp_path: Path) -> Non
         "first_run_s": round(cold, 2),
         "version_warm_median_s": round(statistics.median(warm_runs), 3),
         "help_warm_median_s": round(statistics.median(help_runs), 3),
+        "svc_file_warm_median_s": round(statistics.median(svc_runs), 3),
         "python": sys.version.split()[0],
     }
     (ROOT / "build").mkdir(exist_ok=True)
