@@ -19,16 +19,21 @@ from kubectl_discover.snapshot import Snapshot, Unavailable, name_of, namespace_
 def test_clusterip_endpoint_is_vip_per_port_with_ready_pods() -> None:
     diagnosis = diagnose("live-backends.yaml", "shop", "web")
     assert diagnosis.kind == "ClusterIP"
-    (endpoint,) = diagnosis.endpoints
+    (endpoint,) = [e for e in diagnosis.endpoints if e.kind == "cluster-ip"]
     assert (endpoint.kind, endpoint.address, endpoint.port) == ("cluster-ip", "10.96.12.7", 80)
     assert endpoint.ready is True
     assert "web-7d9c-a" in endpoint.target and "web-7d9c-c" not in endpoint.target
     assert ":8080" in endpoint.target
+    pods = [e for e in diagnosis.endpoints if e.kind == "pod"]
+    assert pods and all(e.port == 8080 for e in pods)
+    assert {e.ready for e in pods if "web-7d9c-a" in e.target} == {True}
 
 
 def test_clusterip_without_ready_endpoint_predicts_not_ready() -> None:
-    (endpoint,) = diagnose("live-backends.yaml", "shop", "down").endpoints
+    endpoints = diagnose("live-backends.yaml", "shop", "down").endpoints
+    (endpoint,) = [e for e in endpoints if e.kind == "cluster-ip"]
     assert endpoint.ready is False
+    assert all(e.ready is False for e in endpoints if e.kind == "pod")
 
 
 def test_nodeport_lists_node_addresses_and_local_policy_per_node() -> None:
