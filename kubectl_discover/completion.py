@@ -46,7 +46,9 @@ COMMANDS: Mapping[str, str] = {
     "svc": "Explain a Service: endpoints, DNS names, Ingress routes",
     "ingress": "Explain an Ingress: class, rules, backends, TLS, status",
     "route": "Which Ingress rule wins for a URL, down to the pods",
+    "dns": "Explain a DNS name: its source object, whether it resolves",
     "scan": "One summary row per Service and Ingress, worst first",
+    "cleanup": "Delete leftover probe pods past their deadline",
     "version": "Print the plugin version",
 }
 ALIASES: Mapping[str, str] = {"service": "svc", "ing": "ingress"}
@@ -90,11 +92,18 @@ FLAGS: Mapping[str, tuple[Flag, ...]] = {
     "ingress": (*_COMMON, *_PROBE_FLAGS, HELP),
     "route": (NAMESPACE, ALL_NAMESPACES, *_COMMON[1:], *_PROBE_FLAGS, HELP),
     "scan": (NAMESPACE, ALL_NAMESPACES, *_COMMON[1:], HELP),
+    "dns": (*_COMMON, *_PROBE_FLAGS, HELP),
+    "cleanup": (NAMESPACE, ALL_NAMESPACES, CONTEXT, KUBECONFIG, HELP),
     "version": (VERSION_OUTPUT, HELP),
 }
 ROOT_FLAGS = (HELP,)
 
-POSITIONAL: Mapping[str, str] = {"svc": "service", "ingress": "ingress", "route": "url"}
+POSITIONAL: Mapping[str, str] = {
+    "svc": "service",
+    "ingress": "ingress",
+    "route": "url",
+    "dns": "service",  # a name as a client types it: the short Service names are the start
+}
 """The one positional argument of each command, and what completes it."""
 
 OUTPUT_VALUES: Mapping[str, str] = {

@@ -63,7 +63,7 @@ def run(*words: str) -> tuple[Completion, Recorder]:
 
 def test_subcommands_with_descriptions_and_no_files() -> None:
     result, _ = run("")
-    assert values(result) == ["svc", "ingress", "route", "scan", "version"]
+    assert values(result) == ["svc", "ingress", "route", "dns", "scan", "cleanup", "version"]
     assert all("\t" in line for line in result.candidates)
     assert result.directive == DIRECTIVE_NO_FILE_COMP
 
@@ -71,6 +71,7 @@ def test_subcommands_with_descriptions_and_no_files() -> None:
 def test_subcommand_prefix_and_hidden_aliases_not_offered() -> None:
     assert values(run("sv")[0]) == ["svc"]
     assert values(run("s")[0]) == ["svc", "scan"]
+    assert values(run("c")[0]) == ["cleanup"]
     assert values(run("ing")[0]) == ["ingress"]
     assert values(run("x")[0]) == []
 
@@ -112,8 +113,14 @@ def test_nothing_after_the_one_positional() -> None:
     assert recorder.calls == []
 
 
-def test_route_scan_and_version_take_no_names() -> None:
-    for words in (("route", ""), ("scan", ""), ("version", "")):
+def test_dns_starts_from_service_names() -> None:
+    result, recorder = run("dns", "-n", "shop", "")
+    assert values(result) == ["cart", "checkout", "web"]
+    assert recorder.calls == [("services", "shop")]
+
+
+def test_route_scan_cleanup_and_version_take_no_names() -> None:
+    for words in (("route", ""), ("scan", ""), ("cleanup", ""), ("version", "")):
         result, recorder = run(*words)
         assert result.candidates == () and recorder.calls == [], words
 
