@@ -159,6 +159,24 @@ def project_dependencies(root: Path = ROOT) -> list[str]:
     return [str(dep) for dep in project.get("dependencies", [])]
 
 
+def _uncommitted(path: str) -> str:
+    """``git status --short`` of ``path`` in one line ("" when clean or not a git checkout)."""
+    try:
+        done = subprocess.run(
+            ["git", "status", "--short", "--", path],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+    except OSError:
+        return ""
+    return (
+        " ".join(line.strip() for line in done.stdout.splitlines()) if done.returncode == 0 else ""
+    )
+
+
 def archive_name(version: str, platform: Platform) -> str:
     return f"kubectl-discover_{version}_{platform.tag}.tar.gz"
 
@@ -629,6 +647,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     wanted = [p for p in PLATFORMS if not args.platform or p.key in args.platform]
     version = project_version()
     dependencies = project_dependencies()
+    dirty = _uncommitted(PACKAGE)
+    if dirty:
+        print(f"warning: {PACKAGE}/ has uncommitted changes, which go into the archive: {dirty}")
     args.dist.mkdir(parents=True, exist_ok=True)
     args.work.mkdir(parents=True, exist_ok=True)
     try:
