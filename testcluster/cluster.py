@@ -152,6 +152,14 @@ def find_kubectl() -> str:
     return str(kubectl_path())
 
 
+class KubectlError(subprocess.CalledProcessError):
+    """A failed kubectl call; the message includes kubectl's stderr."""
+
+    def __str__(self) -> str:
+        err = self.stderr.decode(errors="replace") if isinstance(self.stderr, bytes) else self.stderr
+        return f"{super().__str__()}\n{(err or '').strip()}"
+
+
 @dataclass
 class Cluster:
     """A running test cluster as seen from the host.
@@ -234,7 +242,7 @@ class Cluster:
         """Run the wheel's kubectl against the cluster (raises on failure by default)."""
         result = self.exec([self.kubectl_path, *args], input=input, timeout=timeout)
         if check and result.returncode != 0:
-            raise subprocess.CalledProcessError(result.returncode, ["kubectl", *args], result.stdout, result.stderr)
+            raise KubectlError(result.returncode, ["kubectl", *args], result.stdout, result.stderr)
         return result
 
     def apply(self, yaml_text: str, namespace: str | None = None) -> str:

@@ -1,0 +1,326 @@
+"""Smoke tests of the test cluster itself (testcluster/): nodes, workloads,
+EndpointSlices, CoreDNS records, HTTP by DNS name and exec with stdin.
+
+DNS questions are asked from inside the cluster's network namespace through
+``cluster.call`` (the functions in the first section run there).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pytest
+
+from testcluster import Cluster
+
+pytestmark = pytest.mark.e2e
+
+T = TypeVar("T")
+
+
+# --- run inside the network namespace (via cluster.call) --------------------------------
+
+
+def dns_query(server: str, name: str, rdtype: str) -> dict[str, Any]:
+    """Ask ``server`` one question over UDP; rcode and answer records as text."""
+    import dns.message
+    import dns.query
+    import dns.rcode
+    import dns.rdatatype
+
+    response = dns.query.udp(dns.message.make_query(name, rdtype), server, timeout=3)
+    records = [
+        {"name": rrset.name.to_text(), "type": dns.rdatatype.to_text(rrset.rdtype), "ttl": rrset.ttl,
+         "data": sorted(rd.to_text() for rd in rrset)}
+        for rrset in response.answer
+    ]
+    return {"rcode": dns.rcode.to_text(response.rcode()), "answer": records}
+
+
+def http_get(url: str) -> dict[str, Any]:
+    """GET ``url`` with the system resolver (so resolv.conf's search path applies)."""
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return {"status": response.status, "body": response.read().decode()}
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def eventually(what: str, probe: Callable[[], T], accept: Callable[[T], bool], timeout: float = 30.0) -> T:
+    """Call ``probe`` until ``accept`` holds for its result; fail with the last result."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = probe()
+        if accept(result):
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: still {result!r} after {timeout:.0f}s")
+        time.sleep(0.3)
+
+
+def ask(cluster: Cluster, name: str, rdtype: str = "A", server: str | None = None) -> dict[str, Any]:
+    return dict(cluster.call(dns_query, server or cluster.dns_server, name, rdtype))
+
+
+def answers(result: dict[str, Any], rdtype: str) -> list[str]:
+    return sorted(d for rr in result["answer"] if rr["type"] == rdtype for d in rr["data"])
+
+
+def pod_ips(cluster: Cluster, namespace: str, selector: str) -> list[str]:
+    pods = cluster.get_json("pods", "-n", namespace, "-l", selector)["items"]
+    return sorted(p["status"]["podIP"] for p in pods if p["status"].get("podIP"))
+
+
+def rollout(cluster: Cluster, namespace: str, kind_name: str) -> None:
+    cluster.kubectl("rollout", "status", kind_name, "-n", namespace, "--timeout=60s")
+
+
+def deployment(name: str, replicas: int) -> str:
+    return textwrap.dedent(f"""\
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {{name: {name}}}
+        spec:
+          replicas: {replicas}
+          selector: {{matchLabels: {{app: {name}}}}}
+          template:
+            metadata: {{labels: {{app: {name}}}}}
+            spec:
+              containers:
+              - name: main
+                image: registry.example/{name}:1
+                ports: [{{name: http, containerPort: 8080}}]
+        """)
+
+
+def service(name: str, app: str, headless: bool = False) -> str:
+    cluster_ip = "  clusterIP: None\n" if headless else ""
+    return (
+        f"apiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\nspec:\n{cluster_ip}"
+        f"  selector: {{app: {app}}}\n  ports: [{{name: http, port: 80, targetPort: http}}]\n"
+    )
+
+
+def statefulset(name: str, service_name: str, app: str) -> str:
+    return textwrap.dedent(f"""\
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata: {{name: {name}}}
+        spec:
+          serviceName: {service_name}
+          replicas: 2
+          selector: {{matchLabels: {{app: {app}, set: {name}}}}}
+          template:
+            metadata: {{labels: {{app: {app}, set: {name}}}}}
+            spec:
+              containers:
+              - name: main
+                image: registry.example/{app}:1
+                ports: [{{name: http, containerPort: 8080}}]
+        """)
+
+
+def external_name(name: str, target: str) -> str:
+    return f"apiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\nspec: {{type: ExternalName, externalName: '{target}'}}\n"
+
+
+def bare_pod(name: str) -> str:
+    return f"apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec: {{containers: [{{name: main, image: registry.example/box:1}}]}}\n"
+
+
+def wait_pod_running(cluster: Cluster, namespace: str, name: str) -> dict[str, Any]:
+    return eventually(
+        f"pod {namespace}/{name} running",
+        lambda: cluster.get_json("pod", name, "-n", namespace),
+        lambda pod: pod.get("status", {}).get("phase") == "Running" and bool(pod["status"].get("podIP")),
+    )
+
+
+# --- cluster basics ------------------------------------------------------------------------
+
+
+def test_nodes_are_ready_fake_nodes_with_zones(cluster: Cluster) -> None:
+    nodes = cluster.get_json("nodes")["items"]
+    assert len(nodes) >= 3
+    for node in nodes:
+        assert node["metadata"]["annotations"]["kwok.x-k8s.io/node"] == "fake"
+        assert node["metadata"]["labels"]["topology.kubernetes.io/zone"].startswith("zone-")
+        ready = [c for c in node["status"]["conditions"] if c["type"] == "Ready"]
+        assert ready and ready[0]["status"] == "True", node["metadata"]["name"]
+        assert not node["spec"].get("taints"), node["spec"].get("taints")
+    assert "Ready" in cluster.kubectl("get", "nodes").stdout
+
+
+def test_deployment_pods_get_ips_from_their_node_and_an_endpointslice(cluster: Cluster, namespace: str) -> None:
+    cluster.apply(deployment("web", 3) + "---\n" + service("web", "web"), namespace)
+    rollout(cluster, namespace, "deployment/web")
+    cidrs = {n["metadata"]["name"]: ipaddress.ip_network(n["spec"]["podCIDR"])
+             for n in cluster.get_json("nodes")["items"]}
+    pods = cluster.get_json("pods", "-n", namespace, "-l", "app=web")["items"]
+    assert len(pods) == 3
+    for pod in pods:
+        status = pod["status"]
+        assert status["phase"] == "Running"
+        assert any(c["type"] == "Ready" and c["status"] == "True" for c in status["conditions"])
+        assert ipaddress.ip_address(status["podIP"]) in cidrs[pod["spec"]["nodeName"]]
+
+    def slice_addresses() -> list[str]:
+        slices = cluster.get_json("endpointslices.v1.discovery.k8s.io", "-n", namespace,
+                                  "-l", "kubernetes.io/service-name=web")["items"]
+        return sorted(a for s in slices for e in s.get("endpoints") or []
+                      if e.get("conditions", {}).get("ready") for a in e["addresses"])
+
+    eventually("EndpointSlice lists the pods", slice_addresses,
+               lambda got: got == sorted(p["status"]["podIP"] for p in pods))
+    slices = cluster.get_json("endpointslices.v1.discovery.k8s.io", "-n", namespace)["items"]
+    assert {s["apiVersion"] for s in slices} == {"discovery.k8s.io/v1"}
+    assert {p["name"]: p["port"] for s in slices for p in s["ports"]} == {"http": 8080}
+
+
+# --- CoreDNS records -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dns_ns(cluster: Cluster) -> Any:
+    """One namespace with every Service kind the DNS tests ask about."""
+    with cluster.namespace("dns") as ns:
+        docs = [
+            deployment("web", 2), service("web", "web"), service("web-headless", "web", headless=True),
+            service("db", "db", headless=True),
+            statefulset("db", "db", "db"),          # db-0.db.<ns>.svc resolves
+            statefulset("stray", "elsewhere", "db"),  # selected by db, wrong subdomain
+            external_name("ext", "example.com"), external_name("ipext", "10.1.2.3"),
+        ]
+        cluster.apply("---\n".join(docs), ns)
+        for workload in ("deployment/web", "statefulset/db", "statefulset/stray"):
+            rollout(cluster, ns, workload)
+        yield ns
+
+
+def fqdn(name: str, ns: str, kind: str = "svc") -> str:
+    return f"{name}.{ns}.{kind}.cluster.local"
+
+
+def test_clusterip_a_record(cluster: Cluster, dns_ns: str) -> None:
+    ip = cluster.get_json("service", "web", "-n", dns_ns)["spec"]["clusterIP"]
+    result = eventually("ClusterIP A", lambda: ask(cluster, fqdn("web", dns_ns)), lambda r: r["rcode"] == "NOERROR")
+    assert answers(result, "A") == [ip]
+    assert result["answer"][0]["ttl"] == 30  # kubeadm-like Corefile: ttl 30
+
+
+def test_headless_a_record_lists_ready_pod_ips(cluster: Cluster, dns_ns: str) -> None:
+    expected = pod_ips(cluster, dns_ns, "app=web")
+    result = eventually("headless A", lambda: ask(cluster, fqdn("web-headless", dns_ns)),
+                        lambda r: answers(r, "A") == expected)
+    assert result["rcode"] == "NOERROR"
+
+
+def test_statefulset_pod_name_needs_matching_service_name(cluster: Cluster, dns_ns: str) -> None:
+    db0 = cluster.get_json("pod", "db-0", "-n", dns_ns)["status"]["podIP"]
+    result = eventually("db-0.db", lambda: ask(cluster, f"db-0.{fqdn('db', dns_ns)}"), lambda r: r["rcode"] == "NOERROR")
+    assert answers(result, "A") == [db0]
+    # stray-0 is selected by Service db, but its subdomain is "elsewhere".
+    assert cluster.get_json("pod", "stray-0", "-n", dns_ns)["spec"]["subdomain"] == "elsewhere"
+    assert ask(cluster, f"stray-0.{fqdn('db', dns_ns)}")["rcode"] == "NXDOMAIN"
+    assert ask(cluster, f"stray-0.{fqdn('elsewhere', dns_ns)}")["rcode"] == "NXDOMAIN"
+
+
+def test_srv_for_named_port(cluster: Cluster, dns_ns: str) -> None:
+    result = eventually("SRV", lambda: ask(cluster, f"_http._tcp.{fqdn('web', dns_ns)}", "SRV"),
+                        lambda r: r["rcode"] == "NOERROR")
+    assert answers(result, "SRV") == [f"0 100 80 {fqdn('web', dns_ns)}."]
+    headless = ask(cluster, f"_http._tcp.{fqdn('db', dns_ns)}", "SRV")
+    targets = sorted(d.split()[3] for d in answers(headless, "SRV"))
+    assert f"db-0.{fqdn('db', dns_ns)}." in targets
+    assert all(d.split()[2] == "8080" for d in answers(headless, "SRV"))  # the endpoint port
+
+
+def test_externalname_cname_and_ip_literal(cluster: Cluster, dns_ns: str) -> None:
+    result = eventually("ExternalName", lambda: ask(cluster, fqdn("ext", dns_ns), "CNAME"),
+                        lambda r: r["rcode"] == "NOERROR")
+    assert answers(result, "CNAME") == ["example.com."]
+    assert ask(cluster, fqdn("ipext", dns_ns))["rcode"] == "NXDOMAIN"
+
+
+def test_pod_records_only_on_the_kubeadm_like_instance(cluster: Cluster, dns_ns: str) -> None:
+    name = f"10-244-7-9.{dns_ns}.pod.cluster.local"
+    assert answers(ask(cluster, name), "A") == ["10.244.7.9"]
+    defaults = ask(cluster, name, server=cluster.dns_server_defaults)
+    assert defaults["rcode"] == "NXDOMAIN"
+    plain = ask(cluster, fqdn("web", dns_ns), server=cluster.dns_server_defaults)
+    assert plain["answer"][0]["ttl"] == 5  # plugin default
+
+
+def test_unknown_names_are_nxdomain(cluster: Cluster, dns_ns: str) -> None:
+    assert ask(cluster, fqdn("nope", dns_ns))["rcode"] == "NXDOMAIN"
+    assert ask(cluster, fqdn("web", "no-such-namespace"))["rcode"] == "NXDOMAIN"
+
+
+# --- traffic by name, exec -----------------------------------------------------------------
+
+
+def test_http_server_on_pod_ip_reachable_by_headless_name(cluster: Cluster, namespace: str) -> None:
+    cluster.apply(deployment("solo", 1) + "---\n" + service("solo", "solo", headless=True), namespace)
+    rollout(cluster, namespace, "deployment/solo")
+    (ip,) = pod_ips(cluster, namespace, "app=solo")
+    eventually("solo A", lambda: answers(ask(cluster, fqdn("solo", namespace)), "A"), lambda a: a == [ip])
+    with cluster.serve_http(ip, 8080):
+        # The netns resolv.conf is a pod's in "default": <svc>.<ns> completes via svc.cluster.local.
+        assert cluster.call(http_get, f"http://solo.{namespace}:8080/")["status"] == 200
+        # With the pod-namespace view, the bare service name works.
+        assert cluster.call(http_get, "http://solo:8080/", pod_namespace=namespace)["status"] == 200
+
+
+def test_exec_with_stdin_and_namespace_resolv_conf(cluster: Cluster, namespace: str) -> None:
+    cluster.apply(bare_pod("box"), namespace)
+    wait_pod_running(cluster, namespace, "box")
+    payload = bytes(range(256)) * 1200  # 300 KiB, binary
+    count = "import sys; print(len(sys.stdin.buffer.read()))"
+    result = cluster.exec([cluster.kubectl_path, "exec", "-i", "-n", namespace, "box", "--",
+                           "python3", "-c", count], input=payload)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode().strip() == str(len(payload))
+
+    resolv = cluster.kubectl("exec", "-n", namespace, "box", "--", "cat", "/etc/resolv.conf").stdout
+    assert f"search {namespace}.svc.cluster.local svc.cluster.local cluster.local" in resolv
+    assert "nameserver 10.96.0.10" in resolv and "options ndots:5" in resolv
+
+    failed = cluster.kubectl("exec", "-n", namespace, "box", "--", "sh", "-c", "exit 3", check=False)
+    assert failed.returncode == 3
+
+
+STREAM_SCRIPT = textwrap.dedent("""\
+    import json, os, sys
+    from kubernetes import client, config
+    from kubernetes.stream import stream
+    config.load_kube_config(os.environ["KUBECONFIG"])
+    namespace, payload = sys.argv[1], os.urandom(300_000)
+    ws = stream(client.CoreV1Api().connect_get_namespaced_pod_exec, "box", namespace,
+                command=["python3", "-c", "import sys; r = sys.stdin.buffer; n = int(r.readline()); "
+                         "print(len(r.read(n)))"],
+                stdin=True, stdout=True, stderr=True, tty=False, _preload_content=False)
+    ws.write_stdin(b"%d\\n" % len(payload) + payload)
+    out = ""
+    while ws.is_open():
+        ws.update(timeout=5)
+        out += ws.read_stdout(timeout=0)
+    ws.close()
+    print(json.dumps({"stdout": out.strip(), "sent": len(payload), "returncode": ws.returncode}))
+    """)
+
+
+def test_python_client_exec_stream_with_stdin(cluster: Cluster, namespace: str) -> None:
+    cluster.apply(bare_pod("box"), namespace)
+    wait_pod_running(cluster, namespace, "box")
+    result = cluster.exec([sys.executable, "-c", STREAM_SCRIPT, namespace], timeout=60)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report == {"stdout": str(report["sent"]), "sent": 300_000, "returncode": 0}
