@@ -4,12 +4,19 @@ instead of a scan (``scan -A`` on 5,000 Services and 50,000 Pods stays linear)."
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from kubectl_discover.analyze.model import PodView
-from kubectl_discover.analyze.pods import pod_views
+from kubectl_discover.analyze.pods import (
+    PortsCache,
+    replicaset_owners,
+    snapshot_pod_labels,
+    snapshot_pod_namespace,
+    snapshot_pod_view,
+    template_views,
+)
 from kubectl_discover.analyze.selectors import matches_map
 from kubectl_discover.snapshot import Obj, Snapshot, labels_of, name_of, namespace_of
 
@@ -18,6 +25,79 @@ SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 
 def _by_key(objs: Iterable[Obj], default_ns: str) -> dict[tuple[str, str], Obj]:
     return {(namespace_of(o, default_ns), name_of(o)): o for o in objs}
+
+
+class _NamespacePods:
+    """The pods of one namespace, in :func:`pod_views` order, turned into views on demand.
+
+    A Service selects a handful of the namespace's pods: ``svc NAME`` in a namespace of
+    5,000 pods builds views of those only (and of near misses), not of all 5,000.
+    """
+
+    __slots__ = ("_cache", "_owners", "_snapshot", "_sources", "_views")
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        owners: Mapping[tuple[str, str], tuple[str, str]],
+        cache: PortsCache,
+    ) -> None:
+        self._snapshot = snapshot
+        self._owners = owners
+        self._cache = cache
+        self._sources: list[Obj | PodView] = []
+        self._views: list[PodView | None] = []
+
+    def add(self, source: Obj | PodView) -> None:
+        self._sources.append(source)
+        self._views.append(source if isinstance(source, PodView) else None)
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+    def view(self, i: int) -> PodView:
+        view = self._views[i]
+        if view is None:
+            source = self._sources[i]
+            assert not isinstance(source, PodView)
+            view = snapshot_pod_view(self._snapshot, source, self._owners, self._cache)
+            self._views[i] = view
+        return view
+
+    def labels(self, i: int) -> Mapping[str, str]:
+        """``view(i).labels``, without building the view when it is not built yet."""
+        view = self._views[i]
+        if view is not None:
+            return view.labels
+        source = self._sources[i]
+        assert not isinstance(source, PodView)
+        return snapshot_pod_labels(source)
+
+    def all(self) -> tuple[PodView, ...]:
+        return tuple(self.view(i) for i in range(len(self._sources)))
+
+
+class _PodsByNamespace(Mapping[str, tuple[PodView, ...]]):
+    """``Index.pods_by_namespace``: a read-only mapping whose values are built per key."""
+
+    def __init__(self, groups: Mapping[str, _NamespacePods]) -> None:
+        self._groups = groups
+        self._built: dict[str, tuple[PodView, ...]] = {}
+
+    def __getitem__(self, namespace: str) -> tuple[PodView, ...]:
+        built = self._built.get(namespace)
+        if built is None:
+            built = self._built[namespace] = self._groups[namespace].all()
+        return built
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._groups)
+
+    def __len__(self) -> int:
+        return len(self._groups)
+
+    def __contains__(self, namespace: object) -> bool:
+        return namespace in self._groups
 
 
 def _group(objs: Iterable[Obj], default_ns: str) -> dict[str, tuple[Obj, ...]]:
@@ -54,11 +134,28 @@ class Index:
         return {key: tuple(items) for key, items in groups.items()}
 
     @cached_property
+    def _pod_groups(self) -> Mapping[str, _NamespacePods]:
+        """Pods per namespace in pod_views order; views are built when first asked for."""
+        snapshot = self.snapshot
+        owners = replicaset_owners(snapshot)
+        cache: PortsCache = {}
+        groups: dict[str, _NamespacePods] = {}
+        for pod in snapshot.pods:
+            namespace = snapshot_pod_namespace(snapshot, pod)
+            group = groups.get(namespace)
+            if group is None:
+                group = groups[namespace] = _NamespacePods(snapshot, owners, cache)
+            group.add(pod)
+        for view in template_views(snapshot):
+            group = groups.get(view.namespace)
+            if group is None:
+                group = groups[view.namespace] = _NamespacePods(snapshot, owners, cache)
+            group.add(view)
+        return groups
+
+    @cached_property
     def pods_by_namespace(self) -> Mapping[str, tuple[PodView, ...]]:
-        groups: dict[str, list[PodView]] = defaultdict(list)
-        for view in pod_views(self.snapshot):
-            groups[view.namespace].append(view)
-        return {ns: tuple(items) for ns, items in groups.items()}
+        return _PodsByNamespace(self._pod_groups)
 
     @cached_property
     def workloads(self) -> Mapping[tuple[str, str, str], Obj]:
@@ -115,13 +212,17 @@ class Index:
         """
         if not selector:
             return ()
-        pods = self.pods_in(namespace)
+        group = self._pod_groups.get(namespace)
+        if group is None:
+            return ()
         postings = self._postings(namespace)
         sets = sorted((postings.get(item, set()) for item in selector.items()), key=len)
         if not sets or not sets[0]:
             return ()
         chosen = set(sets[0]).intersection(*sets[1:])
-        return tuple(pods[i] for i in sorted(chosen) if matches_map(selector, pods[i].labels))
+        return tuple(
+            group.view(i) for i in sorted(chosen) if matches_map(selector, group.labels(i))
+        )
 
     def pods_sharing_labels(
         self, namespace: str, selector: Mapping[str, str]
@@ -136,20 +237,24 @@ class Index:
         values = set(selector.values())
         if not keys:
             return ()
-        pods = self.pods_in(namespace)
+        group = self._pod_groups.get(namespace)
+        if group is None:
+            return ()
         chosen: set[int] = set()
         for (key, value), members in self._postings(namespace).items():
             if key in keys or value in values:
                 chosen.update(members)
-        return tuple(pods[i] for i in sorted(chosen))
+        return tuple(group.view(i) for i in sorted(chosen))
 
     def _postings(self, namespace: str) -> dict[tuple[str, str], set[int]]:
         cached = self._label_index.get(namespace)
         if cached is None:
             cached = defaultdict(set)
-            for i, pod in enumerate(self.pods_in(namespace)):
-                for item in pod.labels.items():
-                    cached[item].add(i)
+            group = self._pod_groups.get(namespace)
+            if group is not None:
+                for i in range(len(group)):
+                    for item in group.labels(i).items():
+                        cached[item].add(i)
             self._label_index[namespace] = cached
         return cached
 
