@@ -240,6 +240,7 @@ def load(
     *,
     kinds: frozenset[str] | None = None,
     events_for: tuple[str, str] | None = None,
+    read_tls_secrets: bool = True,
 ) -> Loaded:
     """Fill the snapshot from files or from the cluster, then index it."""
     from kubectl_discover.analyze.index import build_index
@@ -260,19 +261,40 @@ def load(
 
     session = api_session.connect(options.kubeconfig, options.context)
     namespace = options.namespace or session.namespace
-    extra: dict[str, Any] = {}
-    if kinds is not None:
-        extra["kinds"] = kinds
+    scope = None if options.all_namespaces else namespace
+    wanted = kinds if kinds is not None else listing.ALL_KINDS
     snapshot = listing.load_snapshot(
         session,
-        None if options.all_namespaces else namespace,
-        tls_secret_names=_tls_secret_names,
+        scope,
+        kinds=wanted,
+        tls_secret_names=_tls_secret_names if read_tls_secrets else None,
         events_for=events_for,
         cluster_domain=domain,
-        **extra,
     )
+    snapshot = _mark_not_read(snapshot, wanted, read_tls_secrets, scope or "")
     source = f"cluster {session.server} (context {session.context})"
     return Loaded(snapshot, build_index(snapshot), namespace, source, session)
+
+
+def _mark_not_read(
+    snapshot: Snapshot, kinds: frozenset[str], read_tls_secrets: bool, namespace: str
+) -> Snapshot:
+    """Say which kinds were left out on purpose, so checks needing them report "skipped"
+    instead of mistaking an empty list for "none exist"."""
+    import dataclasses
+
+    from kubectl_discover.snapshot import NOT_READ, Unavailable
+
+    skipped = [
+        Unavailable(resource, "list", namespace, NOT_READ)
+        for resource in ("ingressclasses", "nodes", "events")
+        if resource not in kinds and snapshot.unavailable_for(resource) is None
+    ]
+    if not read_tls_secrets and snapshot.unavailable_for("secrets") is None:
+        skipped.append(Unavailable("secrets", "get", namespace, NOT_READ))
+    if not skipped:
+        return snapshot
+    return dataclasses.replace(snapshot, unavailable=(*snapshot.unavailable, *skipped))
 
 
 def _tls_secret_names(snapshot: Snapshot) -> list[tuple[str, str]]:
@@ -320,7 +342,7 @@ def progress(message: str) -> None:
 
 
 def skipped_notes(loaded: Loaded, probed: bool, options: Options) -> list[str]:
-    notes = [gap.describe() for gap in loaded.snapshot.unavailable]
+    notes = [gap.describe() for gap in loaded.snapshot.unavailable if gap.refused]
     if not probed and options.probe.enabled and options.offline:
         notes.append("live probes need a cluster; analysed the files statically")
     return notes
@@ -419,8 +441,10 @@ app.command("service", hidden=True)(svc)
 
 def run_service(options: Options, name: str) -> int:
     from kubectl_discover import diagnose
+    from kubectl_discover.api.listing import SVC_KINDS
 
-    loaded = load(options, events_for=("Service", name))
+    kinds = None if options.offline else SVC_KINDS
+    loaded = load(options, kinds=kinds, read_tls_secrets=False)
     clients = _client_namespaces(loaded)
     diagnosis = diagnose.diagnose_service(
         loaded.index, loaded.namespace, name, client_namespaces=clients

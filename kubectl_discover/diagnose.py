@@ -12,7 +12,6 @@ import difflib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-
 from kubectl_discover.analyze import ingresses, legacy, routes, services
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import Diagnosis
@@ -64,6 +63,7 @@ def access_findings(index: Index, subject: str) -> tuple[Finding, ...]:
             evidence=(("resource", gap.resource), ("verb", gap.verb)),
         )
         for gap in index.snapshot.unavailable
+        if gap.refused
     )
 
 

@@ -39,6 +39,11 @@ def annotations_of(obj: Obj) -> Mapping[str, str]:
     return {str(k): str(v) for k, v in annotations.items()}
 
 
+NOT_READ = "not read by this command"
+"""The reason of an :class:`Unavailable` a command chose itself (e.g. ``svc`` reads no
+Secrets): the checks that need it are skipped, but nothing was refused."""
+
+
 @dataclass(frozen=True)
 class Unavailable:
     """A kind the loader could not read (RBAC, or absent from the files).
@@ -51,6 +56,11 @@ class Unavailable:
     verb: str
     namespace: str
     reason: str
+
+    @property
+    def refused(self) -> bool:
+        """True when the API refused the read, as opposed to a kind left out on purpose."""
+        return self.reason != NOT_READ
 
     def describe(self) -> str:
         where = f" in {self.namespace}" if self.namespace else " cluster-wide"
