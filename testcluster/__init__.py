@@ -8,7 +8,7 @@ See README.md.
 
 from __future__ import annotations
 
-from .cluster import Cluster, down, find_kubectl, is_healthy, up
+from .cluster import Cluster, acquire, down, find_kubectl, is_healthy, up
 from .config import Layout
 
-__all__ = ["Cluster", "Layout", "down", "find_kubectl", "is_healthy", "up"]
+__all__ = ["Cluster", "Layout", "acquire", "down", "find_kubectl", "is_healthy", "up"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from . import boot, build, cluster
 from .config import Layout
@@ -16,10 +17,16 @@ from .state import State
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m testcluster")
-    parser.add_argument("command", choices=["up", "down", "status", "build", "exec", "_boot", "_health"])
+    parser.add_argument(
+        "--cluster-dir", type=Path, help="cluster state directory (default: .cluster)"
+    )
+    parser.add_argument("--bin-root", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "command", choices=["up", "down", "status", "build", "exec", "_boot", "_health"]
+    )
     parser.add_argument("args", nargs=argparse.REMAINDER)
     ns = parser.parse_args(argv)
-    layout = Layout.default()
+    layout = Layout(ns.cluster_dir.resolve(), ns.bin_root) if ns.cluster_dir else Layout.default()
     if ns.command == "up":
         cluster.up(layout)
     elif ns.command == "down":

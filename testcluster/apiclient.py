@@ -37,7 +37,9 @@ class ApiClient:
 
     def request(self, method: str, path: str, body: JSON | None = None) -> tuple[int, str]:
         """Send one request; returns (status, body text)."""
-        conn = http.client.HTTPSConnection(self._host, self._port, context=self._ctx, timeout=self._timeout)
+        conn = http.client.HTTPSConnection(
+            self._host, self._port, context=self._ctx, timeout=self._timeout
+        )
         try:
             payload = json.dumps(body).encode() if body is not None else None
             headers = {"Content-Type": "application/json", "Accept": "application/json"}

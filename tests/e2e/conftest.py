@@ -1,8 +1,9 @@
 """End-to-end fixtures: a real Kubernetes control plane from ``testcluster``.
 
 The session fixture ``cluster`` reuses a healthy cluster started with
-``make cluster-up``; otherwise it starts its own and stops it when the session
-ends (also on SIGTERM/SIGINT and at interpreter exit). If the cluster cannot
+``make cluster-up``; otherwise it starts a private one (own directory under
+``.cluster/sessions/`` and own network namespace) and stops it when the
+session ends (also on SIGTERM/SIGHUP, Ctrl-C and at interpreter exit). If the cluster cannot
 be started the tests fail. ``KD_SKIP_E2E=1`` skips them, with the reason
 printed in the report header and in the skip summary.
 """
@@ -25,7 +26,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from testcluster import Cluster, down, up  # noqa: E402
+from testcluster import Cluster, Layout, acquire, down  # noqa: E402
 
 SKIP_REASON = "KD_SKIP_E2E=1 is set: end-to-end tests against the local test cluster are skipped"
 E2E_DIR = Path(__file__).resolve().parent
@@ -37,7 +38,8 @@ def _skip_requested() -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "e2e: end-to-end test against the local test cluster (testcluster/); KD_SKIP_E2E=1 skips"
+        "markers",
+        "e2e: end-to-end test against the local test cluster (testcluster/); KD_SKIP_E2E=1 skips",
     )
 
 
@@ -54,12 +56,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
 
 
-def _install_teardown_handlers() -> None:
+def _install_teardown_handlers(layout: Layout) -> None:
     """Make sure a cluster this session started is stopped however it ends."""
-    atexit.register(down)
+    atexit.register(down, layout)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        down()
+        down(layout)
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
 
@@ -72,14 +74,14 @@ def cluster() -> Iterator[Cluster]:
     """The running test cluster (see testcluster.Cluster for the API)."""
     if _skip_requested():
         pytest.skip(SKIP_REASON)
-    handle, started = up()
+    handle, started = acquire()
     if started:
-        _install_teardown_handlers()
+        _install_teardown_handlers(handle.layout)
     try:
         yield handle
     finally:
         if started:
-            down()
+            down(handle.layout)
 
 
 @pytest.fixture

@@ -36,8 +36,12 @@ def dns_query(server: str, name: str, rdtype: str) -> dict[str, Any]:
 
     response = dns.query.udp(dns.message.make_query(name, rdtype), server, timeout=3)
     records = [
-        {"name": rrset.name.to_text(), "type": dns.rdatatype.to_text(rrset.rdtype), "ttl": rrset.ttl,
-         "data": sorted(rd.to_text() for rd in rrset)}
+        {
+            "name": rrset.name.to_text(),
+            "type": dns.rdatatype.to_text(rrset.rdtype),
+            "ttl": rrset.ttl,
+            "data": sorted(rd.to_text() for rd in rrset),
+        }
         for rrset in response.answer
     ]
     return {"rcode": dns.rcode.to_text(response.rcode()), "answer": records}
@@ -54,7 +58,9 @@ def http_get(url: str) -> dict[str, Any]:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def eventually(what: str, probe: Callable[[], T], accept: Callable[[T], bool], timeout: float = 30.0) -> T:
+def eventually(
+    what: str, probe: Callable[[], T], accept: Callable[[T], bool], timeout: float = 30.0
+) -> T:
     """Call ``probe`` until ``accept`` holds for its result; fail with the last result."""
     deadline = time.monotonic() + timeout
     while True:
@@ -66,7 +72,9 @@ def eventually(what: str, probe: Callable[[], T], accept: Callable[[T], bool], t
         time.sleep(0.3)
 
 
-def ask(cluster: Cluster, name: str, rdtype: str = "A", server: str | None = None) -> dict[str, Any]:
+def ask(
+    cluster: Cluster, name: str, rdtype: str = "A", server: str | None = None
+) -> dict[str, Any]:
     return dict(cluster.call(dns_query, server or cluster.dns_server, name, rdtype))
 
 
@@ -129,18 +137,26 @@ def statefulset(name: str, service_name: str, app: str) -> str:
 
 
 def external_name(name: str, target: str) -> str:
-    return f"apiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\nspec: {{type: ExternalName, externalName: '{target}'}}\n"
+    return (
+        f"apiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\n"
+        f"spec: {{type: ExternalName, externalName: '{target}'}}\n"
+    )
 
 
 def bare_pod(name: str) -> str:
-    return f"apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec: {{containers: [{{name: main, image: registry.example/box:1}}]}}\n"
+    return (
+        f"apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\n"
+        "spec: {containers: [{name: main, image: registry.example/box:1}]}\n"
+    )
 
 
 def wait_pod_running(cluster: Cluster, namespace: str, name: str) -> dict[str, Any]:
     return eventually(
         f"pod {namespace}/{name} running",
         lambda: cluster.get_json("pod", name, "-n", namespace),
-        lambda pod: pod.get("status", {}).get("phase") == "Running" and bool(pod["status"].get("podIP")),
+        lambda pod: (
+            pod.get("status", {}).get("phase") == "Running" and bool(pod["status"].get("podIP"))
+        ),
     )
 
 
@@ -159,11 +175,15 @@ def test_nodes_are_ready_fake_nodes_with_zones(cluster: Cluster) -> None:
     assert "Ready" in cluster.kubectl("get", "nodes").stdout
 
 
-def test_deployment_pods_get_ips_from_their_node_and_an_endpointslice(cluster: Cluster, namespace: str) -> None:
+def test_deployment_pods_get_ips_from_their_node_and_an_endpointslice(
+    cluster: Cluster, namespace: str
+) -> None:
     cluster.apply(deployment("web", 3) + "---\n" + service("web", "web"), namespace)
     rollout(cluster, namespace, "deployment/web")
-    cidrs = {n["metadata"]["name"]: ipaddress.ip_network(n["spec"]["podCIDR"])
-             for n in cluster.get_json("nodes")["items"]}
+    cidrs = {
+        n["metadata"]["name"]: ipaddress.ip_network(n["spec"]["podCIDR"])
+        for n in cluster.get_json("nodes")["items"]
+    }
     pods = cluster.get_json("pods", "-n", namespace, "-l", "app=web")["items"]
     assert len(pods) == 3
     for pod in pods:
@@ -173,13 +193,26 @@ def test_deployment_pods_get_ips_from_their_node_and_an_endpointslice(cluster: C
         assert ipaddress.ip_address(status["podIP"]) in cidrs[pod["spec"]["nodeName"]]
 
     def slice_addresses() -> list[str]:
-        slices = cluster.get_json("endpointslices.v1.discovery.k8s.io", "-n", namespace,
-                                  "-l", "kubernetes.io/service-name=web")["items"]
-        return sorted(a for s in slices for e in s.get("endpoints") or []
-                      if e.get("conditions", {}).get("ready") for a in e["addresses"])
+        slices = cluster.get_json(
+            "endpointslices.v1.discovery.k8s.io",
+            "-n",
+            namespace,
+            "-l",
+            "kubernetes.io/service-name=web",
+        )["items"]
+        return sorted(
+            a
+            for s in slices
+            for e in s.get("endpoints") or []
+            if e.get("conditions", {}).get("ready")
+            for a in e["addresses"]
+        )
 
-    eventually("EndpointSlice lists the pods", slice_addresses,
-               lambda got: got == sorted(p["status"]["podIP"] for p in pods))
+    eventually(
+        "EndpointSlice lists the pods",
+        slice_addresses,
+        lambda got: got == sorted(p["status"]["podIP"] for p in pods),
+    )
     slices = cluster.get_json("endpointslices.v1.discovery.k8s.io", "-n", namespace)["items"]
     assert {s["apiVersion"] for s in slices} == {"discovery.k8s.io/v1"}
     assert {p["name"]: p["port"] for s in slices for p in s["ports"]} == {"http": 8080}
@@ -193,11 +226,14 @@ def dns_ns(cluster: Cluster) -> Any:
     """One namespace with every Service kind the DNS tests ask about."""
     with cluster.namespace("dns") as ns:
         docs = [
-            deployment("web", 2), service("web", "web"), service("web-headless", "web", headless=True),
+            deployment("web", 2),
+            service("web", "web"),
+            service("web-headless", "web", headless=True),
             service("db", "db", headless=True),
-            statefulset("db", "db", "db"),          # db-0.db.<ns>.svc resolves
+            statefulset("db", "db", "db"),  # db-0.db.<ns>.svc resolves
             statefulset("stray", "elsewhere", "db"),  # selected by db, wrong subdomain
-            external_name("ext", "example.com"), external_name("ipext", "10.1.2.3"),
+            external_name("ext", "example.com"),
+            external_name("ipext", "10.1.2.3"),
         ]
         cluster.apply("---\n".join(docs), ns)
         for workload in ("deployment/web", "statefulset/db", "statefulset/stray"):
@@ -211,21 +247,30 @@ def fqdn(name: str, ns: str, kind: str = "svc") -> str:
 
 def test_clusterip_a_record(cluster: Cluster, dns_ns: str) -> None:
     ip = cluster.get_json("service", "web", "-n", dns_ns)["spec"]["clusterIP"]
-    result = eventually("ClusterIP A", lambda: ask(cluster, fqdn("web", dns_ns)), lambda r: r["rcode"] == "NOERROR")
+    result = eventually(
+        "ClusterIP A", lambda: ask(cluster, fqdn("web", dns_ns)), lambda r: r["rcode"] == "NOERROR"
+    )
     assert answers(result, "A") == [ip]
     assert result["answer"][0]["ttl"] == 30  # kubeadm-like Corefile: ttl 30
 
 
 def test_headless_a_record_lists_ready_pod_ips(cluster: Cluster, dns_ns: str) -> None:
     expected = pod_ips(cluster, dns_ns, "app=web")
-    result = eventually("headless A", lambda: ask(cluster, fqdn("web-headless", dns_ns)),
-                        lambda r: answers(r, "A") == expected)
+    result = eventually(
+        "headless A",
+        lambda: ask(cluster, fqdn("web-headless", dns_ns)),
+        lambda r: answers(r, "A") == expected,
+    )
     assert result["rcode"] == "NOERROR"
 
 
 def test_statefulset_pod_name_needs_matching_service_name(cluster: Cluster, dns_ns: str) -> None:
     db0 = cluster.get_json("pod", "db-0", "-n", dns_ns)["status"]["podIP"]
-    result = eventually("db-0.db", lambda: ask(cluster, f"db-0.{fqdn('db', dns_ns)}"), lambda r: r["rcode"] == "NOERROR")
+    result = eventually(
+        "db-0.db",
+        lambda: ask(cluster, f"db-0.{fqdn('db', dns_ns)}"),
+        lambda r: r["rcode"] == "NOERROR",
+    )
     assert answers(result, "A") == [db0]
     # stray-0 is selected by Service db, but its subdomain is "elsewhere".
     assert cluster.get_json("pod", "stray-0", "-n", dns_ns)["spec"]["subdomain"] == "elsewhere"
@@ -234,8 +279,11 @@ def test_statefulset_pod_name_needs_matching_service_name(cluster: Cluster, dns_
 
 
 def test_srv_for_named_port(cluster: Cluster, dns_ns: str) -> None:
-    result = eventually("SRV", lambda: ask(cluster, f"_http._tcp.{fqdn('web', dns_ns)}", "SRV"),
-                        lambda r: r["rcode"] == "NOERROR")
+    result = eventually(
+        "SRV",
+        lambda: ask(cluster, f"_http._tcp.{fqdn('web', dns_ns)}", "SRV"),
+        lambda r: r["rcode"] == "NOERROR",
+    )
     assert answers(result, "SRV") == [f"0 100 80 {fqdn('web', dns_ns)}."]
     headless = ask(cluster, f"_http._tcp.{fqdn('db', dns_ns)}", "SRV")
     targets = sorted(d.split()[3] for d in answers(headless, "SRV"))
@@ -244,8 +292,11 @@ def test_srv_for_named_port(cluster: Cluster, dns_ns: str) -> None:
 
 
 def test_externalname_cname_and_ip_literal(cluster: Cluster, dns_ns: str) -> None:
-    result = eventually("ExternalName", lambda: ask(cluster, fqdn("ext", dns_ns), "CNAME"),
-                        lambda r: r["rcode"] == "NOERROR")
+    result = eventually(
+        "ExternalName",
+        lambda: ask(cluster, fqdn("ext", dns_ns), "CNAME"),
+        lambda r: r["rcode"] == "NOERROR",
+    )
     assert answers(result, "CNAME") == ["example.com."]
     assert ask(cluster, fqdn("ipext", dns_ns))["rcode"] == "NXDOMAIN"
 
@@ -268,10 +319,14 @@ def test_unknown_names_are_nxdomain(cluster: Cluster, dns_ns: str) -> None:
 
 
 def test_http_server_on_pod_ip_reachable_by_headless_name(cluster: Cluster, namespace: str) -> None:
-    cluster.apply(deployment("solo", 1) + "---\n" + service("solo", "solo", headless=True), namespace)
+    cluster.apply(
+        deployment("solo", 1) + "---\n" + service("solo", "solo", headless=True), namespace
+    )
     rollout(cluster, namespace, "deployment/solo")
     (ip,) = pod_ips(cluster, namespace, "app=solo")
-    eventually("solo A", lambda: answers(ask(cluster, fqdn("solo", namespace)), "A"), lambda a: a == [ip])
+    eventually(
+        "solo A", lambda: answers(ask(cluster, fqdn("solo", namespace)), "A"), lambda a: a == [ip]
+    )
     with cluster.serve_http(ip, 8080):
         # The netns resolv.conf is a pod's in "default": <svc>.<ns> completes via svc.cluster.local.
         assert cluster.call(http_get, f"http://solo.{namespace}:8080/")["status"] == 200
@@ -284,8 +339,10 @@ def test_exec_with_stdin_and_namespace_resolv_conf(cluster: Cluster, namespace: 
     wait_pod_running(cluster, namespace, "box")
     payload = bytes(range(256)) * 1200  # 300 KiB, binary
     count = "import sys; print(len(sys.stdin.buffer.read()))"
-    result = cluster.exec([cluster.kubectl_path, "exec", "-i", "-n", namespace, "box", "--",
-                           "python3", "-c", count], input=payload)
+    result = cluster.exec(
+        [cluster.kubectl_path, "exec", "-i", "-n", namespace, "box", "--", "python3", "-c", count],
+        input=payload,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.decode().strip() == str(len(payload))
 
@@ -293,7 +350,9 @@ def test_exec_with_stdin_and_namespace_resolv_conf(cluster: Cluster, namespace: 
     assert f"search {namespace}.svc.cluster.local svc.cluster.local cluster.local" in resolv
     assert "nameserver 10.96.0.10" in resolv and "options ndots:5" in resolv
 
-    failed = cluster.kubectl("exec", "-n", namespace, "box", "--", "sh", "-c", "exit 3", check=False)
+    failed = cluster.kubectl(
+        "exec", "-n", namespace, "box", "--", "sh", "-c", "exit 3", check=False
+    )
     assert failed.returncode == 3
 
 
@@ -304,8 +363,8 @@ STREAM_SCRIPT = textwrap.dedent("""\
     config.load_kube_config(os.environ["KUBECONFIG"])
     namespace, payload = sys.argv[1], os.urandom(300_000)
     ws = stream(client.CoreV1Api().connect_get_namespaced_pod_exec, "box", namespace,
-                command=["python3", "-c", "import sys; r = sys.stdin.buffer; n = int(r.readline()); "
-                         "print(len(r.read(n)))"],
+                command=["python3", "-c", "import sys; r = sys.stdin.buffer; "
+                         "n = int(r.readline()); print(len(r.read(n)))"],
                 stdin=True, stdout=True, stderr=True, tty=False, _preload_content=False)
     ws.write_stdin(b"%d\\n" % len(payload) + payload)
     out = ""
