@@ -193,7 +193,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._send(200, body)
 
     def _status(self, code: int, reason: str, message: str) -> None:
-        status = {"kind": "Status", "apiVersion": "v1", "status": "Failure"}
+        status: dict[str, object] = {"kind": "Status", "apiVersion": "v1", "status": "Failure"}
         status |= {"message": message, "reason": reason, "code": code}
         self._send(code, json.dumps(status).encode())
 

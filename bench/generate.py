@@ -107,7 +107,9 @@ def _uid(*parts: object) -> str:
 
 def _hash(*parts: object, size: int = 10) -> str:
     alphabet = "bcdfghjklmnpqrstvwxz2456789"
-    number = int(hashlib.md5("/".join(map(str, parts)).encode(), usedforsecurity=False).hexdigest(), 16)
+    number = int(
+        hashlib.md5("/".join(map(str, parts)).encode(), usedforsecurity=False).hexdigest(), 16
+    )
     out = []
     for _ in range(size):
         number, digit = divmod(number, len(alphabet))
@@ -207,11 +209,14 @@ class Generator:
             yield "nodes", self._node(node, i)
         yield "ingressclasses", _ingress_class()
         for namespace, services, pods, ingresses in self.namespaces():
-            yield "namespaces", {
-                "metadata": _meta(namespace, "", "Namespace") | {"namespace": None},
-                "spec": {"finalizers": ["kubernetes"]},
-                "status": {"phase": "Active"},
-            }
+            yield (
+                "namespaces",
+                {
+                    "metadata": _meta(namespace, "", "Namespace") | {"namespace": None},
+                    "spec": {"finalizers": ["kubernetes"]},
+                    "status": {"phase": "Active"},
+                },
+            )
             plan = _plan_namespace(services, pods)
             for backing in plan:
                 yield from self._service_stack(namespace, backing)
@@ -255,10 +260,10 @@ class Generator:
         if backing.style == "externalname":
             return
         pods = list(self._workload(namespace, app, labels, backing))
-        for resource, obj in pods:
-            yield resource, obj
-        yield "endpointslices", self._slice(
-            namespace, service, [p for r, p in pods if r == "pods"], selector
+        yield from pods
+        yield (
+            "endpointslices",
+            self._slice(namespace, service, [p for r, p in pods if r == "pods"], selector),
         )
 
     def _service(
@@ -296,7 +301,9 @@ class Generator:
             spec["clusterIPs"] = [cluster_ip]
         if backing.style in ("nodeport", "loadbalancer"):
             spec["type"] = "NodePort" if backing.style == "nodeport" else "LoadBalancer"
-            spec["externalTrafficPolicy"] = "Local" if backing.style == "loadbalancer" else "Cluster"
+            spec["externalTrafficPolicy"] = (
+                "Local" if backing.style == "loadbalancer" else "Cluster"
+            )
             for n, port in enumerate(ports):
                 port["nodePort"] = 30000 + (index * 2 + n) % 2767
         if backing.style == "loadbalancer":
@@ -444,7 +451,9 @@ class Generator:
         self, namespace: str, service: Obj, pods: list[Obj], selector: dict[str, str]
     ) -> Obj:
         name = service["metadata"]["name"]
-        selected = [p for p in pods if all(p["metadata"]["labels"].get(k) == v for k, v in selector.items())]
+        selected = [
+            p for p in pods if all(p["metadata"]["labels"].get(k) == v for k, v in selector.items())
+        ]
         endpoints = []
         for pod in selected:
             ready = any(
@@ -480,9 +489,7 @@ class Generator:
             | {
                 "generateName": f"{name}-",
                 "labels": labels,
-                "ownerReferences": [
-                    _owner("Service", name, service["metadata"]["uid"], api="v1")
-                ],
+                "ownerReferences": [_owner("Service", name, service["metadata"]["uid"], api="v1")],
             },
             "addressType": "IPv4",
             "endpoints": endpoints,
@@ -500,26 +507,29 @@ class Generator:
             if i % 40 == 11:
                 second = "no-such-service"
             yield "secrets", _tls_secret(namespace, secret, host, expired=i % 40 == 23)
-            yield "ingresses", {
-                "metadata": _meta(f"ing-{i:03d}", namespace, "Ingress")
-                | {"annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "8m"}},
-                "spec": {
-                    "ingressClassName": "nginx",
-                    "tls": [{"hosts": [host], "secretName": secret}],
-                    "rules": [
-                        {
-                            "host": host,
-                            "http": {
-                                "paths": [
-                                    _path("/", "Prefix", first, "http"),
-                                    _path("/api", "Prefix", second, 9090),
-                                ]
-                            },
-                        }
-                    ],
+            yield (
+                "ingresses",
+                {
+                    "metadata": _meta(f"ing-{i:03d}", namespace, "Ingress")
+                    | {"annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "8m"}},
+                    "spec": {
+                        "ingressClassName": "nginx",
+                        "tls": [{"hosts": [host], "secretName": secret}],
+                        "rules": [
+                            {
+                                "host": host,
+                                "http": {
+                                    "paths": [
+                                        _path("/", "Prefix", first, "http"),
+                                        _path("/api", "Prefix", second, 9090),
+                                    ]
+                                },
+                            }
+                        ],
+                    },
+                    "status": {"loadBalancer": {"ingress": [{"ip": "203.0.113.200"}]}},
                 },
-                "status": {"loadBalancer": {"ingress": [{"ip": "203.0.113.200"}]}},
-            }
+            )
 
 
 def _owner(kind: str, name: str, uid: str, api: str = "") -> Obj:
@@ -549,7 +559,10 @@ def _template(labels: dict[str, str]) -> Obj:
                     ],
                     "env": [
                         {"name": "LOG_LEVEL", "value": "info"},
-                        {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
+                        {
+                            "name": "POD_IP",
+                            "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}},
+                        },
                     ],
                     "resources": {
                         "requests": {"cpu": "100m", "memory": "128Mi"},
@@ -757,8 +770,11 @@ OFFLINE_RESOURCES = ("services", "deployments", "statefulsets", "ingresses", "se
 
 def _as_manifest(resource: str, obj: Obj) -> Obj:
     api_version, kind = KIND_OF[resource]
-    metadata = {k: obj["metadata"][k] for k in ("name", "namespace", "labels", "annotations")
-                if obj["metadata"].get(k)}
+    metadata = {
+        k: obj["metadata"][k]
+        for k in ("name", "namespace", "labels", "annotations")
+        if obj["metadata"].get(k)
+    }
     out: Obj = {"apiVersion": api_version, "kind": kind, "metadata": metadata}
     out.update({k: v for k, v in obj.items() if k not in ("metadata", "status")})
     if resource == "services":
@@ -782,7 +798,9 @@ def write_manifests(shape: Shape, directory: Path, namespaces_per_file: int = 10
     if done.exists():
         return sorted(directory.glob("*.yaml"))
     documents: dict[str, list[Obj]] = {}
-    order = {ns: i // namespaces_per_file for i, (ns, *_) in enumerate(Generator(shape).namespaces())}
+    order = {
+        ns: i // namespaces_per_file for i, (ns, *_) in enumerate(Generator(shape).namespaces())
+    }
     for resource, obj in Generator(shape).objects():
         if resource not in OFFLINE_RESOURCES:
             continue

@@ -81,28 +81,59 @@ class LoopbackDns:
 
 def _plan(fast: int, connects: int, port: int, timeout: float) -> dict[str, Any]:
     dns = [
-        {"key": f"dns:addr:svc-{i}", "name": f"svc-{i}", "qtypes": ["A", "AAAA"],
-         "libc": False, "follow_cname": True}
+        {
+            "key": f"dns:addr:svc-{i}",
+            "name": f"svc-{i}",
+            "qtypes": ["A", "AAAA"],
+            "libc": False,
+            "follow_cname": True,
+        }
         for i in range(fast)
     ]
-    dns.append({"key": "dns:addr:slow", "name": "slow", "qtypes": ["A", "AAAA"],
-                "libc": False, "follow_cname": True})
+    dns.append(
+        {
+            "key": "dns:addr:slow",
+            "name": "slow",
+            "qtypes": ["A", "AAAA"],
+            "libc": False,
+            "follow_cname": True,
+        }
+    )
     dns += [
-        {"key": f"dns:addr:missing-{i}", "name": f"missing-{i}.other", "qtypes": ["A", "AAAA"],
-         "libc": False, "follow_cname": True}
+        {
+            "key": f"dns:addr:missing-{i}",
+            "name": f"missing-{i}.other",
+            "qtypes": ["A", "AAAA"],
+            "libc": False,
+            "follow_cname": True,
+        }
         for i in range(5)
     ]
     conns = [
-        {"key": f"tcp:{i}", "host": "127.0.0.1", "port": port, "scheme": "tcp", "path": "/",
-         "host_header": "", "sni": ""}
+        {
+            "key": f"tcp:{i}",
+            "host": "127.0.0.1",
+            "port": port,
+            "scheme": "tcp",
+            "path": "/",
+            "host_header": "",
+            "sni": "",
+        }
         for i in range(connects)
     ]
-    return {"version": 1, "budget_seconds": 20.0, "check_timeout": timeout, "dns": dns,
-            "connects": conns, "skipped": []}
+    return {
+        "version": 1,
+        "budget_seconds": 20.0,
+        "check_timeout": timeout,
+        "dns": dns,
+        "connects": conns,
+        "skipped": [],
+    }
 
 
-def measure(program: Path, *, slow: float = 1.5, fast: int = 40, dns_client: str = "stdlib",
-            runs: int = 3) -> dict[str, Any]:
+def measure(
+    program: Path, *, slow: float = 1.5, fast: int = 40, dns_client: str = "stdlib", runs: int = 3
+) -> dict[str, Any]:
     """Run the program ``runs`` times; wall from start to exit vs. the slowest check."""
     server = LoopbackDns(slow)
     listener = socket.socket()
@@ -116,9 +147,19 @@ def measure(program: Path, *, slow: float = 1.5, fast: int = 40, dns_client: str
             plan = Path(tmp) / "plan.json"
             plan.write_text(json.dumps(_plan(fast, 10, listener.getsockname()[1], slow + 1.5)))
             for _ in range(runs):
-                command = [sys.executable, str(program), "--plan", str(plan), "--resolv-conf",
-                           str(resolv), "--dns-port", str(server.port), "--dns-client",
-                           dns_client, "--no-libc"]
+                command = [
+                    sys.executable,
+                    str(program),
+                    "--plan",
+                    str(plan),
+                    "--resolv-conf",
+                    str(resolv),
+                    "--dns-port",
+                    str(server.port),
+                    "--dns-client",
+                    dns_client,
+                    "--no-libc",
+                ]
                 start = time.perf_counter()
                 done = subprocess.run(command, capture_output=True, timeout=60, check=False)
                 wall = time.perf_counter() - start
@@ -127,14 +168,28 @@ def measure(program: Path, *, slow: float = 1.5, fast: int = 40, dns_client: str
                     sum(step.get("time_ms") or 0.0 for step in check.get("steps", ())) / 1000.0
                     for check in document["dns"]
                 )
-                errors = [c["key"] for c in document["dns"] + document["connects"]
-                          if c.get("error")]
-                results.append({"wall": wall, "slowest": slowest, "errors": errors,
-                                "checks": len(document["dns"]) + len(document["connects"])})
+                errors = [
+                    c["key"] for c in document["dns"] + document["connects"] if c.get("error")
+                ]
+                results.append(
+                    {
+                        "wall": wall,
+                        "slowest": slowest,
+                        "errors": errors,
+                        "checks": len(document["dns"]) + len(document["connects"]),
+                    }
+                )
     finally:
         server.close()
         listener.close()
     best = sorted(results, key=lambda r: r["wall"])[len(results) // 2]
-    return {"wall": best["wall"], "slowest": best["slowest"], "beyond": best["wall"] - best["slowest"],
-            "checks": best["checks"], "errors": best["errors"], "runs": [r["wall"] for r in results],
-            "queries": server.queries, "client": dns_client}
+    return {
+        "wall": best["wall"],
+        "slowest": best["slowest"],
+        "beyond": best["wall"] - best["slowest"],
+        "checks": best["checks"],
+        "errors": best["errors"],
+        "runs": [r["wall"] for r in results],
+        "queries": server.queries,
+        "client": dns_client,
+    }

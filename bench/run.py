@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from bench import generate
-from bench.generate import Shape
 
 ROOT = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024
@@ -109,15 +108,25 @@ def time_commands(
     ]
 
 
-def worker(args: Sequence[str], env: dict[str, str] | None = None, *, prefix: Sequence[str] = (),
-           timeout: float = 900) -> dict[str, Any]:
+def worker(
+    args: Sequence[str],
+    env: dict[str, str] | None = None,
+    *,
+    prefix: Sequence[str] = (),
+    timeout: float = 900,
+) -> dict[str, Any]:
     """One scenario in a fresh ``python -m bench.worker`` process; its JSON result."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         out = handle.name
     try:
-        command = [*prefix, sys.executable, "-m", "bench.worker", *args, "--out", out]
+        command = [*prefix, sys.executable, "-m", "bench.worker", "--out", out, *args]
         done = subprocess.run(
-            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
+            command,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
             check=False,
         )
         if done.returncode != 0 or not Path(out).stat().st_size:
@@ -135,7 +144,11 @@ def imported_modules(*args: str) -> set[str]:
     """Modules ``python -X importtime -m kubectl_discover ARGS`` imported (from its log)."""
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "kubectl_discover", *args],
-        capture_output=True, text=True, timeout=60, check=False, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
     )
     return {
         line.rsplit("|", 1)[-1].strip()
@@ -157,10 +170,18 @@ def startup(runs: int) -> list[Row]:
     baseline, typer, version, help_ = time_commands(commands, max(runs * 2, 10))
     budget = 1.5 * typer.median_wall
     rows = [
-        Row("start-up: python -c pass (reference)", wall=_ms(baseline.median_wall),
-            cpu=_ms(statistics.median(baseline.cpu)), rss=_mib(max(baseline.rss))),
-        Row("start-up: python -c 'import typer' (reference)", wall=_ms(typer.median_wall),
-            cpu=_ms(statistics.median(typer.cpu)), rss=_mib(max(typer.rss))),
+        Row(
+            "start-up: python -c pass (reference)",
+            wall=_ms(baseline.median_wall),
+            cpu=_ms(statistics.median(baseline.cpu)),
+            rss=_mib(max(baseline.rss)),
+        ),
+        Row(
+            "start-up: python -c 'import typer' (reference)",
+            wall=_ms(typer.median_wall),
+            cpu=_ms(statistics.median(typer.cpu)),
+            rss=_mib(max(typer.rss)),
+        ),
     ]
     for label, timing, args in (("version", version, ("version",)), ("--help", help_, ("--help",))):
         modules = imported_modules(*args)
@@ -192,24 +213,45 @@ def analysis_rows(sizes: Sizes, cache: Path, variants: Sequence[str]) -> list[Ro
     data = generate.prepare(shape, cache)
     for variant in variants:
         result = worker(
-            ["snapshot", "--data", str(data), "--mode", "svc", "--namespace", "big",
-             "--service", "svc-0001", "--repeat", str(sizes.runs), "--variant", variant]
+            [
+                "snapshot",
+                "--data",
+                str(data),
+                "--mode",
+                "svc",
+                "--namespace",
+                "big",
+                "--service",
+                "svc-0001",
+                "--repeat",
+                str(sizes.runs),
+                "--variant",
+                variant,
+            ]
         )
-        rows.append(_analysis_row(
-            f"svc NAME analysis, {services} Services/{pods:,} Pods in the namespace"
-            + _variant_label(variant),
-            result, cpu_budget=0.050, rss_budget=None,
-        ))
+        rows.append(
+            _analysis_row(
+                f"svc NAME analysis, {services} Services/{pods:,} Pods in the namespace"
+                + _variant_label(variant),
+                result,
+                cpu_budget=0.050,
+                rss_budget=None,
+            )
+        )
     s, p, i, n = sizes.scan
     shape = generate.scan_shape(s, p, i, n)
     data = generate.prepare(shape, cache)
     for variant in variants:
         result = worker(["snapshot", "--data", str(data), "--mode", "scan", "--variant", variant])
-        rows.append(_analysis_row(
-            f"scan -A analysis, {s:,} Services/{p:,} Pods/{i:,} Ingresses in {n} namespaces"
-            + _variant_label(variant),
-            result, cpu_budget=3.0, rss_budget=GIB,
-        ))
+        rows.append(
+            _analysis_row(
+                f"scan -A analysis, {s:,} Services/{p:,} Pods/{i:,} Ingresses in {n} namespaces"
+                + _variant_label(variant),
+                result,
+                cpu_budget=3.0,
+                rss_budget=GIB,
+            )
+        )
     return rows
 
 
@@ -221,8 +263,9 @@ def _variant_label(variant: str) -> str:
     }[variant]
 
 
-def _analysis_row(label: str, result: dict[str, Any], *, cpu_budget: float,
-                  rss_budget: float | None) -> Row:
+def _analysis_row(
+    label: str, result: dict[str, Any], *, cpu_budget: float, rss_budget: float | None
+) -> Row:
     if "error" in result:
         return Row(label, holds="not measured", notes=[f"{label}: {result['error']}"])
     cpu = float(result["analysis_cpu"])
@@ -256,17 +299,32 @@ def files_rows(sizes: Sizes, cache: Path) -> list[Row]:
     shape = generate.svc_shape(services, pods)
     directory = cache / f"files-{shape.name}"
     generate.write_manifests(shape, directory, namespaces_per_file=1)
-    result = worker(["files", "--data", str(directory), "--mode", "svc", "--namespace", "big",
-                     "--service", "svc-0001", "--repeat", str(sizes.runs)])
-    rows.append(_files_row(f"-f files: load_files + svc NAME ({services} Services, templates)",
-                           result))
+    result = worker(
+        [
+            "files",
+            "--data",
+            str(directory),
+            "--mode",
+            "svc",
+            "--namespace",
+            "big",
+            "--service",
+            "svc-0001",
+            "--repeat",
+            str(sizes.runs),
+        ]
+    )
+    rows.append(
+        _files_row(f"-f files: load_files + svc NAME ({services} Services, templates)", result)
+    )
     s, p, i, n = sizes.scan
     shape = generate.scan_shape(s, p, i, n)
     directory = cache / f"files-{shape.name}"
     generate.write_manifests(shape, directory)
     result = worker(["files", "--data", str(directory), "--mode", "scan"])
-    rows.append(_files_row(f"-f files: load_files + scan -A ({s:,} Services, {i:,} Ingresses)",
-                           result))
+    rows.append(
+        _files_row(f"-f files: load_files + scan -A ({s:,} Services, {i:,} Ingresses)", result)
+    )
     return rows
 
 
@@ -290,7 +348,10 @@ def fake_api(data: Path) -> Iterator[int]:
     """The loopback API (``bench.fakeapi``) in its own process; yields its port."""
     process = subprocess.Popen(
         [sys.executable, "-m", "bench.fakeapi", str(data)],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert process.stdout is not None
@@ -306,22 +367,42 @@ def fake_api(data: Path) -> Iterator[int]:
             process.wait()
 
 
-def cli_rows(sizes: Sizes, cache: Path, where: str, env: dict[str, str], namespace: str,
-             service: str, *, prefix: Sequence[str] = (), small: tuple[str, str] | None = None,
-             baseline: bool = True) -> list[Row]:
+def cli_rows(
+    sizes: Sizes,
+    cache: Path,
+    where: str,
+    env: dict[str, str],
+    namespace: str,
+    service: str,
+    *,
+    prefix: Sequence[str] = (),
+    small: tuple[str, str] | None = None,
+    baseline: bool = True,
+) -> list[Row]:
     """svc NAME and scan --no-probe through the real CLI; requests from the Session's log."""
     rows: list[Row] = []
     svc_args = ["svc", service, "-n", namespace, "--no-probe", "-o", "json"]
     result = worker(["cli", "--", *svc_args], env, prefix=prefix)
     counts = [result.get("requests")]
     if small is not None:
-        small_result = worker(["cli", "--", "svc", small[1], "-n", small[0], "--no-probe",
-                               "-o", "json"], env, prefix=prefix)
-        counts.append(small_result.get("requests"))
-    rows.append(_cli_row(f"svc NAME --no-probe ({where})", result, counts, svc=True))
+        small_result = worker(
+            ["cli", "--", "svc", small[1], "-n", small[0], "--no-probe", "-o", "json"],
+            env,
+            prefix=prefix,
+        )
+        counts.insert(0, small_result.get("requests"))
+    label = f"svc NAME --no-probe ({where})"
+    row = _cli_row(label, result, counts, svc=True)
+    if small is not None:
+        row.notes.append(
+            f"{label}: requests in namespace {small[0]} (small): {counts[0]}; in {namespace}: "
+            f"{counts[1]}; LIST calls (distinct collections): {len(result.get('paths') or [])}"
+        )
+    rows.append(row)
     for scope in (["-n", namespace], ["-A"]):
-        result = worker(["cli", "--", "scan", *scope, "--no-probe", "-o", "json"], env,
-                        prefix=prefix)
+        result = worker(
+            ["cli", "--", "scan", *scope, "--no-probe", "-o", "json"], env, prefix=prefix
+        )
         rows.append(_cli_row(f"scan {' '.join(scope)} --no-probe ({where})", result, [], svc=False))
     if baseline:
         rows += _versus_kubectl(env, namespace, service, where, sizes.runs, prefix)
@@ -334,13 +415,11 @@ def _cli_row(label: str, result: dict[str, Any], counts: list[Any], *, svc: bool
     requests = int(result["requests"])
     notes = [f"{label}: exit {result['exit']}; {result['stderr'].strip()[:200]}".rstrip("; ")]
     paths = result.get("paths") or []
-    del counts[:0]
     notes.append(f"{label}: {requests} requests: " + "; ".join(result.get("log") or [])[:1500])
     if svc:
         fixed = len({c for c in counts if c is not None}) == 1
         ok = requests <= 8 and fixed and result["exit"] in (0, 1)
         budget = "<= 8 requests, same count at any size"
-        notes.append(f"{label}: request counts at two namespace sizes: {counts}")
     else:
         unpaginated = result.get("unpaginated") or []
         ok = not unpaginated and result["exit"] in (0, 1)
@@ -361,16 +440,30 @@ def _cli_row(label: str, result: dict[str, Any], counts: list[Any], *, svc: bool
     )
 
 
-def _versus_kubectl(env: dict[str, str], namespace: str, service: str, where: str, runs: int,
-                    prefix: Sequence[str]) -> list[Row]:
+def _versus_kubectl(
+    env: dict[str, str], namespace: str, service: str, where: str, runs: int, prefix: Sequence[str]
+) -> list[Row]:
     kubectl = shutil.which("kubectl")
     plugin = shutil.which("kubectl-discover")
     if kubectl is None or plugin is None:
-        return [Row(f"plugin vs kubectl get ({where})", holds="not measured",
-                    notes=["kubectl or kubectl-discover not on PATH"])]
+        return [
+            Row(
+                f"plugin vs kubectl get ({where})",
+                holds="not measured",
+                notes=["kubectl or kubectl-discover not on PATH"],
+            )
+        ]
     ours = [*prefix, plugin, "svc", service, "-n", namespace, "--no-probe", "-o", "json"]
-    theirs = [*prefix, kubectl, "get", "svc,endpointslices,pods,ingress", "-o", "json", "-n",
-              namespace]
+    theirs = [
+        *prefix,
+        kubectl,
+        "get",
+        "svc,endpointslices,pods,ingress",
+        "-o",
+        "json",
+        "-n",
+        namespace,
+    ]
     plugin_t, kubectl_t = time_commands([ours, theirs], runs, env)
     ratios = [a / b for a, b in zip(plugin_t.wall, kubectl_t.wall, strict=True)]
     label = f"svc NAME --no-probe vs kubectl get svc,endpointslices,pods,ingress -o json ({where})"
@@ -392,31 +485,27 @@ def _versus_kubectl(env: dict[str, str], namespace: str, service: str, where: st
 
 
 def loopback_rows(sizes: Sizes, cache: Path) -> list[Row]:
+    """The real CLI against ``bench.fakeapi`` on 127.0.0.1: requests, wall, CPU, peak RSS.
+
+    ``svc`` is counted in the big namespace and in a small neighbour (10 Services, 40 Pods)
+    of the same generated cluster, to see whether the count depends on the namespace size.
+    """
     services, pods = sizes.svc
     big = generate.prepare(generate.svc_shape(services, pods), cache)
-    small_services, small_pods = sizes.svc_small
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
-        counts: list[Any] = []
-        small = generate.prepare(generate.svc_shape(small_services, small_pods), cache)
-        with fake_api(small) as port:
-            env = _kubeconfig_env(Path(tmp) / "small", port, "big")
-            counts.append(worker(["cli", "--", "svc", "svc-0001", "-n", "big", "--no-probe",
-                                  "-o", "json"], env).get("requests"))
         with fake_api(big) as port:
             env = _kubeconfig_env(Path(tmp) / "big", port, "big")
-            rows += cli_rows(sizes, cache, "loopback API", env, "big", "svc-0001")
-        rows[0].notes.append(
-            f"{rows[0].scenario}: requests with {small_services} Services/{small_pods} Pods: "
-            f"{counts[0]}; with {services}/{pods}: {rows[0].requests}"
-        )
-        if rows[0].holds == "yes" and str(counts[0]) != rows[0].requests:
-            rows[0].holds = "NO"
+            rows += cli_rows(
+                sizes, cache, "loopback API", env, "big", "svc-0001", small=("team-000", "svc-0001")
+            )
         s, p, i, n = sizes.scan
         scan_data = generate.prepare(generate.scan_shape(s, p, i, n), cache)
         with fake_api(scan_data) as port:
             env = _kubeconfig_env(Path(tmp) / "scan", port, "team-000")
-            result = worker(["cli", "--", "scan", "-A", "--no-probe", "-o", "json"], env)
+            result = worker(
+                ["cli", "--", "scan", "-A", "--no-probe", "-o", "json"], env, timeout=1800
+            )
             label = f"scan -A --no-probe ({s:,}/{p:,}/{i:,}, loopback API)"
             row = _cli_row(label, result, [], svc=False)
             if "error" not in result:
@@ -442,8 +531,13 @@ def _kubeconfig_env(directory: Path, port: int, namespace: str) -> dict[str, str
 def probe_rows(runs: int) -> list[Row]:
     program = ROOT / "kubectl_discover" / "probe" / "program.py"
     if not program.exists():
-        return [Row("probe: checks concurrent in one pod", holds="not measured",
-                    notes=["kubectl_discover/probe/program.py is not there yet"])]
+        return [
+            Row(
+                "probe: checks concurrent in one pod",
+                holds="not measured",
+                notes=["kubectl_discover/probe/program.py is not there yet"],
+            )
+        ]
     from bench.probe import measure
 
     rows = []
@@ -451,17 +545,21 @@ def probe_rows(runs: int) -> list[Row]:
         result = measure(program, slow=1.5, dns_client=client, runs=runs)
         ok = result["beyond"] <= 0.5 and not result["errors"]
         label = f"probe program ({client} DNS), {result['checks']} checks, one slow name"
-        rows.append(Row(
-            label,
-            requests=f"{result['queries']} DNS queries",
-            wall=_s(result["wall"]),
-            budget="wall <= slowest check + 0.5 s",
-            holds=_yes(ok),
-            notes=[f"{label}: slowest single check {_s(result['slowest'])}, wall beyond it "
-                   f"{_ms(result['beyond'])}; runs {[round(w, 3) for w in result['runs']]}; "
-                   f"errors {result['errors']}; the delayed name answers A and AAAA after 1.5 s "
-                   "each, and the program asks them one after the other"],
-        ))
+        rows.append(
+            Row(
+                label,
+                requests=f"{result['queries']} DNS queries",
+                wall=_s(result["wall"]),
+                budget="wall <= slowest check + 0.5 s",
+                holds=_yes(ok),
+                notes=[
+                    f"{label}: slowest single check {_s(result['slowest'])}, wall beyond it "
+                    f"{_ms(result['beyond'])}; runs {[round(w, 3) for w in result['runs']]}; "
+                    f"errors {result['errors']}; the delayed name answers A and AAAA after 1.5 s "
+                    "each, and the program asks them one after the other"
+                ],
+            )
+        )
     return rows
 
 
@@ -502,8 +600,10 @@ def machine() -> str:
 
 
 def table(rows: Sequence[Row]) -> str:
-    cells = [HEADERS, *[(r.scenario, r.requests, r.wall, r.cpu, r.rss, r.budget, r.holds)
-                        for r in rows]]
+    cells = [
+        HEADERS,
+        *[(r.scenario, r.requests, r.wall, r.cpu, r.rss, r.budget, r.holds) for r in rows],
+    ]
     lines = ["| " + " | ".join(row) + " |" for row in cells]
     lines.insert(1, "|" + "|".join("---" for _ in HEADERS) + "|")
     return "\n".join(lines)
@@ -512,13 +612,23 @@ def table(rows: Sequence[Row]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller inputs, fewer runs")
-    parser.add_argument("--live", action="store_true",
-                        help="also measure against the local test cluster (make cluster-up)")
-    parser.add_argument("--only", action="append", default=[],
-                        choices=("startup", "analysis", "files", "loopback", "probe", "live"),
-                        help="run only these parts (repeatable)")
-    parser.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "kubectl-discover-bench"),
-                        help="where generated inputs are kept between runs")
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="also measure against the local test cluster (make cluster-up)",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        choices=("startup", "analysis", "files", "loopback", "probe", "live"),
+        help="run only these parts (repeatable)",
+    )
+    parser.add_argument(
+        "--cache",
+        default=os.path.join(tempfile.gettempdir(), "kubectl-discover-bench"),
+        help="where generated inputs are kept between runs",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
@@ -544,7 +654,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif part == "live":
             rows += live_rows(sizes, cache)
     print(f"machine: {machine()}")
-    print(f"inputs: {'quick' if args.quick else 'full'}; took {time.perf_counter() - started:.0f} s")
+    print(
+        f"inputs: {'quick' if args.quick else 'full'}; took {time.perf_counter() - started:.0f} s"
+    )
     print()
     print(table(rows))
     print()

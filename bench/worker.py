@@ -90,12 +90,10 @@ def live_snapshot(directory: Path, namespace: str | None, variant: str = "today"
     collector while decoding and freezes the result; ``slim`` also keeps only the pod
     fields the analysis reads (:func:`slim_pod`).
     """
-    from kubectl_discover.snapshot import Snapshot
-
     if variant != "today":
         gc.disable()
     try:
-        snapshot = _live_snapshot(directory, namespace, variant, Snapshot)
+        snapshot = _live_snapshot(directory, namespace, variant)
     finally:
         if variant != "today":
             gc.freeze()
@@ -103,8 +101,8 @@ def live_snapshot(directory: Path, namespace: str | None, variant: str = "today"
     return snapshot
 
 
-def _live_snapshot(directory: Path, namespace: str | None, variant: str, snapshot: Any) -> Any:
-    Snapshot = snapshot  # noqa: N806
+def _live_snapshot(directory: Path, namespace: str | None, variant: str) -> Any:
+    from kubectl_discover.snapshot import Snapshot
 
     def items(resource: str, scoped: bool = True) -> Iterator[dict[str, Any]]:
         api_version, kind = KIND_OF[resource]
@@ -129,9 +127,7 @@ def _live_snapshot(directory: Path, namespace: str | None, variant: str, snapsho
         ingresses=tuple(items("ingresses")),
         ingressclasses=tuple(items("ingressclasses", scoped=False)),
         secrets=tuple(items("secrets")),
-        namespaces=tuple(
-            str(n["metadata"]["name"]) for n in items("namespaces", scoped=False)
-        ),
+        namespaces=tuple(str(n["metadata"]["name"]) for n in items("namespaces", scoped=False)),
     )
 
 
@@ -255,7 +251,7 @@ def scenario_cli(args: argparse.Namespace) -> dict[str, Any]:
         sessions.append(session)
         return session
 
-    api_session.connect = connect  # type: ignore[assignment]
+    api_session.connect = connect
     out, err = io.StringIO(), io.StringIO()
     start_wall, start_cpu = time.perf_counter(), time.process_time()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
