@@ -304,7 +304,7 @@ def test_healthy_service_resolves_and_every_endpoint_answers_http(
 ) -> None:
     addresses = ready_addresses(cluster, shop, "web")
     with cluster.serve_http(addresses[0], 8080), cluster.serve_http(addresses[1], 8080):
-        code, doc, err = discover(cluster, "svc", "web", "-n", shop, "-o", "json")
+        _, doc, err = discover(cluster, "svc", "web", "-n", shop, "-o", "json")
     assert isinstance(doc, dict), err
     same_namespace = [d for d in doc["dnsNames"] if d["clientNamespace"] in (None, shop)]
     assert same_namespace
