@@ -168,6 +168,10 @@ def format_table(doc: Doc, *, style: Style = PLAIN, width: int = 160, wide: bool
     return "\n".join(p for p in parts if p) + "\n"
 
 
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def format_scan(doc: Doc, *, style: Style = PLAIN, width: int = 160, wide: bool = False) -> str:
     """``scan``: one summary row per Service or Ingress, worst first."""
     headers = ["", "NAMESPACE", "KIND", "NAME", "TYPE", "VERDICT", "FAIL", "WARN", "TOP FINDING"]
@@ -181,7 +185,7 @@ def format_scan(doc: Doc, *, style: Style = PLAIN, width: int = 160, wide: bool 
             item["verdict"],
             item["fail"],
             item["warn"],
-            item.get("top") or "-",
+            _shorten(item.get("top") or "-", 60 if not wide else 400),
         ]
         for item in doc.get("items") or []
     ]
