@@ -54,8 +54,12 @@ def _reap(pids: list[int]) -> None:
             os.waitpid(pid, os.WNOHANG)
 
 
-def stop_namespace(name: str, grace: float = 5.0) -> None:
-    """Terminate every process in network namespace ``name``: TERM, then KILL."""
+def stop_namespace(name: str, grace: float = 1.5) -> None:
+    """Terminate every process in network namespace ``name``: TERM, then KILL.
+
+    The grace period is short on purpose: all cluster state is thrown away,
+    and the apiserver (and etcd behind it) can take many seconds to drain.
+    """
     pids = netns.pids(name)
     _signal_all(pids, signal.SIGTERM)
     deadline = time.monotonic() + grace
