@@ -182,10 +182,31 @@ def down(layout: Layout | None = None) -> None:
         _teardown(layout, State.load(layout))
 
 
+KEEP_SESSION_LOGS = 5
+
+
+def reap_orphaned_sessions() -> None:
+    """Tear down session clusters whose owning process is gone (e.g. SIGKILLed)
+    and drop the logs of all but the newest finished sessions."""
+    sessions = Layout.default().root / "sessions"
+    roots = (
+        sorted(sessions.glob("*-*"), key=lambda p: p.stat().st_mtime) if sessions.is_dir() else []
+    )
+    for root in roots:
+        owner = root.name.split("-", 1)[0]
+        if owner.isdigit() and not procs.alive(int(owner)) and (root / "state.json").exists():
+            log(f"reaping orphaned session cluster {root.name}")
+            down(Layout(root, bin_root=Layout.default().root))
+    finished = [r for r in roots if not (r / "state.json").exists()]
+    for root in finished[:-KEEP_SESSION_LOGS]:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def acquire() -> tuple[Cluster, bool]:
     """The cluster for a test session: the ``make cluster-up`` one if it is
     healthy, else a private one (second value True: the caller must
     :func:`down` ``cluster.layout`` when done)."""
+    reap_orphaned_sessions()
     default = Layout.default()
     if is_healthy(default):
         state = State.load(default)
