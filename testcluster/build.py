@@ -131,10 +131,21 @@ def _build_kwok(target: Path, layout: Layout) -> None:
         shutil.move(str(Path(gobin) / "kwok"), target)
 
 
-def _remove_stale(target: Path) -> None:
+def _remove_stale(target: Path, keep: int = 2) -> None:
+    """Delete older builds of the same binary, keeping the newest ``keep``
+    (a running cluster may still use the previous one)."""
     prefix = target.name.split("-")[0] + "-"
-    for old in target.parent.glob(prefix + "*"):
-        if old != target and old.is_file():
+    builds = sorted(
+        (
+            p
+            for p in target.parent.glob(prefix + "*")
+            if p.is_file() and not p.name.endswith(".tmp")
+        ),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in builds[keep:]:
+        if old != target:
             old.unlink()
 
 
