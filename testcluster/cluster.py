@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -23,6 +24,7 @@ from typing import Any
 
 from . import build, kubeconfig, netns, pki, procs
 from . import config as c
+from .components import write_kwok_stages
 from .config import Layout
 from .state import State, locked
 
@@ -97,8 +99,6 @@ def _prepare(layout: Layout) -> None:
     d = layout.pki
     for path in (layout.run / "admin.kubeconfig", layout.kubeconfig):
         kubeconfig.write(path, d / "ca.crt", d / "admin.crt", d / "admin.key", "kubernetes-admin")
-    from .components import write_kwok_stages
-
     write_kwok_stages(layout)
 
 
@@ -365,46 +365,54 @@ class Cluster:
                 self.kubectl("delete", "namespace", name, "--wait=false", check=False)
 
     @contextmanager
-    def serve_http(self, ip: str, port: int = 8080, directory: Path | None = None) -> Iterator[str]:
-        """Serve ``directory`` (default: an empty temp dir) over HTTP on ``ip:port``
-        inside the namespace; yields the base URL."""
-        import tempfile
+    def background(
+        self,
+        argv: Sequence[str],
+        listen: tuple[str, int] | None = None,
+        pod_namespace: str | None = None,
+    ) -> Iterator[subprocess.Popen[bytes]]:
+        """Run ``argv`` in the namespace for the duration of the block.
 
-        with tempfile.TemporaryDirectory() as tmp:
-            root = directory or Path(tmp)
-            argv = self.exec_argv(
-                [
-                    sys.executable,
-                    "-m",
-                    "http.server",
-                    "--bind",
-                    ip,
-                    "--directory",
-                    str(root),
-                    str(port),
-                ]
-            )
-            proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
-            try:
+        With ``listen=(ip, port)``, wait until something accepts TCP there.
+        The process is terminated (then killed) on exit.
+        """
+        proc = subprocess.Popen(
+            self.exec_argv(argv, pod_namespace),
+            env=self._env(None),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            if listen is not None:
+                ip, port = listen
                 probe = f"import socket; socket.create_connection(({ip!r}, {port}), 1).close()"
                 self.wait_for(
-                    f"http server on {ip}:{port}",
+                    f"a listener on {ip}:{port}",
                     lambda: (
                         proc.poll() is None
                         and self.exec([sys.executable, "-c", probe]).returncode == 0
                     ),
                     timeout=20,
                 )
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    @contextmanager
+    def serve_http(self, ip: str, port: int = 8080, directory: Path | None = None) -> Iterator[str]:
+        """Serve ``directory`` (default: an empty temp dir) over HTTP on ``ip:port``
+        inside the namespace; yields the base URL."""
+        with tempfile.TemporaryDirectory() as tmp:
+            root = directory or Path(tmp)
+            argv = [sys.executable, "-m", "http.server", "--bind", ip, "--directory", str(root)]
+            with self.background([*argv, str(port)], listen=(ip, port)):
                 yield f"http://{ip}:{port}"
-            finally:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
 
     def call(
         self,
