@@ -13,11 +13,12 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 
-from testcluster import Cluster
+from testcluster import Cluster, Layout, down, up
 
 pytestmark = pytest.mark.e2e
 
@@ -310,9 +311,46 @@ def test_pod_records_only_on_the_kubeadm_like_instance(cluster: Cluster, dns_ns:
     assert plain["answer"][0]["ttl"] == 5  # plugin default
 
 
+def test_ptr_for_clusterip_on_the_kubeadm_like_instance(cluster: Cluster, dns_ns: str) -> None:
+    ip = cluster.get_json("service", "web", "-n", dns_ns)["spec"]["clusterIP"]
+    reverse = ".".join(reversed(ip.split("."))) + ".in-addr.arpa"
+    assert answers(ask(cluster, reverse, "PTR"), "PTR") == [f"{fqdn('web', dns_ns)}."]
+
+
 def test_unknown_names_are_nxdomain(cluster: Cluster, dns_ns: str) -> None:
     assert ask(cluster, fqdn("nope", dns_ns))["rcode"] == "NXDOMAIN"
     assert ask(cluster, fqdn("web", "no-such-namespace"))["rcode"] == "NXDOMAIN"
+
+
+# --- the harness itself -------------------------------------------------------------------
+
+
+def test_private_cluster_leaves_nothing_behind(cluster: Cluster, tmp_path: Path) -> None:
+    """A second, private cluster starts beside the first and vanishes without a trace."""
+    layout = Layout(tmp_path / "private", bin_root=cluster.layout.bin_root or cluster.layout.root)
+    private, started = up(layout, reuse=False)
+    try:
+        assert started and private.netns != cluster.netns
+        assert "Ready" in private.kubectl("get", "nodes").stdout
+    finally:
+        down(layout)
+    assert not Path("/run/netns", private.netns).exists()
+    assert not Path("/etc/netns", private.netns).exists()
+    leftovers = [
+        p.name
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and str(layout.root).encode() in _cmdline(p)
+    ]
+    assert leftovers == []
+    assert not layout.state_file.exists() and not layout.kubeconfig.exists()
+    down(layout)  # idempotent
+
+
+def _cmdline(proc_dir: Path) -> bytes:
+    try:
+        return (proc_dir / "cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 # --- traffic by name, exec -----------------------------------------------------------------
