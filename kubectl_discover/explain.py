@@ -24,7 +24,7 @@ from kubectl_discover.analyze.model import (
     NameForm,
     RouteExpectation,
 )
-from kubectl_discover.findings import Verdict
+from kubectl_discover.findings import Severity, Verdict
 from kubectl_discover.probe.observations import (
     CertInfo,
     ConnectObservation,
@@ -40,6 +40,7 @@ from kubectl_discover.probe.plan import (
     hostport,
     route_checks,
     service_fqdn,
+    walk_namespace,
 )
 
 NOT_PROBED = "not probed"
@@ -244,7 +245,9 @@ def dns_row(diagnosis: Diagnosis, e: DnsExpectation, result: ProbeResult | None)
     causes = tuple(("finding", c) for c in e.causes)
     if result is None:
         return Row("dns", e.query, expected, NOT_PROBED, _static(e.exists), e.why, causes)
-    obs = result.dns_for(dns_key(e.query, e.qtype))
+    obs = result.dns_for(dns_key(e.query, e.qtype, walk_namespace(e))) or result.dns_for(
+        dns_key(e.query, e.qtype)
+    )
     if obs is None:
         return Row("dns", e.query, expected, NOT_PROBED, _static(e.exists), e.why, causes)
     positive, observed = _observed_dns(obs, e.qtype)
@@ -255,6 +258,16 @@ def dns_row(diagnosis: Diagnosis, e: DnsExpectation, result: ProbeResult | None)
         verdict = "warn"
     why = "; ".join([why, *(text for _, text in extras)])
     return Row("dns", e.query, expected, observed, verdict, why, tuple(evidence), _raw(obs))
+
+
+def _cause_verdict(diagnosis: Diagnosis, e: DnsExpectation) -> str:
+    """A name that is absent as predicted is as bad as the findings that explain it: a
+    broken per-pod name fails, a short name typed from another namespace is only info."""
+    severities = [f.severity for f in diagnosis.findings if f.id in e.causes]
+    if not severities:
+        return "fail"
+    worst = max(severities)
+    return "fail" if worst >= Severity.FAIL else "warn" if worst >= Severity.WARN else "info"
 
 
 def _judge_dns(
@@ -271,6 +284,7 @@ def _judge_dns(
         and e.client_namespace
         and probe_ns
         and probe_ns != e.client_namespace
+        and obs.as_namespace != e.client_namespace
     ):
         return "info", (
             f"the probe pod searches namespace {probe_ns} first, but this row is about clients in "
@@ -291,7 +305,7 @@ def _judge_dns(
     if e.exists is True:
         return "fail", _unexpected_negative(e, obs, observed, result)
     if e.exists is False and not positive:
-        return "fail", f"{_first_outcome(observed)} because {e.why}"
+        return _cause_verdict(diagnosis, e), f"{_first_outcome(observed)} because {e.why}"
     if e.exists is False:
         if e.form is NameForm.PER_POD and diagnosis.kind != "Headless":
             return "warn", (

@@ -115,6 +115,8 @@ class DnsObservation:
     libc: LibcAnswer | None = None
     error: str | None = None
     incomplete: bool = False
+    as_namespace: str = ""
+    """Non-empty when the walk used the search path of a pod in that namespace."""
 
     @property
     def queries(self) -> int:
@@ -166,6 +168,7 @@ class DnsObservation:
             libc=None if not libc else LibcAnswer.from_json(libc),
             error=data.get("error") or None,
             incomplete=bool(data.get("incomplete", False)),
+            as_namespace=str(data.get("as_namespace") or ""),
         )
 
 

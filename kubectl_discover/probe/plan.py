@@ -19,10 +19,14 @@ from kubectl_discover.analyze.model import (
     Diagnosis,
     DnsExpectation,
     EndpointExpectation,
+    NameForm,
     RouteExpectation,
 )
 
 PLAN_VERSION = 1
+
+SHORT_FORMS = (NameForm.SAME_NAMESPACE, NameForm.OTHER_NAMESPACE, NameForm.SVC_SUFFIX)
+"""Names a client types without the trailing dot: completed by its search path."""
 
 ADDRESS_TYPES = ("A", "AAAA")
 
@@ -46,15 +50,21 @@ class DnsCheck:
     qtypes: tuple[str, ...]
     libc: bool = False
     follow_cname: bool = True
+    as_namespace: str = ""
+    """Walk the search path of a pod in this namespace instead of the probe pod's own
+    (its ``<ns>.svc.<zone>`` entry swapped): short names as *that* client types them."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "key": self.key,
             "name": self.name,
             "qtypes": list(self.qtypes),
             "libc": self.libc,
             "follow_cname": self.follow_cname,
         }
+        if self.as_namespace:
+            data["as_namespace"] = self.as_namespace
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DnsCheck:
@@ -64,6 +74,7 @@ class DnsCheck:
             qtypes=tuple(str(q) for q in data.get("qtypes", ())),
             libc=bool(data.get("libc", False)),
             follow_cname=bool(data.get("follow_cname", True)),
+            as_namespace=str(data.get("as_namespace") or ""),
         )
 
 
@@ -167,10 +178,19 @@ class ProbePlan:
 # ---------------------------------------------------------------- keys
 
 
-def dns_key(name: str, qtype: str) -> str:
-    """Key of the DNS check for ``name``; A and AAAA share one check (one walk)."""
+def dns_key(name: str, qtype: str, as_namespace: str = "") -> str:
+    """Key of the DNS check for ``name``; A and AAAA share one check (one walk).
+    A walk as a client of another namespace is a check of its own."""
     kind = "addr" if qtype.upper() in ADDRESS_TYPES else qtype.upper()
-    return f"dns:{kind}:{name.lower()}"
+    suffix = f"@{as_namespace}" if as_namespace else ""
+    return f"dns:{kind}:{name.lower()}{suffix}"
+
+
+def walk_namespace(expectation: DnsExpectation) -> str:
+    """The client namespace whose search path a short name is walked with ("" = the pod's)."""
+    if expectation.query.endswith(".") or expectation.form not in SHORT_FORMS:
+        return ""
+    return expectation.client_namespace
 
 
 def absolute(name: str) -> str:
@@ -212,16 +232,17 @@ def dns_checks_for(expectation: DnsExpectation) -> tuple[DnsCheck, ...]:
     shows whether the name itself exists when the search path is out of the way.
     """
     qtype = expectation.qtype.upper()
-    names = [expectation.query]
+    checks = [_dns_check(expectation.query, qtype, walk_namespace(expectation))]
     if expectation.fqdn and absolute(expectation.fqdn) != expectation.query.lower():
-        names.append(absolute(expectation.fqdn))
-    return tuple(_dns_check(name, qtype) for name in names if name)
+        checks.append(_dns_check(absolute(expectation.fqdn), qtype, ""))
+    return tuple(check for check in checks if check.name)
 
 
-def _dns_check(name: str, qtype: str) -> DnsCheck:
+def _dns_check(name: str, qtype: str, as_namespace: str) -> DnsCheck:
+    key = dns_key(name, qtype, as_namespace)
     if qtype in ADDRESS_TYPES:
-        return DnsCheck(key=dns_key(name, qtype), name=name, qtypes=ADDRESS_TYPES, libc=True)
-    return DnsCheck(key=dns_key(name, qtype), name=name, qtypes=(qtype,))
+        return DnsCheck(key, name, ADDRESS_TYPES, libc=True, as_namespace=as_namespace)
+    return DnsCheck(key, name, (qtype,), as_namespace=as_namespace)
 
 
 # ---------------------------------------------------------------- endpoints
@@ -370,7 +391,7 @@ def _all_checks(diagnosis: Diagnosis) -> Iterable[DnsCheck | ConnectCheck | Skip
         if not endpoint.address:
             continue  # offline prediction: the VIP is allocated on create, nothing to dial
         if endpoint.kind == "external-name" and endpoint.address and not _is_ip(endpoint.address):
-            yield _dns_check(absolute(endpoint.address), "A")
+            yield _dns_check(absolute(endpoint.address), "A", "")
         yield from endpoint_checks(endpoint, service_fqdn=fqdn)
     for route in diagnosis.routes:
         yield from route_checks(route)

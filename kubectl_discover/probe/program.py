@@ -333,9 +333,14 @@ def run_dns(
     qtypes = [str(q) for q in check.get("qtypes", ["A", "AAAA"])]
     result: Json = {"key": check["key"], "name": name, "qtypes": qtypes}
     servers = resolver.get("nameservers") or []
-    result["candidates"] = search_candidates(
-        name, resolver.get("search") or [], resolver.get("ndots", 1)
-    )
+    search = list(resolver.get("search") or [])
+    as_namespace = str(check.get("as_namespace") or "")
+    if as_namespace:
+        search = search_as_namespace(search, as_namespace)
+        result["as_namespace"] = as_namespace
+        result["search"] = search
+    own_search = search == list(resolver.get("search") or [])
+    result["candidates"] = search_candidates(name, search, resolver.get("ndots", 1))
     steps: list[Json] = []
     answered_by = None
     if not servers:
@@ -355,8 +360,19 @@ def run_dns(
     result["answered_by"] = answered_by
     result["queries"] = len(steps)
     result["chain"] = chase_cnames(steps, qtypes, check, servers, client, port, timeout)
-    result["libc"] = getaddrinfo(name) if libc and check.get("libc") else None
+    # getaddrinfo can only walk the pod's own search path.
+    result["libc"] = getaddrinfo(name) if libc and check.get("libc") and own_search else None
     return result
+
+
+def search_as_namespace(search: list[str], namespace: str) -> list[str]:
+    """The search list of a pod in ``namespace``: kubelet's first entry is
+    ``<pod namespace>.svc.<zone>``; swap its namespace, keep the rest."""
+    for i, domain in enumerate(search):
+        labels = domain.split(".")
+        if len(labels) >= 3 and labels[1] == "svc":
+            return [*search[:i], ".".join([namespace, *labels[1:]]), *search[i + 1 :]]
+    return search
 
 
 def chase_cnames(

@@ -481,3 +481,55 @@ def test_mixed_negative_outcomes_are_listed_per_candidate_without_a_musl_note() 
     assert "nope.shop.svc.cluster.local. NXDOMAIN" in row.observed
     assert "nope. SERVFAIL" in row.observed
     assert "musl" not in row.why
+
+
+def test_absent_name_is_only_as_bad_as_the_findings_that_explain_it() -> None:
+    from kubectl_discover.analyze.model import Diagnosis, DnsExpectation, NameForm
+    from kubectl_discover.explain import explain
+    from kubectl_discover.findings import Check, Severity
+    from kubectl_discover.probe.observations import ProbeResult
+
+    note = Check("note-x", Severity.INFO, "t", "m", "f")
+    broken = Check("broken-x", Severity.FAIL, "t", "m", "f")
+
+    def row(cause: str, query: str) -> DnsExpectation:
+        return DnsExpectation(
+            query=query,
+            qtype="A",
+            form=NameForm.PER_POD,
+            fqdn=query,
+            exists=False,
+            answers=(),
+            why="because",
+            causes=(cause,),
+        )
+
+    diagnosis = Diagnosis(
+        subject_kind="Service",
+        namespace="shop",
+        name="web",
+        kind="Headless",
+        findings=(note("s", "m"), broken("s", "m")),
+        dns=(
+            row("note-x", "a.web.shop.svc.cluster.local."),
+            row("broken-x", "b.web.shop.svc.cluster.local."),
+        ),
+    )
+    observed = {
+        "resolver": {"nameservers": ["10.96.0.10"], "search": [], "ndots": 5},
+        "dns": [
+            {
+                "key": f"dns:addr:{q}",
+                "name": q,
+                "qtypes": ["A", "AAAA"],
+                "candidates": [q],
+                "steps": [{"name": q, "qtype": "A", "rcode": "NXDOMAIN", "answers": [], "ms": 1}],
+                "answered_by": None,
+            }
+            for q in ("a.web.shop.svc.cluster.local.", "b.web.shop.svc.cluster.local.")
+        ],
+        "connect": [],
+    }
+    rows = {r.subject: r.verdict for r in explain(diagnosis, ProbeResult.from_json(observed))}
+    assert rows["a.web.shop.svc.cluster.local."] == "info"
+    assert rows["b.web.shop.svc.cluster.local."] == "fail"

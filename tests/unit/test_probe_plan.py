@@ -230,3 +230,34 @@ def test_check_timeout_never_exceeds_the_budget_and_both_must_be_positive() -> N
 def test_endpoint_without_an_address_is_not_dialled() -> None:
     plan = build_plan([diagnosis(endpoints=(endpoint("cluster-ip", "", 80),))])
     assert plan.connects == () and plan.skipped == ()
+
+
+def test_short_names_of_other_namespaces_are_walked_with_that_search_path() -> None:
+    from kubectl_discover.analyze.model import DnsExpectation, NameForm
+    from kubectl_discover.probe.plan import dns_checks_for, dns_key
+
+    row = DnsExpectation(
+        query="web",
+        qtype="A",
+        form=NameForm.SAME_NAMESPACE,
+        fqdn="web.other.svc.cluster.local",
+        exists=False,
+        answers=(),
+        why="",
+        client_namespace="other",
+    )
+    first, absolute_check = dns_checks_for(row)
+    assert first.as_namespace == "other" and first.key == dns_key("web", "A", "other")
+    assert first.key != dns_key("web", "A")
+    assert absolute_check.as_namespace == "" and absolute_check.name.endswith(".")
+    fqdn_row = DnsExpectation(
+        query="web.shop.svc.cluster.local.",
+        qtype="A",
+        form=NameForm.FQDN,
+        fqdn="web.shop.svc.cluster.local",
+        exists=True,
+        answers=(),
+        why="",
+        client_namespace="other",
+    )
+    assert all(c.as_namespace == "" for c in dns_checks_for(fqdn_row))

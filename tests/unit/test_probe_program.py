@@ -577,3 +577,16 @@ def test_resolv_conf_parsing_matches_glibc_rules() -> None:
     assert program.search_candidates("x.y", ["s1", "s2"], 1) == ["x.y.", "x.y.s1.", "x.y.s2."]
     assert program.search_candidates("x", ["s1", "."], 1) == ["x.s1.", "x."]
     assert ipaddress.ip_address("10.96.0.10")
+
+
+def test_search_path_as_another_namespace_swaps_only_the_namespace_entry() -> None:
+    from kubectl_discover.probe.program import search_as_namespace
+
+    pod = ["shop.svc.cluster.local", "svc.cluster.local", "cluster.local", "corp.example"]
+    assert search_as_namespace(pod, "other") == [
+        "other.svc.cluster.local",
+        "svc.cluster.local",
+        "cluster.local",
+        "corp.example",
+    ]
+    assert search_as_namespace(["corp.example"], "other") == ["corp.example"]
