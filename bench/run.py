@@ -382,7 +382,9 @@ def cli_rows(
         result = worker(
             ["cli", "--", "scan", *scope, "--no-probe", "-o", "json"], env, prefix=prefix
         )
-        rows.append(_cli_row(f"scan {' '.join(scope)} --no-probe ({where})", result, [], svc=False))
+        what = "the same cluster" if scope == ["-A"] else "the svc namespace"
+        label = f"scan {' '.join(scope)} --no-probe ({what}, {where})"
+        rows.append(_cli_row(label, result, [], svc=False))
     if baseline:
         rows += _versus_kubectl(env, namespace, service, where, sizes.runs, prefix)
     return rows
