@@ -89,7 +89,8 @@ def manifests(
             ]
             if pod_number < running:
                 spec["nodeName"] = nodes[pod_number % len(nodes)]
-            else:
+            else:  # unbound: deleted at once, no kubelet needed
+                spec.pop("nodeName", None)
                 spec["schedulerName"] = "kd-bench-unscheduled"
             pod_number += 1
             item["spec"] = spec
@@ -133,6 +134,27 @@ def _wait_ready(namespace: str, pods: int, services: int) -> float:
             return time.monotonic() - start
         time.sleep(5)
     raise RuntimeError(f"pods in {namespace} not ready within {WAIT_SECONDS:.0f} s")
+
+
+def _delete(*namespaces: str) -> None:
+    """Force-delete the pods (KWOK may lag on thousands), then the namespaces."""
+    for namespace in namespaces:
+        for args in (
+            (
+                "delete",
+                "pods",
+                "--all",
+                "-n",
+                namespace,
+                "--grace-period=0",
+                "--force",
+                "--ignore-not-found",
+            ),
+            ("delete", "namespace", namespace, "--wait=false", "--ignore-not-found"),
+        ):
+            subprocess.run(
+                [str(EXEC), "kubectl", *args], capture_output=True, timeout=300, check=False
+            )
 
 
 def rows(sizes: Sizes, cache: Path) -> list[Row]:
@@ -186,19 +208,5 @@ def rows(sizes: Sizes, cache: Path) -> list[Row]:
     except (RuntimeError, subprocess.TimeoutExpired) as error:
         result.append(Row("live (test cluster)", holds="not measured", notes=[f"live: {error}"]))
     finally:
-        for namespace in (big, small):
-            subprocess.run(
-                [
-                    str(EXEC),
-                    "kubectl",
-                    "delete",
-                    "namespace",
-                    namespace,
-                    "--wait=false",
-                    "--ignore-not-found",
-                ],
-                capture_output=True,
-                timeout=120,
-                check=False,
-            )
+        _delete(big, small)
     return result
