@@ -40,6 +40,10 @@ def http_ok(url: str) -> bool:
         return False
 
 
+def kube_proxy_healthy() -> bool:
+    return http_ok(f"http://127.0.0.1:{c.PROXY_HEALTHZ_PORT}/healthz")
+
+
 class Booter:
     """Starts components and waits for them, failing fast if one dies."""
 
@@ -59,6 +63,10 @@ class Booter:
         path = os.pathsep.join(
             [str(Path(sys.executable).parent), os.environ.get("PATH", "/usr/bin:/bin")]
         )
+        # kube-proxy runs iptables(-save/-restore), which live in /usr/sbin.
+        for sbin in ("/usr/sbin", "/sbin"):
+            if sbin not in path.split(os.pathsep):
+                path += os.pathsep + sbin
         env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "PYTHONPATH")}
         env["PATH"] = path
         return env
@@ -114,6 +122,8 @@ class Booter:
             self.start(comp(b, lay))
         self._create_objects()
         self.wait("nodes Ready", self._nodes_ready)
+        # kube-proxy exits if its node does not exist within 30 s: start it now.
+        self.start(components.kube_proxy(b, lay))
         for dns in components.DNS_INSTANCES:
             self.wait(f"{dns.name} pod IP", partial(self._has_pod_ip, dns.name))
             pod_ip = self._pod_ip(dns.name)
@@ -145,6 +155,8 @@ class Booter:
         )
         self.wait("scheduler", lambda: http_ok(f"https://127.0.0.1:{c.SCHEDULER_PORT}/healthz"))
         self.wait("kubelet", lambda: http_ok(f"https://{c.NODES[0].ip}:{c.KUBELET_PORT}/healthz"))
+        # 200 once kube-proxy has synced Services and EndpointSlices and written its rules.
+        self.wait("kube-proxy", kube_proxy_healthy)
         for dns in components.DNS_INSTANCES:
             self.wait(dns.name, partial(http_ok, f"http://127.0.0.1:{dns.ready_port}/ready"))
         self.wait(
@@ -171,5 +183,7 @@ def healthy(layout: Layout) -> bool:
         return False
     booter = Booter(layout, state)
     if not booter.client.ready():
+        return False
+    if not kube_proxy_healthy():  # also rejects clusters started before kube-proxy was added
         return False
     return all(http_ok(f"http://127.0.0.1:{d.ready_port}/ready") for d in components.DNS_INSTANCES)

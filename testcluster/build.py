@@ -149,8 +149,50 @@ def _remove_stale(target: Path, keep: int = 2) -> None:
             old.unlink()
 
 
+#: Host tools kube-proxy executes (by name, on PATH), by the Debian package providing them.
+#: ``conntrack`` is not run by kube-proxy (it uses netlink); it is there to debug.
+HOST_TOOLS = {
+    "iptables": ("iptables", "iptables-save", "iptables-restore", "ip6tables", "ip6tables-save"),
+    "conntrack": ("conntrack",),
+}
+_SBIN_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+
+
+def missing_packages() -> list[str]:
+    """Debian packages to install for the host tools that are not found."""
+    return [
+        package
+        for package, tools in HOST_TOOLS.items()
+        if any(shutil.which(tool, path=_SBIN_PATH) is None for tool in tools)
+    ]
+
+
+def ensure_host_tools() -> None:
+    """Install iptables (and conntrack) from Debian's packages when missing.
+
+    Needs root (as the whole harness does). Tries without ``apt-get update``
+    first, then once more after it.
+    """
+    packages = missing_packages()
+    if not packages:
+        return
+    if shutil.which("apt-get") is None:
+        raise RuntimeError(f"missing host packages {packages} and no apt-get to install them")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    install = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
+    print(f"testcluster: installing {' '.join(packages)}", file=sys.stderr, flush=True)
+    if subprocess.run(install, env=env, check=False).returncode != 0:
+        subprocess.run(["apt-get", "update"], env=env, check=True)
+        subprocess.run(install, env=env, check=True)
+    still = missing_packages()
+    if still:
+        raise RuntimeError(f"apt-get installed {packages} but tools of {still} are still missing")
+
+
 def ensure_binaries(layout: Layout) -> Binaries:
-    """Build whatever binary is missing for the current sources."""
+    """Build whatever binary is missing for the current sources (and install
+    the host tools kube-proxy needs)."""
+    ensure_host_tools()
     layout.bin_dir.mkdir(parents=True, exist_ok=True)
     layout.logs.mkdir(parents=True, exist_ok=True)
     bins = expected_binaries(layout)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,6 +176,58 @@ def kubelet(bins: Binaries, layout: Layout) -> Component:
             f"--cluster-domain={c.CLUSTER_DOMAIN}",
         ],
     )
+
+
+def kube_proxy_config(layout: Layout) -> dict[str, object]:
+    """kube-proxy's KubeProxyConfiguration (v1alpha1; its flags are the old way).
+
+    iptables mode, as a node of a real cluster runs it. Everything is chosen so
+    that it only ever touches the cluster's own network namespace:
+    - conntrack ``maxPerCore: 0`` / ``min: 0`` and zero TCP timeouts leave the
+      conntrack sysctls alone (``nf_conntrack_max`` and the hash size are
+      host-wide, not per namespace).
+    - ``oomScoreAdj: 0`` rather than the default -999.
+    - health and metrics on loopback ports of the namespace.
+    - ``nodePortAddresses``: the node range. kube-proxy opens NodePorts on the
+      interface addresses inside it: the node IPs ``netns.create`` puts on lo.
+    - ``minSyncPeriod: 0s``: rules are rewritten at every change, so a Service a
+      test creates carries traffic at once (the default 1 s would delay bursts).
+    """
+    return {
+        "apiVersion": "kubeproxy.config.k8s.io/v1alpha1",
+        "kind": "KubeProxyConfiguration",
+        "clientConnection": {"kubeconfig": str(layout.run / "admin.kubeconfig")},
+        "hostnameOverride": c.PROXY_NODE.name,
+        "bindAddress": "0.0.0.0",
+        "healthzBindAddress": f"127.0.0.1:{c.PROXY_HEALTHZ_PORT}",
+        "metricsBindAddress": f"127.0.0.1:{c.PROXY_METRICS_PORT}",
+        "mode": "iptables",
+        "clusterCIDR": c.POD_CIDR,
+        "detectLocalMode": "ClusterCIDR",
+        "nodePortAddresses": [c.NODE_CIDR],
+        "oomScoreAdj": 0,
+        "iptables": {
+            "masqueradeBit": c.PROXY_MASQUERADE_BIT,
+            "masqueradeAll": False,
+            "localhostNodePorts": False,
+            "syncPeriod": "30s",
+            "minSyncPeriod": "0s",
+        },
+        "conntrack": {
+            "maxPerCore": 0,
+            "min": 0,
+            "tcpEstablishedTimeout": "0s",
+            "tcpCloseWaitTimeout": "0s",
+        },
+        "logging": {"verbosity": 1},
+    }
+
+
+def kube_proxy(bins: Binaries, layout: Layout) -> Component:
+    """The upstream kube-proxy, run inside the namespace (its rules are the namespace's)."""
+    path = layout.run / "kube-proxy.yaml"
+    path.write_text(json.dumps(kube_proxy_config(layout), indent=2) + "\n")  # JSON is YAML
+    return Component("kube-proxy", [str(bins.k8s), "proxy", f"--config={path}"])
 
 
 def kwok(bins: Binaries, layout: Layout) -> Component:

@@ -35,6 +35,12 @@ CONTROLLER_MANAGER_PORT = 10257
 SCHEDULER_PORT = 10259
 KUBELET_PORT = 10250
 
+#: kube-proxy's health and metrics endpoints (inside the namespace only).
+PROXY_HEALTHZ_PORT = 10256
+PROXY_METRICS_PORT = 10249
+#: kube-proxy's iptables mark bit for traffic to masquerade (the upstream default).
+PROXY_MASQUERADE_BIT = 14
+
 DNS_SERVER = "10.96.0.10"
 DNS_SERVER_DEFAULTS = "10.96.0.11"
 DNS_READY_PORT = 8181
@@ -62,6 +68,8 @@ NODES: tuple[NodeSpec, ...] = tuple(
     for i in (1, 2, 3)
 )
 REGION = "region-1"
+#: The node kube-proxy runs "on" (its node IPs and NodePorts are this node's).
+PROXY_NODE = NODES[0]
 
 
 @dataclass(frozen=True)

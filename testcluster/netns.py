@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .config import CLUSTER_DOMAIN, DNS_SERVER, LOCAL_CIDRS
+from .config import CLUSTER_DOMAIN, DNS_SERVER, LOCAL_CIDRS, NODES
 
 PREFIX = "kd-"
 
@@ -37,11 +37,21 @@ def pod_resolv_conf(namespace: str, nameserver: str = DNS_SERVER) -> str:
 
 
 def create(name: str) -> None:
-    """Create the namespace: loopback up and AnyIP routes for all cluster ranges."""
+    """Create the namespace: loopback up, AnyIP routes for all cluster ranges and
+    the node IPs as real addresses on ``lo``.
+
+    The node addresses matter to kube-proxy: it opens NodePorts only on interface
+    addresses inside ``nodePortAddresses`` (routes do not count), and MASQUERADE
+    needs a global-scope address to rewrite the source to (``127.0.0.1`` is
+    host-scoped, so without one the kernel drops masqueraded packets). The first
+    node's IP, added first, is that source.
+    """
     _ip("netns", "add", name)
     _ip("-n", name, "link", "set", "lo", "up")
     for cidr in LOCAL_CIDRS:
         _ip("-n", name, "route", "add", "local", cidr, "dev", "lo")
+    for node in NODES:
+        _ip("-n", name, "addr", "add", f"{node.ip}/32", "dev", "lo")
     etc = etc_dir(name)
     etc.mkdir(parents=True, exist_ok=True)
     (etc / "resolv.conf").write_text(pod_resolv_conf("default"))

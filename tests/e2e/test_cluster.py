@@ -1,5 +1,6 @@
 """Smoke tests of the test cluster itself (testcluster/): nodes, workloads,
-EndpointSlices, CoreDNS records, HTTP by DNS name and exec with stdin.
+EndpointSlices, CoreDNS records, HTTP by DNS name, Service VIPs and NodePorts
+through the real kube-proxy, and exec with stdin.
 
 DNS questions are asked from inside the cluster's network namespace through
 ``cluster.call`` (the functions in the first section run there).
@@ -7,12 +8,15 @@ DNS questions are asked from inside the cluster's network namespace through
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
+import subprocess
 import sys
 import textwrap
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -54,6 +58,40 @@ def http_get(url: str) -> dict[str, Any]:
 
     with urllib.request.urlopen(url, timeout=5) as response:
         return {"status": response.status, "body": response.read().decode()}
+
+
+def http_try(url: str) -> dict[str, Any]:
+    """GET ``url``; status and body, or the error (never raises)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:
+            return {"status": response.status, "body": response.read().decode()}
+    except urllib.error.URLError as exc:
+        return {"status": None, "error": str(exc.reason)}
+    except OSError as exc:
+        return {"status": None, "error": str(exc)}
+
+
+def http_bodies(url: str, count: int) -> list[Any]:
+    """GET ``url`` ``count`` times, each on a new connection; bodies (or errors)."""
+    return [http_try(url).get("body", "error") for _ in range(count)]
+
+
+def tcp_connect(ip: str, port: int) -> str:
+    """Open a TCP connection: "ok", "refused", "timeout" or the error."""
+    import socket
+
+    try:
+        socket.create_connection((ip, port), timeout=3).close()
+        return "ok"
+    except ConnectionRefusedError:
+        return "refused"
+    except TimeoutError:
+        return "timeout"
+    except OSError as exc:
+        return str(exc)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -114,6 +152,13 @@ def service(name: str, app: str, headless: bool = False) -> str:
     cluster_ip = "  clusterIP: None\n" if headless else ""
     return (
         f"apiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\nspec:\n{cluster_ip}"
+        f"  selector: {{app: {app}}}\n  ports: [{{name: http, port: 80, targetPort: http}}]\n"
+    )
+
+
+def typed_service(name: str, app: str, kind: str) -> str:
+    return (
+        f"apiVersion: v1\nkind: Service\nmetadata: {{name: {name}}}\nspec:\n  type: {kind}\n"
         f"  selector: {{app: {app}}}\n  ports: [{{name: http, port: 80, targetPort: http}}]\n"
     )
 
@@ -325,15 +370,38 @@ def test_unknown_names_are_nxdomain(cluster: Cluster, dns_ns: str) -> None:
 # --- the harness itself -------------------------------------------------------------------
 
 
+def host_firewall() -> str:
+    """The host's (initial network namespace's) iptables, ip6tables and nftables
+    rules, without timestamps and counters."""
+    parts = []
+    for argv in (["iptables-save"], ["ip6tables-save"], ["nft", "list", "ruleset"]):
+        out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+        parts += [
+            line.split(" [", 1)[0] if line.startswith(":") else line
+            for line in out.splitlines()
+            if not line.startswith("#")
+        ]
+    return "\n".join(parts)
+
+
+def netns_nat_rules(cluster: Cluster) -> str:
+    return str(cluster.exec(["iptables-save", "-t", "nat"], check=True).stdout)
+
+
 def test_private_cluster_leaves_nothing_behind(cluster: Cluster, tmp_path: Path) -> None:
-    """A second, private cluster starts beside the first and vanishes without a trace."""
+    """A second, private cluster starts beside the first and vanishes without a trace;
+    its kube-proxy's rules live in its namespace only, never in the host's tables."""
     layout = Layout(tmp_path / "private", bin_root=cluster.layout.bin_root or cluster.layout.root)
+    host_before = host_firewall()
     private, started = up(layout, reuse=False)
     try:
         assert started and private.netns != cluster.netns
         assert "Ready" in private.kubectl("get", "nodes").stdout
+        assert "KUBE-SERVICES" in netns_nat_rules(private)
+        assert host_firewall() == host_before
     finally:
         down(layout)
+    assert host_firewall() == host_before
     assert not Path("/run/netns", private.netns).exists()
     assert not Path("/etc/netns", private.netns).exists()
     leftovers = [
@@ -351,6 +419,120 @@ def _cmdline(proc_dir: Path) -> bytes:
         return (proc_dir / "cmdline").read_bytes()
     except OSError:
         return b""
+
+
+# --- Service traffic through kube-proxy ----------------------------------------------------
+
+
+@contextlib.contextmanager
+def serve_pods(cluster: Cluster, ips: list[str], tmp_path: Path) -> Any:
+    """An HTTP server on each pod IP at port 8080 whose index page names that IP."""
+    with contextlib.ExitStack() as stack:
+        for ip in ips:
+            root = tmp_path / ip
+            root.mkdir()
+            (root / "index.html").write_text(ip)
+            stack.enter_context(cluster.serve_http(ip, 8080, directory=root))
+        yield
+
+
+def test_kube_proxy_is_healthy_and_owns_only_the_namespace_rules(cluster: Cluster) -> None:
+    healthz = cluster.call(http_try, "http://127.0.0.1:10256/healthz")
+    assert healthz["status"] == 200, healthz
+    nat = netns_nat_rules(cluster)
+    assert '-A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES' in nat
+    assert '"default/kubernetes:https cluster IP"' in nat
+    assert "KUBE-" not in host_firewall()
+
+
+def test_clusterip_and_dns_name_load_balance_over_the_pods(
+    cluster: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    cluster.apply(deployment("vip", 2) + "---\n" + service("vip", "vip"), namespace)
+    rollout(cluster, namespace, "deployment/vip")
+    ips = pod_ips(cluster, namespace, "app=vip")
+    assert len(ips) == 2
+    cluster_ip = cluster.get_json("service", "vip", "-n", namespace)["spec"]["clusterIP"]
+    with serve_pods(cluster, ips, tmp_path):
+        started = time.monotonic()
+        first = eventually(
+            "the ClusterIP answers",
+            lambda: cluster.call(http_try, f"http://{cluster_ip}:80/"),
+            lambda r: r["status"] == 200,
+            timeout=10,
+        )
+        synced_after = time.monotonic() - started
+        assert first["body"] in ips
+        # Each request is a new connection, so kube-proxy's random pick spreads them.
+        bodies = cluster.call(http_bodies, f"http://{cluster_ip}/", 30)
+        assert set(bodies) == set(ips), bodies
+        # By name, through CoreDNS (itself reached through kube-proxy's DNS VIP).
+        by_name = cluster.call(http_try, f"http://vip.{namespace}/")
+        assert by_name["status"] == 200 and by_name["body"] in ips, by_name
+        fqdn_url = f"http://vip.{namespace}.svc.cluster.local:80/"
+        assert cluster.call(http_try, fqdn_url)["status"] == 200
+        short = cluster.call(http_try, "http://vip/", pod_namespace=namespace)
+        assert short["status"] == 200, short
+    assert synced_after < 5, f"the Service took {synced_after:.1f}s to carry traffic"
+
+
+def test_nodeport_answers_on_every_node_ip(
+    cluster: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    cluster.apply(deployment("np", 1) + "---\n" + typed_service("np", "np", "NodePort"), namespace)
+    rollout(cluster, namespace, "deployment/np")
+    (ip,) = pod_ips(cluster, namespace, "app=np")
+    spec = cluster.get_json("service", "np", "-n", namespace)["spec"]
+    node_port = spec["ports"][0]["nodePort"]
+    assert 30000 <= node_port <= 32767
+    with serve_pods(cluster, [ip], tmp_path):
+        for node in cluster.nodes:
+            url = f"http://{node.ip}:{node_port}/"
+            result = eventually(
+                f"NodePort on {node.name}",
+                partial(cluster.call, http_try, url),
+                lambda r: r["status"] == 200,
+                timeout=10,
+            )
+            assert result["body"] == ip
+        assert cluster.call(http_try, f"http://{spec['clusterIP']}/")["status"] == 200
+    # The answers came from the pod: with its server gone, the NodePort refuses.
+    assert cluster.call(tcp_connect, cluster.nodes[0].ip, node_port) == "refused"
+
+
+DECOY = textwrap.dedent("""\
+    import socket, sys
+    ip, port, flag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    server = socket.create_server((ip, port))
+    open(flag, "w").write("bound\\n")
+    while True:
+        conn, _ = server.accept()
+        open(flag, "a").write("accepted\\n")
+        conn.close()
+    """)
+
+
+def test_service_without_ready_endpoints_rejects(
+    cluster: Cluster, namespace: str, tmp_path: Path
+) -> None:
+    cluster.apply(service("nobody", "nobody"), namespace)
+    cluster_ip = cluster.get_json("service", "nobody", "-n", namespace)["spec"]["clusterIP"]
+    comment = f'"{namespace}/nobody:http has no endpoints"'
+    eventually(
+        "the REJECT rule",
+        lambda: cluster.exec(["iptables-save", "-t", "filter"]).stdout,
+        lambda rules: comment in rules and "REJECT" in rules,
+        timeout=10,
+    )
+    # A decoy bound on the VIP itself (AnyIP makes it bindable): without kube-proxy the
+    # connection would reach it; kube-proxy rejects first.
+    flag = tmp_path / "decoy"
+    with cluster.background([sys.executable, "-c", DECOY, cluster_ip, "80", str(flag)]):
+        cluster.wait_for("the decoy", lambda: flag.exists(), timeout=20)
+        assert cluster.call(tcp_connect, cluster_ip, 80) == "refused"
+        result = cluster.call(http_try, f"http://{cluster_ip}/")
+        assert result["status"] is None and "refused" in result["error"].lower(), result
+    assert flag.read_text() == "bound\n"
 
 
 # --- traffic by name, exec -----------------------------------------------------------------

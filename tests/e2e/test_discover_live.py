@@ -316,6 +316,9 @@ def test_healthy_service_resolves_and_every_endpoint_answers_http(
     for endpoint in pods:
         assert endpoint["verdict"] == "ok", endpoint
         assert "200" in endpoint["observed"]
+    # kube-proxy (testcluster) carries the VIP to the pods, as in a real cluster.
+    vips = [e for e in doc["endpoints"] if e["kind"] == "cluster-ip"]
+    assert vips and all(e["verdict"] == "ok" for e in vips), vips
     assert doc["probe"] and doc["probe"]["pod"].startswith("discover-probe-")
     assert probe_pods(cluster) == []
 

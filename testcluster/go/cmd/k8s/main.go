@@ -14,12 +14,13 @@ import (
 	"k8s.io/component-base/cli"
 	apiserver "k8s.io/kubernetes/cmd/kube-apiserver/app"
 	controllermanager "k8s.io/kubernetes/cmd/kube-controller-manager/app"
+	proxy "k8s.io/kubernetes/cmd/kube-proxy/app"
 	scheduler "k8s.io/kubernetes/cmd/kube-scheduler/app"
 
 	"kubectl-discover.invalid/testcluster/internal/fakekubelet"
 )
 
-const usage = "usage: k8s {etcd|apiserver|controller-manager|scheduler|kubelet|pod-init} [flags]"
+const usage = "usage: k8s {etcd|apiserver|controller-manager|scheduler|proxy|kubelet|pod-init} [flags]"
 
 func main() {
 	if len(os.Args) < 2 {
@@ -37,6 +38,10 @@ func main() {
 		runCobra(controllermanager.NewControllerManagerCommand(), rest)
 	case "scheduler":
 		runCobra(scheduler.NewSchedulerCommand(), rest)
+	case "proxy":
+		// The real kube-proxy; the harness runs it inside the cluster's
+		// network namespace, so the rules it programs are that namespace's.
+		runCobra(proxy.NewProxyCommand(), rest)
 	case "kubelet":
 		// Not the upstream kubelet: a stand-in serving exec and logs for
 		// KWOK's fake nodes (see internal/fakekubelet).
