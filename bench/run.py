@@ -590,6 +590,20 @@ def table(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
+def _part(part: str, sizes: Sizes, cache: Path, quick: bool) -> list[Row]:
+    if part == "startup":
+        return startup(sizes.runs)
+    if part == "analysis":
+        return analysis_rows(sizes, cache, ("today", "gc", "slim"))
+    if part == "files":
+        return files_rows(sizes, cache)
+    if part == "loopback":
+        return loopback_rows(sizes, cache)
+    if part == "probe":
+        return probe_rows(1 if quick else sizes.runs)
+    return live_rows(sizes, cache)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller inputs, fewer runs")
@@ -622,18 +636,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for part in parts:
         sys.stderr.write(f"bench: {part} ...\n")
         sys.stderr.flush()
-        if part == "startup":
-            rows += startup(sizes.runs)
-        elif part == "analysis":
-            rows += analysis_rows(sizes, cache, ("today", "gc", "slim"))
-        elif part == "files":
-            rows += files_rows(sizes, cache)
-        elif part == "loopback":
-            rows += loopback_rows(sizes, cache)
-        elif part == "probe":
-            rows += probe_rows(sizes.runs if not args.quick else 1)
-        elif part == "live":
-            rows += live_rows(sizes, cache)
+        try:
+            rows += _part(part, sizes, cache, args.quick)
+        except Exception as error:  # one broken part must not lose the others' rows
+            rows.append(Row(part, holds="not measured", notes=[f"{part}: {error!r}"]))
     print(f"machine: {machine()}")
     print(
         f"inputs: {'quick' if args.quick else 'full'}; took {time.perf_counter() - started:.0f} s"
