@@ -23,8 +23,13 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from kubectl_discover.api.session import ApiNotFound, Forbidden, Session
-from kubectl_discover.errors import ClusterAccessError
+from kubectl_discover.api.session import (
+    ApiNotFound,
+    Forbidden,
+    Session,
+    describe_transport_error,
+)
+from kubectl_discover.errors import ClusterAccessError, DiscoverError
 from kubectl_discover.probe.bootstrap import frame
 from kubectl_discover.probe.errors import (
     ProbeExecError,
@@ -87,12 +92,57 @@ def run_probe(
         _wait_running(session, created, timeout, progress)
         progress(f"probing from {namespace}/{name}")
         stdout, stderr, code = _exec(session, namespace, name, payload, bootstrap, timeout)
-        return _parse(stdout, stderr, code, f"{namespace}/{name}")
-    finally:
+        result = _parse(stdout, stderr, code, f"{namespace}/{name}")
+    except BaseException as exc:
+        error = _as_discover_error(session, exc, namespace, name)
         if keep:
             progress(f"keeping probe pod {namespace}/{name} (--keep); delete it when done")
-        else:
-            _delete_quietly(session, namespace, name, progress)
+        elif not _delete_quietly(session, namespace, name, progress) and error is not None:
+            _say_pod_remains(error, namespace, name)
+        if error is None or error is exc:
+            raise
+        raise error from None
+    if keep:
+        progress(f"keeping probe pod {namespace}/{name} (--keep); delete it when done")
+    else:
+        _delete_quietly(session, namespace, name, progress)
+    return result
+
+
+def _as_discover_error(
+    session: Session, exc: BaseException, namespace: str, name: str
+) -> DiscoverError | None:
+    """The plugin error for a failure while the pod exists; None for Ctrl-C and bugs.
+
+    The watch and the exec stream talk to the API server outside :meth:`Session.send_json`,
+    so a dropped connection arrives here as a transport exception (urllib3, ssl, websocket):
+    it is a cluster access error (exit 3), not a traceback.
+    """
+    if isinstance(exc, DiscoverError):
+        return exc
+    if not isinstance(exc, Exception):
+        return None
+    import urllib3
+    from kubernetes.client.exceptions import ApiException
+    from websocket import WebSocketException
+
+    transport = (OSError, urllib3.exceptions.HTTPError, WebSocketException, ApiException)
+    if not isinstance(exc, transport):
+        return None
+    return ClusterAccessError(
+        f"lost the connection to the API server {session.server} while probe pod "
+        f"{namespace}/{name} ran: {describe_transport_error(exc, session.request_timeout)}"
+    )
+
+
+def _say_pod_remains(error: DiscoverError, namespace: str, name: str) -> None:
+    """The probe pod could not be deleted: the one error line must say so and how to fix it."""
+    error.message = (
+        f"{error.message}; probe pod {namespace}/{name} may remain (it stops at its deadline): "
+        f"`kubectl discover cleanup -n {namespace}` removes it once expired, or "
+        f"`kubectl delete pod -n {namespace} {name}` at once"
+    )
+    error.args = (error.message,)
 
 
 # ---------------------------------------------------------------- create
@@ -136,7 +186,7 @@ def _forbidden(exc: Forbidden, namespace: str, name: str) -> Exception:
     if "cannot create resource" in message or not message:
         return ProbeForbiddenError(
             f"not allowed to create pods in {namespace} (RBAC): grant the probe role from "
-            "deploy/rbac.yaml or run without --probe"
+            "deploy/rbac.yaml, or run with --no-probe"
         )
     if "PodSecurity" in message:
         hint = "; the probe pod itself is restricted-compliant, so a copied --from setting "
@@ -353,8 +403,11 @@ def delete_pod(session: Session, namespace: str, name: str, *, wait: float = DEL
     raise ClusterAccessError(f"probe pod {namespace}/{name} still exists {wait:g}s after delete")
 
 
-def _delete_quietly(session: Session, namespace: str, name: str, progress: Progress) -> None:
-    """Delete in a finally: never mask the real error, but tell the user about a stray."""
+def _delete_quietly(session: Session, namespace: str, name: str, progress: Progress) -> bool:
+    """Delete in a finally: never mask the real error, but tell the user about a stray.
+
+    Returns whether the pod is gone.
+    """
     progress(f"deleting probe pod {namespace}/{name}")
     try:
         delete_pod(session, namespace, name)
@@ -367,6 +420,8 @@ def _delete_quietly(session: Session, namespace: str, name: str, progress: Progr
             f"could not delete probe pod {namespace}/{name} ({text}); it stops at its deadline; "
             f"`kubectl delete pod -n {namespace} {name}` or `kubectl discover cleanup` removes it"
         )
+        return False
+    return True
 
 
 def cleanup(
