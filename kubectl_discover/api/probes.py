@@ -304,10 +304,15 @@ def _exec(
             binary=True,
         )
     except ApiException as exc:
-        reason = " ".join(str(exc.reason or exc.body or "").split())[:300]
+        # A refused websocket handshake comes as status 0 with "Handshake status 403 Forbidden
+        # -+-+- {headers} -+-+- body" as its reason: keep the first part, never the headers.
+        text = str(exc.reason or exc.body or "").split(" -+-+- ")[0]
+        reason = " ".join(text.split())[:300]
         if exc.status == 403 or "forbidden" in reason.lower():
             raise ProbeForbiddenError(
-                f"not allowed to exec into pods in {namespace} (RBAC: create pods/exec): {reason}"
+                f"not allowed to exec into probe pod {namespace}/{name} ({reason}): the exec "
+                "stream is a websocket, which RBAC checks as get and create on pods/exec; "
+                "grant both, or run with --no-probe"
             ) from None
         raise ProbeExecError(f"exec into probe pod {namespace}/{name} failed: {reason}") from None
     stdout, stderr = bytearray(), bytearray()
