@@ -244,7 +244,7 @@ def test_probe_resolves_through_the_pods_search_path_and_connects(cluster: Any) 
         assert result["pod"] == f"{ns}/{out['pod']}"
         assert result["resolver"]["namespace"] == ns
         assert result["resolver"]["cluster_domain"] == "cluster.local"
-        short = result["dns"]["dns:addr:web"]
+        short = result["dns"][f"dns:addr:web@{ns}"]
         assert short["answered_by"] == f"web.{ns}.svc.cluster.local."
         assert short["A"] == [ip]
         assert short["libc"] == [ip], short["libc_error"]  # glibc through the pod's resolv.conf
@@ -284,7 +284,7 @@ def test_restricted_namespace_admits_the_probe_pod(cluster: Any) -> None:
         cluster.apply(SERVICE, namespace=ns)
         out = run(cluster, namespace=ns, dns=[["web", f"web.{ns}.svc.cluster.local"]])
     assert "error" not in out, out.get("error")
-    assert out["result"]["dns"]["dns:addr:web"]["answered_by"] == f"web.{ns}.svc.cluster.local."
+    assert out["result"]["dns"][f"dns:addr:web@{ns}"]["answered_by"] == f"web.{ns}.svc.cluster.local."
 
 
 def test_restricted_namespace_rejects_a_copied_host_network_client(cluster: Any) -> None:
