@@ -88,6 +88,10 @@ def run_probe(
     except KeyboardInterrupt:  # the POST may have reached the server before the interrupt
         _delete_quietly(session, namespace, name, progress)
         raise
+    except ClusterAccessError as exc:  # a timeout or dropped reply: the pod may exist anyway
+        if not _delete_quietly(session, namespace, name, progress):
+            _say_pod_remains(exc, namespace, name)
+        raise
     try:
         _wait_running(session, created, timeout, progress)
         progress(f"probing from {namespace}/{name}")
