@@ -258,9 +258,8 @@ def test_resource_quota_without_room_is_a_probe_error_naming_the_quota(
 def test_api_server_gone_while_probing_names_the_pod_left_behind(
     cluster: Cluster, app: str, tmp_path: Path
 ) -> None:
-    """Kill the proxy during the exec (the probe is held by a listener that never answers).
-    The plugin cannot delete its pod: the one error line names it and the cure; once past
-    its deadline ``kubectl discover cleanup`` removes it."""
+    """Kill the proxy during the exec (the probe is held by a listener that never answers):
+    the plugin cannot delete its pod, and says so."""
     pod_ip = cluster.get_json("pod", "web-0", "-n", app)["status"]["podIP"]
     hold = (
         "import socket,time; s=socket.socket(); "
@@ -278,14 +277,34 @@ def test_api_server_gone_while_probing_names_the_pod_left_behind(
         proxy.kill()
         proxy.wait()
         _, stderr = finish(proc, seen)
+    left_behind_then_cleaned_up(cluster, app, stderr, proc.returncode)
+
+
+def test_api_server_gone_while_waiting_for_the_pod(
+    cluster: Cluster, app: str, tmp_path: Path, ghost_node: str
+) -> None:
+    """Kill the proxy while the plugin watches its (Pending) pod: exit 3, the pod named."""
+    with tcp_proxy(cluster, tmp_path) as (kubeconfig, proxy):
+        args = ("svc", "web", "-n", app, "--node", ghost_node, "--probe-timeout", "30")
+        proc = popen(cluster, *args, kubeconfig=kubeconfig)
+        seen = wait_for_line(proc, "waiting for probe pod")
+        time.sleep(0.5)
+        proxy.kill()
+        proxy.wait()
+        _, stderr = finish(proc, seen)
+    left_behind_then_cleaned_up(cluster, app, stderr, proc.returncode)
+
+
+def left_behind_then_cleaned_up(cluster: Cluster, app: str, stderr: str, returncode: int) -> None:
+    """Exit 3; the one error line names the pod that remains and the cure; once its deadline
+    has passed (fast-forwarded here), ``kubectl discover cleanup`` removes it."""
     try:
-        line = error_line(stderr, 3, proc.returncode)
+        line = error_line(stderr, 3, returncode)
         left = probe_pods(cluster, app)
         assert len(left) == 1, left
         namespace, name = left[0].split("/")
         assert f"{namespace}/{name}" in line
         assert "kubectl discover cleanup" in line
-        # Fast-forward to its deadline; then cleanup (the real CLI) must remove it.
         past = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=1)).strftime(
             "%Y-%m-%dT%H:%M:%SZ"
         )
