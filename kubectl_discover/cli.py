@@ -12,7 +12,7 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -376,67 +376,97 @@ def diagnose_and_report(
 # --- commands -------------------------------------------------------------------------------
 
 
-def _probe_options(
-    no_probe: bool,
-    image: str | None,
-    node: str | None,
-    client: str | None,
-    keep: bool,
-    probe_namespace: str | None,
-    probe_timeout: float,
-    dry_run: bool,
-) -> ProbeOptions:
-    return ProbeOptions(
-        enabled=not no_probe,
-        image=image,
-        node=node,
-        client=client,
-        keep=keep,
-        namespace=probe_namespace,
-        timeout=probe_timeout,
-        dry_run=dry_run,
-    )
+SubjectRunner = Callable[[Options, str], int]
 
 
-@app.command("svc")
-def svc(
-    name: Annotated[str, typer.Argument(metavar="NAME", help="Service name.")],
-    namespace: Namespace = None,
-    context: Context = None,
-    kubeconfig: Kubeconfig = None,
-    output: Output = "table",
-    filename: Filenames = None,
-    no_probe: NoProbe = False,
-    cluster_domain: ClusterDomain = None,
-    no_color: NoColor = False,
-    image: Image = None,
-    node: Node = None,
-    client: From = None,
-    keep: Keep = False,
-    probe_namespace: ProbeNamespace = None,
-    probe_timeout: ProbeTimeout = 60.0,
-    dry_run: DryRun = False,
-) -> None:
-    """Explain a Service: its kind, endpoints, DNS names, Ingress routes, and why each fails."""
-    options = resolve(
-        namespace=namespace,
-        all_namespaces=False,
-        context=context,
-        kubeconfig=kubeconfig,
-        output=output,
-        filenames=filename,
-        cluster_domain=cluster_domain,
-        no_color=no_color,
-        probe=_probe_options(
-            no_probe, image, node, client, keep, probe_namespace, probe_timeout, dry_run
-        ),
-    )
-    validate(options)
+def subject_command(
+    *,
+    metavar: str,
+    argument_help: str,
+    doc: str,
+    check: Callable[[str], None],
+    runner: SubjectRunner,
+    scope: str,
+) -> Callable[..., None]:
+    """One typer command over a subject (a Service, an Ingress, a URL, a DNS name).
+
+    They all take kubectl's flags and the probe flags; ``scope`` says what ``-A`` means:
+    "one" (a named object lives in one namespace: -A is refused), "flag" (-A widens the
+    search), "all" (every namespace is always read).
+    """
+
+    def command(
+        subject: str,
+        namespace: Namespace = None,
+        all_namespaces: AllNamespaces = False,
+        context: Context = None,
+        kubeconfig: Kubeconfig = None,
+        output: Output = "table",
+        filename: Filenames = None,
+        no_probe: NoProbe = False,
+        cluster_domain: ClusterDomain = None,
+        no_color: NoColor = False,
+        image: Image = None,
+        node: Node = None,
+        client: From = None,
+        keep: Keep = False,
+        probe_namespace: ProbeNamespace = None,
+        probe_timeout: ProbeTimeout = 60.0,
+        dry_run: DryRun = False,
+    ) -> None:
+        if all_namespaces and scope == "one":
+            raise InputError(
+                "a name is looked up in one namespace: use -n NAMESPACE, not -A "
+                "(kubectl discover scan -A looks at every namespace)"
+            )
+        options = resolve(
+            namespace=namespace,
+            all_namespaces=all_namespaces or scope == "all",
+            context=context,
+            kubeconfig=kubeconfig,
+            output=output,
+            filenames=filename,
+            cluster_domain=cluster_domain,
+            no_color=no_color,
+            probe=ProbeOptions(
+                enabled=not no_probe,
+                image=image,
+                node=node,
+                client=client,
+                keep=keep,
+                namespace=probe_namespace,
+                timeout=probe_timeout,
+                dry_run=dry_run,
+            ),
+        )
+        validate(options)
+        check(subject)
+        raise typer.Exit(runner(options, subject))
+
+    command.__doc__ = doc
+    # Set as an object, not a string annotation: it closes over this command's metavar.
+    command.__annotations__["subject"] = Annotated[
+        str, typer.Argument(metavar=metavar, help=argument_help)
+    ]
+    return command
+
+
+def _check_service_name(name: str) -> None:
     validate_name("Service", name)
-    raise typer.Exit(run_service(options, name))
 
 
-app.command("service", hidden=True)(svc)
+def _check_ingress_name(name: str) -> None:
+    if not DNS_SUBDOMAIN.match(name):
+        raise InputError(f"{name!r} is not a valid Ingress name")
+
+
+def _check_url(url: str) -> None:
+    """Parsed and judged by the route analysis, which knows what it accepts."""
+
+
+def _check_dns_name(name: str) -> None:
+    if not DNS_SUBDOMAIN.match(name.lower().rstrip(".")) and not name.startswith("_"):
+        raise InputError(f"{name!r} is not a DNS name")
 
 
 def run_service(options: Options, name: str) -> int:
@@ -460,48 +490,6 @@ def _client_namespaces(loaded: Loaded) -> tuple[str, ...]:
     return (others[0],) if others else ("other",)
 
 
-@app.command("ingress")
-def ingress(
-    name: Annotated[str, typer.Argument(metavar="NAME", help="Ingress name.")],
-    namespace: Namespace = None,
-    context: Context = None,
-    kubeconfig: Kubeconfig = None,
-    output: Output = "table",
-    filename: Filenames = None,
-    no_probe: NoProbe = False,
-    cluster_domain: ClusterDomain = None,
-    no_color: NoColor = False,
-    image: Image = None,
-    node: Node = None,
-    client: From = None,
-    keep: Keep = False,
-    probe_namespace: ProbeNamespace = None,
-    probe_timeout: ProbeTimeout = 60.0,
-    dry_run: DryRun = False,
-) -> None:
-    """Explain an Ingress: class, rules, backends, TLS, status, and the chain to the pods."""
-    options = resolve(
-        namespace=namespace,
-        all_namespaces=False,
-        context=context,
-        kubeconfig=kubeconfig,
-        output=output,
-        filenames=filename,
-        cluster_domain=cluster_domain,
-        no_color=no_color,
-        probe=_probe_options(
-            no_probe, image, node, client, keep, probe_namespace, probe_timeout, dry_run
-        ),
-    )
-    validate(options)
-    if not DNS_SUBDOMAIN.match(name):
-        raise InputError(f"{name!r} is not a valid Ingress name")
-    raise typer.Exit(run_ingress(options, name))
-
-
-app.command("ing", hidden=True)(ingress)
-
-
 def run_ingress(options: Options, name: str) -> int:
     from kubectl_discover import diagnose
 
@@ -510,46 +498,6 @@ def run_ingress(options: Options, name: str) -> int:
     if options.probe.dry_run:
         return _dry_run(options, loaded, [diagnosis])
     return emit(diagnose_and_report(options, loaded, [diagnosis]), options)
-
-
-@app.command("route")
-def route(
-    url: Annotated[
-        str, typer.Argument(metavar="URL", help="URL a client requests, e.g. https://host/path.")
-    ],
-    namespace: Namespace = None,
-    all_namespaces: AllNamespaces = False,
-    context: Context = None,
-    kubeconfig: Kubeconfig = None,
-    output: Output = "table",
-    filename: Filenames = None,
-    no_probe: NoProbe = False,
-    cluster_domain: ClusterDomain = None,
-    no_color: NoColor = False,
-    image: Image = None,
-    node: Node = None,
-    client: From = None,
-    keep: Keep = False,
-    probe_namespace: ProbeNamespace = None,
-    probe_timeout: ProbeTimeout = 60.0,
-    dry_run: DryRun = False,
-) -> None:
-    """Simulate which Ingress rule wins for a URL and follow it down to the pods."""
-    options = resolve(
-        namespace=namespace,
-        all_namespaces=all_namespaces,
-        context=context,
-        kubeconfig=kubeconfig,
-        output=output,
-        filenames=filename,
-        cluster_domain=cluster_domain,
-        no_color=no_color,
-        probe=_probe_options(
-            no_probe, image, node, client, keep, probe_namespace, probe_timeout, dry_run
-        ),
-    )
-    validate(options)
-    raise typer.Exit(run_route(options, url))
 
 
 def run_route(options: Options, url: str) -> int:
@@ -563,6 +511,66 @@ def run_route(options: Options, url: str) -> int:
     if options.probe.dry_run:
         return _dry_run(options, loaded, [diagnosis])
     return emit(diagnose_and_report(options, loaded, [diagnosis]), options)
+
+
+def run_dns(options: Options, name: str) -> int:
+    """The name is parsed against the cluster schema, so every namespace is read (-A)."""
+    from kubectl_discover.analyze.names import diagnose_name
+    from kubectl_discover.probe.runner import find_client
+
+    loaded = load(options)
+    client_namespace = options.namespace or loaded.namespace
+    client = (
+        find_client(loaded.snapshot, options.probe.client, client_namespace)
+        if options.probe.client
+        else None
+    )
+    diagnosis = diagnose_name(
+        loaded.snapshot, name, client_namespace=client_namespace, client=client
+    )
+    if options.probe.dry_run:
+        return _dry_run(options, loaded, [diagnosis])
+    return emit(diagnose_and_report(options, loaded, [diagnosis]), options)
+
+
+svc = subject_command(
+    metavar="NAME",
+    argument_help="Service name.",
+    doc="Explain a Service: its kind, endpoints, DNS names, Ingress routes, and why each fails.",
+    check=_check_service_name,
+    runner=run_service,
+    scope="one",
+)
+app.command("svc")(svc)
+app.command("service", hidden=True)(svc)
+ingress = subject_command(
+    metavar="NAME",
+    argument_help="Ingress name.",
+    doc="Explain an Ingress: class, rules, backends, TLS, status, and the chain to the pods.",
+    check=_check_ingress_name,
+    runner=run_ingress,
+    scope="one",
+)
+app.command("ingress")(ingress)
+app.command("ing", hidden=True)(ingress)
+route = subject_command(
+    metavar="URL",
+    argument_help="URL a client requests, e.g. https://host/path.",
+    doc="Simulate which Ingress rule wins for a URL and follow it down to the pods.",
+    check=_check_url,
+    runner=run_route,
+    scope="flag",
+)
+app.command("route")(route)
+dns = subject_command(
+    metavar="NAME",
+    argument_help="A DNS name as a client types it.",
+    doc="Explain a DNS name: which object it should come from, and whether it resolves.",
+    check=_check_dns_name,
+    runner=run_dns,
+    scope="all",
+)
+app.command("dns")(dns)
 
 
 @app.command("scan")
@@ -606,65 +614,6 @@ def run_scan(options: Options) -> int:
         skipped=skipped_notes(loaded, False, options),
     )
     return emit(document, options)
-
-
-@app.command("dns")
-def dns(
-    name: Annotated[str, typer.Argument(metavar="NAME", help="A DNS name as a client types it.")],
-    namespace: Namespace = None,
-    context: Context = None,
-    kubeconfig: Kubeconfig = None,
-    output: Output = "table",
-    filename: Filenames = None,
-    no_probe: NoProbe = False,
-    cluster_domain: ClusterDomain = None,
-    no_color: NoColor = False,
-    image: Image = None,
-    node: Node = None,
-    client: From = None,
-    keep: Keep = False,
-    probe_namespace: ProbeNamespace = None,
-    probe_timeout: ProbeTimeout = 60.0,
-    dry_run: DryRun = False,
-) -> None:
-    """Explain a DNS name: which object it should come from, and whether it resolves."""
-    options = resolve(
-        namespace=namespace,
-        all_namespaces=True,
-        context=context,
-        kubeconfig=kubeconfig,
-        output=output,
-        filenames=filename,
-        cluster_domain=cluster_domain,
-        no_color=no_color,
-        probe=_probe_options(
-            no_probe, image, node, client, keep, probe_namespace, probe_timeout, dry_run
-        ),
-    )
-    validate(options)
-    if not DNS_SUBDOMAIN.match(name.lower().rstrip(".")) and not name.startswith("_"):
-        raise InputError(f"{name!r} is not a DNS name")
-    raise typer.Exit(run_dns(options, name))
-
-
-def run_dns(options: Options, name: str) -> int:
-    """The name is parsed against the cluster schema, so every namespace is read (-A)."""
-    from kubectl_discover.analyze.names import diagnose_name
-    from kubectl_discover.probe.runner import find_client
-
-    loaded = load(options)
-    client_namespace = options.namespace or loaded.namespace
-    client = (
-        find_client(loaded.snapshot, options.probe.client, client_namespace)
-        if options.probe.client
-        else None
-    )
-    diagnosis = diagnose_name(
-        loaded.snapshot, name, client_namespace=client_namespace, client=client
-    )
-    if options.probe.dry_run:
-        return _dry_run(options, loaded, [diagnosis])
-    return emit(diagnose_and_report(options, loaded, [diagnosis]), options)
 
 
 @app.command("cleanup")

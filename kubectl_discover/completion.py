@@ -87,12 +87,16 @@ VERSION_OUTPUT = Flag(("--output", "-o"), "text or json", "version-output")
 _PROBE_FLAGS = (IMAGE, NODE, FROM, KEEP, PROBE_NAMESPACE, PROBE_TIMEOUT, DRY_RUN)
 _COMMON = (NAMESPACE, CONTEXT, KUBECONFIG, OUTPUT, FILENAME, NO_PROBE, CLUSTER_DOMAIN, NO_COLOR)
 
+_SUBJECT = (NAMESPACE, ALL_NAMESPACES, *_COMMON[1:], *_PROBE_FLAGS, HELP)
+"""svc, ingress, route and dns share one command factory, so one flag set (svc and ingress
+accept -A only to refuse it with a clear message, as kubectl does for a named object)."""
+
 FLAGS: Mapping[str, tuple[Flag, ...]] = {
-    "svc": (*_COMMON, *_PROBE_FLAGS, HELP),
-    "ingress": (*_COMMON, *_PROBE_FLAGS, HELP),
-    "route": (NAMESPACE, ALL_NAMESPACES, *_COMMON[1:], *_PROBE_FLAGS, HELP),
+    "svc": _SUBJECT,
+    "ingress": _SUBJECT,
+    "route": _SUBJECT,
     "scan": (NAMESPACE, ALL_NAMESPACES, *_COMMON[1:], HELP),
-    "dns": (*_COMMON, *_PROBE_FLAGS, HELP),
+    "dns": _SUBJECT,
     "cleanup": (NAMESPACE, ALL_NAMESPACES, CONTEXT, KUBECONFIG, HELP),
     "version": (VERSION_OUTPUT, HELP),
 }

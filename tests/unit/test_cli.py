@@ -272,3 +272,8 @@ def test_stdin_manifests(
 def test_version_never_needs_a_cluster(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "version", "-o", "json")
     assert code == 0 and json.loads(out)["version"]
+
+
+def test_a_named_object_with_all_namespaces_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, "svc", "web", "-A", "-f", SHOP)
+    assert code == 2 and "-n" in err and err.count("\n") == 1

@@ -165,7 +165,7 @@ def test_flags_of_the_command_and_given_ones_left_out() -> None:
     result, _ = run("svc", "-")
     offered = values(result)
     assert {"--namespace", "-n", "--no-probe", "--dry-run", "-o", "--help"} <= set(offered)
-    assert "-A" not in offered  # svc has no --all-namespaces
+    assert "-A" in offered  # accepted by every subject command (svc refuses it with a message)
     again = values(run("svc", "-n", "shop", "--no-probe", "-f", "a.yaml", "--")[0])
     assert "--namespace" not in again and "--no-probe" not in again
     assert "--filename" in again  # repeatable
