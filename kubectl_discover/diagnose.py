@@ -15,7 +15,7 @@ from datetime import datetime
 from kubectl_discover.analyze import ingresses, legacy, routes, services
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import Diagnosis
-from kubectl_discover.errors import NotFoundError
+from kubectl_discover.errors import ClusterAccessError, NotFoundError
 from kubectl_discover.findings import Check, Finding, Severity, worst_first
 from kubectl_discover.snapshot import Obj, name_of, namespace_of
 
@@ -36,6 +36,8 @@ ACCESS_SKIPPED = Check(
 )
 
 CHECKS = (ACCESS_SKIPPED,)
+
+_RESOURCES = {"Service": "services", "Ingress": "ingresses"}
 
 _NEEDED_BY = {
     "services": "every check",
@@ -77,7 +79,14 @@ def suggest(wanted: str, candidates: Iterable[str]) -> list[str]:
 
 
 def require(index: Index, kind: str, objs: Sequence[Obj], namespace: str, name: str) -> Obj:
-    """The object, or a NotFoundError naming close matches here and namesakes elsewhere."""
+    """The object, or a NotFoundError naming close matches here and namesakes elsewhere.
+
+    When the list of that kind was refused, "not found" would be a lie: that is a
+    cluster-access error naming the missing right.
+    """
+    gap = index.snapshot.unavailable_for(_RESOURCES.get(kind, kind.lower() + "s"))
+    if gap is not None and gap.refused:
+        raise ClusterAccessError(gap.describe())
     default_ns = index.snapshot.default_namespace
     for obj in objs:
         if name_of(obj) == name and namespace_of(obj, default_ns) == namespace:

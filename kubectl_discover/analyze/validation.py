@@ -11,6 +11,7 @@ can be created.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -296,6 +297,7 @@ def publishes_not_ready(service: Obj) -> bool:
 # ---------------------------------------------------------------- syntax helpers
 
 
+@functools.lru_cache(maxsize=65536)
 def _is_ip(text: str) -> bool:
     try:
         ipaddress.ip_address(text)

@@ -103,7 +103,7 @@ def interrupted(stderr: str, returncode: int) -> None:
     """Exit 130, no traceback, only progress lines and at most one ``error:`` line.
 
     The one-line "error: interrupted" itself is asserted by
-    :func:`test_ctrl_c_says_interrupted_on_one_line` (see its xfail reason).
+    :func:`test_ctrl_c_says_interrupted_on_one_line`.
     """
     assert "Traceback" not in stderr, stderr
     assert returncode == 130, f"exit {returncode}, expected 130: {stderr}"
@@ -501,14 +501,6 @@ def test_unknown_context_is_an_input_error(cluster: Cluster, app: str) -> None:
     assert "nosuch" in line, line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "typer 0.29 turns KeyboardInterrupt into Exit(130) inside command.main, and "
-        "kubectl_discover/cli.py:run returns that exit code without writing its "
-        "'error: interrupted' line (cli.py is outside this change; see the report)"
-    ),
-)
 def test_ctrl_c_says_interrupted_on_one_line(cluster: Cluster, app: str, tmp_path: Path) -> None:
     with tcp_proxy(cluster, tmp_path, delay=30.0) as (kubeconfig, _):
         proc = popen(cluster, "svc", "web", "-n", app, "--no-probe", kubeconfig=kubeconfig)

@@ -276,14 +276,6 @@ def nothing_left_behind(cluster: Cluster, users: Users) -> Iterator[None]:
 # --- no rights at all --------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG outside this change: every LIST is refused, listing.load_snapshot records them "
-        "as skipped, and diagnose_service then reports 'Service web not found' (exit 2); a "
-        "refused LIST of the subject's own kind must be the cluster-access error (exit 3)"
-    ),
-)
 def test_no_rights_is_a_cluster_access_error_naming_the_missing_right(
     cluster: Cluster, users: Users
 ) -> None:
@@ -315,14 +307,6 @@ def test_read_role_cannot_probe_and_says_which_verb_is_missing(
 # --- the probe role ------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG outside this change: deploy/rbac.yaml grants only create on pods/exec, but the "
-        "plugin's exec is a websocket GET, which the API server authorizes as get AND create "
-        "on pods/exec; the role needs verbs [create, get] there (see test_rbac.py too)"
-    ),
-)
 def test_probe_role_runs_the_probe_and_leaves_nothing(cluster: Cluster, users: Users) -> None:
     node = cluster.nodes[0].name
     args = ("svc", "web", "-n", users.namespace, "--node", node, "-o", "json")

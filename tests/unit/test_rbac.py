@@ -20,7 +20,7 @@ RBAC = Path(__file__).resolve().parents[2] / "deploy" / "rbac.yaml"
 READ_VERBS = frozenset({"get", "list", "watch"})
 PROBE_EXTRA = {
     ("", "pods"): frozenset({"create", "delete", "get", "watch"}),
-    ("", "pods/exec"): frozenset({"create"}),
+    ("", "pods/exec"): frozenset({"create", "get"}),
     ("", "pods/log"): frozenset({"get"}),
 }
 
