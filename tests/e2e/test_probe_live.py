@@ -284,7 +284,9 @@ def test_restricted_namespace_admits_the_probe_pod(cluster: Any) -> None:
         cluster.apply(SERVICE, namespace=ns)
         out = run(cluster, namespace=ns, dns=[["web", f"web.{ns}.svc.cluster.local"]])
     assert "error" not in out, out.get("error")
-    assert out["result"]["dns"][f"dns:addr:web@{ns}"]["answered_by"] == f"web.{ns}.svc.cluster.local."
+    assert (
+        out["result"]["dns"][f"dns:addr:web@{ns}"]["answered_by"] == f"web.{ns}.svc.cluster.local."
+    )
 
 
 def test_restricted_namespace_rejects_a_copied_host_network_client(cluster: Any) -> None:
