@@ -420,14 +420,40 @@ def test_probe_pod_deleted_by_someone_else(cluster: Cluster, app: str, ghost_nod
     assert ref in line and "deleted" in line, line
 
 
-def test_dns_server_down_for_the_probe(cluster: Cluster) -> None:
-    reason = (
-        "the test cluster's fake kubelet bind-mounts a resolv.conf it generates per pod "
-        "namespace (rewritten at every exec, nameserver 10.96.0.10), so neither a client's "
-        "dnsConfig (--from with dnsPolicy: None) nor a test can point the probe at a dead "
-        "nameserver; the probe program's timeout handling is covered by its unit tests"
-    )
-    pytest.skip(reason)  # printed in the summary (-ra is in pytest's addopts)
+@contextmanager
+def dns_server_stopped(cluster: Cluster) -> Iterator[None]:
+    """Freeze the cluster DNS (the kubeadm-like CoreDNS every pod's resolv.conf names) with
+    SIGSTOP: queries then time out, as when CoreDNS is down or a NetworkPolicy drops port 53."""
+    from testcluster.state import State
+
+    state = State.load(cluster.layout)
+    assert state is not None and "coredns" in state.pids, "no CoreDNS pid recorded"
+    pid = state.pids["coredns"]
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
+def test_dns_server_down_for_the_probe(cluster: Cluster, app: str) -> None:
+    with dns_server_stopped(cluster):
+        result = cli(
+            cluster, "svc", "web", "-n", app, "--node", node(cluster), "-o", "json", timeout=180
+        )
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 1, result.stderr
+    document = json.loads(result.stdout)
+    assert document["verdict"] == "fail"
+    names = [d for d in document["dnsNames"] if d["clientNamespace"] in (None, app)]
+    # No name may look healthy while the server is frozen: each is a failure, or a check
+    # the probe could not finish within its budget (reported as such).
+    assert names and all(d["verdict"] != "ok" for d in names), [
+        (d["query"], d["verdict"], d["observed"]) for d in names
+    ]
+    said = " ".join(f"{d['observed']} {d['why']}" for d in names).lower()
+    assert "timeout" in said or "timed out" in said, said
+    assert probe_pods(cluster) == []
 
 
 # --- Ctrl-C at every phase ---------------------------------------------------------------
