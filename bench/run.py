@@ -206,34 +206,26 @@ def startup(runs: int) -> list[Row]:
     return rows
 
 
-def analysis_rows(sizes: Sizes, cache: Path, variants: Sequence[str]) -> list[Row]:
-    """Analysis CPU of the first call on a freshly loaded snapshot, one process per run."""
+def analysis_rows(sizes: Sizes, cache: Path) -> list[Row]:
+    """Analysis CPU of the first call on a freshly loaded snapshot, one process per run.
+
+    The snapshot is loaded as the CLI loads it: pods slimmed, GC paused, then frozen."""
     rows: list[Row] = []
     services, pods = sizes.svc
     shape = generate.svc_shape(services, pods)
     data = generate.prepare(shape, cache)
     svc_args = ["snapshot", "--data", str(data), "--mode", "svc", "--namespace", "big"]
     svc_args += ["--service", "svc-0001", "--repeat", "3"]
-    for variant in variants:
-        results = [worker([*svc_args, "--variant", variant]) for _ in range(sizes.runs)]
-        label = f"svc NAME analysis, {services} Services/{pods:,} Pods in the namespace"
-        rows.append(_analysis_row(label + _variant_label(variant), results, 0.050, None))
+    results = [worker(svc_args) for _ in range(sizes.runs)]
+    label = f"svc NAME analysis, {services} Services/{pods:,} Pods in the namespace"
+    rows.append(_analysis_row(label, results, 0.050, None))
     s, p, i, n = sizes.scan
     shape = generate.scan_shape(s, p, i, n)
     data = generate.prepare(shape, cache)
-    for variant in variants:
-        result = worker(["snapshot", "--data", str(data), "--mode", "scan", "--variant", variant])
-        label = f"scan -A analysis, {s:,} Services/{p:,} Pods/{i:,} Ingresses in {n} namespaces"
-        rows.append(_analysis_row(label + _variant_label(variant), [result], 3.0, GIB))
+    result = worker(["snapshot", "--data", str(data), "--mode", "scan"])
+    label = f"scan -A analysis, {s:,} Services/{p:,} Pods/{i:,} Ingresses in {n} namespaces"
+    rows.append(_analysis_row(label, [result], 3.0, GIB))
     return rows
-
-
-def _variant_label(variant: str) -> str:
-    return {
-        "today": "",
-        "gc": " [proposed: gc paused while loading]",
-        "slim": " [proposed: gc paused + slim pods]",
-    }[variant]
 
 
 def _analysis_row(
@@ -594,7 +586,7 @@ def _part(part: str, sizes: Sizes, cache: Path, quick: bool) -> list[Row]:
     if part == "startup":
         return startup(sizes.runs)
     if part == "analysis":
-        return analysis_rows(sizes, cache, ("today", "gc", "slim"))
+        return analysis_rows(sizes, cache)
     if part == "files":
         return files_rows(sizes, cache)
     if part == "loopback":

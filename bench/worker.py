@@ -7,7 +7,8 @@ scenarios the requests the plugin's Session logged.
 
 Scenarios:
 
-- ``svc``: decode the namespace's objects in pages of 500 (as the live loader does), build
+- ``svc``: decode the namespace's objects in pages of 500 (as the live loader does), with
+  what ``cli.load`` does (pods slimmed, cyclic GC paused while loading, then frozen), build
   the Snapshot directly, then ``build_index`` + ``diagnose.diagnose_service`` on one Service,
   each repetition on a fresh Index (the cold cost the CLI pays once).
 - ``scan``: the same for every namespace, then ``build_index`` + ``diagnose.scan``.
@@ -41,67 +42,29 @@ def peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def slim_pod(pod: dict[str, Any]) -> dict[str, Any]:
-    """A pod reduced to the fields :mod:`kubectl_discover.analyze.pods` reads.
-
-    Not what the loader does today: the benchmark's ``slim`` variant measures what this
-    reduction, proposed for ``api.listing._normalise``, would save.
-    """
-    metadata = pod.get("metadata") or {}
-    spec = pod.get("spec") or {}
-    status = pod.get("status") or {}
-
-    def ports_only(containers: Any, sidecars: bool) -> list[dict[str, Any]]:
-        kept = []
-        for container in containers or ():
-            if sidecars and container.get("restartPolicy") != "Always":
-                continue
-            slim = {"name": container.get("name", ""), "ports": container.get("ports") or []}
-            if sidecars:
-                slim["restartPolicy"] = "Always"
-            kept.append(slim)
-        return kept
-
-    meta_keys = ("name", "namespace", "labels", "ownerReferences", "deletionTimestamp", "uid")
-    spec_keys = ("hostname", "subdomain", "nodeName")
-    status_keys = ("phase", "podIP", "podIPs", "hostIP")
-    slim_spec = {k: spec[k] for k in spec_keys if k in spec}
-    slim_spec["containers"] = ports_only(spec.get("containers"), False)
-    sidecars = ports_only(spec.get("initContainers"), True)
-    if sidecars:
-        slim_spec["initContainers"] = sidecars
-    slim_status = {k: status[k] for k in status_keys if k in status}
-    slim_status["conditions"] = [
-        c for c in status.get("conditions") or () if c.get("type") == "Ready"
-    ]
-    return {
-        "apiVersion": pod.get("apiVersion"),
-        "kind": pod.get("kind"),
-        "metadata": {k: metadata[k] for k in meta_keys if k in metadata},
-        "spec": slim_spec,
-        "status": slim_status,
-    }
+def live_snapshot(directory: Path, namespace: str | None) -> Any:
+    """A live Snapshot as the CLI's loader assembles it: objects decoded page by page, pods
+    slimmed (``api.listing.slim_pod``), the cyclic garbage collector paused while loading
+    and the result frozen (``cli.load``)."""
+    with no_cyclic_gc():
+        return _live_snapshot(directory, namespace)
 
 
-def live_snapshot(directory: Path, namespace: str | None, variant: str = "today") -> Any:
-    """A live Snapshot as the API loader would assemble it (objects decoded page by page).
-
-    ``variant``: ``today`` does what the loader does; ``gc`` also pauses the cyclic garbage
-    collector while decoding and freezes the result; ``slim`` also keeps only the pod
-    fields the analysis reads (:func:`slim_pod`).
-    """
-    if variant != "today":
-        gc.disable()
+@contextlib.contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """What ``cli.load`` does around loading: GC paused, then ``gc.freeze()``."""
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        snapshot = _live_snapshot(directory, namespace, variant)
+        yield
     finally:
-        if variant != "today":
-            gc.freeze()
+        gc.freeze()
+        if enabled:
             gc.enable()
-    return snapshot
 
 
-def _live_snapshot(directory: Path, namespace: str | None, variant: str) -> Any:
+def _live_snapshot(directory: Path, namespace: str | None) -> Any:
+    from kubectl_discover.api.listing import slim_pod
     from kubectl_discover.snapshot import Snapshot
 
     def items(resource: str, scoped: bool = True) -> Iterator[dict[str, Any]]:
@@ -111,7 +74,7 @@ def _live_snapshot(directory: Path, namespace: str | None, variant: str) -> Any:
             for item in page:
                 item["apiVersion"] = api_version
                 item["kind"] = kind
-                yield slim_pod(item) if variant == "slim" and resource == "pods" else item
+                yield slim_pod(item) if resource == "pods" else item
 
     workloads: list[dict[str, Any]] = []
     for name in WORKLOAD_RESOURCES:
@@ -201,7 +164,7 @@ def run_analysis(args: argparse.Namespace, snapshot: Any, result: dict[str, Any]
 def scenario_snapshot(args: argparse.Namespace) -> dict[str, Any]:
     start = time.perf_counter()
     namespace = args.namespace if args.mode == "svc" else None
-    load_cpu, snapshot = _cpu(lambda: live_snapshot(Path(args.data), namespace, args.variant))
+    load_cpu, snapshot = _cpu(lambda: live_snapshot(Path(args.data), namespace))
     result: dict[str, Any] = {
         "load_cpu": load_cpu,
         "objects": {
@@ -223,7 +186,8 @@ def scenario_files(args: argparse.Namespace) -> dict[str, Any]:
     start = time.perf_counter()
     paths = sorted(str(p) for p in Path(args.data).glob("*.yaml"))
     namespace = args.namespace if args.mode == "svc" else None
-    load_cpu, snapshot = _cpu(lambda: manifests.load_files(paths, namespace))
+    with no_cyclic_gc():  # as cli.load does for files too
+        load_cpu, snapshot = _cpu(lambda: manifests.load_files(paths, namespace))
     result: dict[str, Any] = {
         "load_cpu": load_cpu,
         "objects": {
@@ -288,7 +252,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--namespace", default=None)
     parser.add_argument("--service", default="")
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--variant", choices=("today", "gc", "slim"), default="today")
     parser.add_argument("argv", nargs="*", help="CLI arguments (after --) for 'cli'")
     args = parser.parse_args(argv)
     runner = {"snapshot": scenario_snapshot, "files": scenario_files, "cli": scenario_cli}
