@@ -381,8 +381,8 @@ def _idle_workloads(index: Index, namespace: str, selector: Mapping[str, str]) -
     if not index.snapshot.live:
         return []
     idle = []
-    for (kind, ns, name), workload in index.workloads.items():
-        if ns != namespace or kind in ("ReplicaSet", "Job"):
+    for (kind, _ns, name), workload in index.workload_items_in(namespace):
+        if kind in ("ReplicaSet", "Job"):
             continue
         spec = workload.get("spec") or {}
         template = spec.get("template") or {}
@@ -404,7 +404,7 @@ def _matches_in_other_namespaces(
         sorted(
             ns
             for ns in index.pods_by_namespace
-            if ns != namespace and index.pods_selected(ns, selector)
+            if ns != namespace and index.selects_any(ns, selector)
         )
     )
 

@@ -166,6 +166,18 @@ class Index:
         }
 
     @cached_property
+    def _workloads_by_namespace(self) -> Mapping[str, tuple[tuple[tuple[str, str, str], Obj], ...]]:
+        """``workloads`` items grouped by namespace, in ``workloads`` order."""
+        groups: dict[str, list[tuple[tuple[str, str, str], Obj]]] = defaultdict(list)
+        for key, workload in self.workloads.items():
+            groups[key[1]].append((key, workload))
+        return {ns: tuple(items) for ns, items in groups.items()}
+
+    def workload_items_in(self, namespace: str) -> tuple[tuple[tuple[str, str, str], Obj], ...]:
+        """The ``workloads`` entries of ``namespace``, in ``workloads`` order."""
+        return self._workloads_by_namespace.get(namespace, ())
+
+    @cached_property
     def ingresses_by_namespace(self) -> Mapping[str, tuple[Obj, ...]]:
         return _group(self.snapshot.ingresses, self.snapshot.default_namespace)
 
@@ -223,6 +235,20 @@ class Index:
         return tuple(
             group.view(i) for i in sorted(chosen) if matches_map(selector, group.labels(i))
         )
+
+    def selects_any(self, namespace: str, selector: Mapping[str, str]) -> bool:
+        """``bool(pods_selected(namespace, selector))``, without building pod views."""
+        if not selector:
+            return False
+        group = self._pod_groups.get(namespace)
+        if group is None:
+            return False
+        postings = self._postings(namespace)
+        sets = sorted((postings.get(item, set()) for item in selector.items()), key=len)
+        if not sets or not sets[0]:
+            return False
+        chosen = set(sets[0]).intersection(*sets[1:])
+        return any(matches_map(selector, group.labels(i)) for i in chosen)
 
     def pods_sharing_labels(
         self, namespace: str, selector: Mapping[str, str]

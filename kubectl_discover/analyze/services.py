@@ -65,6 +65,13 @@ def diagnose_service(
     service = index.service(namespace, name)
     if service is None:
         return Diagnosis("Service", namespace, name, kind="", findings=())
+    with validation.memoised_ports():
+        return _diagnose(index, service, namespace, name, client_namespaces)
+
+
+def _diagnose(
+    index: Index, service: Obj, namespace: str, name: str, client_namespaces: Sequence[str]
+) -> Diagnosis:
     kind = service_kind(service)
     pods = backends.selected_pods(index, service, namespace)
     views = slices.service_slices(index, service, namespace, pods)
@@ -108,7 +115,10 @@ def summarize(index: Index, namespace: str | None) -> tuple[Diagnosis, ...]:
         services: Sequence[Obj] = index.snapshot.services
     else:
         services = index.services_in(namespace)
-    diagnoses = [diagnose_service(index, namespace_of(s, default_ns), name_of(s)) for s in services]
+    with validation.memoised_ports():
+        diagnoses = [
+            diagnose_service(index, namespace_of(s, default_ns), name_of(s)) for s in services
+        ]
     return tuple(
         sorted(
             diagnoses,

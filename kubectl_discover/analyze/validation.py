@@ -11,6 +11,7 @@ can be created.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import ipaddress
 import re
@@ -208,8 +209,40 @@ def service_type(service: Obj) -> str:
     return str(service_spec(service).get("type") or "ClusterIP")
 
 
+_ports_memo: dict[int, tuple[Obj, tuple[ServicePort, ...]]] | None = None
+"""Set by :func:`memoised_ports` for one scan: ``id(service) -> (service, ports)``. The
+Service is held in the entry, so its id cannot be reused while the memo lives."""
+
+
+@contextlib.contextmanager
+def memoised_ports() -> Iterator[None]:
+    """Compute :func:`service_ports` once per Service object while the block runs (the
+    Service analysis asks for a Service's ports about ten times). Snapshots are not
+    changed during the analysis, so the memoised value is the one computed again."""
+    global _ports_memo
+    outer = _ports_memo
+    if outer is None:
+        _ports_memo = {}
+    try:
+        yield
+    finally:
+        _ports_memo = outer
+
+
 def service_ports(service: Obj) -> tuple[ServicePort, ...]:
     """The Service's ports with protocol and targetPort defaults applied."""
+    memo = _ports_memo
+    if memo is None:
+        return _service_ports(service)
+    entry = memo.get(id(service))
+    if entry is not None and entry[0] is service:
+        return entry[1]
+    ports = _service_ports(service)
+    memo[id(service)] = (service, ports)
+    return ports
+
+
+def _service_ports(service: Obj) -> tuple[ServicePort, ...]:
     ports: list[ServicePort] = []
     for i, raw in enumerate(service_spec(service).get("ports") or ()):
         if not isinstance(raw, Mapping):
