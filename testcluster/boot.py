@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import ssl
+import subprocess
 import sys
 import time
 import urllib.request
@@ -42,6 +43,17 @@ def http_ok(url: str) -> bool:
 
 def kube_proxy_healthy() -> bool:
     return http_ok(f"http://127.0.0.1:{c.PROXY_HEALTHZ_PORT}/healthz")
+
+
+def kube_proxy_synced() -> bool:
+    """Healthy and its Service chain written: healthz can answer 200 a moment before the
+    first iptables-restore lands (seen under load), and tests dial VIPs right after up()."""
+    if not kube_proxy_healthy():
+        return False
+    saved = subprocess.run(
+        ["iptables-save", "-t", "nat"], capture_output=True, text=True, check=False
+    )
+    return "-j KUBE-SERVICES" in saved.stdout
 
 
 class Booter:
@@ -156,7 +168,7 @@ class Booter:
         self.wait("scheduler", lambda: http_ok(f"https://127.0.0.1:{c.SCHEDULER_PORT}/healthz"))
         self.wait("kubelet", lambda: http_ok(f"https://{c.NODES[0].ip}:{c.KUBELET_PORT}/healthz"))
         # 200 once kube-proxy has synced Services and EndpointSlices and written its rules.
-        self.wait("kube-proxy", kube_proxy_healthy)
+        self.wait("kube-proxy", kube_proxy_synced)
         for dns in components.DNS_INSTANCES:
             self.wait(dns.name, partial(http_ok, f"http://127.0.0.1:{dns.ready_port}/ready"))
         self.wait(
