@@ -30,6 +30,7 @@ from kubectl_discover.analyze.backends import (
     resolve_target_port,
     selected_pods,
 )
+from kubectl_discover.analyze.gcpause import cyclic_gc_paused
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.ingressclasses import ClassResolution, resolve_class
 from kubectl_discover.analyze.model import ChainLink, Diagnosis, RouteExpectation
@@ -1271,5 +1272,6 @@ def summarize_ingresses(
         else index.ingresses_by_namespace.get(namespace, ())
     )
     ordered = sorted(chosen, key=lambda i: (namespace_of(i, default_ns), name_of(i)))
-    table = host_table(index)
-    return tuple(to_diagnosis(analyze_ingress(index, i, now=now, hosts=table)) for i in ordered)
+    with cyclic_gc_paused():
+        table = host_table(index)
+        return tuple(to_diagnosis(analyze_ingress(index, i, now=now, hosts=table)) for i in ordered)

@@ -19,6 +19,7 @@ from kubectl_discover.analyze import (
     slices,
     validation,
 )
+from kubectl_discover.analyze.gcpause import cyclic_gc_paused
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import ChainLink, Diagnosis, PodView, ServiceKind
 from kubectl_discover.analyze.selectors import service_selector
@@ -115,7 +116,7 @@ def summarize(index: Index, namespace: str | None) -> tuple[Diagnosis, ...]:
         services: Sequence[Obj] = index.snapshot.services
     else:
         services = index.services_in(namespace)
-    with validation.memoised_ports():
+    with cyclic_gc_paused(), validation.memoised_ports():
         diagnoses = [
             diagnose_service(index, namespace_of(s, default_ns), name_of(s)) for s in services
         ]

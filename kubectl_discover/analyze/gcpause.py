@@ -1,0 +1,26 @@
+"""Pausing the cyclic garbage collector around a whole-cluster analysis.
+
+``scan -A`` builds hundreds of thousands of small, acyclic objects (pod views, findings,
+chain links); with the collector running, its full collections walk all of them again and
+again (about 1 s of a 3.6 s analysis on 5,000 Services / 50,000 Pods, bench/README.md).
+Nothing the analysis builds relies on cycle collection, so the collector is paused while
+it runs and restored afterwards (reference counting still frees everything as usual).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Iterator
+
+
+@contextlib.contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Disable the cyclic collector for the block; re-enable it only if it was enabled."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
