@@ -244,10 +244,14 @@ class Index:
         if group is None:
             return False
         postings = self._postings(namespace)
-        sets = sorted((postings.get(item, set()) for item in selector.items()), key=len)
-        if not sets or not sets[0]:
-            return False
-        chosen = set(sets[0]).intersection(*sets[1:])
+        sets: list[set[int]] = []
+        for item in selector.items():
+            members = postings.get(item)
+            if not members:
+                return False  # a selector pair no pod carries: nothing matches
+            sets.append(members)
+        sets.sort(key=len)
+        chosen = sets[0].intersection(*sets[1:])
         return any(matches_map(selector, group.labels(i)) for i in chosen)
 
     def pods_sharing_labels(

@@ -126,7 +126,7 @@ def _live_pod_view(
     ips: tuple[str, ...] = ()
     pod_ips = status.get("podIPs")
     if pod_ips:
-        ips = tuple(str(entry.get("ip")) for entry in pod_ips if entry.get("ip"))
+        ips = tuple([str(entry.get("ip")) for entry in pod_ips if entry.get("ip")])
     ip = status.get("podIP") or (ips[0] if ips else None)
     ready = False
     for condition in status.get("conditions") or ():
