@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -236,10 +237,11 @@ def _list_one(
         params.append(("fieldSelector", f"involvedObject.kind={kind},involvedObject.name={name}"))
     path = spec.path(namespace)
     if spec.metadata_only:
-        items = _list_metadata(session, path, params, page_size)
-    else:
-        items = session.list_all(path, params, page_size=page_size)
-    return [_normalise(spec, item) for item in items]
+        return [_normalise(spec, item) for item in _list_metadata(session, path, params, page_size)]
+    # Normalised page by page: raw pods are dropped as soon as their page is slimmed.
+    return session.list_all(
+        path, params, page_size=page_size, each=functools.partial(_normalise, spec)
+    )
 
 
 def _list_metadata(

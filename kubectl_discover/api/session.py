@@ -184,17 +184,24 @@ class Session:
         return self.send_json("GET", path, params)
 
     def list_all(
-        self, path: str, params: Params | None = None, *, page_size: int = 500
+        self,
+        path: str,
+        params: Params | None = None,
+        *,
+        page_size: int = 500,
+        each: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> list[dict[str, Any]]:
         """Every item of a collection, fetched in pages of ``page_size`` (``limit``/``continue``).
 
+        ``each`` is applied to the items of a page as soon as it arrives, so a caller that
+        keeps only part of each object never holds a whole cluster's raw JSON at once.
         A continue token can expire on a busy cluster (410 Gone); like client-go's pager the
         list is then restarted once from the beginning.
         """
         base = list(_param_pairs(params))
         for attempt in range(2):
             try:
-                return self._paginate(path, base, page_size)
+                return self._paginate(path, base, page_size, each)
             except _ContinueExpired:
                 if attempt == 1:
                     raise ClusterAccessError(
@@ -204,7 +211,11 @@ class Session:
         raise AssertionError("unreachable")
 
     def _paginate(
-        self, path: str, base: list[tuple[str, str | int]], page_size: int
+        self,
+        path: str,
+        base: list[tuple[str, str | int]],
+        page_size: int,
+        each: Callable[[dict[str, Any]], dict[str, Any]] | None,
     ) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         token = ""
@@ -218,8 +229,10 @@ class Session:
                 if token:
                     raise _ContinueExpired from None
                 raise
-            items.extend(page.get("items") or [])
+            page_items = page.get("items") or []
+            items.extend(page_items if each is None else map(each, page_items))
             token = str((page.get("metadata") or {}).get("continue") or "")
+            del page, page_items  # let the raw page go before the next one arrives
             if not token:
                 return items
 
