@@ -378,6 +378,14 @@ def skipped_notes(loaded: Loaded, probed: bool, options: Options) -> list[str]:
     return notes
 
 
+def finish(options: Options, loaded: Loaded, diagnosis: Diagnosis) -> int:
+    """The end of every subject command: print the probe plan (--dry-run), or probe,
+    explain and print the report."""
+    if options.probe.dry_run:
+        return _dry_run(options, loaded, [diagnosis])
+    return emit(diagnose_and_report(options, loaded, [diagnosis]), options)
+
+
 def diagnose_and_report(
     options: Options, loaded: Loaded, diagnoses: Sequence[Diagnosis]
 ) -> dict[str, Any]:
@@ -509,9 +517,7 @@ def run_service(options: Options, name: str) -> int:
     diagnosis = diagnose.diagnose_service(
         loaded.index, loaded.namespace, name, client_namespaces=clients
     )
-    if options.probe.dry_run:
-        return _dry_run(options, loaded, [diagnosis])
-    return emit(diagnose_and_report(options, loaded, [diagnosis]), options)
+    return finish(options, loaded, diagnosis)
 
 
 def _client_namespaces(loaded: Loaded) -> tuple[str, ...]:
@@ -525,9 +531,7 @@ def run_ingress(options: Options, name: str) -> int:
 
     loaded = load(options, events_for=("Ingress", name))
     diagnosis = diagnose.diagnose_ingress(loaded.index, loaded.namespace, name)
-    if options.probe.dry_run:
-        return _dry_run(options, loaded, [diagnosis])
-    return emit(diagnose_and_report(options, loaded, [diagnosis]), options)
+    return finish(options, loaded, diagnosis)
 
 
 def run_route(options: Options, url: str) -> int:
@@ -538,9 +542,7 @@ def run_route(options: Options, url: str) -> int:
     loaded = load(options)
     scope = None if options.all_namespaces else loaded.namespace
     diagnosis = diagnose.diagnose_route(loaded.index, url, scope, now=datetime.now(UTC))
-    if options.probe.dry_run:
-        return _dry_run(options, loaded, [diagnosis])
-    return emit(diagnose_and_report(options, loaded, [diagnosis]), options)
+    return finish(options, loaded, diagnosis)
 
 
 def run_dns(options: Options, name: str) -> int:
@@ -558,9 +560,7 @@ def run_dns(options: Options, name: str) -> int:
     diagnosis = diagnose_name(
         loaded.snapshot, name, client_namespace=client_namespace, client=client
     )
-    if options.probe.dry_run:
-        return _dry_run(options, loaded, [diagnosis])
-    return emit(diagnose_and_report(options, loaded, [diagnosis]), options)
+    return finish(options, loaded, diagnosis)
 
 
 svc = subject_command(
