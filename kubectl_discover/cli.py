@@ -366,9 +366,42 @@ def emit(document: dict[str, Any], options: Options) -> int:
 
 
 def progress(message: str) -> None:
-    """Probe progress on stderr (plain lines; the report goes to stdout)."""
+    """Probe progress on stderr as plain lines (the report goes to stdout)."""
     sys.stderr.write(f"discover: {message}\n")
     sys.stderr.flush()
+
+
+class Spinner:
+    """Probe progress on a terminal: one line, redrawn with a spinner and the current
+    phase until :meth:`close`, which clears it. Off a terminal, use :func:`progress`."""
+
+    FRAMES = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+    def __init__(self) -> None:
+        import threading
+
+        self._message = "starting"
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._spin, daemon=True)
+        self._thread.start()
+
+    def __call__(self, message: str) -> None:
+        self._message = message
+
+    def _spin(self) -> None:
+        frame = 0
+        while not self._done.wait(0.1):
+            text = f"{self.FRAMES[frame % len(self.FRAMES)]} discover: {self._message}"
+            width = shutil.get_terminal_size((80, 24)).columns - 1
+            sys.stderr.write("\r" + text[:width] + "\033[K")
+            sys.stderr.flush()
+            frame += 1
+
+    def close(self) -> None:
+        self._done.set()
+        self._thread.join()
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
 
 
 def skipped_notes(loaded: Loaded, probed: bool, options: Options) -> list[str]:
@@ -398,9 +431,14 @@ def diagnose_and_report(
     result = None
     probe_doc = None
     if options.probe.enabled and loaded.session is not None:
-        result, probe_doc = run_probe_for(
-            loaded.session, loaded.snapshot, diagnoses, options.probe, progress
-        )
+        spinner = Spinner() if sys.stderr.isatty() else None
+        try:
+            result, probe_doc = run_probe_for(
+                loaded.session, loaded.snapshot, diagnoses, options.probe, spinner or progress
+            )
+        finally:
+            if spinner is not None:
+                spinner.close()
     rows = explain(diagnosis, result, **explain_context(loaded.snapshot))
     return report.build_report(
         diagnosis,

@@ -393,7 +393,7 @@ class Cluster:
                         proc.poll() is None
                         and self.exec([sys.executable, "-c", probe]).returncode == 0
                     ),
-                    timeout=20,
+                    timeout=60,  # a python start per try: slow on a loaded 2-core box
                 )
             yield proc
         finally:

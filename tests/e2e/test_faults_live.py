@@ -244,7 +244,7 @@ def test_resource_quota_without_room_is_a_probe_error_naming_the_quota(
             lambda: bool(cluster.get_json("resourcequota", quota, "-n", app).get("status")),
         )
         result = cli(cluster, "svc", "web", "-n", app, "--node", node(cluster))
-        line = error_line(result.stderr, 4, result.returncode)
+        line = error_line(result.stderr, 7, result.returncode)  # the cluster refused the pod
         assert quota in line
         assert "quota" in line.lower()
         assert probe_pods(cluster, app) == []

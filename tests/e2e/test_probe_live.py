@@ -263,7 +263,7 @@ def test_node_that_does_not_exist_is_reported_before_creating_anything(cluster: 
     with cluster.namespace("probe") as ns:
         out = run(cluster, namespace=ns, node="kd-node-missing")
     assert out["error"]["type"] == "ProbeUnschedulableError"
-    assert out["error"]["exit_code"] == 4
+    assert out["error"]["exit_code"] == 6
     assert "kd-node-missing does not exist" in out["error"]["message"]
 
 

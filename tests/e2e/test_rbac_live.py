@@ -299,7 +299,7 @@ def test_read_role_cannot_probe_and_says_which_verb_is_missing(
     cluster: Cluster, users: Users
 ) -> None:
     result = cli(cluster, users.read, "svc", "web", "-n", users.namespace)
-    line = error_line(result, 4)
+    line = error_line(result, 7)  # the cluster refused the probe pod
     assert "create pods" in line, line
     assert "--no-probe" in line, line
 
@@ -318,10 +318,10 @@ def test_probe_role_runs_the_probe_and_leaves_nothing(cluster: Cluster, users: U
 
 
 def test_exec_refused_is_one_line_naming_pods_exec(cluster: Cluster, users: Users) -> None:
-    """May create the pod but not open the exec websocket: exit 4, the pod is deleted."""
+    """May create the pod but not open the exec websocket: exit 7, the pod is deleted."""
     node = cluster.nodes[0].name
     result = cli(cluster, users.no_exec, "svc", "web", "-n", users.namespace, "--node", node)
-    line = error_line(result, 4)
+    line = error_line(result, 7)
     assert "pods/exec" in line and "get and create" in line, line
     assert "-+-+-" not in line  # no raw HTTP headers from the websocket client
     assert "deleting probe pod" in result.stderr

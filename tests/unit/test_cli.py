@@ -277,3 +277,39 @@ def test_version_never_needs_a_cluster(capsys: pytest.CaptureFixture[str]) -> No
 def test_a_named_object_with_all_namespaces_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _run(capsys, "svc", "web", "-A", "-f", SHOP)
     assert code == 2 and "-n" in err and err.count("\n") == 1
+
+
+def test_each_probe_failure_has_a_documented_exit_code() -> None:
+    from kubectl_discover.probe import errors as probe_errors
+
+    classes = [
+        c
+        for c in vars(probe_errors).values()
+        if isinstance(c, type) and issubclass(c, probe_errors.ProbeError)
+    ]
+    codes = {c.exit_code for c in classes}
+    assert codes == set(probe_errors.EXIT_CODES)
+    assert probe_errors.ProbeImageError.exit_code != probe_errors.ProbeTimeoutError.exit_code
+    readme = (ROOT / "README.md").read_text()
+    assert all(f"`{code}`" in readme for code in codes)
+
+
+def test_spinner_redraws_the_current_phase_and_clears_its_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+    import sys
+    import time
+
+    from kubectl_discover.cli import Spinner
+
+    fake = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", fake)
+    spinner = Spinner()
+    spinner("waiting for probe pod shop/discover-probe-abc: Pending")
+    time.sleep(0.35)
+    spinner.close()
+    text = fake.getvalue()
+    assert "waiting for probe pod shop/discover-probe-abc" in text
+    assert text.count("\r") >= 2 and text.endswith("\r\x1b[K")
+    assert "\n" not in text
