@@ -262,7 +262,9 @@ def test_api_server_gone_while_probing_names_the_pod_left_behind(
     the plugin cannot delete its pod, and says so."""
     pod_ip = cluster.get_json("pod", "web-0", "-n", app)["status"]["podIP"]
     hold = (
+        # SO_REUSEADDR: an earlier test's server on a recycled pod IP may leave TIME_WAIT
         "import socket,time; s=socket.socket(); "
+        "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); "
         f"s.bind(({pod_ip!r}, 8080)); s.listen(); time.sleep(120)"
     )
     with (
@@ -482,7 +484,9 @@ def test_ctrl_c_while_waiting_for_the_pod(cluster: Cluster, app: str, ghost_node
 def test_ctrl_c_during_the_exec(cluster: Cluster, app: str) -> None:
     pod_ip = cluster.get_json("pod", "web-0", "-n", app)["status"]["podIP"]
     hold = (
+        # SO_REUSEADDR: an earlier test's server on a recycled pod IP may leave TIME_WAIT
         "import socket,time; s=socket.socket(); "
+        "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); "
         f"s.bind(({pod_ip!r}, 8080)); s.listen(); time.sleep(120)"
     )
     with cluster.background([sys.executable, "-c", hold], listen=(pod_ip, 8080)):

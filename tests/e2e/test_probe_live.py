@@ -358,6 +358,7 @@ def test_ctrl_c_while_probing_deletes_the_pod(cluster: Any) -> None:
     silent_ip, port = "10.244.3.211", 8081
     hold = (
         "import socket,time; s=socket.socket(); "
+        "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); "
         f"s.bind(({silent_ip!r},{port})); s.listen(); time.sleep(300)"
     )
     with cluster.namespace("probe") as ns:
