@@ -8,7 +8,6 @@ Every command runs inside the cluster's network namespace through ``cluster.exec
 
 from __future__ import annotations
 
-import datetime
 import json
 import sys
 import time
@@ -16,6 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from livecerts import self_signed
 
 from testcluster import Cluster
 
@@ -324,7 +324,7 @@ def test_healthy_service_resolves_and_every_endpoint_answers_http(
 
 
 def test_ingress_with_tls_through_the_cli(cluster: Cluster, shop: str) -> None:
-    crt, key = _self_signed("shop.example.com")
+    crt, key = self_signed("shop.example.com")
     secret = {
         "apiVersion": "v1",
         "kind": "Secret",
@@ -388,33 +388,3 @@ def test_ingress_with_tls_through_the_cli(cluster: Cluster, shop: str) -> None:
     )
     assert route_doc["routes"][0]["service"] == "web"
     assert {code, route_code} <= {0, 1}
-
-
-def _self_signed(host: str) -> tuple[str, str]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=90))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return (
-        cert.public_bytes(serialization.Encoding.PEM).decode(),
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ).decode(),
-    )

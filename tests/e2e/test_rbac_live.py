@@ -11,7 +11,6 @@ kubeconfig; the assertions are what an SRE with those rights sees: exit code, on
 from __future__ import annotations
 
 import base64
-import datetime
 import json
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from livecerts import self_signed
 
 from testcluster import Cluster
 
@@ -81,34 +81,6 @@ def report(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
 def probe_pods(cluster: Cluster, namespace: str) -> list[str]:
     pods = cluster.get_json("pods", "-n", namespace, "-l", PROBE_LABEL)["items"]
     return [p["metadata"]["name"] for p in pods]
-
-
-def self_signed(host: str) -> tuple[str, str]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=90))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    ).decode()
-    return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem
 
 
 def key_fragments(pem: str) -> list[str]:
