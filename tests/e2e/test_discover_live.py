@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from livecerts import self_signed
 
 from testcluster import Cluster
 
@@ -324,6 +323,9 @@ def test_healthy_service_resolves_and_every_endpoint_answers_http(
 
 
 def test_ingress_with_tls_through_the_cli(cluster: Cluster, shop: str) -> None:
+    # Imported here, not at the top: cluster.call loads this module alone in the netns.
+    from livecerts import self_signed
+
     crt, key = self_signed("shop.example.com")
     secret = {
         "apiVersion": "v1",

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from livecerts import self_signed
 
 from testcluster import Cluster
 
@@ -160,6 +159,8 @@ def users(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     node = cluster.nodes[0].name  # bound, so a full scheduler cannot refuse the backend pod
     cluster_bindings = [f"kd-rbac-read-{suffix}", f"kd-rbac-probe-{suffix}"]
     with cluster.namespace("rbac") as namespace:
+        from livecerts import self_signed
+
         cert, key_pem = self_signed(HOST)
         cluster.apply(app_yaml(node), namespace)
         files = tmp_path_factory.mktemp("tls")
