@@ -108,6 +108,21 @@ class Booter:
         ip = (pod or {}).get("status", {}).get("podIP")
         return str(ip) if ip else None
 
+    def _wait_pod_ip(self, dns: components.DnsInstance) -> None:
+        """Wait for KWOK to give the DNS pod an IP. The pod is created together with the
+        nodes; rarely KWOK lists it before it manages their node and then never starts it
+        (seen once in CI), so a pod still without an IP after 30 s is created again."""
+        try:
+            self.wait(f"{dns.name} pod IP", partial(self._has_pod_ip, dns.name), timeout=30)
+            return
+        except TimeoutError:
+            log(f"{dns.name} pod has no IP after 30 s: creating it again")
+        path = f"/api/v1/namespaces/kube-system/pods/{dns.name}"
+        self.client.request("DELETE", path, {"gracePeriodSeconds": 0})
+        self.wait(f"{dns.name} pod deleted", lambda: self.client.get(path) is None)
+        self.client.create("/api/v1/namespaces/kube-system/pods", bootstrap.dns_pod(dns))
+        self.wait(f"{dns.name} pod IP", partial(self._has_pod_ip, dns.name))
+
     def _has_pod_ip(self, name: str) -> bool:
         return self._pod_ip(name) is not None
 
@@ -137,7 +152,7 @@ class Booter:
         # kube-proxy exits if its node does not exist within 30 s: start it now.
         self.start(components.kube_proxy(b, lay))
         for dns in components.DNS_INSTANCES:
-            self.wait(f"{dns.name} pod IP", partial(self._has_pod_ip, dns.name))
+            self._wait_pod_ip(dns)
             pod_ip = self._pod_ip(dns.name)
             assert pod_ip
             self.start(components.coredns(b, lay, dns, [dns.service_ip, pod_ip]))
