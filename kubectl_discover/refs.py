@@ -1,0 +1,49 @@
+"""Object identities: which object a finding, a row or a link is about.
+
+A :class:`ObjectRef` is built where the object is read and carried as a value, so
+nothing ever parses "Service shop/web" back into its parts. ``str()`` gives the
+form people read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kubectl_discover.snapshot import Obj, name_of, namespace_of
+
+
+@dataclass(frozen=True, order=True)
+class ObjectRef:
+    """Kind, namespace ("" when cluster-scoped or not an object) and name."""
+
+    kind: str
+    namespace: str
+    name: str
+
+    def __str__(self) -> str:
+        if self.namespace:
+            return f"{self.kind} {self.namespace}/{self.name}"
+        return f"{self.kind} {self.name}"
+
+    @property
+    def path(self) -> str:
+        """``namespace/name`` (or ``name`` when cluster-scoped)."""
+        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+
+    @classmethod
+    def of(cls, obj: Obj, default_namespace: str = "") -> ObjectRef:
+        """The reference of a raw object as the API serialises it."""
+        return cls(str(obj.get("kind") or ""), namespace_of(obj, default_namespace), name_of(obj))
+
+
+def service_ref(namespace: str, name: str) -> ObjectRef:
+    return ObjectRef("Service", namespace, name)
+
+
+def ingress_ref(namespace: str, name: str) -> ObjectRef:
+    return ObjectRef("Ingress", namespace, name)
+
+
+def url_ref(url: str) -> ObjectRef:
+    """The subject of ``route URL``: not an object, named by the URL."""
+    return ObjectRef("route", "", url)
