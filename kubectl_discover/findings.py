@@ -12,6 +12,8 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from kubectl_discover.refs import ObjectRef
+
 
 class Severity(enum.IntEnum):
     """How bad a finding is; ordered so that ``max()`` gives the worst."""
@@ -56,7 +58,7 @@ class Check:
 
     def __call__(
         self,
-        subject: str,
+        subject: ObjectRef | str,
         message: str,
         hint: str = "",
         *,
@@ -80,7 +82,7 @@ class Finding:
 
     check: Check
     severity: Severity
-    subject: str
+    subject: ObjectRef | str
     message: str
     hint: str
     evidence: tuple[tuple[str, str], ...] = field(default=())

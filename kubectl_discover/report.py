@@ -34,7 +34,7 @@ def finding_doc(finding: Finding) -> dict[str, Any]:
     return {
         "id": finding.id,
         "severity": finding.severity.label,
-        "subject": finding.subject,
+        "subject": str(finding.subject),
         "message": finding.message,
         "hint": finding.hint,
         "evidence": dict(finding.evidence),
