@@ -422,7 +422,7 @@ class IngressAnalysis:
 
 
 def _dedupe(findings: Sequence[Finding]) -> tuple[Finding, ...]:
-    seen: set[tuple[str, str, str]] = set()
+    seen: set[tuple[str, object, str]] = set()
     out: list[Finding] = []
     for finding in findings:
         key = (finding.id, finding.subject, finding.message)

@@ -624,7 +624,7 @@ def _diagnosis(
     chains: tuple[ChainLink, ...],
     facts: tuple[tuple[str, str], ...],
 ) -> Diagnosis:
-    unique: dict[tuple[str, str, str], Finding] = {}
+    unique: dict[tuple[str, object, str], Finding] = {}
     for finding in findings:
         unique.setdefault((finding.id, finding.subject, finding.message), finding)
     return Diagnosis(
