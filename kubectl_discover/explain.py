@@ -13,6 +13,7 @@ builds from the same expectations, so the join never depends on check order.
 from __future__ import annotations
 
 import dataclasses
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,14 +45,43 @@ from kubectl_discover.probe.plan import (
 )
 
 NOT_PROBED = "not probed"
+PROBE_ROW = ""
+"""The key of rows about the probe itself (resolver, budget): they observe no expectation."""
 NODELOCAL_DNS = "169.254.20.10"
 """The link-local address NodeLocal DNSCache listens on."""
 _SHORT_FORMS = (NameForm.SAME_NAMESPACE, NameForm.OTHER_NAMESPACE, NameForm.SVC_SUFFIX)
 
 
+class RowVerdict(enum.Enum):
+    """The verdict of one report row; ``unknown`` when nothing could be judged."""
+
+    OK = "ok"
+    INFO = "info"
+    WARN = "warn"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+
+    @property
+    def severity(self) -> Severity | None:
+        """The severity this row weighs as in the report verdict (None: unknown)."""
+        return None if self is RowVerdict.UNKNOWN else Severity[self.name]
+
+    @classmethod
+    def of_prediction(cls, ok: bool | None) -> RowVerdict:
+        """A static prediction: True ok, False fail, None unknown."""
+        return cls.OK if ok is True else cls.FAIL if ok is False else cls.UNKNOWN
+
+
 @dataclass(frozen=True)
 class Row:
-    """One line of the report: expectation, observation, verdict and why."""
+    """One line of the report: expectation, observation, verdict and why.
+
+    ``key`` is the key of the expectation the row observes (``DnsExpectation.key``,
+    ``EndpointExpectation.key``, ``RouteExpectation.key``): the report joins rows to
+    expectations by it, never by position. An expectation may have several rows (one
+    per Ingress address, an extra SNI row); rows about the probe itself (resolver,
+    budget) have the key ``PROBE_ROW``.
+    """
 
     section: str
     """"endpoints" | "dns" | "routes"."""
@@ -59,12 +89,12 @@ class Row:
     expected: str
     observed: str
     """"not probed" when there is no observation."""
-    verdict: str
-    """"ok" | "warn" | "fail" | "info" | "unknown"."""
+    verdict: RowVerdict
     why: str
     evidence: tuple[tuple[str, str], ...] = ()
     observation: Mapping[str, Any] | None = None
     """The raw observation, for JSON output."""
+    key: str = PROBE_ROW
 
 
 def explain(
@@ -92,8 +122,8 @@ def explain(
     return tuple(rows)
 
 
-def _static(ok: bool | None) -> str:
-    return "ok" if ok is True else "fail" if ok is False else "unknown"
+def _static(ok: bool | None) -> RowVerdict:
+    return RowVerdict.of_prediction(ok)
 
 
 def _raw(obj: Any) -> Mapping[str, Any]:
@@ -122,7 +152,7 @@ def resolver_rows(
                 "resolv.conf",
                 "readable",
                 resolver.error,
-                "fail",
+                RowVerdict.FAIL,
                 f"the probe pod could not read {resolver.path}: no DNS check is meaningful",
                 evidence,
             )
@@ -135,7 +165,7 @@ def resolver_rows(
                 "cluster domain",
                 cluster_domain,
                 detected,
-                "warn",
+                RowVerdict.WARN,
                 f"the pod's search path says the cluster domain is {detected}, but names were "
                 f"built with {cluster_domain}: names hard-coding {cluster_domain} get NXDOMAIN; "
                 f"use <svc>.<ns>.svc.{detected} or the short forms",
@@ -149,7 +179,7 @@ def resolver_rows(
                 "cluster domain",
                 cluster_domain,
                 "no <ns>.svc.<domain> search entry",
-                "warn",
+                RowVerdict.WARN,
                 "the probe pod's search path has no cluster entries (dnsPolicy Default, or "
                 "hostNetwork with ClusterFirst): short Service names cannot resolve from such a "
                 "client",
@@ -165,7 +195,7 @@ def resolver_rows(
                 "nameserver",
                 dns_service_ip,
                 server,
-                "info" if local else "warn",
+                RowVerdict.INFO if local else RowVerdict.WARN,
                 "NodeLocal DNSCache answers on the node and forwards to kube-dns"
                 if local
                 else f"the pod asks {server}, not the kube-dns Service {dns_service_ip}: "
@@ -181,7 +211,7 @@ def resolver_rows(
                 "probe budget",
                 "all checks finish",
                 "budget exhausted",
-                "warn",
+                RowVerdict.WARN,
                 "some checks did not finish within the probe budget; they show as not finished "
                 "(a slow or unreachable DNS server is the usual cause)",
             )
@@ -244,30 +274,42 @@ def dns_row(diagnosis: Diagnosis, e: DnsExpectation, result: ProbeResult | None)
     expected = _expected_dns(e)
     causes = tuple(("finding", c) for c in e.causes)
     if result is None:
-        return Row("dns", e.query, expected, NOT_PROBED, _static(e.exists), e.why, causes)
+        return Row(
+            "dns", e.query, expected, NOT_PROBED, _static(e.exists), e.why, causes, key=e.key
+        )
     obs = result.dns_for(dns_key(e.query, e.qtype, walk_namespace(e))) or result.dns_for(
         dns_key(e.query, e.qtype)
     )
     if obs is None:
-        return Row("dns", e.query, expected, NOT_PROBED, _static(e.exists), e.why, causes)
+        return Row(
+            "dns", e.query, expected, NOT_PROBED, _static(e.exists), e.why, causes, key=e.key
+        )
     positive, observed = _observed_dns(obs, e.qtype)
     evidence = list(causes) + _walk_evidence(obs, e.qtype)
     verdict, why = _judge_dns(diagnosis, e, obs, positive, observed, result)
     extras = _cost_note(obs, e, result) + _musl_note(obs) + _libc_note(obs, e.qtype, positive)
-    if any(level == "warn" for level, _ in extras) and verdict == "ok":
-        verdict = "warn"
+    if any(level == RowVerdict.WARN for level, _ in extras) and verdict == RowVerdict.OK:
+        verdict = RowVerdict.WARN
     why = "; ".join([why, *(text for _, text in extras)])
-    return Row("dns", e.query, expected, observed, verdict, why, tuple(evidence), _raw(obs))
+    return Row(
+        "dns", e.query, expected, observed, verdict, why, tuple(evidence), _raw(obs), key=e.key
+    )
 
 
-def _cause_verdict(diagnosis: Diagnosis, e: DnsExpectation) -> str:
+def _cause_verdict(diagnosis: Diagnosis, e: DnsExpectation) -> RowVerdict:
     """A name that is absent as predicted is as bad as the findings that explain it: a
     broken per-pod name fails, a short name typed from another namespace is only info."""
     severities = [f.severity for f in diagnosis.findings if f.id in e.causes]
     if not severities:
-        return "fail"
+        return RowVerdict.FAIL
     worst = max(severities)
-    return "fail" if worst >= Severity.FAIL else "warn" if worst >= Severity.WARN else "info"
+    return (
+        RowVerdict.FAIL
+        if worst >= Severity.FAIL
+        else RowVerdict.WARN
+        if worst >= Severity.WARN
+        else RowVerdict.INFO
+    )
 
 
 def _judge_dns(
@@ -277,7 +319,7 @@ def _judge_dns(
     positive: bool,
     observed: str,
     result: ProbeResult,
-) -> tuple[str, str]:
+) -> tuple[RowVerdict, str]:
     probe_ns = result.resolver.namespace
     if (
         e.form in _SHORT_FORMS
@@ -286,34 +328,38 @@ def _judge_dns(
         and probe_ns != e.client_namespace
         and obs.as_namespace != e.client_namespace
     ):
-        return "info", (
+        return RowVerdict.INFO, (
             f"the probe pod searches namespace {probe_ns} first, but this row is about clients in "
             f"{e.client_namespace}: run the probe with --from a pod in {e.client_namespace}"
         )
     if obs.incomplete:
-        return "unknown", f"the check did not finish; static prediction: {e.why}"
+        return RowVerdict.UNKNOWN, f"the check did not finish; static prediction: {e.why}"
     if e.exists is True and positive:
         want = {_normal(a, e.qtype) for a in e.answers}
         got = {_normal(v, e.qtype) for v in obs.values(e.qtype)}
         if want and got != want:
-            return "warn", (
+            return RowVerdict.WARN, (
                 f"resolves, but to {', '.join(sorted(got))} where the API objects say "
                 f"{', '.join(sorted(want))}: a cached or stale answer, or objects changed since "
                 "the snapshot"
             )
-        return "ok", f"resolves as predicted: {e.why}"
+        return RowVerdict.OK, f"resolves as predicted: {e.why}"
     if e.exists is True:
-        return "fail", _unexpected_negative(e, obs, observed, result)
+        return RowVerdict.FAIL, _unexpected_negative(e, obs, observed, result)
     if e.exists is False and not positive:
         return _cause_verdict(diagnosis, e), f"{_first_outcome(observed)} because {e.why}"
     if e.exists is False:
         if e.form is NameForm.PER_POD and diagnosis.kind != "Headless":
-            return "warn", (
+            return RowVerdict.WARN, (
                 "CoreDNS answers per-pod names for non-headless Services too (an extension; the "
                 f"DNS spec and other servers do not), so do not rely on it; analysis: {e.why}"
             )
-        return "warn", f"answers although the analysis predicted no record ({e.why})"
-    return ("ok", "resolves") if positive else ("fail", f"does not resolve: {observed}")
+        return RowVerdict.WARN, f"answers although the analysis predicted no record ({e.why})"
+    return (
+        (RowVerdict.OK, "resolves")
+        if positive
+        else (RowVerdict.FAIL, f"does not resolve: {observed}")
+    )
 
 
 def _first_outcome(observed: str) -> str:
@@ -351,20 +397,20 @@ def _walk_evidence(obs: DnsObservation, qtype: str) -> list[tuple[str, str]]:
 
 def _cost_note(
     obs: DnsObservation, e: DnsExpectation, result: ProbeResult
-) -> list[tuple[str, str]]:
+) -> list[tuple[RowVerdict, str]]:
     if obs.name.endswith(".") or obs.queries <= 2:
         return []
     cheaper = absolute(obs.answered_by or e.fqdn or obs.name)
     return [
         (
-            "info",
+            RowVerdict.INFO,
             f"cost {obs.queries} queries ({obs.negative_queries} negative) through the "
             f"search path with ndots:{result.resolver.ndots}; {cheaper!r} costs 2",
         )
     ]
 
 
-def _musl_note(obs: DnsObservation) -> list[tuple[str, str]]:
+def _musl_note(obs: DnsObservation) -> list[tuple[RowVerdict, str]]:
     stop = obs.musl_stop()
     last = obs.steps[-1].name if obs.steps else None
     if stop is None or stop == obs.answered_by or (obs.answered_by is None and stop == last):
@@ -372,21 +418,21 @@ def _musl_note(obs: DnsObservation) -> list[tuple[str, str]]:
     outcome = next((s.outcome for s in obs.steps if s.name == stop and s.rcode != "NXDOMAIN"), "")
     return [
         (
-            "warn",
+            RowVerdict.WARN,
             f"a musl (Alpine) client stops at {stop} ({outcome}) instead of searching on "
             f"to {obs.answered_by or 'the end'} as glibc does",
         )
     ]
 
 
-def _libc_note(obs: DnsObservation, qtype: str, positive: bool) -> list[tuple[str, str]]:
+def _libc_note(obs: DnsObservation, qtype: str, positive: bool) -> list[tuple[RowVerdict, str]]:
     libc = obs.libc
     if libc is None or qtype not in ("A", "AAAA"):
         return []
     if libc.error and positive:
         return [
             (
-                "warn",
+                RowVerdict.WARN,
                 f"but getaddrinfo failed ({libc.error}): nsswitch, /etc/hosts or the "
                 "libc resolver sees something else than a plain DNS client",
             )
@@ -394,7 +440,7 @@ def _libc_note(obs: DnsObservation, qtype: str, positive: bool) -> list[tuple[st
     if libc.addresses and not positive:
         return [
             (
-                "warn",
+                RowVerdict.WARN,
                 f"yet getaddrinfo answered {', '.join(libc.addresses)} (/etc/hosts or "
                 "another NSS source)",
             )
@@ -433,45 +479,58 @@ def endpoint_rows(e: EndpointExpectation, result: ProbeResult | None, fqdn: str)
     expected = f"answers ({e.target})" if e.ready is not False else f"no answer ({e.target})"
     if result is None or not e.address:
         why = e.why if e.address else f"no address yet; {e.why}"
-        return [Row("endpoints", subject, expected, NOT_PROBED, _static(e.ready), why)]
+        return [Row("endpoints", subject, expected, NOT_PROBED, _static(e.ready), why, key=e.key)]
     checks = endpoint_checks(e, service_fqdn=fqdn)
     skipped = [c for c in checks if isinstance(c, SkippedCheck)]
     if skipped:
-        return [Row("endpoints", subject, expected, "not checkable", "info", skipped[0].reason)]
+        return [
+            Row(
+                "endpoints",
+                subject,
+                expected,
+                "not checkable",
+                RowVerdict.INFO,
+                skipped[0].reason,
+                key=e.key,
+            )
+        ]
     connects = [c for c in checks if isinstance(c, ConnectCheck)]
     observed = [(c, result.connect_for(c.key)) for c in connects]
     tcp = observed[0][1]
     if tcp is None:
-        return [Row("endpoints", subject, expected, NOT_PROBED, _static(e.ready), e.why)]
+        return [Row("endpoints", subject, expected, NOT_PROBED, _static(e.ready), e.why, key=e.key)]
     http = next((o for c, o in observed[1:2] if o is not None), None)
     text = _connect_text(tcp)
     if http is not None and http.http is not None:
         text += f"; GET {http.http.path}: {http.http.status_line}"
     verdict, why = _judge_endpoint(e, tcp, http)
     evidence = _cert_evidence(http)
-    rows = [Row("endpoints", subject, expected, text, verdict, why, evidence, _raw(tcp))]
+    rows = [Row("endpoints", subject, expected, text, verdict, why, evidence, _raw(tcp), key=e.key)]
     for check, obs in observed[2:]:
         if obs is not None:
-            rows.append(_in_cluster_sni_row(check, obs))
+            rows.append(_in_cluster_sni_row(check, obs, e.key))
     return rows
 
 
 def _judge_endpoint(
     e: EndpointExpectation, tcp: ConnectObservation, http: ConnectObservation | None
-) -> tuple[str, str]:
+) -> tuple[RowVerdict, str]:
     if tcp.incomplete:
-        return "unknown", f"the check did not finish; static prediction: {e.why}"
+        return RowVerdict.UNKNOWN, f"the check did not finish; static prediction: {e.why}"
     if not tcp.connected:
         if e.ready is False:
-            return "fail", f"{tcp.error}, as predicted: {e.why}"
-        return "fail", f"{tcp.error}: {_failure_cause(tcp)}; analysis: {e.why}"
+            return RowVerdict.FAIL, f"{tcp.error}, as predicted: {e.why}"
+        return RowVerdict.FAIL, f"{tcp.error}: {_failure_cause(tcp)}; analysis: {e.why}"
     if e.ready is False:
-        return "warn", f"accepts connections although the analysis predicted none ({e.why})"
+        return (
+            RowVerdict.WARN,
+            f"accepts connections although the analysis predicted none ({e.why})",
+        )
     if http is not None and http.http is not None and (http.http.status or 0) >= 500:
-        return "warn", f"TCP works but HTTP answered {http.http.status_line}"
+        return RowVerdict.WARN, f"TCP works but HTTP answered {http.http.status_line}"
     if http is not None and (not http.connected or http.error):
-        return "warn", f"TCP works but {http.scheme.upper()} failed: {http.error}"
-    return "ok", f"answers as predicted: {e.why}"
+        return RowVerdict.WARN, f"TCP works but {http.scheme.upper()} failed: {http.error}"
+    return RowVerdict.OK, f"answers as predicted: {e.why}"
 
 
 def _cert_evidence(obs: ConnectObservation | None) -> tuple[tuple[str, str], ...]:
@@ -485,8 +544,9 @@ def _cert_evidence(obs: ConnectObservation | None) -> tuple[tuple[str, str], ...
     )
 
 
-def _in_cluster_sni_row(check: ConnectCheck, obs: ConnectObservation) -> Row:
-    """ExternalName over HTTPS: what a client calling https://<svc> really gets."""
+def _in_cluster_sni_row(check: ConnectCheck, obs: ConnectObservation, key: str) -> Row:
+    """ExternalName over HTTPS: what a client calling https://<svc> really gets (a second
+    row of the endpoint ``key``)."""
     subject = f"https://{check.sni}"
     expected = f"a certificate for {check.sni}"
     cert = obs.tls.cert if obs.tls is not None else None
@@ -496,10 +556,11 @@ def _in_cluster_sni_row(check: ConnectCheck, obs: ConnectObservation) -> Row:
             subject,
             expected,
             obs.error or "no certificate",
-            "warn",
+            RowVerdict.WARN,
             "no TLS handshake with the in-cluster name as SNI",
             (),
             _raw(obs),
+            key,
         )
     observed = f"certificate {cert.subject} (SANs {', '.join(cert.sans) or '-'})"
     if cert.covers(check.sni):
@@ -508,22 +569,24 @@ def _in_cluster_sni_row(check: ConnectCheck, obs: ConnectObservation) -> Row:
             subject,
             expected,
             observed,
-            "ok",
+            RowVerdict.OK,
             "the remote certificate covers the in-cluster name",
             (),
             _raw(obs),
+            key,
         )
     return Row(
         "endpoints",
         subject,
         expected,
         observed,
-        "warn",
+        RowVerdict.WARN,
         f"a client calling https://{check.sni} gets a certificate for "
         f"{', '.join(cert.sans) or cert.subject}: ExternalName only adds a CNAME, SNI and Host "
         "stay the in-cluster name; call the external host name instead",
         _cert_evidence(obs),
         _raw(obs),
+        key,
     )
 
 
@@ -533,10 +596,10 @@ def _in_cluster_sni_row(check: ConnectCheck, obs: ConnectObservation) -> Row:
 def route_rows(r: RouteExpectation, result: ProbeResult | None) -> list[Row]:
     subject = f"{r.host or '*'}{r.path or '/'}"
     expected = f"{r.service}:{r.service_port}" + (" over TLS" if r.tls != "none" else "")
-    static = r.verdict.value
+    static = RowVerdict(r.verdict.value)
     if result is None or not r.addresses:
         why = r.why if r.addresses else f"the Ingress has no address to probe; {r.why}"
-        return [Row("routes", subject, expected, NOT_PROBED, static, why)]
+        return [Row("routes", subject, expected, NOT_PROBED, static, why, key=r.key)]
     checks = [c for c in route_checks(r) if isinstance(c, ConnectCheck)]
     rows: list[Row] = []
     for address in r.addresses:
@@ -561,54 +624,64 @@ def _route_row(
 ) -> Row:
     name = subject if len(r.addresses) == 1 else f"{subject} via {address}"
     if obs is None:
-        return Row("routes", name, expected, NOT_PROBED, r.verdict.value, r.why)
+        return Row(
+            "routes", name, expected, NOT_PROBED, RowVerdict(r.verdict.value), r.why, key=r.key
+        )
     evidence = [("address", address), *_cert_evidence(obs)]
     bare = without_sni.tls.cert if without_sni and without_sni.tls else None
     if bare is not None:
         evidence.append(("without SNI", bare.subject))
     observed = _connect_text(obs)
     verdict, why = _judge_route(r, obs)
-    if verdict == "ok" and bare is not None and bare.fake:
+    if verdict == RowVerdict.OK and bare is not None and bare.fake:
         why += f"; clients that send no SNI (by IP, old clients) get {bare.subject}"
-    return Row("routes", name, expected, observed, verdict, why, tuple(evidence), _raw(obs))
+    return Row(
+        "routes", name, expected, observed, verdict, why, tuple(evidence), _raw(obs), key=r.key
+    )
 
 
-def _judge_route(r: RouteExpectation, obs: ConnectObservation) -> tuple[str, str]:
+def _judge_route(r: RouteExpectation, obs: ConnectObservation) -> tuple[RowVerdict, str]:
     host = r.host or "(any host)"
     if obs.incomplete:
-        return "unknown", f"the check did not finish; static: {r.why}"
+        return RowVerdict.UNKNOWN, f"the check did not finish; static: {r.why}"
     if not obs.connected:
-        return "fail", f"cannot reach the controller at {obs.host}:{obs.port}: {obs.error}"
+        return RowVerdict.FAIL, f"cannot reach the controller at {obs.host}:{obs.port}: {obs.error}"
     cert = obs.tls.cert if obs.tls is not None else None
     if r.tls != "none":
         problem = _cert_problem(cert, r.host)
         if problem:
             cause = f" (static: {r.tls})" if r.tls != "ok" else ""
-            return "fail", problem + cause
+            return RowVerdict.FAIL, problem + cause
     status = obs.http.status if obs.http is not None else None
     if status is None:
-        return "fail", f"no HTTP answer: {obs.error or 'the controller closed the connection'}"
+        return (
+            RowVerdict.FAIL,
+            f"no HTTP answer: {obs.error or 'the controller closed the connection'}",
+        )
     if status == 404:
         path = obs.http.path if obs.http is not None else r.path
-        return "fail", (
+        return RowVerdict.FAIL, (
             f"404 from the controller: no rule matched Host {host} path {path} "
             f"(default backend); analysis: {r.why}"
         )
     if status == 503:
         return (
-            "fail",
+            RowVerdict.FAIL,
             f"503: the controller has no ready endpoint for {r.service}; analysis: {r.why}",
         )
     if status in (502, 504):
         return (
-            "fail",
+            RowVerdict.FAIL,
             f"{status}: the controller cannot reach {r.service}'s pods; analysis: {r.why}",
         )
     if status >= 400:
-        return "warn", f"HTTP {status} from the backend or controller; analysis: {r.why}"
+        return RowVerdict.WARN, f"HTTP {status} from the backend or controller; analysis: {r.why}"
     if r.verdict is Verdict.FAIL:
-        return "warn", f"answers HTTP {status} although the analysis predicted failure ({r.why})"
-    return "ok", f"HTTP {status}, as predicted: {r.why}"
+        return (
+            RowVerdict.WARN,
+            f"answers HTTP {status} although the analysis predicted failure ({r.why})",
+        )
+    return RowVerdict.OK, f"HTTP {status}, as predicted: {r.why}"
 
 
 def _cert_problem(cert: CertInfo | None, host: str) -> str:

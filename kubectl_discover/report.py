@@ -17,17 +17,10 @@ from kubectl_discover.analyze.model import (
     PodView,
     RouteExpectation,
 )
-from kubectl_discover.explain import Row
+from kubectl_discover.explain import PROBE_ROW, Row
 from kubectl_discover.findings import Finding, Severity, Verdict
 
 SCHEMA_VERSION = "kubectl-discover/v1"
-
-_ROW_SEVERITY = {
-    "ok": Severity.OK,
-    "info": Severity.INFO,
-    "warn": Severity.WARN,
-    "fail": Severity.FAIL,
-}
 
 
 def finding_doc(finding: Finding) -> dict[str, Any]:
@@ -47,7 +40,7 @@ def _row_fields(row: Row | None) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "expected": row.expected,
         "observed": row.observed,
-        "verdict": row.verdict,
+        "verdict": row.verdict.value,
         "why": row.why,
     }
     if row.evidence:
@@ -124,20 +117,33 @@ def chain_doc(link: ChainLink) -> dict[str, Any]:
     }
 
 
-def _split(rows: Iterable[Row]) -> dict[str, list[Row]]:
-    sections: dict[str, list[Row]] = {"endpoints": [], "dns": [], "routes": []}
-    for row in rows:
-        sections.setdefault(row.section, []).append(row)
-    return sections
+class _Joined:
+    """Rows grouped by the key of the expectation they observe (``Row.key``)."""
 
+    def __init__(self, rows: Iterable[Row]) -> None:
+        self._by_key: dict[str, list[Row]] = {}
+        self._order: list[Row] = list(rows)
+        for row in self._order:
+            self._by_key.setdefault(row.key, []).append(row)
 
-def _pair(expectations: Sequence[Any], rows: list[Row]) -> list[tuple[Any, Row | None]]:
-    """explain() returns one row per expectation, in order, then extra rows."""
-    return [(e, rows[i] if i < len(rows) else None) for i, e in enumerate(expectations)]
+    def first(self, key: str) -> Row | None:
+        """The row shown beside the expectation ``key`` (None: not observed)."""
+        rows = self._by_key.get(key) if key != PROBE_ROW else None
+        return rows[0] if rows else None
+
+    def extra(self) -> list[Row]:
+        """Rows not shown beside an expectation: probe facts, further rows of one
+        expectation (a second Ingress address, an SNI check), in explain() order."""
+        return [
+            row for row in self._order if row.key == PROBE_ROW or row != self._by_key[row.key][0]
+        ]
 
 
 def _extra_row_doc(row: Row) -> dict[str, Any]:
-    return {"subject": row.subject, **_row_fields(row)}
+    doc = {"subject": row.subject, **_row_fields(row)}
+    if row.key != PROBE_ROW:
+        doc["for"] = row.key
+    return doc
 
 
 def verdict_of(findings: Iterable[Finding], rows: Iterable[Row]) -> Verdict:
@@ -145,9 +151,9 @@ def verdict_of(findings: Iterable[Finding], rows: Iterable[Row]) -> Verdict:
     severities = [f.severity for f in findings]
     # Static rows restate the findings; only what the probe observed adds to the verdict.
     severities += [
-        _ROW_SEVERITY[r.verdict]
+        severity
         for r in rows
-        if r.observation is not None and r.verdict in _ROW_SEVERITY
+        if r.observation is not None and (severity := r.verdict.severity) is not None
     ]
     return Verdict.of(severities)
 
@@ -161,19 +167,7 @@ def build_report(
     skipped: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The document for ``svc``, ``ingress``, ``route`` and ``dns``."""
-    sections = _split(rows)
-    endpoints = _pair(diagnosis.endpoints, sections["endpoints"])
-    dns = _pair(diagnosis.dns, sections["dns"])
-    routes = _pair(diagnosis.routes, sections["routes"])
-    extra = [
-        _extra_row_doc(r)
-        for name, expectations in (
-            ("endpoints", diagnosis.endpoints),
-            ("dns", diagnosis.dns),
-            ("routes", diagnosis.routes),
-        )
-        for r in sections[name][len(expectations) :]
-    ]
+    joined = _Joined(rows)
     return {
         "schemaVersion": SCHEMA_VERSION,
         "subject": {
@@ -185,10 +179,10 @@ def build_report(
         "verdict": verdict_of(diagnosis.findings, rows).value,
         "source": source,
         "facts": dict(diagnosis.facts),
-        "endpoints": [endpoint_doc(e, r) for e, r in endpoints],
-        "dnsNames": [dns_doc(d, r) for d, r in dns],
-        "routes": [route_doc(rt, r) for rt, r in routes],
-        "observations": extra,
+        "endpoints": [endpoint_doc(e, joined.first(e.key)) for e in diagnosis.endpoints],
+        "dnsNames": [dns_doc(d, joined.first(d.key)) for d in diagnosis.dns],
+        "routes": [route_doc(r, joined.first(r.key)) for r in diagnosis.routes],
+        "observations": [_extra_row_doc(r) for r in joined.extra()],
         "findings": [finding_doc(f) for f in diagnosis.findings],
         "pods": [pod_doc(p) for p in diagnosis.pods],
         "chain": [chain_doc(c) for c in diagnosis.chain],

@@ -90,6 +90,11 @@ class EndpointExpectation:
     why: str
     port_name: str = ""
 
+    @property
+    def key(self) -> str:
+        """What report rows about this endpoint are joined by (unique within a Diagnosis)."""
+        return f"endpoint {self.kind} {self.address}:{self.port}/{self.protocol} {self.port_name}"
+
 
 @dataclass(frozen=True)
 class DnsExpectation:
@@ -112,6 +117,11 @@ class DnsExpectation:
     causes: tuple[str, ...] = ()
     """Ids of the findings that explain a failure."""
 
+    @property
+    def key(self) -> str:
+        """What report rows about this name are joined by (unique within a Diagnosis)."""
+        return f"dns {self.qtype} {self.query} from {self.client_namespace}"
+
 
 @dataclass(frozen=True)
 class RouteExpectation:
@@ -132,6 +142,14 @@ class RouteExpectation:
     why: str
     addresses: tuple[str, ...] = ()
     """Ingress status addresses (controller load balancer)."""
+
+    @property
+    def key(self) -> str:
+        """What report rows about this route are joined by (one row per address)."""
+        return (
+            f"route {self.ingress} {self.host} {self.path} {self.path_type} "
+            f"-> {self.service}:{self.service_port}"
+        )
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,21 @@ def format_routes(doc: Doc, style: Style, width: int, wide: bool) -> str:
     return _section("INGRESS ROUTES", _table(headers, rows, widths))
 
 
+def format_observations(doc: Doc, style: Style, width: int, wide: bool) -> str:
+    """Probe rows beside no expectation: the probe pod's resolver, a second Ingress
+    address, the SNI check of an ExternalName."""
+    items = doc.get("observations") or []
+    if not items:
+        return ""
+    headers = ["", "CHECK", "EXPECTED", "OBSERVED", "WHY"]
+    rows = [
+        [style.mark(o["verdict"]), o["subject"], o.get("expected"), o.get("observed"), o.get("why")]
+        for o in items
+    ]
+    widths: list[int | None] = [None, 40, 28, 28, _why_width(width, 104)]
+    return _section("PROBE", _table(headers, rows, widths))
+
+
 def format_findings(doc: Doc, style: Style, width: int, wide: bool) -> str:
     items = doc.get("findings") or []
     if not items:
@@ -162,6 +177,7 @@ def format_table(doc: Doc, *, style: Style = PLAIN, width: int = 160, wide: bool
         format_endpoints(doc, style, width, wide),
         format_dns(doc, style, width, wide),
         format_routes(doc, style, width, wide),
+        format_observations(doc, style, width, wide),
         format_findings(doc, style, width, wide),
         format_skipped(doc),
     ]

@@ -22,7 +22,7 @@ from kubectl_discover.analyze.model import (
     NameForm,
     RouteExpectation,
 )
-from kubectl_discover.explain import NOT_PROBED, Row, explain
+from kubectl_discover.explain import NOT_PROBED, Row, RowVerdict, explain
 from kubectl_discover.findings import Verdict
 from kubectl_discover.probe.observations import ProbeResult
 from kubectl_discover.probe.plan import ConnectCheck, dns_key, endpoint_checks, route_checks
@@ -124,7 +124,7 @@ def test_without_a_result_every_row_is_not_probed_with_the_static_verdict() -> N
     )
     rows = explain(d, None)
     assert {r.observed for r in rows} == {NOT_PROBED}
-    assert [r.verdict for r in rows] == ["ok", "fail", "unknown", "fail"]
+    assert [r.verdict.value for r in rows] == ["ok", "fail", "unknown", "fail"]
     assert rows[-1].why == "no ready pods"
 
 
@@ -135,7 +135,7 @@ def test_confirmed_answer_is_ok_and_shows_the_address() -> None:
     row = only(
         explain(diag(dns=(exp("web", answers=("10.96.0.12",)),)), result_of(recorded())), "dns"
     )
-    assert row.verdict == "ok"
+    assert row.verdict is RowVerdict.OK
     assert "10.96.0.12" in row.observed
     assert row.observation is not None and row.observation["answered_by"] == FQDN + "."
 
@@ -153,7 +153,7 @@ def test_predicted_nxdomain_is_confirmed_with_the_static_cause() -> None:
     row = only(
         explain(diag(kind="Headless", name="web-headless", dns=(e,)), result_of(recorded())), "dns"
     )
-    assert row.verdict == "fail"
+    assert row.verdict is RowVerdict.FAIL
     assert row.why.startswith("NXDOMAIN because StatefulSet web sets serviceName web")
     assert ("finding", "sts-service-name") in row.evidence
     assert any(k == "negative TTL" for k, _ in row.evidence)
@@ -167,7 +167,7 @@ def test_search_path_cost_names_the_cheaper_form() -> None:
         answers=("10.96.3.4",),
     )
     row = only(explain(diag(name="db", dns=(e,)), result_of(recorded())), "dns")
-    assert row.verdict == "ok"
+    assert row.verdict is RowVerdict.OK
     assert "4 queries (3 negative)" in row.why
     assert "'db.data.svc.cluster.local.' costs 2" in row.why
     assert "ndots:5" in row.why
@@ -178,7 +178,7 @@ def test_cname_of_an_external_name_is_compared_with_the_prediction() -> None:
     row = only(
         explain(diag(kind="ExternalName", name="api", dns=(e,)), result_of(recorded())), "dns"
     )
-    assert row.verdict == "ok"
+    assert row.verdict is RowVerdict.OK
     assert "api.example.net." in row.observed
 
     wrong = exp(
@@ -187,7 +187,7 @@ def test_cname_of_an_external_name_is_compared_with_the_prediction() -> None:
     row = only(
         explain(diag(kind="ExternalName", name="api", dns=(wrong,)), result_of(recorded())), "dns"
     )
-    assert row.verdict == "warn" and "api.example.org" in row.why
+    assert row.verdict is RowVerdict.WARN and "api.example.org" in row.why
 
 
 # ---------------------------------------------------------------- DNS disagreements (synthetic)
@@ -211,7 +211,7 @@ def test_per_pod_name_answered_for_a_non_headless_service_is_a_disagreement() ->
         why="the Service is not headless",
     )
     row = only(explain(diag(dns=(e,)), result_of(doc)), "dns")
-    assert row.verdict == "warn"
+    assert row.verdict is RowVerdict.WARN
     assert "CoreDNS answers per-pod names for non-headless Services" in row.why
 
 
@@ -226,14 +226,14 @@ def test_fqdn_resolves_but_short_name_does_not_blames_the_search_path() -> None:
     e = exp("web", client="other", form=NameForm.OTHER_NAMESPACE)
     rows = explain(diag(dns=(e,)), result_of(doc))
     row = only(rows, "dns")
-    assert row.verdict == "fail"
+    assert row.verdict is RowVerdict.FAIL
     assert "search path never completes 'web'" in row.why
     assert "web.other.svc.cluster.local." in row.why
 
 
 def test_short_form_for_clients_in_another_namespace_is_not_judged_by_this_probe() -> None:
     row = only(explain(diag(dns=(exp("web", client="data"),)), result_of(recorded())), "dns")
-    assert row.verdict == "info"
+    assert row.verdict is RowVerdict.INFO
     assert "--from a pod in data" in row.why
 
 
@@ -243,7 +243,7 @@ def test_answers_different_from_the_api_objects_are_a_warning() -> None:
     owner = "web-headless.shop.svc.cluster.local."
     doc["dns"] = [walk("web-headless", [step(owner, "A", "NOERROR", ("A", "10.244.1.5"))], owner)]
     row = only(explain(diag(kind="Headless", dns=(e,)), result_of(doc)), "dns")
-    assert row.verdict == "warn" and "10.244.1.5" in row.why and "10.244.1.7" in row.why
+    assert row.verdict is RowVerdict.WARN and "10.244.1.5" in row.why and "10.244.1.7" in row.why
 
 
 def test_musl_would_stop_at_a_nodata_answer_that_glibc_searches_past() -> None:
@@ -260,7 +260,7 @@ def test_musl_would_stop_at_a_nodata_answer_that_glibc_searches_past() -> None:
         )
     ]
     row = only(explain(diag(dns=(exp("web"),)), result_of(doc)), "dns")
-    assert row.verdict == "warn"
+    assert row.verdict is RowVerdict.WARN
     assert "musl" in row.why and "NODATA" in row.why
 
 
@@ -276,7 +276,7 @@ def test_libc_failure_while_dns_answers_is_a_warning() -> None:
         )
     ]
     row = only(explain(diag(dns=(exp("web"),)), result_of(doc)), "dns")
-    assert row.verdict == "warn" and "getaddrinfo failed" in row.why
+    assert row.verdict is RowVerdict.WARN and "getaddrinfo failed" in row.why
 
 
 def test_unfinished_check_is_unknown() -> None:
@@ -284,8 +284,8 @@ def test_unfinished_check_is_unknown() -> None:
     doc["dns"] = [{"key": dns_key("web", "A"), "error": "budget exhausted", "incomplete": True}]
     doc["budget_exhausted"] = True
     rows = explain(diag(dns=(exp("web"),)), result_of(doc))
-    assert only(rows, "dns").verdict == "unknown"
-    assert any(r.subject == "probe budget" and r.verdict == "warn" for r in rows)
+    assert only(rows, "dns").verdict.value == "unknown"
+    assert any(r.subject == "probe budget" and r.verdict is RowVerdict.WARN for r in rows)
 
 
 # ---------------------------------------------------------------- resolver rows
@@ -298,11 +298,12 @@ def test_resolver_rows_only_when_assumptions_differ() -> None:
     )
     rows = explain(diag(), result, cluster_domain="corp.local", dns_service_ip="10.96.0.53")
     by_subject = {r.subject: r for r in rows}
-    assert by_subject["cluster domain"].verdict == "warn"
+    assert by_subject["cluster domain"].verdict.value == "warn"
     assert by_subject["cluster domain"].observed == "cluster.local"
     assert "corp.local" in by_subject["cluster domain"].why
     assert (
-        by_subject["nameserver"].verdict == "warn" and "10.96.0.53" in by_subject["nameserver"].why
+        by_subject["nameserver"].verdict is RowVerdict.WARN
+        and "10.96.0.53" in by_subject["nameserver"].why
     )
 
 
@@ -310,14 +311,14 @@ def test_nodelocal_dns_cache_is_information_not_a_warning() -> None:
     doc = recorded()
     doc["resolver"]["nameservers"] = ["169.254.20.10"]
     (row,) = explain(diag(), result_of(doc), dns_service_ip="10.96.0.10")
-    assert row.verdict == "info" and "NodeLocal" in row.why
+    assert row.verdict is RowVerdict.INFO and "NodeLocal" in row.why
 
 
 def test_pod_without_cluster_search_entries_is_flagged() -> None:
     doc = recorded()
     doc["resolver"]["search"] = ["corp.example"]
     (row,) = explain(diag(), result_of(doc), cluster_domain="cluster.local")
-    assert row.verdict == "warn" and "hostNetwork" in row.why
+    assert row.verdict is RowVerdict.WARN and "hostNetwork" in row.why
 
 
 # ---------------------------------------------------------------- endpoints
@@ -338,7 +339,7 @@ def test_refused_endpoint_predicted_ready_fails_with_a_cause() -> None:
     doc["connects"] = [connect_doc(check, "refused")]
     row = only(explain(diag(endpoints=(e,)), result_of(doc)), "endpoints")
     assert row.subject == "10.96.0.12:5432/TCP"
-    assert row.verdict == "fail"
+    assert row.verdict is RowVerdict.FAIL
     assert "connection refused" in row.why and "targetPort" in row.why
 
 
@@ -351,13 +352,13 @@ def test_endpoint_answering_against_the_prediction_is_a_warning() -> None:
     doc = recorded()
     doc["connects"] = [{"key": check.key, "connect_ms": 0.4, "error": None}]
     row = only(explain(diag(endpoints=(e,)), result_of(doc)), "endpoints")
-    assert row.verdict == "warn" and "predicted none" in row.why
+    assert row.verdict is RowVerdict.WARN and "predicted none" in row.why
 
 
 def test_udp_endpoint_is_not_checkable() -> None:
     e = EndpointExpectation("cluster-ip", "10.96.0.10", 53, "UDP", "coredns", True, "")
     row = only(explain(diag(endpoints=(e,)), result_of(recorded())), "endpoints")
-    assert row.verdict == "info" and row.observed == "not checkable"
+    assert row.verdict is RowVerdict.INFO and row.observed == "not checkable"
 
 
 def test_external_name_over_https_shows_the_certificate_a_client_gets() -> None:
@@ -383,10 +384,10 @@ def test_external_name_over_https_shows_the_certificate_a_client_gets() -> None:
         connect_doc(in_cluster, "tls-nosni"),
     ]
     rows = [r for r in explain(d, result_of(doc)) if r.section == "endpoints"]
-    assert rows[0].verdict == "ok"
+    assert rows[0].verdict.value == "ok"
     sni_row = rows[1]
     assert sni_row.subject == "https://api.shop.svc.cluster.local"
-    assert sni_row.verdict == "warn" and "ExternalName only adds a CNAME" in sni_row.why
+    assert sni_row.verdict is RowVerdict.WARN and "ExternalName only adds a CNAME" in sni_row.why
 
 
 # ---------------------------------------------------------------- routes
@@ -423,7 +424,7 @@ def route_doc(r: RouteExpectation, with_sni: str, without_sni: str | None) -> Pr
 def test_route_with_the_right_certificate_is_ok_and_notes_the_no_sni_fallback() -> None:
     r = route()
     row = only(explain(diag(routes=(r,)), route_doc(r, "tls-sni", "tls-nosni")), "routes")
-    assert row.verdict == "ok"
+    assert row.verdict is RowVerdict.OK
     assert "send no SNI" in row.why and "Fake Certificate" in row.why
     assert dict(row.evidence)["SANs"] == "shop.example.com, www.example.com"
 
@@ -431,27 +432,27 @@ def test_route_with_the_right_certificate_is_ok_and_notes_the_no_sni_fallback() 
 def test_fallback_certificate_fails_the_route_with_the_static_tls_cause() -> None:
     r = route(tls="secret web-tls missing")
     row = only(explain(diag(routes=(r,)), route_doc(r, "tls-nosni", None)), "routes")
-    assert row.verdict == "fail"
+    assert row.verdict is RowVerdict.FAIL
     assert "fallback certificate" in row.why and "secret web-tls missing" in row.why
 
 
 def test_certificate_for_another_host_fails() -> None:
     r = route(host="other.example.com")
     row = only(explain(diag(routes=(r,)), route_doc(r, "tls-sni", None)), "routes")
-    assert row.verdict == "fail" and "not other.example.com" in row.why
+    assert row.verdict is RowVerdict.FAIL and "not other.example.com" in row.why
 
 
 def test_404_from_the_controller_names_host_and_path() -> None:
     r = route(tls="none")
     row = only(explain(diag(routes=(r,)), route_doc(r, "http-404", None)), "routes")
-    assert row.verdict == "fail"
+    assert row.verdict is RowVerdict.FAIL
     assert "no rule matched Host shop.example.com" in row.why
 
 
 def test_route_predicted_to_fail_but_answering_is_a_disagreement() -> None:
     r = route(verdict=Verdict.FAIL)
     row = only(explain(diag(routes=(r,)), route_doc(r, "tls-sni", None)), "routes")
-    assert row.verdict == "warn" and "predicted failure" in row.why
+    assert row.verdict is RowVerdict.WARN and "predicted failure" in row.why
 
 
 @pytest.mark.parametrize("section", ["dns", "endpoints", "routes"])
@@ -477,7 +478,7 @@ def test_mixed_negative_outcomes_are_listed_per_candidate_without_a_musl_note() 
     steps += [step("nope.", t, "SERVFAIL") for t in ("A", "AAAA")]
     doc["dns"] = [walk("nope", steps, None)]
     row = only(explain(diag(dns=(exp("nope"),)), result_of(doc)), "dns")
-    assert row.verdict == "fail"
+    assert row.verdict is RowVerdict.FAIL
     assert "nope.shop.svc.cluster.local. NXDOMAIN" in row.observed
     assert "nope. SERVFAIL" in row.observed
     assert "musl" not in row.why
@@ -530,6 +531,6 @@ def test_absent_name_is_only_as_bad_as_the_findings_that_explain_it() -> None:
         ],
         "connect": [],
     }
-    rows = {r.subject: r.verdict for r in explain(diagnosis, ProbeResult.from_json(observed))}
+    rows = {r.subject: r.verdict.value for r in explain(diagnosis, ProbeResult.from_json(observed))}
     assert rows["a.web.shop.svc.cluster.local."] == "info"
     assert rows["b.web.shop.svc.cluster.local."] == "fail"
