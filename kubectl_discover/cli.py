@@ -7,37 +7,37 @@ commands, so ``--help`` and ``version`` never load the Kubernetes client.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import re
 import shutil
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from kubectl_discover import __version__
+from kubectl_discover.commands import DNS, INGRESS, ROUTE, SCAN, SVC, Needs, Scope
 from kubectl_discover.errors import (
     EXIT_FAIL,
     EXIT_INPUT,
+    EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_OK,
     DiscoverError,
     InputError,
 )
+from kubectl_discover.refs import CLIENT_USAGE, parse_client
+from kubectl_discover.syntax import is_dns1123_label, is_dns1123_subdomain
 
 if TYPE_CHECKING:
-    from kubectl_discover.analyze.index import Index
     from kubectl_discover.analyze.model import Diagnosis
-    from kubectl_discover.snapshot import Snapshot
+    from kubectl_discover.loading import Loaded, LoadRequest
+    from kubectl_discover.pipeline import ProbeRunner, Subject
 
 PROG = "kubectl discover"
 OUTPUTS = ("table", "wide", "json", "yaml", "tree")
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 
 app = typer.Typer(
     name="kubectl-discover",
@@ -131,6 +131,18 @@ ProbeTimeout = Annotated[
 DryRun = Annotated[
     bool, typer.Option("--dry-run", help="Print the probe pod and plan; create nothing.")
 ]
+Record = Annotated[
+    str | None,
+    typer.Option("--record", metavar="FILE", help="Also write what the probe observed to FILE."),
+]
+Replay = Annotated[
+    str | None,
+    typer.Option(
+        "--replay",
+        metavar="FILE",
+        help="Start no probe pod: replay what --record wrote (with -f or a cluster).",
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -143,6 +155,8 @@ class ProbeOptions:
     namespace: str | None = None
     timeout: float = 60.0
     dry_run: bool = False
+    record: str | None = None
+    replay: str | None = None
 
 
 @dataclass(frozen=True)
@@ -199,23 +213,27 @@ def validate(options: Options) -> None:
     """Reject what cannot work before touching files or the cluster."""
     if options.output not in OUTPUTS:
         raise InputError(f"--output must be one of {', '.join(OUTPUTS)}, not {options.output!r}")
-    if options.namespace is not None and not DNS_LABEL.match(options.namespace):
+    if options.namespace is not None and not is_dns1123_label(options.namespace):
         raise InputError(f"--namespace {options.namespace!r} is not a valid namespace name")
-    if options.cluster_domain is not None and not DNS_SUBDOMAIN.match(
+    if options.cluster_domain is not None and not is_dns1123_subdomain(
         options.cluster_domain.rstrip(".")
     ):
         raise InputError(f"--cluster-domain {options.cluster_domain!r} is not a DNS name")
     if options.filenames.count("-") > 1:
         raise InputError("-f - (stdin) may be given only once")
-    client = options.probe.client
-    if client is not None and not re.match(r"^(pod|po|deploy|deployment)/[a-z0-9.-]+$", client):
-        raise InputError(f"--from must be pod/NAME or deploy/NAME, not {client!r}")
-    if options.probe.timeout <= 0:
+    probe = options.probe
+    if probe.client is not None and parse_client(probe.client, "") is None:
+        raise InputError(f"--from must be {CLIENT_USAGE}, not {probe.client!r}")
+    if probe.timeout <= 0:
         raise InputError("--probe-timeout must be positive")
+    if probe.replay is not None and (probe.record is not None or probe.dry_run):
+        raise InputError("--replay starts no probe pod: it cannot go with --record or --dry-run")
+    if probe.replay is not None and not probe.enabled:
+        raise InputError("--replay and --no-probe contradict each other")
 
 
 def validate_name(kind: str, name: str) -> None:
-    if not DNS_LABEL.match(name):
+    if not is_dns1123_label(name):
         raise InputError(
             f"{name!r} is not a valid {kind} name (lowercase letters, digits and '-', "
             "at most 63 characters, starting and ending with a letter or digit)"
@@ -225,119 +243,25 @@ def validate_name(kind: str, name: str) -> None:
 # --- loading --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Loaded:
-    snapshot: Snapshot
-    index: Index
-    namespace: str
-    """The effective namespace (the target's)."""
-    source: str
-    session: Any = None
-    """api.session.Session when live; None offline."""
+def load_request(
+    needs: Needs, options: Options, events_for: tuple[str, str] | None = None
+) -> LoadRequest:
+    """What to load for ``needs`` under these options."""
+    from kubectl_discover.loading import LoadRequest, Source
 
-
-def load(
-    options: Options,
-    *,
-    kinds: frozenset[str] | None = None,
-    events_for: tuple[str, str] | None = None,
-    read_tls_secrets: bool = True,
-) -> Loaded:
-    """Fill the snapshot from files or from the cluster, then index it."""
-    with _no_cyclic_gc():
-        return _load(options, kinds=kinds, events_for=events_for, read_tls_secrets=read_tls_secrets)
-
-
-@contextlib.contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Decoding a large LIST allocates millions of dicts that are never garbage: pause
-    the cyclic collector while loading and freeze what was loaded, so the analysis does
-    not pay for scanning it again (bench/README.md: scan -A loading 8.3 s -> 1.3 s)."""
-    import gc
-
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
-
-
-def _load(
-    options: Options,
-    *,
-    kinds: frozenset[str] | None,
-    events_for: tuple[str, str] | None,
-    read_tls_secrets: bool,
-) -> Loaded:
-    from kubectl_discover.analyze.index import build_index
-
-    domain = (options.cluster_domain or "cluster.local").rstrip(".")
-    if options.offline:
-        from kubectl_discover import manifests
-
-        namespace = None if options.all_namespaces else (options.namespace or "default")
-        snapshot = manifests.load_files(
-            list(options.filenames), namespace, stdin=sys.stdin.buffer, cluster_domain=domain
-        )
-        source = "files: " + ", ".join(options.filenames)
-        return Loaded(snapshot, build_index(snapshot), namespace or "default", source)
-
-    from kubectl_discover.api import listing
-    from kubectl_discover.api import session as api_session
-
-    session = api_session.connect(options.kubeconfig, options.context)
-    namespace = options.namespace or session.namespace
-    scope = None if options.all_namespaces else namespace
-    wanted = kinds if kinds is not None else listing.ALL_KINDS
-    snapshot = listing.load_snapshot(
-        session,
-        scope,
-        page_size=5000 if scope is not None else 500,
-        kinds=wanted,
-        tls_secret_names=_tls_secret_names if read_tls_secrets else None,
+    return LoadRequest(
+        needs=needs,
+        source=Source(
+            filenames=options.filenames,
+            kubeconfig=options.kubeconfig,
+            context=options.context,
+            stdin=sys.stdin.buffer,
+        ),
+        namespace=options.namespace,
+        all_namespaces=options.all_namespaces,
+        cluster_domain=(options.cluster_domain or "cluster.local").rstrip("."),
         events_for=events_for,
-        cluster_domain=domain,
     )
-    snapshot = _mark_not_read(snapshot, wanted, read_tls_secrets, scope or "")
-    source = f"cluster {session.server} (context {session.context})"
-    return Loaded(snapshot, build_index(snapshot), namespace, source, session)
-
-
-def _mark_not_read(
-    snapshot: Snapshot, kinds: frozenset[str], read_tls_secrets: bool, namespace: str
-) -> Snapshot:
-    """Say which kinds were left out on purpose, so checks needing them report "skipped"
-    instead of mistaking an empty list for "none exist"."""
-    import dataclasses
-
-    from kubectl_discover.snapshot import NOT_READ, Unavailable
-
-    skipped = [
-        Unavailable(resource, "list", namespace, NOT_READ)
-        for resource in ("ingressclasses", "nodes", "events")
-        if resource not in kinds and snapshot.unavailable_for(resource) is None
-    ]
-    if not read_tls_secrets and snapshot.unavailable_for("secrets") is None:
-        skipped.append(Unavailable("secrets", "get", namespace, NOT_READ))
-    if not skipped:
-        return snapshot
-    return dataclasses.replace(snapshot, unavailable=(*snapshot.unavailable, *skipped))
-
-
-def _tls_secret_names(snapshot: Snapshot) -> list[tuple[str, str]]:
-    """(namespace, name) of every TLS Secret an Ingress references: the only Secrets read."""
-    from kubectl_discover.snapshot import namespace_of
-
-    wanted: list[tuple[str, str]] = []
-    for ingress in snapshot.ingresses:
-        namespace = namespace_of(ingress, snapshot.default_namespace)
-        for tls in ingress.get("spec", {}).get("tls") or ():
-            if tls.get("secretName"):
-                wanted.append((namespace, str(tls["secretName"])))
-    return sorted(set(wanted))
 
 
 # --- output ---------------------------------------------------------------------------------
@@ -404,71 +328,64 @@ class Spinner:
         sys.stderr.flush()
 
 
-def skipped_notes(loaded: Loaded, probed: bool, options: Options) -> list[str]:
-    notes = [gap.describe() for gap in loaded.snapshot.unavailable if gap.refused]
-    if not probed and options.probe.enabled and options.offline:
-        notes.append("live probes need a cluster; analysed the files statically")
-    return notes
+def _probe_runner(
+    options: Options, loaded: Loaded, progress: Callable[[str], None]
+) -> ProbeRunner | None:
+    """The runner for this run: a replay, the cluster's (live only), or none."""
+    from kubectl_discover import probing
+
+    probe = options.probe
+    if probe.replay is not None:
+        return probing.RecordedProbeRunner.from_file(probe.replay)
+    if not probe.enabled or loaded.session is None:
+        return None
+    runner: ProbeRunner = probing.ClusterProbeRunner(loaded.session, probe, progress)
+    if probe.record is not None:
+        runner = probing.RecordingProbeRunner(runner, probe.record)
+    return runner
 
 
-def finish(options: Options, loaded: Loaded, diagnosis: Diagnosis) -> int:
-    """The end of every subject command: print the probe plan (--dry-run), or probe,
-    explain and print the report."""
+def run_subject(options: Options, subject: Subject) -> int:
+    """load -> (dry run | diagnose -> probe -> explain -> report) -> write."""
+    from datetime import UTC, datetime
+
+    from kubectl_discover import loading, pipeline
+
+    events_for = ("Ingress", subject.name) if subject.needs is INGRESS else None
+    loaded = loading.load(load_request(subject.needs, options, events_for))
+    now = datetime.now(UTC)
     if options.probe.dry_run:
-        return _dry_run(options, loaded, [diagnosis])
-    return emit(diagnose_and_report(options, loaded, [diagnosis]), options)
-
-
-def diagnose_and_report(
-    options: Options, loaded: Loaded, diagnoses: Sequence[Diagnosis]
-) -> dict[str, Any]:
-    """Probe if asked (live only), explain, and build the report for one subject."""
-    from kubectl_discover import report
-    from kubectl_discover.explain import explain
-    from kubectl_discover.probe.runner import explain_context, run_probe_for
-
-    diagnosis = diagnoses[0]
-    result = None
-    probe_doc = None
-    if options.probe.enabled and loaded.session is not None:
-        spinner = Spinner() if sys.stderr.isatty() else None
-        try:
-            result, probe_doc = run_probe_for(
-                loaded.session, loaded.snapshot, diagnoses, options.probe, spinner or progress
-            )
-        finally:
-            if spinner is not None:
-                spinner.close()
-    rows = explain(diagnosis, result, **explain_context(loaded.snapshot))
-    return report.build_report(
-        diagnosis,
-        rows,
-        source=loaded.source,
-        probe=probe_doc,
-        skipped=skipped_notes(loaded, result is not None, options),
-    )
+        return _dry_run(options, loaded, pipeline.diagnose_subject(subject, loaded, now=now))
+    notes = []
+    if options.probe.enabled and options.offline and options.probe.replay is None:
+        notes.append("live probes need a cluster; analysed the files statically")
+    live_probe = options.probe.enabled and options.probe.replay is None and loaded.session
+    spinner = Spinner() if live_probe and sys.stderr.isatty() else None
+    try:
+        runner = _probe_runner(options, loaded, spinner or progress)
+        document = pipeline.subject_report(subject, loaded, runner=runner, now=now, notes=notes)
+    finally:
+        if spinner is not None:
+            spinner.close()
+    return emit(document, options)
 
 
 # --- commands -------------------------------------------------------------------------------
 
 
-SubjectRunner = Callable[[Options, str], int]
-
-
 def subject_command(
     *,
+    needs: Needs,
     metavar: str,
     argument_help: str,
     doc: str,
     check: Callable[[str], None],
-    runner: SubjectRunner,
-    scope: str,
 ) -> Callable[..., None]:
     """One typer command over a subject (a Service, an Ingress, a URL, a DNS name).
 
-    They all take kubectl's flags and the probe flags; ``scope`` says what ``-A`` means:
-    "one" (a named object lives in one namespace: -A is refused), "flag" (-A widens the
-    search), "all" (every namespace is always read).
+    They all take kubectl's flags and the probe flags; ``needs.scope`` says what ``-A``
+    means (:class:`kubectl_discover.commands.Scope`). Every argument is resolved and
+    validated before anything is read.
     """
 
     def command(
@@ -489,15 +406,19 @@ def subject_command(
         probe_namespace: ProbeNamespace = None,
         probe_timeout: ProbeTimeout = 60.0,
         dry_run: DryRun = False,
+        record: Record = None,
+        replay: Replay = None,
     ) -> None:
-        if all_namespaces and scope == "one":
+        from kubectl_discover.pipeline import Subject
+
+        if all_namespaces and needs.scope is Scope.ONE:
             raise InputError(
                 "a name is looked up in one namespace: use -n NAMESPACE, not -A "
                 "(kubectl discover scan -A looks at every namespace)"
             )
         options = resolve(
             namespace=namespace,
-            all_namespaces=all_namespaces or scope == "all",
+            all_namespaces=all_namespaces,
             context=context,
             kubeconfig=kubeconfig,
             output=output,
@@ -513,11 +434,13 @@ def subject_command(
                 namespace=probe_namespace,
                 timeout=probe_timeout,
                 dry_run=dry_run,
+                record=record,
+                replay=replay,
             ),
         )
         validate(options)
         check(subject)
-        raise typer.Exit(runner(options, subject))
+        raise typer.Exit(run_subject(options, Subject(needs, subject, client)))
 
     command.__doc__ = doc
     # Set as an object, not a string annotation: it closes over this command's metavar.
@@ -532,111 +455,54 @@ def _check_service_name(name: str) -> None:
 
 
 def _check_ingress_name(name: str) -> None:
-    if not DNS_SUBDOMAIN.match(name):
+    if not is_dns1123_subdomain(name):
         raise InputError(f"{name!r} is not a valid Ingress name")
 
 
 def _check_url(url: str) -> None:
-    """Parsed and judged by the route analysis, which knows what it accepts."""
+    """Parsed by the route analysis's own parser, before anything is read."""
+    from kubectl_discover.analyze.routes import parse_url
+
+    parse_url(url)
 
 
 def _check_dns_name(name: str) -> None:
-    if not DNS_SUBDOMAIN.match(name.lower().rstrip(".")) and not name.startswith("_"):
+    if not is_dns1123_subdomain(name.lower().rstrip(".")) and not name.startswith("_"):
         raise InputError(f"{name!r} is not a DNS name")
 
 
-def run_service(options: Options, name: str) -> int:
-    from kubectl_discover import diagnose
-    from kubectl_discover.api.listing import SVC_KINDS
-
-    kinds = None if options.offline else SVC_KINDS
-    loaded = load(options, kinds=kinds, read_tls_secrets=False)
-    clients = _client_namespaces(loaded)
-    diagnosis = diagnose.diagnose_service(
-        loaded.index, loaded.namespace, name, client_namespaces=clients
-    )
-    return finish(options, loaded, diagnosis)
-
-
-def _client_namespaces(loaded: Loaded) -> tuple[str, ...]:
-    """One other namespace to show the cross-namespace short-name trap from."""
-    others = sorted(ns for ns in loaded.index.namespaces if ns != loaded.namespace)
-    return (others[0],) if others else ("other",)
-
-
-def run_ingress(options: Options, name: str) -> int:
-    from kubectl_discover import diagnose
-
-    loaded = load(options, events_for=("Ingress", name))
-    diagnosis = diagnose.diagnose_ingress(loaded.index, loaded.namespace, name)
-    return finish(options, loaded, diagnosis)
-
-
-def run_route(options: Options, url: str) -> int:
-    from datetime import UTC, datetime
-
-    from kubectl_discover import diagnose
-
-    loaded = load(options)
-    scope = None if options.all_namespaces else loaded.namespace
-    diagnosis = diagnose.diagnose_route(loaded.index, url, scope, now=datetime.now(UTC))
-    return finish(options, loaded, diagnosis)
-
-
-def run_dns(options: Options, name: str) -> int:
-    """The name is parsed against the cluster schema, so every namespace is read (-A)."""
-    from kubectl_discover.analyze.names import diagnose_name
-    from kubectl_discover.probe.runner import find_client
-
-    loaded = load(options)
-    client_namespace = options.namespace or loaded.namespace
-    client = (
-        find_client(loaded.snapshot, options.probe.client, client_namespace)
-        if options.probe.client
-        else None
-    )
-    diagnosis = diagnose_name(
-        loaded.snapshot, name, client_namespace=client_namespace, client=client
-    )
-    return finish(options, loaded, diagnosis)
-
-
 svc = subject_command(
+    needs=SVC,
     metavar="NAME",
     argument_help="Service name.",
     doc="Explain a Service: its kind, endpoints, DNS names, Ingress routes, and why each fails.",
     check=_check_service_name,
-    runner=run_service,
-    scope="one",
 )
 app.command("svc")(svc)
 app.command("service", hidden=True)(svc)
 ingress = subject_command(
+    needs=INGRESS,
     metavar="NAME",
     argument_help="Ingress name.",
     doc="Explain an Ingress: class, rules, backends, TLS, status, and the chain to the pods.",
     check=_check_ingress_name,
-    runner=run_ingress,
-    scope="one",
 )
 app.command("ingress")(ingress)
 app.command("ing", hidden=True)(ingress)
 route = subject_command(
+    needs=ROUTE,
     metavar="URL",
     argument_help="URL a client requests, e.g. https://host/path.",
     doc="Simulate which Ingress rule wins for a URL and follow it down to the pods.",
     check=_check_url,
-    runner=run_route,
-    scope="flag",
 )
 app.command("route")(route)
 dns = subject_command(
+    needs=DNS,
     metavar="NAME",
     argument_help="A DNS name as a client types it.",
     doc="Explain a DNS name: which object it should come from, and whether it resolves.",
     check=_check_dns_name,
-    runner=run_dns,
-    scope="all",
 )
 app.command("dns")(dns)
 
@@ -670,18 +536,10 @@ def scan(
 
 
 def run_scan(options: Options) -> int:
-    from kubectl_discover import diagnose, report
+    from kubectl_discover import loading, pipeline
 
-    loaded = load(options, read_tls_secrets=False)  # one GET per Secret would not scale
-    scope = None if options.all_namespaces else loaded.namespace
-    diagnoses = diagnose.scan(loaded.index, scope)
-    document = report.build_scan_report(
-        diagnoses,
-        namespace=scope,
-        source=loaded.source,
-        skipped=skipped_notes(loaded, False, options),
-    )
-    return emit(document, options)
+    loaded = loading.load(load_request(SCAN, options))
+    return emit(pipeline.scan_report(loaded), options)
 
 
 @app.command("cleanup")
@@ -718,12 +576,12 @@ def version(
         sys.stdout.write(f"kubectl-discover {__version__}\n")
 
 
-def _dry_run(options: Options, loaded: Loaded, diagnoses: Sequence[Diagnosis]) -> int:
+def _dry_run(options: Options, loaded: Loaded, diagnosis: Diagnosis) -> int:
     """Print the probe pod manifest and the probe plan; create nothing."""
     from kubectl_discover import render as renderers
     from kubectl_discover.probe.runner import dry_run_document
 
-    document = dry_run_document(loaded.snapshot, diagnoses, options.probe)
+    document = dry_run_document(loaded.snapshot, [diagnosis], options.probe)
 
     if options.output == "json":
         sys.stdout.write(renderers.format_json(document))
@@ -782,8 +640,8 @@ def run(argv: Sequence[str] | None = None, *, prog_name: str = PROG) -> int:
             raise
         return _fail(
             f"internal error: {type(error).__name__}: {error} "
-            "(set KUBECTL_DISCOVER_DEBUG=1 for a traceback)",
-            EXIT_FAIL,
+            "(a bug: please report it; set KUBECTL_DISCOVER_DEBUG=1 for a traceback)",
+            EXIT_INTERNAL,
         )
     if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into a returned 130
         return _fail("interrupted", EXIT_INTERRUPTED)

@@ -76,15 +76,27 @@ CLUSTER_DOMAIN = Flag(("--cluster-domain",), "Cluster DNS domain", "text")
 NO_COLOR = Flag(("--no-color",), "Never colour the output")
 IMAGE = Flag(("--image",), "Probe pod image", "text")
 NODE = Flag(("--node",), "Run the probe pod on this node", "text")
-FROM = Flag(("--from",), "Probe as pod/NAME or deploy/NAME sees it", "from")
+FROM = Flag(("--from",), "Probe as pod/, deploy/, sts/ or ds/NAME sees it", "from")
 KEEP = Flag(("--keep",), "Leave the probe pod for inspection")
 PROBE_NAMESPACE = Flag(("--probe-namespace",), "Namespace for the probe pod", "namespace")
 PROBE_TIMEOUT = Flag(("--probe-timeout",), "Seconds to wait for the probe", "text")
 DRY_RUN = Flag(("--dry-run",), "Print the probe pod and plan")
+RECORD = Flag(("--record",), "Write what the probe observed to a file", "path")
+REPLAY = Flag(("--replay",), "Replay a recorded probe instead of probing", "path")
 HELP = Flag(("--help", "-h"), "Show help")
 VERSION_OUTPUT = Flag(("--output", "-o"), "text or json", "version-output")
 
-_PROBE_FLAGS = (IMAGE, NODE, FROM, KEEP, PROBE_NAMESPACE, PROBE_TIMEOUT, DRY_RUN)
+_PROBE_FLAGS = (
+    IMAGE,
+    NODE,
+    FROM,
+    KEEP,
+    PROBE_NAMESPACE,
+    PROBE_TIMEOUT,
+    DRY_RUN,
+    RECORD,
+    REPLAY,
+)
 _COMMON = (NAMESPACE, CONTEXT, KUBECONFIG, OUTPUT, FILENAME, NO_PROBE, CLUSTER_DOMAIN, NO_COLOR)
 
 _SUBJECT = (NAMESPACE, ALL_NAMESPACES, *_COMMON[1:], *_PROBE_FLAGS, HELP)

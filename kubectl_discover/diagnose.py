@@ -12,11 +12,13 @@ import difflib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from kubectl_discover.analyze import ingresses, legacy, routes, services
+from kubectl_discover.analyze import ingresses, legacy, lookup, routes, services
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import Diagnosis
+from kubectl_discover.analyze.resolv import cluster_dns_address
 from kubectl_discover.errors import ClusterAccessError, NotFoundError
 from kubectl_discover.findings import Check, Finding, Severity, worst_first
+from kubectl_discover.probe.runner import find_client
 from kubectl_discover.snapshot import Obj, name_of, namespace_of
 
 ACCESS_SKIPPED = Check(
@@ -142,6 +144,27 @@ def diagnose_route(index: Index, url: str, namespace: str | None, *, now: dateti
     """``kubectl discover route URL``."""
     diagnosis = routes.diagnose_route(index, url, namespace, now=now)
     findings = (*diagnosis.findings, *access_findings(index, f"route {url}"))
+    return _with(diagnosis, findings=worst_first(findings))
+
+
+def diagnose_name(
+    index: Index, name: str, client_namespace: str, *, client: str | None = None
+) -> Diagnosis:
+    """``kubectl discover dns NAME [--from KIND/NAME]``: the name read as that client types
+    it. A refused LIST of Services is a cluster-access error, never "no such Service"."""
+    snapshot = index.snapshot
+    gap = snapshot.unavailable_for("services")
+    if gap is not None and gap.refused:
+        raise ClusterAccessError(gap.describe())
+    client_obj = find_client(snapshot, client, client_namespace) if client else None
+    diagnosis = lookup.diagnose_name(
+        snapshot,
+        name,
+        client_namespace=client_namespace,
+        client=client_obj,
+        cluster_dns=cluster_dns_address(snapshot),
+    )
+    findings = (*diagnosis.findings, *access_findings(index, f"DNS name {name}"))
     return _with(diagnosis, findings=worst_first(findings))
 
 

@@ -47,3 +47,36 @@ def ingress_ref(namespace: str, name: str) -> ObjectRef:
 def url_ref(url: str) -> ObjectRef:
     """The subject of ``route URL``: not an object, named by the URL."""
     return ObjectRef("route", "", url)
+
+
+CLIENT_KINDS: dict[str, str] = {
+    "pod": "Pod",
+    "pods": "Pod",
+    "po": "Pod",
+    "deploy": "Deployment",
+    "deployment": "Deployment",
+    "deployments": "Deployment",
+    "sts": "StatefulSet",
+    "statefulset": "StatefulSet",
+    "statefulsets": "StatefulSet",
+    "ds": "DaemonSet",
+    "daemonset": "DaemonSet",
+    "daemonsets": "DaemonSet",
+}
+"""The ``--from KIND/NAME`` kinds, as kubectl spells them: the one table the CLI's
+validation and the probe's client lookup both read."""
+
+
+def parse_client(text: str, namespace: str) -> ObjectRef | None:
+    """``pod/web-0`` -> ObjectRef("Pod", namespace, "web-0"); None when not a known
+    kind or not a DNS-1123 subdomain name."""
+    from kubectl_discover.syntax import is_dns1123_subdomain
+
+    kind_text, sep, name = text.partition("/")
+    kind = CLIENT_KINDS.get(kind_text.lower())
+    if not sep or kind is None or not is_dns1123_subdomain(name):
+        return None
+    return ObjectRef(kind, namespace, name)
+
+
+CLIENT_USAGE = "pod/NAME, deploy/NAME, sts/NAME or ds/NAME"

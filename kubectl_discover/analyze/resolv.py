@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kubectl_discover.snapshot import Snapshot
+
 DEFAULT_NDOTS = 5
 """kubelet writes ``options ndots:5`` for ClusterFirst pods."""
 
@@ -51,6 +53,14 @@ def parse_resolv_conf(text: str) -> ResolvConf:
                     except ValueError:
                         continue
     return ResolvConf(tuple(nameservers), search, ndots)
+
+
+def cluster_dns_address(snapshot: Snapshot) -> str | None:
+    """The ClusterIP of kube-system/kube-dns (what kubelet's clusterDNS usually is), or None
+    when the snapshot holds no such Service (not read, or named otherwise)."""
+    kube_dns = snapshot.find(snapshot.services, "kube-system", "kube-dns")
+    ip = str(((kube_dns or {}).get("spec") or {}).get("clusterIP") or "")
+    return ip if ip and ip != "None" else None
 
 
 def cluster_search(namespace: str, cluster_domain: str) -> tuple[str, ...]:

@@ -1,17 +1,18 @@
 """Glue for the CLI: from resolved options and diagnoses to one probe run (or a dry run).
 
-Everything here is composition: :mod:`.plan`, :mod:`.pod` and :mod:`.payload` build
-the values, :func:`kubectl_discover.api.probes.run_probe` does the I/O. The CLI calls
-:func:`run_probe_for` (or :func:`dry_run_document` for ``--dry-run``) and passes
-:func:`explain_context` to :func:`kubectl_discover.explain.explain`.
+Pure composition of :mod:`.plan` and :mod:`.pod`: which client ``--from`` names, the
+plan and its budget, the pod, the report's probe section, the ``--dry-run`` document.
+The I/O is :class:`kubectl_discover.probing.ClusterProbeRunner`'s (through
+:mod:`kubectl_discover.api.probes`); nothing under ``probe/`` imports ``api``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from kubectl_discover.analyze.model import Diagnosis
+from kubectl_discover.analyze.resolv import cluster_dns_address
 from kubectl_discover.errors import InputError, NotFoundError
 from kubectl_discover.probe.observations import ProbeResult
 from kubectl_discover.probe.plan import ProbePlan, build_plan
@@ -22,26 +23,12 @@ from kubectl_discover.probe.pod import (
     random_suffix,
     restricted_violations,
 )
+from kubectl_discover.refs import CLIENT_USAGE, parse_client
 from kubectl_discover.snapshot import Obj, Snapshot, name_of, namespace_of
 
 MAX_BUDGET = 20.0
 POD_SLACK_SECONDS = 60
 """activeDeadlineSeconds = timeout for Running + timeout for the exec + this slack."""
-
-_CLIENT_KINDS = {
-    "pod": "Pod",
-    "pods": "Pod",
-    "po": "Pod",
-    "deploy": "Deployment",
-    "deployment": "Deployment",
-    "deployments": "Deployment",
-    "sts": "StatefulSet",
-    "statefulset": "StatefulSet",
-    "statefulsets": "StatefulSet",
-    "ds": "DaemonSet",
-    "daemonset": "DaemonSet",
-    "daemonsets": "DaemonSet",
-}
 
 
 class ProbeSettings(Protocol):
@@ -63,10 +50,10 @@ class ProbeSettings(Protocol):
 
 def find_client(snapshot: Snapshot, ref: str, namespace: str) -> Obj:
     """The ``--from`` object (``pod/NAME``, ``deploy/NAME``, ``sts/NAME``, ``ds/NAME``)."""
-    kind_text, sep, name = ref.partition("/")
-    kind = _CLIENT_KINDS.get(kind_text.lower())
-    if not sep or not name or kind is None:
-        raise InputError(f"--from {ref}: expected pod/NAME, deploy/NAME, sts/NAME or ds/NAME")
+    client = parse_client(ref, namespace)
+    if client is None:
+        raise InputError(f"--from {ref}: expected {CLIENT_USAGE}")
+    kind, name = client.kind, client.name
     objs = snapshot.pods if kind == "Pod" else tuple(snapshot.workloads_of_kind(kind))
     found = snapshot.find(objs, namespace, name)
     if found is None:
@@ -122,37 +109,6 @@ def probe_document(pod: Mapping[str, Any], result: ProbeResult, keep: bool) -> d
     }
 
 
-def run_probe_for(
-    session: Any,
-    snapshot: Snapshot,
-    diagnoses: Sequence[Diagnosis],
-    options: ProbeSettings,
-    progress: Callable[[str], None],
-) -> tuple[ProbeResult | None, dict[str, Any] | None]:
-    """Probe what ``diagnoses`` expect; (None, None) when there is nothing to probe.
-
-    Raises :class:`~kubectl_discover.probe.errors` subclasses (exit code 4) when the pod
-    cannot run; the pod is deleted in every case unless ``options.keep``.
-    """
-    from kubectl_discover.api.probes import run_probe
-    from kubectl_discover.probe.payload import BOOTSTRAP, build_payload
-
-    plan = plan_for(diagnoses, options.timeout)
-    if plan.empty:
-        return None, None
-    pod = pod_for(snapshot, diagnoses, options)
-    result = run_probe(
-        session,
-        pod,
-        build_payload(plan),
-        BOOTSTRAP,
-        timeout=options.timeout,
-        keep=options.keep,
-        progress=progress,
-    )
-    return result, probe_document(pod, result, options.keep)
-
-
 def dry_run_document(
     snapshot: Snapshot, diagnoses: Sequence[Diagnosis], options: ProbeSettings
 ) -> dict[str, Any]:
@@ -167,6 +123,7 @@ def dry_run_document(
 
 def explain_context(snapshot: Snapshot) -> dict[str, str | None]:
     """Keyword arguments for ``explain()``: the assumed cluster domain and kube-dns ClusterIP."""
-    kube_dns = snapshot.find(snapshot.services, "kube-system", "kube-dns")
-    ip = str(((kube_dns or {}).get("spec") or {}).get("clusterIP") or "") or None
-    return {"cluster_domain": snapshot.cluster_domain, "dns_service_ip": ip}
+    return {
+        "cluster_domain": snapshot.cluster_domain,
+        "dns_service_ip": cluster_dns_address(snapshot),
+    }

@@ -108,3 +108,44 @@ def test_nothing_but_the_cli_prints(module: str) -> None:
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print"
     ]
     assert not calls, f"{module} calls print()"
+
+
+@pytest.mark.parametrize(
+    "module", sorted(m for m in MODULES if m.startswith("kubectl_discover.probe"))
+)
+def test_probe_never_imports_the_api(module: str) -> None:
+    """api/probes.py runs what probe/ builds; the other way round would be a cycle."""
+    assert not _uses(MODULES[module], "kubectl_discover.api"), f"{module} imports the api"
+
+
+def _terminal_writes(module: str) -> list[str]:
+    path = next(p for p in SOURCES if _module_name(p) == module)
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in ("stdout", "stderr")
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "sys"
+        ):
+            found.append(f"sys.{node.attr} (line {node.lineno})")
+    return found
+
+
+TERMINAL_WRITERS = (
+    "kubectl_discover.cli",  # the plugin
+    "kubectl_discover.completion",  # kubectl_complete-discover, kubectl's completion helper
+    "kubectl_discover.catalogue",  # python -m kubectl_discover.catalogue > docs/checks.md
+)
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_nothing_but_the_cli_touches_the_terminal(module: str) -> None:
+    if module in TERMINAL_WRITERS or module.startswith("kubectl_discover.probe.program"):
+        return
+    assert not _terminal_writes(module), f"{module} uses {_terminal_writes(module)}"
+
+
+def test_the_terminal_check_sees_a_write() -> None:
+    assert _terminal_writes("kubectl_discover.cli")
+    assert all(_terminal_writes(m) for m in TERMINAL_WRITERS)

@@ -163,7 +163,9 @@ def _dashed_ip(label: str) -> str:
     return ""
 
 
-def client_resolv(client: Obj | None, namespace: str, zone: str, cluster_dns: str) -> ResolvConf:
+def client_resolv(
+    client: Obj | None, namespace: str, zone: str, cluster_dns: str | None
+) -> ResolvConf:
     """The resolv.conf kubelet would write for the client (or a plain ClusterFirst pod)."""
     spec: Mapping[str, Any] = {}
     if client is not None:
@@ -173,7 +175,7 @@ def client_resolv(client: Obj | None, namespace: str, zone: str, cluster_dns: st
     return pod_resolv_conf(
         namespace,
         zone,
-        cluster_dns=(cluster_dns,),
+        cluster_dns=(cluster_dns,) if cluster_dns else (),
         dns_policy=str(spec.get("dnsPolicy") or "ClusterFirst"),
         host_network=bool(spec.get("hostNetwork")),
         dns_config=spec.get("dnsConfig"),
@@ -262,13 +264,14 @@ def diagnose_name(
     client_namespace: str | None = None,
     client: Obj | None = None,
     resolv: ResolvConf | None = None,
-    cluster_dns: str = "10.96.0.10",
+    cluster_dns: str | None = None,
 ) -> Diagnosis:
     """Diagnose ``name`` as the client (``--from``, or a pod in ``client_namespace``) types it.
 
     ``resolv`` overrides the predicted resolv.conf (e.g. one read live from the
-    client). The Diagnosis has subject_kind "DnsName" and one DnsExpectation
-    per record type to probe.
+    client). ``cluster_dns`` is the ClusterIP of kube-system/kube-dns (None when the
+    snapshot has no such Service: the predicted resolv.conf then names no server). The
+    Diagnosis has subject_kind "DnsName" and one DnsExpectation per record type to probe.
     """
     index = build_index(snapshot)
     zone = snapshot.cluster_domain
@@ -293,6 +296,7 @@ def diagnose_name(
         ("client namespace", namespace),
         ("search", " ".join(resolv.search) or "-"),
         ("ndots", str(resolv.ndots)),
+        ("nameserver", " ".join(resolv.nameservers) or "unknown (no kube-system/kube-dns Service)"),
         ("cluster domain", zone),
     )
     return Diagnosis(

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from kubectl_discover.analyze.lookup import CHECKS, diagnose_name, parse_name
 from kubectl_discover.analyze.model import NameForm
-from kubectl_discover.analyze.names import CHECKS, diagnose_name, parse_name
 from kubectl_discover.analyze.resolv import parse_resolv_conf
 from kubectl_discover.snapshot import Snapshot
 

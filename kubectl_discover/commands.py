@@ -1,0 +1,108 @@
+"""What each command reads, in one place: the kinds it lists, whether it reads the TLS
+Secrets Ingresses reference, the Events of its subject, and what ``-A`` means for it.
+
+The loader (:mod:`kubectl_discover.loading`) lists exactly ``kinds``; every kind it can
+list but does not is marked "not read by this command" in the snapshot, so the checks
+that need it say "skipped" instead of reading an empty list as "none exist". The
+request budget of ``svc --no-probe`` (bench/README.md) is the length of its ``kinds``.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+EVERY_KIND = frozenset(
+    {
+        "services",
+        "endpointslices",
+        "pods",
+        "deployments",
+        "statefulsets",
+        "daemonsets",
+        "replicasets",
+        "jobs",
+        "cronjobs",
+        "nodes",
+        "ingresses",
+        "ingressclasses",
+        "namespaces",
+    }
+)
+"""Every kind a command may list (``events`` is read per subject, see :attr:`Needs.events`)."""
+
+
+class Scope(enum.Enum):
+    """What ``-A`` means for a command."""
+
+    ONE = "one"
+    """A named object lives in one namespace: ``-A`` is refused."""
+    FLAG = "flag"
+    """``-A`` widens the search to every namespace."""
+    ALL = "all"
+    """Every namespace is always read (``dns NAME`` reads a name against all of them)."""
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What one command reads."""
+
+    name: str
+    kinds: frozenset[str]
+    scope: Scope
+    tls_secrets: bool = False
+    """GET the TLS Secrets that Ingresses reference (one GET each: never for scan)."""
+    events: bool = False
+    """Read the subject's Events (one LIST with a field selector)."""
+    probes: bool = True
+    """The command can start a probe pod."""
+
+    @property
+    def not_read(self) -> frozenset[str]:
+        return EVERY_KIND - self.kinds
+
+
+SVC = Needs(
+    "svc",
+    frozenset(
+        {
+            "services",
+            "endpointslices",
+            "pods",
+            "replicasets",
+            "deployments",
+            "statefulsets",
+            "nodes",
+            "ingresses",
+        }
+    ),
+    Scope.ONE,
+)
+"""8 LISTs. ReplicaSets map pods to their Deployment; Deployments and StatefulSets give the
+templates behind "selector matches no pod" and the serviceName checks; nodes give NodePort
+addresses; Ingresses the routes to the Service. DaemonSets, Jobs and CronJobs are left out:
+their pods name them directly in ownerReferences. IngressClasses belong to ``ingress``."""
+
+INGRESS = Needs("ingress", EVERY_KIND, Scope.ONE, tls_secrets=True, events=True)
+ROUTE = Needs("route", EVERY_KIND, Scope.FLAG, tls_secrets=True)
+DNS = Needs(
+    "dns",
+    frozenset(
+        {
+            "services",
+            "endpointslices",
+            "pods",
+            "namespaces",
+            "deployments",
+            "statefulsets",
+            "daemonsets",
+            "replicasets",
+        }
+    ),
+    Scope.ALL,
+)
+"""A name is read against the cluster DNS schema: Services, their slices and pods, the
+namespaces that exist, and the workloads ``--from`` may name."""
+SCAN = Needs("scan", EVERY_KIND, Scope.FLAG, probes=False)
+
+COMMANDS: dict[str, Needs] = {n.name: n for n in (SVC, INGRESS, ROUTE, DNS, SCAN)}

@@ -1,0 +1,109 @@
+"""One command's way from a loaded snapshot to the report: diagnose -> probe -> explain ->
+report.
+
+The loader (:mod:`kubectl_discover.loading`) and the probe runner are passed in: the CLI
+passes the cluster's, the tests a :class:`~kubectl_discover.probing.RecordedProbeRunner`
+that replays the JSON a probe pod printed, so the probed path runs the same code with or
+without a cluster (as httpx's MockTransport does for HTTP). Nothing here writes output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from kubectl_discover import diagnose, report
+from kubectl_discover.analyze.model import Diagnosis
+from kubectl_discover.commands import DNS, INGRESS, ROUTE, SVC, Needs
+from kubectl_discover.explain import explain
+from kubectl_discover.loading import Loaded
+from kubectl_discover.probe.observations import ProbeResult
+from kubectl_discover.probe.runner import explain_context
+from kubectl_discover.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What one subject command was asked about."""
+
+    needs: Needs
+    name: str
+    """A Service or Ingress name, a URL, or a DNS name."""
+    client: str | None = None
+    """``--from KIND/NAME``: whose resolver a DNS name is read with."""
+
+
+@dataclass(frozen=True)
+class ProbeRun:
+    """What a probe pod observed, and the report's ``probe`` section about the pod."""
+
+    result: ProbeResult
+    document: Mapping[str, Any]
+
+
+class ProbeRunner(Protocol):
+    """Runs the probe for ``diagnoses``; None when there is nothing to probe."""
+
+    def __call__(self, snapshot: Snapshot, diagnoses: Sequence[Diagnosis]) -> ProbeRun | None: ...
+
+
+def diagnose_subject(subject: Subject, loaded: Loaded, *, now: datetime) -> Diagnosis:
+    """The static analysis of ``subject`` (pure)."""
+    index = loaded.index
+    if subject.needs is SVC:
+        return diagnose.diagnose_service(
+            index, loaded.namespace, subject.name, client_namespaces=_client_namespaces(loaded)
+        )
+    if subject.needs is INGRESS:
+        return diagnose.diagnose_ingress(index, loaded.namespace, subject.name)
+    if subject.needs is ROUTE:
+        return diagnose.diagnose_route(index, subject.name, loaded.scope, now=now)
+    if subject.needs is DNS:
+        return diagnose.diagnose_name(index, subject.name, loaded.namespace, client=subject.client)
+    raise ValueError(f"{subject.needs.name} has no subject")
+
+
+def _client_namespaces(loaded: Loaded) -> tuple[str, ...]:
+    """One other namespace to show the cross-namespace short-name trap from."""
+    others = sorted(ns for ns in loaded.index.namespaces if ns != loaded.namespace)
+    return (others[0],) if others else ("other",)
+
+
+def skipped_notes(loaded: Loaded, notes: Sequence[str] = ()) -> list[str]:
+    """The report's ``skipped``: every refused read, then the caller's notes."""
+    return [gap.describe() for gap in loaded.snapshot.unavailable if gap.refused] + list(notes)
+
+
+def subject_report(
+    subject: Subject,
+    loaded: Loaded,
+    *,
+    runner: ProbeRunner | None,
+    now: datetime,
+    notes: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Diagnose, probe when a runner is given, explain, and build the report document."""
+    diagnosis = diagnose_subject(subject, loaded, now=now)
+    run = runner(loaded.snapshot, [diagnosis]) if runner is not None else None
+    rows = explain(
+        diagnosis, run.result if run is not None else None, **explain_context(loaded.snapshot)
+    )
+    return report.build_report(
+        diagnosis,
+        rows,
+        source=loaded.source,
+        probe=run.document if run is not None else None,
+        skipped=skipped_notes(loaded, notes),
+    )
+
+
+def scan_report(loaded: Loaded, notes: Sequence[str] = ()) -> dict[str, Any]:
+    """``scan``: every Service and Ingress in scope, worst first."""
+    return report.build_scan_report(
+        diagnose.scan(loaded.index, loaded.scope),
+        namespace=loaded.scope,
+        source=loaded.source,
+        skipped=skipped_notes(loaded, notes),
+    )

@@ -1,0 +1,107 @@
+"""The probe runners :mod:`kubectl_discover.pipeline` is given.
+
+:class:`ClusterProbeRunner` creates the probe pod and runs the program in it (through
+:mod:`kubectl_discover.api.probes`); :class:`RecordedProbeRunner` replays what a probe
+printed earlier (``--record FILE`` writes it, ``--replay FILE`` reads it), so a probed
+report can be rebuilt, tested and compared with no cluster. Both return the same
+:class:`~kubectl_discover.pipeline.ProbeRun`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kubectl_discover.analyze.model import Diagnosis
+from kubectl_discover.errors import InputError
+from kubectl_discover.pipeline import ProbeRun, ProbeRunner
+from kubectl_discover.probe.observations import ProbeResult
+from kubectl_discover.probe.runner import ProbeSettings, plan_for, pod_for, probe_document
+from kubectl_discover.snapshot import Snapshot
+
+RECORD_FORMAT = "kubectl-discover/probe-record/v1"
+MAX_RECORD_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ClusterProbeRunner:
+    """One probe pod per run: created, watched, exec'd, always deleted (unless ``keep``)."""
+
+    session: Any
+    settings: ProbeSettings
+    progress: Callable[[str], None]
+
+    def __call__(self, snapshot: Snapshot, diagnoses: Sequence[Diagnosis]) -> ProbeRun | None:
+        from kubectl_discover.api.probes import run_probe
+        from kubectl_discover.probe.payload import BOOTSTRAP, build_payload
+
+        plan = plan_for(diagnoses, self.settings.timeout)
+        if plan.empty:
+            return None
+        pod = pod_for(snapshot, diagnoses, self.settings)
+        result = run_probe(
+            self.session,
+            pod,
+            build_payload(plan),
+            BOOTSTRAP,
+            timeout=self.settings.timeout,
+            keep=self.settings.keep,
+            progress=self.progress,
+        )
+        return ProbeRun(result, probe_document(pod, result, self.settings.keep))
+
+
+@dataclass(frozen=True)
+class RecordedProbeRunner:
+    """Replays one recorded probe run, whatever the diagnoses (they were recorded for)."""
+
+    record: Mapping[str, Any]
+
+    def __call__(self, snapshot: Snapshot, diagnoses: Sequence[Diagnosis]) -> ProbeRun | None:
+        result = ProbeResult.from_json(self.record["result"])
+        document = {**(self.record.get("probe") or {}), "replayed": True}
+        return ProbeRun(result, document)
+
+    @classmethod
+    def from_file(cls, path: str) -> RecordedProbeRunner:
+        """Read a record written by :class:`RecordingProbeRunner`; InputError when unusable."""
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_RECORD_BYTES + 1)
+        except OSError as error:
+            raise InputError(f"--replay {path}: {error.strerror or error}") from None
+        if len(data) > MAX_RECORD_BYTES:
+            raise InputError(f"--replay {path}: larger than {MAX_RECORD_BYTES // 2**20} MiB")
+        try:
+            record = json.loads(data)
+        except (ValueError, RecursionError):
+            raise InputError(f"--replay {path}: not JSON") from None
+        if (
+            not isinstance(record, dict)
+            or record.get("format") != RECORD_FORMAT
+            or not isinstance(record.get("result"), dict)
+        ):
+            raise InputError(f"--replay {path}: not a probe record ({RECORD_FORMAT})")
+        return cls(record)
+
+
+@dataclass(frozen=True)
+class RecordingProbeRunner:
+    """Runs ``inner`` and writes what it observed to ``path`` for ``--replay``."""
+
+    inner: ProbeRunner
+    path: str
+
+    def __call__(self, snapshot: Snapshot, diagnoses: Sequence[Diagnosis]) -> ProbeRun | None:
+        run = self.inner(snapshot, diagnoses)
+        if run is not None:
+            record = {
+                "format": RECORD_FORMAT,
+                "probe": dict(run.document),
+                "result": dict(run.result.raw),
+            }
+            Path(self.path).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+        return run
