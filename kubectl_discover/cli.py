@@ -594,7 +594,10 @@ def _dry_run(options: Options, loaded: Loaded, diagnosis: Diagnosis) -> int:
 
 
 def _fail(message: str, code: int) -> int:
-    sys.stderr.write(f"error: {message}\n")
+    """One line on stderr; a name from the command line or a file is shown escaped."""
+    from kubectl_discover.render.escape import escape_terminal
+
+    sys.stderr.write(f"error: {escape_terminal(message).replace(chr(10), ' ')}\n")
     return code
 
 

@@ -159,6 +159,55 @@ def _reject_duplicate_keys(node: MappingNode) -> None:
         seen[ident] = line
 
 
+MAX_EXPANDED_NODES = 100_000
+"""Above this many nodes once every alias is expanded, aliasing may multiply a document
+by at most :data:`MAX_ALIAS_GROWTH`. The API server's YAML reader bounds alias expansion
+the same way; without a bound a 700-byte "billion laughs" file (nine levels of nine
+aliases) costs the analysis a minute and gigabytes."""
+MAX_ALIAS_GROWTH = 10
+
+
+def _expanded_size(root: Node) -> tuple[int, int]:
+    """(nodes as written, nodes once every alias is expanded), without expanding.
+
+    Iterative and memoised on node identity: the composer gives an aliased node as the
+    same object wherever the alias stands. A node that contains itself counts once.
+    """
+    sizes: dict[int, int] = {}
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    active: set[int] = set()
+    while stack:
+        node, children_done = stack.pop()
+        ident = id(node)
+        if ident in sizes:
+            continue
+        children: list[Node] = []
+        if isinstance(node, SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if not children_done:
+            if ident in active:
+                continue
+            active.add(ident)
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+            continue
+        active.discard(ident)
+        sizes[ident] = 1 + sum(sizes.get(id(c), 1) for c in children)
+    return len(sizes), sizes.get(id(root), 1)
+
+
+def _reject_alias_bombs(path: str, node: Node) -> None:
+    written, expanded = _expanded_size(node)
+    if expanded > MAX_EXPANDED_NODES and expanded > MAX_ALIAS_GROWTH * written:
+        raise InputError(
+            f"{path}:{node.start_mark.line + 1}: this document uses YAML aliases to grow from "
+            f"{written:,} to {expanded:,} values; refused (excessive aliasing, as the API "
+            "server's YAML reader refuses it)"
+        )
+
+
 def _yaml_documents(path: str, text: str) -> list[Document]:
     loader = _Loader(text)
     docs: list[Document] = []
@@ -167,6 +216,7 @@ def _yaml_documents(path: str, text: str) -> list[Document]:
             node = loader.get_node()
             if node is None:
                 continue
+            _reject_alias_bombs(path, node)
             try:
                 data = loader.construct_document(node)
             except ValueError as exc:  # ints over 4300 digits, impossible dates

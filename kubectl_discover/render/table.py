@@ -8,6 +8,7 @@ from typing import Any
 
 from tabulate import tabulate
 
+from kubectl_discover.render.escape import escape_document
 from kubectl_discover.render.style import PLAIN, Style
 
 Doc = Mapping[str, Any]
@@ -169,7 +170,9 @@ def format_skipped(doc: Doc) -> str:
 
 
 def format_table(doc: Doc, *, style: Style = PLAIN, width: int = 160, wide: bool = False) -> str:
-    """A report for people: header, endpoints, DNS names, routes, findings."""
+    """A report for people: header, endpoints, DNS names, routes, findings. Control
+    characters from object content are shown escaped (render/escape.py)."""
+    doc = escape_document(doc)
     if doc.get("kind") == "Scan":
         return format_scan(doc, style=style, width=width, wide=wide)
     parts = [

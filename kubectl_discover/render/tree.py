@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kubectl_discover.render.escape import escape_document
 from kubectl_discover.render.style import PLAIN, Style
 from kubectl_discover.render.table import format_header
 
@@ -38,6 +39,8 @@ def _lines(
 
 
 def format_tree(doc: Mapping[str, Any], *, style: Style = PLAIN) -> str:
+    """The chain view; control characters from object content are shown escaped."""
+    doc = escape_document(doc)
     chain = doc.get("chain") or []
     body = _lines(chain, "", style, {"marked": False}) if chain else ["(nothing to chain)"]
     return format_header(doc, style) + "\n\n" + "\n".join(body) + "\n"
