@@ -7,12 +7,12 @@ scenarios the requests the plugin's Session logged.
 
 Scenarios:
 
-- ``svc``: decode the namespace's objects in pages of 500 (as the live loader does), with
-  what ``cli.load`` does (pods slimmed, cyclic GC paused while loading, then frozen), build
-  the Snapshot directly, then ``build_index`` + ``diagnose.diagnose_service`` on one Service,
-  each repetition on a fresh Index (the cold cost the CLI pays once).
-- ``scan``: the same for every namespace, then ``build_index`` + ``diagnose.scan``.
-- ``files``: ``manifests.load_files`` on generated manifests, then the svc or scan analysis.
+- ``snapshot``: the CLI's own loader (``kubectl_discover.loading``, with the command's needs
+  from ``kubectl_discover.commands``) reads the generated cluster from the loopback API
+  (``bench.fakeapi``, a separate process), then the pipeline runs as the CLI runs it with no
+  probe: ``pipeline.subject_report`` for ``--mode svc``, ``pipeline.scan_report`` for
+  ``--mode scan``. Repetitions reuse the loaded index (the first call is what the CLI pays).
+- ``files``: the same loader on generated manifests (``-f``), then the same analysis.
 - ``cli``: the real command line (``cli.run``) against a kubeconfig; the Session is captured
   to read its request log.
 """
@@ -21,77 +21,21 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import io
 import json
 import resource
 import statistics
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-from bench.generate import KIND_OF, decode_pages, read_lines
-
-WORKLOAD_RESOURCES = ("deployments", "statefulsets", "replicasets")
 
 
 def peak_rss() -> int:
     """Peak resident set size of this process, in bytes (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
-def live_snapshot(directory: Path, namespace: str | None) -> Any:
-    """A live Snapshot as the CLI's loader assembles it: objects decoded page by page, pods
-    slimmed (``api.listing.slim_pod``), the cyclic garbage collector paused while loading
-    and the result frozen (``cli.load``)."""
-    with no_cyclic_gc():
-        return _live_snapshot(directory, namespace)
-
-
-@contextlib.contextmanager
-def no_cyclic_gc() -> Iterator[None]:
-    """What ``cli.load`` does around loading: GC paused, then ``gc.freeze()``."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
-
-
-def _live_snapshot(directory: Path, namespace: str | None) -> Any:
-    from kubectl_discover.api.listing import slim_pod
-    from kubectl_discover.snapshot import Snapshot
-
-    def items(resource: str, scoped: bool = True) -> Iterator[dict[str, Any]]:
-        api_version, kind = KIND_OF[resource]
-        lines = read_lines(directory, resource, namespace if scoped else None)
-        for page in decode_pages(lines):
-            for item in page:
-                item["apiVersion"] = api_version
-                item["kind"] = kind
-                yield slim_pod(item) if resource == "pods" else item
-
-    workloads: list[dict[str, Any]] = []
-    for name in WORKLOAD_RESOURCES:
-        workloads.extend(items(name))
-    return Snapshot(
-        namespace=namespace,
-        live=True,
-        services=tuple(items("services")),
-        endpointslices=tuple(items("endpointslices")),
-        pods=tuple(items("pods")),
-        workloads=tuple(workloads),
-        nodes=tuple(items("nodes", scoped=False)),
-        ingresses=tuple(items("ingresses")),
-        ingressclasses=tuple(items("ingressclasses", scoped=False)),
-        secrets=tuple(items("secrets")),
-        namespaces=tuple(str(n["metadata"]["name"]) for n in items("namespaces", scoped=False)),
-    )
 
 
 def _cpu(action: Callable[[], Any]) -> tuple[float, Any]:
@@ -100,60 +44,56 @@ def _cpu(action: Callable[[], Any]) -> tuple[float, Any]:
     return time.process_time() - start, value
 
 
-def _analysis(mode: str, namespace: str | None, service: str) -> Callable[[Any], Any]:
-    """The analysis to time on a snapshot: the full composition, or what exists so far."""
-    from kubectl_discover.analyze.index import build_index
+def _subject(args: argparse.Namespace) -> Any:
+    from kubectl_discover.commands import SCAN, SVC
+    from kubectl_discover.pipeline import Subject
 
-    try:
-        from kubectl_discover import diagnose
-    except ImportError as missing:
-        reason = f"diagnose not importable ({missing}); timed build_index + pod selection only"
+    return Subject(SVC, args.service) if args.mode == "svc" else Subject(SCAN, "")
 
-        def partial(snapshot: Any) -> Any:
-            index = build_index(snapshot)
-            from kubectl_discover.analyze.selectors import service_selector
 
-            targets = (
-                [index.service(namespace or "", service)]
-                if mode == "svc"
-                else list(index.services.values())
+def _load(args: argparse.Namespace, source: Any) -> Any:
+    """The CLI's own loader (kubectl_discover.loading) with the command's needs."""
+    from kubectl_discover import loading
+
+    subject = _subject(args)
+    request = loading.LoadRequest(
+        subject.needs,
+        source,
+        namespace=args.namespace if args.mode == "svc" else None,
+        all_namespaces=args.mode == "scan",
+    )
+    return loading.load(request)
+
+
+def _analysis(args: argparse.Namespace) -> Callable[[Any], str]:
+    """What the CLI runs after loading: the pipeline without a probe runner."""
+    from datetime import UTC, datetime
+
+    from kubectl_discover import pipeline
+
+    subject = _subject(args)
+    if args.mode == "svc":
+
+        def one(loaded: Any) -> str:
+            document = pipeline.subject_report(
+                subject, loaded, runner=None, now=datetime.now(UTC)
             )
-            for obj in targets:
-                if obj is None:
-                    continue
-                ns = obj["metadata"]["namespace"]
-                index.pods_selected(ns, service_selector(obj))
-                index.slices_for(ns, obj["metadata"]["name"])
-            return reason
-
-        return partial
-
-    if mode == "svc":
-        assert namespace is not None
-
-        def one(snapshot: Any) -> Any:
-            index = build_index(snapshot)
-            others = sorted(ns for ns in index.namespaces if ns != namespace)
-            diagnosis = diagnose.diagnose_service(
-                index, namespace, service, client_namespaces=(others[0],) if others else ()
-            )
-            return f"{diagnosis.verdict.value if hasattr(diagnosis.verdict, 'value') else ''}"
+            return str(document["verdict"])
 
         return one
 
-    def everything(snapshot: Any) -> Any:
-        index = build_index(snapshot)
-        return f"{len(diagnose.scan(index, namespace))} rows"
+    def everything(loaded: Any) -> str:
+        return f"{len(pipeline.scan_report(loaded)['items'])} rows"
 
     return everything
 
 
-def run_analysis(args: argparse.Namespace, snapshot: Any, result: dict[str, Any]) -> None:
-    analyse = _analysis(args.mode, args.namespace, args.service)
+def run_analysis(args: argparse.Namespace, loaded: Any, result: dict[str, Any]) -> None:
+    analyse = _analysis(args)
     times: list[float] = []
     note = ""
     for _ in range(args.repeat):
-        seconds, note = _cpu(lambda: analyse(snapshot))
+        seconds, note = _cpu(lambda: analyse(loaded))
         times.append(seconds)
     result["analysis_cpu_first"] = times[0]
     """The call the CLI makes: the first on a freshly loaded snapshot."""
@@ -161,42 +101,41 @@ def run_analysis(args: argparse.Namespace, snapshot: Any, result: dict[str, Any]
     result["note"] = str(note)
 
 
-def scenario_snapshot(args: argparse.Namespace) -> dict[str, Any]:
-    start = time.perf_counter()
-    namespace = args.namespace if args.mode == "svc" else None
-    load_cpu, snapshot = _cpu(lambda: live_snapshot(Path(args.data), namespace))
-    result: dict[str, Any] = {
-        "load_cpu": load_cpu,
-        "objects": {
-            "services": len(snapshot.services),
-            "pods": len(snapshot.pods),
-            "endpointslices": len(snapshot.endpointslices),
-            "ingresses": len(snapshot.ingresses),
-            "workloads": len(snapshot.workloads),
-        },
+def _objects(snapshot: Any) -> dict[str, int]:
+    return {
+        "services": len(snapshot.services),
+        "pods": len(snapshot.pods),
+        "endpointslices": len(snapshot.endpointslices),
+        "ingresses": len(snapshot.ingresses),
+        "workloads": len(snapshot.workloads),
     }
-    run_analysis(args, snapshot, result)
+
+
+def scenario_snapshot(args: argparse.Namespace) -> dict[str, Any]:
+    """Load through the real loader from the loopback API (``bench.fakeapi`` on
+    ``--api-port``), then analyse: loading CPU includes the HTTP client and JSON decoding."""
+    from bench.fakeapi import kubeconfig
+    from kubectl_discover.loading import Source
+
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "kubeconfig"
+        path.write_text(kubeconfig(args.api_port, args.namespace or "default"))
+        load_cpu, loaded = _cpu(lambda: _load(args, Source(kubeconfig=str(path))))
+    result: dict[str, Any] = {"load_cpu": load_cpu, "objects": _objects(loaded.snapshot)}
+    run_analysis(args, loaded, result)
     result["wall"] = time.perf_counter() - start
     return result
 
 
 def scenario_files(args: argparse.Namespace) -> dict[str, Any]:
-    from kubectl_discover import manifests
+    from kubectl_discover.loading import Source
 
     start = time.perf_counter()
-    paths = sorted(str(p) for p in Path(args.data).glob("*.yaml"))
-    namespace = args.namespace if args.mode == "svc" else None
-    with no_cyclic_gc():  # as cli.load does for files too
-        load_cpu, snapshot = _cpu(lambda: manifests.load_files(paths, namespace))
-    result: dict[str, Any] = {
-        "load_cpu": load_cpu,
-        "objects": {
-            "services": len(snapshot.services),
-            "workloads": len(snapshot.workloads),
-            "ingresses": len(snapshot.ingresses),
-        },
-    }
-    run_analysis(args, snapshot, result)
+    paths = tuple(sorted(str(p) for p in Path(args.data).glob("*.yaml")))
+    load_cpu, loaded = _cpu(lambda: _load(args, Source(filenames=paths)))
+    result: dict[str, Any] = {"load_cpu": load_cpu, "objects": _objects(loaded.snapshot)}
+    run_analysis(args, loaded, result)
     result["wall"] = time.perf_counter() - start
     return result
 
@@ -252,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--namespace", default=None)
     parser.add_argument("--service", default="")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--api-port", type=int, default=0, help="bench.fakeapi's port")
     parser.add_argument("argv", nargs="*", help="CLI arguments (after --) for 'cli'")
     args = parser.parse_args(argv)
     runner = {"snapshot": scenario_snapshot, "files": scenario_files, "cli": scenario_cli}

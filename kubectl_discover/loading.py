@@ -8,15 +8,13 @@ garbage-collector pause around loading all live here, once.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import gc
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from kubectl_discover.analyze.index import Index, build_index
 from kubectl_discover.commands import Needs, Scope
+from kubectl_discover.gcpause import cyclic_gc_paused
 from kubectl_discover.snapshot import NOT_READ, Snapshot, Unavailable, namespace_of
 
 NAMESPACE_PAGE = 5000
@@ -68,25 +66,10 @@ class Loaded:
 
 def load(request: LoadRequest) -> Loaded:
     """Fill the snapshot from files or from the cluster, then index it."""
-    with _no_cyclic_gc():
+    with cyclic_gc_paused():  # scan -A loading 8.3 s -> 1.3 s (bench/README.md)
         if request.source.offline:
             return _load_files(request)
         return _load_cluster(request)
-
-
-@contextlib.contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Decoding a large LIST allocates millions of dicts that are never garbage: pause
-    the cyclic collector while loading and freeze what was loaded, so the analysis does
-    not pay for scanning it again (bench/README.md: scan -A loading 8.3 s -> 1.3 s)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
 
 
 def _every_namespace(request: LoadRequest) -> bool:

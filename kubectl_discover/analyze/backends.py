@@ -15,17 +15,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import PodView
-from kubectl_discover.analyze.selectors import service_selector
-from kubectl_discover.analyze.validation import (
-    ServicePort,
-    is_headless,
-    publishes_not_ready,
-    service_ports,
-    service_type,
-    subject_of,
-)
+from kubectl_discover.analyze.serviceview import ServicePort, ServiceView
 from kubectl_discover.findings import Check, Finding, Severity
-from kubectl_discover.snapshot import Obj, name_of
 
 SELECTOR_NO_MATCH = Check(
     "selector-no-match",
@@ -146,11 +137,11 @@ _MAX_NEAR_MISSES = 3
 # ---------------------------------------------------------------- pods
 
 
-def selected_pods(index: Index, service: Obj, namespace: str) -> tuple[PodView, ...]:
+def selected_pods(index: Index, service: ServiceView, namespace: str) -> tuple[PodView, ...]:
     """The pods (or template views) the Service's selector matches; none for ExternalName."""
-    if service_type(service) == "ExternalName":
+    if service.type == "ExternalName":
         return ()
-    return index.pods_selected(namespace, service_selector(service))
+    return index.pods_selected(namespace, service.selector)
 
 
 def is_candidate(pod: PodView) -> bool:
@@ -211,12 +202,12 @@ def _lookup_problem(port: ServicePort, pod: PodView) -> str:
 
 
 def backend_findings(
-    index: Index, service: Obj, namespace: str, pods: Sequence[PodView], has_slices: bool
+    index: Index, service: ServiceView, namespace: str, pods: Sequence[PodView], has_slices: bool
 ) -> tuple[Finding, ...]:
     """Selector, readiness and port findings for one Service."""
-    subject = subject_of(service, namespace)
-    selector = service_selector(service)
-    kind = service_type(service)
+    subject = service.subject
+    selector = service.selector
+    kind = service.type
     if kind == "ExternalName":
         return tuple(_externalname_ignored(service, subject, selector))
     findings: list[Finding] = []
@@ -232,12 +223,12 @@ def backend_findings(
 
 
 def _externalname_ignored(
-    service: Obj, subject: str, selector: Mapping[str, str]
+    service: ServiceView, subject: str, selector: Mapping[str, str]
 ) -> Iterator[Finding]:
     ignored = []
     if selector:
         ignored.append("spec.selector " + _selector_text(selector))
-    translated = [p for p in service_ports(service) if p.target is not None and p.target != p.port]
+    translated = [p for p in service.ports if p.target is not None and p.target != p.port]
     if translated:
         ignored.append("targetPort " + ", ".join(f"{p.target} (port {p.port})" for p in translated))
     if ignored:
@@ -255,12 +246,14 @@ def _selector_text(selector: Mapping[str, str]) -> str:
     return ",".join(f"{k}={v}" for k, v in selector.items())
 
 
-def _selectorless(index: Index, service: Obj, subject: str, has_slices: bool) -> Iterator[Finding]:
+def _selectorless(
+    index: Index, service: ServiceView, subject: str, has_slices: bool
+) -> Iterator[Finding]:
     if has_slices:
         yield SELECTORLESS_SLICES(
             subject,
             f"{subject} has no selector; its endpoints come from EndpointSlices labelled "
-            f"kubernetes.io/service-name={name_of(service)} that someone else maintains.",
+            f"kubernetes.io/service-name={service.name} that someone else maintains.",
         )
         return
     gap = index.snapshot.unavailable_for("endpointslices")
@@ -271,17 +264,17 @@ def _selectorless(index: Index, service: Obj, subject: str, has_slices: bool) ->
         subject,
         f"{subject} has no spec.selector and "
         + ("there is" if live else "the files hold")
-        + f" no EndpointSlice labelled kubernetes.io/service-name={name_of(service)}, so it has "
+        + f" no EndpointSlice labelled kubernetes.io/service-name={service.name}, so it has "
         "no endpoints and traffic to it goes nowhere"
         + ("." if live else " unless something else creates one."),
-        f"create an EndpointSlice with label kubernetes.io/service-name: {name_of(service)} "
+        f"create an EndpointSlice with label kubernetes.io/service-name: {service.name} "
         f"listing the backend addresses, or add spec.selector to {subject}",
         severity=None if live else Severity.WARN,
     )
 
 
 def _no_match(
-    index: Index, service: Obj, namespace: str, subject: str, selector: Mapping[str, str]
+    index: Index, service: ServiceView, namespace: str, subject: str, selector: Mapping[str, str]
 ) -> Finding:
     near = near_misses(index, namespace, selector)
     elsewhere = _matches_in_other_namespaces(index, namespace, selector)
@@ -409,7 +402,7 @@ def _matches_in_other_namespaces(
     )
 
 
-def _readiness(service: Obj, subject: str, pods: Sequence[PodView]) -> Iterator[Finding]:
+def _readiness(service: ServiceView, subject: str, pods: Sequence[PodView]) -> Iterator[Finding]:
     live = [p for p in pods if not p.from_template and p.ready is not None and is_candidate(p)]
     templates = [p for p in pods if p.from_template or p.ready is None]
     if templates and not live:
@@ -426,7 +419,7 @@ def _readiness(service: Obj, subject: str, pods: Sequence[PodView]) -> Iterator[
     ready = [p for p in live if p.ready and not p.terminating]
     unready = [p for p in live if not (p.ready and not p.terminating)]
     evidence = (("selected", str(len(live))), ("ready", str(len(ready))))
-    pnra = publishes_not_ready(service)
+    pnra = service.publish_not_ready
     if not live:
         yield BACKENDS_NONE_READY(
             subject,
@@ -481,18 +474,20 @@ def _unready_text(pods: Sequence[PodView]) -> str:
     return ", ".join(parts) + (f" and {more} more" if more > 0 else "")
 
 
-def port_findings(service: Obj, subject: str, pods: Sequence[PodView]) -> tuple[Finding, ...]:
+def port_findings(
+    service: ServiceView, subject: str, pods: Sequence[PodView]
+) -> tuple[Finding, ...]:
     """For each Service port: does it reach a container port on every selected pod?"""
     candidates = [p for p in pods if is_candidate(p)]
     if not candidates:
         return ()
     findings: list[Finding] = []
-    headless = is_headless(service)
-    for port in service_ports(service):
+    headless = service.headless
+    for port in service.ports:
         findings.extend(_port_reach(port, subject, candidates))
         if headless:
             findings.extend(_headless_mismatch(port, subject, candidates))
-    if not findings and service_ports(service):
+    if not findings and service.ports:
         findings.append(
             PORTS_RESOLVE(
                 subject,
@@ -596,8 +591,8 @@ def name_of_subject(subject: str) -> str:
     return subject.split("/", 1)[-1]
 
 
-def _pnra(service: Obj, subject: str) -> Iterator[Finding]:
-    if publishes_not_ready(service) and not is_headless(service):
+def _pnra(service: ServiceView, subject: str) -> Iterator[Finding]:
+    if service.publish_not_ready and not service.headless:
         yield PNRA_NOT_HEADLESS(
             subject,
             f"{subject} sets publishNotReadyAddresses and has a virtual IP, so kube-proxy "

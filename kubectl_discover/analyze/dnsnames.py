@@ -18,26 +18,14 @@ from kubectl_discover.analyze.headless import PerPodName
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import DnsExpectation, NameForm, ServiceKind
 from kubectl_discover.analyze.resolv import candidates, pod_resolv_conf
-from kubectl_discover.analyze.selectors import service_selector
+from kubectl_discover.analyze.serviceview import ServicePort, ServiceView
 from kubectl_discover.analyze.slices import (
     SliceView,
     observed_slices,
     readiness_known,
     ready_endpoints,
 )
-from kubectl_discover.analyze.validation import (
-    ServicePort,
-    cluster_ips,
-    external_name,
-    ip_families,
-    is_headless,
-    service_kind,
-    service_ports,
-    service_type,
-    subject_of,
-)
 from kubectl_discover.findings import Check, Finding, Severity
-from kubectl_discover.snapshot import Obj, name_of
 
 SRV_UNNAMED_PORTS = Check(
     "srv-unnamed-ports",
@@ -117,10 +105,10 @@ def _service_slices(
     return observed_slices(index, namespace, name)
 
 
-def _other_has_endpoints(index: Index, service: Obj, namespace: str) -> bool | None:
+def _other_has_endpoints(index: Index, service: ServiceView, namespace: str) -> bool | None:
     if not index.snapshot.live:
-        return bool(index.pods_selected(namespace, service_selector(service))) or None
-    return bool(ready_endpoints(observed_slices(index, namespace, name_of(service))))
+        return bool(index.pods_selected(namespace, service.selector)) or None
+    return bool(ready_endpoints(observed_slices(index, namespace, service.name)))
 
 
 def predict(index: Index, target: _Target, absolute: str) -> Answer:
@@ -162,11 +150,11 @@ def _service_answer(index: Index, target: _Target, namespace: str, name: str) ->
         if _unread(index, namespace):
             return Answer(None, (), f"namespace {namespace} was not read")
         return Answer(False, (), f"no Service {namespace}/{name}")
-    kind = service_kind(service)
+    kind = service.kind
     if kind is ServiceKind.EXTERNAL_NAME:
-        return Answer(True, (external_name(service) + ".",), f"ExternalName {namespace}/{name}")
+        return Answer(True, (service.external_name + ".",), f"ExternalName {namespace}/{name}")
     if kind is not ServiceKind.HEADLESS:
-        return Answer(True, cluster_ips(service), f"Service {namespace}/{name}")
+        return Answer(True, service.cluster_ips, f"Service {namespace}/{name}")
     if (namespace, name) == (target.namespace, target.name) or index.snapshot.live:
         slices = _service_slices(index, target, namespace, name)
         ready = ready_endpoints(slices)
@@ -196,10 +184,10 @@ def _endpoint_answer(
         if _unread(index, namespace):
             return Answer(None, (), f"namespace {namespace} was not read")
         return Answer(False, (), f"no Service {namespace}/{name}")
-    if service_type(service) == "ExternalName":
+    if service.type == "ExternalName":
         return Answer(False, (), f"names under ExternalName {namespace}/{name} are NXDOMAIN")
     if (namespace, name) != (target.namespace, target.name) and not index.snapshot.live:
-        pods = index.pods_selected(namespace, service_selector(service))
+        pods = index.pods_selected(namespace, service.selector)
         hit = any(p.hostname == label and p.subdomain == name for p in pods)
         return Answer(hit, (), f"endpoint {label} of {namespace}/{name}")
     slices = _service_slices(index, target, namespace, name)
@@ -249,7 +237,7 @@ def walk(index: Index, target: _Target, query: str, client_namespace: str) -> Wa
 
 def dns_analysis(
     index: Index,
-    service: Obj,
+    service: ServiceView,
     namespace: str,
     slices: Sequence[SliceView],
     per_pod: Sequence[PerPodName],
@@ -257,9 +245,9 @@ def dns_analysis(
     client_namespaces: Sequence[str] = (),
 ) -> DnsAnalysis:
     """All DNS expectations for the Service plus the findings the walks produced."""
-    target = _Target(namespace, name_of(service), tuple(slices))
+    target = _Target(namespace, service.name, tuple(slices))
     zone = index.snapshot.cluster_domain
-    svc = name_of(service)
+    svc = service.name
     fqdn = f"{svc}.{namespace}.svc.{zone}"
     raised = {f.id for f in findings if f.severity >= Severity.WARN}
     causes = tuple(i for i in _EXPLAINS_EMPTY if i in raised)
@@ -297,11 +285,11 @@ def _clients(namespace: str, client_namespaces: Sequence[str]) -> tuple[str, ...
 
 
 def _fqdn_rows(
-    index: Index, target: _Target, service: Obj, fqdn: str, causes: tuple[str, ...]
+    index: Index, target: _Target, service: ServiceView, fqdn: str, causes: tuple[str, ...]
 ) -> tuple[DnsExpectation, ...]:
     answer = predict(index, target, fqdn + ".")
-    if service_kind(service) is ServiceKind.EXTERNAL_NAME:
-        bad = is_ip_literal(external_name(service))
+    if service.kind is ServiceKind.EXTERNAL_NAME:
+        bad = is_ip_literal(service.external_name)
         return (
             DnsExpectation(
                 query=fqdn + ".",
@@ -313,13 +301,13 @@ def _fqdn_rows(
                 why=(
                     "CoreDNS cannot CNAME to an IP address: NXDOMAIN"
                     if bad
-                    else f"CNAME to {external_name(service)}"
+                    else f"CNAME to {service.external_name}"
                 ),
                 causes=causes if bad else (),
             ),
         )
     rows = []
-    for family in ip_families(service):
+    for family in service.ip_families:
         qtype = _FAMILY_QTYPE.get(family, "A")
         answers = tuple(a for a in answer.answers if (":" in a) == (family == "IPv6"))
         exists = answer.exists
@@ -339,8 +327,8 @@ def _fqdn_rows(
     return tuple(rows)
 
 
-def _fqdn_why(service: Obj, answer: Answer, family: str) -> str:
-    if not is_headless(service):
+def _fqdn_why(service: ServiceView, answer: Answer, family: str) -> str:
+    if not service.headless:
         if answer.answers:
             return f"the {family} cluster IP (answered even without endpoints)"
         return "the cluster IP allocated on create (answered even without endpoints)"
@@ -354,15 +342,15 @@ def _fqdn_why(service: Obj, answer: Answer, family: str) -> str:
 def _short_rows(
     index: Index,
     target: _Target,
-    service: Obj,
+    service: ServiceView,
     namespace: str,
     client: str,
     fqdn: str,
     qtype: str,
     main: DnsExpectation,
 ) -> tuple[list[DnsExpectation], list[Finding]]:
-    svc = name_of(service)
-    subject = subject_of(service, namespace)
+    svc = service.name
+    subject = service.subject
     forms = [
         (svc, NameForm.SAME_NAMESPACE),
         (f"{svc}.{namespace}", NameForm.OTHER_NAMESPACE),
@@ -477,20 +465,20 @@ def _hijacked(subject: str, query: str, client: str, fqdn: str, result: Walk) ->
 
 
 def _srv_rows(
-    service: Obj,
+    service: ServiceView,
     namespace: str,
     fqdn: str,
     slices: Sequence[SliceView],
     causes: tuple[str, ...],
 ) -> tuple[list[DnsExpectation], list[Finding]]:
-    kind = service_kind(service)
-    ports = service_ports(service)
+    kind = service.kind
+    ports = service.ports
     if kind is ServiceKind.EXTERNAL_NAME or not ports:
         return [], []
     named = [p for p in ports if p.name]
     findings: list[Finding] = []
     if not named:
-        subject = subject_of(service, namespace)
+        subject = service.subject
         findings.append(
             SRV_UNNAMED_PORTS(
                 subject,

@@ -14,23 +14,14 @@ from collections.abc import Iterator, Sequence
 
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import EndpointExpectation, ServiceKind
+from kubectl_discover.analyze.serviceview import ServicePort, ServiceView
 from kubectl_discover.analyze.slices import (
     SliceView,
     endpoints_for_port,
     readiness_known,
     ready_endpoints,
 )
-from kubectl_discover.analyze.validation import (
-    ServicePort,
-    cluster_ips,
-    external_name,
-    service_kind,
-    service_ports,
-    service_spec,
-    subject_of,
-)
 from kubectl_discover.findings import Check, Finding, Severity
-from kubectl_discover.snapshot import Obj, name_of
 
 LB_PENDING = Check(
     "lb-pending",
@@ -95,13 +86,6 @@ def node_addresses(index: Index, node: str) -> tuple[str, ...]:
     return tuple(str(a.get("address")) for a in ordered if a.get("address"))
 
 
-def lb_ingress(service: Obj) -> tuple[str, ...]:
-    entries = service.get("status", {}).get("loadBalancer", {}).get("ingress") or ()
-    return tuple(
-        str(e.get("ip") or e.get("hostname")) for e in entries if e.get("ip") or e.get("hostname")
-    )
-
-
 def _port_target(slices: Sequence[SliceView], port: ServicePort) -> tuple[str, bool | None, str]:
     """(what answers behind the port, predicted ready, why) from the slices."""
     endpoints = endpoints_for_port(slices, port)
@@ -128,21 +112,21 @@ def _port_target(slices: Sequence[SliceView], port: ServicePort) -> tuple[str, b
 
 
 def endpoint_expectations(
-    index: Index, service: Obj, namespace: str, slices: Sequence[SliceView]
+    index: Index, service: ServiceView, namespace: str, slices: Sequence[SliceView]
 ) -> tuple[EndpointExpectation, ...]:
     """Every address:port a client may use for this Service, with a readiness prediction."""
-    kind = service_kind(service)
+    kind = service.kind
     if kind is ServiceKind.EXTERNAL_NAME:
         return tuple(_external_name(service))
     if kind is ServiceKind.HEADLESS:
         return tuple(_headless(index, service, namespace, slices))
     rows: list[EndpointExpectation] = []
-    ports = service_ports(service)
+    ports = service.ports
     for port in ports:
         target, ready, why = _port_target(slices, port)
-        for ip in cluster_ips(service):
+        for ip in service.cluster_ips:
             rows.append(_row("cluster-ip", ip, port, target, ready, why))
-        if not cluster_ips(service) and not index.snapshot.live:
+        if not service.cluster_ips and not index.snapshot.live:
             rows.append(
                 _row("cluster-ip", "", port, target, ready, "offline: VIP allocated on create")
             )
@@ -150,7 +134,7 @@ def endpoint_expectations(
             rows.extend(_node_ports(index, service, port, slices, target, ready, why))
         if kind is ServiceKind.LOAD_BALANCER:
             rows.extend(_load_balancer(index, service, port, target, ready, why))
-        for ip in service_spec(service).get("externalIPs") or ():
+        for ip in service.spec.get("externalIPs") or ():
             rows.append(_row("external-ip", str(ip), port, target, ready, why))
     if slices and readiness_known(slices):
         rows.extend(_pod_endpoints(slices, ports))
@@ -178,14 +162,14 @@ def _local_nodes(slices: Sequence[SliceView], port: ServicePort) -> frozenset[st
 
 def _node_ports(
     index: Index,
-    service: Obj,
+    service: ServiceView,
     port: ServicePort,
     slices: Sequence[SliceView],
     target: str,
     ready: bool | None,
     why: str,
 ) -> Iterator[EndpointExpectation]:
-    spec = service_spec(service)
+    spec = service.spec
     if spec.get("allocateLoadBalancerNodePorts") is False:
         return
     node_port = port.node_port
@@ -224,13 +208,13 @@ def _node_ports(
 
 def _load_balancer(
     index: Index,
-    service: Obj,
+    service: ServiceView,
     port: ServicePort,
     target: str,
     ready: bool | None,
     why: str,
 ) -> Iterator[EndpointExpectation]:
-    addresses = lb_ingress(service)
+    addresses = service.load_balancer
     if not addresses:
         pending = "pending" if index.snapshot.live else "assigned by the load balancer on create"
         yield EndpointExpectation(
@@ -248,9 +232,9 @@ def _load_balancer(
         yield _row("load-balancer", address, port, target, ready, why)
 
 
-def _external_name(service: Obj) -> Iterator[EndpointExpectation]:
-    target = external_name(service)
-    ports = service_ports(service) or ()
+def _external_name(service: ServiceView) -> Iterator[EndpointExpectation]:
+    target = service.external_name
+    ports = service.ports or ()
     if not ports:
         yield EndpointExpectation(
             kind="external-name",
@@ -276,11 +260,11 @@ def _external_name(service: Obj) -> Iterator[EndpointExpectation]:
 
 
 def _headless(
-    index: Index, service: Obj, namespace: str, slices: Sequence[SliceView]
+    index: Index, service: ServiceView, namespace: str, slices: Sequence[SliceView]
 ) -> Iterator[EndpointExpectation]:
     """Pod IPs at the resolved targetPort; offline, the Service FQDN stands in for them."""
-    fqdn = f"{name_of(service)}.{namespace}.svc.{index.snapshot.cluster_domain}"
-    ports = service_ports(service)
+    fqdn = f"{service.name}.{namespace}.svc.{index.snapshot.cluster_domain}"
+    ports = service.ports
     if not readiness_known(slices) or not slices:
         for port in ports:
             target, ready, why = _port_target(slices, port)
@@ -323,20 +307,20 @@ def _pod_endpoints(
 
 
 def endpoint_findings(
-    index: Index, service: Obj, namespace: str, slices: Sequence[SliceView]
+    index: Index, service: ServiceView, namespace: str, slices: Sequence[SliceView]
 ) -> tuple[Finding, ...]:
-    subject = subject_of(service, namespace)
-    kind = service_kind(service)
+    subject = service.subject
+    kind = service.kind
     findings: list[Finding] = []
     if kind is ServiceKind.LOAD_BALANCER:
         findings.extend(_lb_status(index, service, subject))
     if kind in (ServiceKind.NODE_PORT, ServiceKind.LOAD_BALANCER) or (
-        service_spec(service).get("externalIPs")
+        service.spec.get("externalIPs")
     ):
         findings.extend(_external_policy(index, service, subject, slices))
     if kind is not ServiceKind.EXTERNAL_NAME:
         findings.extend(_internal_policy(index, service, subject, slices))
-    external_ips = [str(ip) for ip in service_spec(service).get("externalIPs") or ()]
+    external_ips = [str(ip) for ip in service.spec.get("externalIPs") or ()]
     if external_ips:
         findings.append(
             EXTERNAL_IPS(
@@ -350,8 +334,8 @@ def endpoint_findings(
     return tuple(findings)
 
 
-def _lb_status(index: Index, service: Obj, subject: str) -> Iterator[Finding]:
-    addresses = lb_ingress(service)
+def _lb_status(index: Index, service: ServiceView, subject: str) -> Iterator[Finding]:
+    addresses = service.load_balancer
     if addresses:
         yield LB_READY(
             subject,
@@ -361,9 +345,9 @@ def _lb_status(index: Index, service: Obj, subject: str) -> Iterator[Finding]:
         return
     if not index.snapshot.live:
         return
-    spec = service_spec(service)
+    spec = service.spec
     lb_class = str(spec.get("loadBalancerClass") or "")
-    node_ports = ", ".join(str(p.node_port) for p in service_ports(service) if p.node_port)
+    node_ports = ", ".join(str(p.node_port) for p in service.ports if p.node_port)
     cause = (
         f"no controller serves spec.loadBalancerClass {lb_class!r}"
         if lb_class
@@ -393,11 +377,11 @@ def _nodes_without_local(
 
 
 def _external_policy(
-    index: Index, service: Obj, subject: str, slices: Sequence[SliceView]
+    index: Index, service: ServiceView, subject: str, slices: Sequence[SliceView]
 ) -> Iterator[Finding]:
-    if service_spec(service).get("externalTrafficPolicy") != "Local":
+    if service.spec.get("externalTrafficPolicy") != "Local":
         return
-    health = service_spec(service).get("healthCheckNodePort")
+    health = service.spec.get("healthCheckNodePort")
     if not index.snapshot.live or not index.nodes or not readiness_known(slices):
         yield EXTERNAL_TRAFFIC_LOCAL(
             subject,
@@ -425,9 +409,9 @@ def _external_policy(
 
 
 def _internal_policy(
-    index: Index, service: Obj, subject: str, slices: Sequence[SliceView]
+    index: Index, service: ServiceView, subject: str, slices: Sequence[SliceView]
 ) -> Iterator[Finding]:
-    if service_spec(service).get("internalTrafficPolicy") != "Local":
+    if service.spec.get("internalTrafficPolicy") != "Local":
         return
     if not index.snapshot.live or not index.nodes or not readiness_known(slices):
         yield INTERNAL_TRAFFIC_LOCAL(

@@ -12,15 +12,9 @@ import ipaddress
 from collections.abc import Iterator
 
 from kubectl_discover.analyze.index import Index
-from kubectl_discover.analyze.validation import (
-    external_name,
-    is_dns1123_subdomain,
-    service_ports,
-    service_type,
-    subject_of,
-)
+from kubectl_discover.analyze.serviceview import ServiceView
 from kubectl_discover.findings import Check, Finding, Severity
-from kubectl_discover.snapshot import Obj, name_of
+from kubectl_discover.syntax import is_dns1123_subdomain
 
 EXTERNALNAME_IP = Check(
     "externalname-ip",
@@ -87,11 +81,13 @@ def is_ip_literal(text: str) -> bool:
     return True
 
 
-def externalname_findings(index: Index, service: Obj, namespace: str) -> tuple[Finding, ...]:
-    if service_type(service) != "ExternalName":
+def externalname_findings(
+    index: Index, service: ServiceView, namespace: str
+) -> tuple[Finding, ...]:
+    if service.type != "ExternalName":
         return ()
-    subject = subject_of(service, namespace)
-    target = external_name(service)
+    subject = service.subject
+    target = service.external_name
     if not target or not is_dns1123_subdomain(target):
         return ()  # validation reports the missing or malformed field
     findings: list[Finding] = []
@@ -104,7 +100,7 @@ def externalname_findings(index: Index, service: Obj, namespace: str) -> tuple[F
             findings.append(
                 EXTERNALNAME_CNAME(
                     subject,
-                    f"{name_of(service)}.{namespace}.svc.{index.snapshot.cluster_domain} answers "
+                    f"{service.name}.{namespace}.svc.{index.snapshot.cluster_domain} answers "
                     f"CNAME {target}.; addresses come from resolving {target}.",
                     evidence=(("spec.externalName", target),),
                 )
@@ -113,8 +109,8 @@ def externalname_findings(index: Index, service: Obj, namespace: str) -> tuple[F
     return tuple(findings)
 
 
-def _ip_target(service: Obj, subject: str, target: str) -> Finding:
-    ports = service_ports(service)
+def _ip_target(service: ServiceView, subject: str, target: str) -> Finding:
+    ports = service.ports
     port_text = ", ".join(
         f"{{name: {p.name or 'port'}, port: {p.port}, protocol: {p.protocol}}}" for p in ports
     )
@@ -123,7 +119,7 @@ def _ip_target(service: Obj, subject: str, target: str) -> Finding:
         f"spec.externalName of {subject} is the IP address {target}; the API accepts it as a "
         "host name, but CoreDNS cannot CNAME to an address and answers NXDOMAIN.",
         f"change {subject} to type ClusterIP without spec.selector or spec.externalName, and "
-        f"create an EndpointSlice labelled kubernetes.io/service-name: {name_of(service)} with "
+        f"create an EndpointSlice labelled kubernetes.io/service-name: {service.name} with "
         f"addressType IPv4, endpoints [{{addresses: [{target}]}}]"
         + (f" and ports [{port_text}]" if port_text else ""),
         evidence=(("spec.externalName", target),),
@@ -162,16 +158,16 @@ def _in_cluster_target(index: Index, subject: str, target: str) -> Iterator[Find
 
 
 def _https(
-    service: Obj, subject: str, target: str, namespace: str, index: Index
+    service: ServiceView, subject: str, target: str, namespace: str, index: Index
 ) -> Iterator[Finding]:
     ports = [
         p
-        for p in service_ports(service)
+        for p in service.ports
         if p.port == 443 or p.name.startswith("https") or p.app_protocol == "https"
     ]
     if not ports:
         return
-    svc = name_of(service)
+    svc = service.name
     fqdn = f"{svc}.{namespace}.svc.{index.snapshot.cluster_domain}"
     yield EXTERNALNAME_HTTPS(
         subject,
@@ -187,17 +183,17 @@ def _https(
 def _example_service(index: Index, namespace: str) -> str:
     """A real Service of ``namespace`` to show the hijack with (ExternalNames last)."""
     candidates = sorted(
-        (service_type(obj) == "ExternalName", name_of(obj))
+        (obj.type == "ExternalName", obj.name)
         for obj in index.services_in(namespace)
-        if name_of(obj) != namespace
+        if obj.name != namespace
     )
     return candidates[0][1] if candidates else "<svc>"
 
 
 def _shadows_namespace(
-    index: Index, service: Obj, subject: str, namespace: str
+    index: Index, service: ServiceView, subject: str, namespace: str
 ) -> Iterator[Finding]:
-    svc = name_of(service)
+    svc = service.name
     if svc not in index.namespaces:
         return
     zone = index.snapshot.cluster_domain
@@ -207,7 +203,7 @@ def _shadows_namespace(
         f"ExternalName {subject} is named like namespace {svc}: from pods in {namespace}, "
         f"{example}.{svc} is first tried as {example}.{svc}.{namespace}.svc.{zone}, a name under "
         "this ExternalName; CoreDNS releases that answer it with the CNAME stop the search "
-        f"there, so {example}.{svc} silently resolves to {external_name(service)}.",
+        f"there, so {example}.{svc} silently resolves to {service.external_name}.",
         f"rename Service {subject.split(' ', 1)[1]} (e.g. {svc}-external), or have clients "
         f"use the FQDN {example}.{svc}.svc.{zone}",
         evidence=(

@@ -17,14 +17,8 @@ from dataclasses import dataclass
 from kubectl_discover.analyze.backends import is_candidate, name_pods, pod_group
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import PodView
-from kubectl_discover.analyze.validation import (
-    is_headless,
-    publishes_not_ready,
-    service_type,
-    subject_of,
-)
+from kubectl_discover.analyze.serviceview import ServiceView
 from kubectl_discover.findings import Check, Finding, Severity
-from kubectl_discover.snapshot import Obj, name_of
 
 PER_POD_NO_IDENTITY = Check(
     "per-pod-no-identity",
@@ -143,21 +137,21 @@ def per_pod_fqdn(label: str, service: str, namespace: str, zone: str) -> str:
     return f"{label}.{service}.{namespace}.svc.{zone}"
 
 
-def wants_per_pod_names(service: Obj, pods: Sequence[PodView]) -> bool:
+def wants_per_pod_names(service: ServiceView, pods: Sequence[PodView]) -> bool:
     """Whether per-pod names are worth listing: headless, or some pod points at it."""
-    if service_type(service) == "ExternalName":
+    if service.type == "ExternalName":
         return False
-    return is_headless(service) or any(p.subdomain == name_of(service) for p in pods)
+    return service.headless or any(p.subdomain == service.name for p in pods)
 
 
 def per_pod_names(
-    index: Index, service: Obj, namespace: str, pods: Sequence[PodView]
+    index: Index, service: ServiceView, namespace: str, pods: Sequence[PodView]
 ) -> tuple[PerPodName, ...]:
     """One entry per pod behind the Service (templates count once) with exists and why."""
     if not wants_per_pod_names(service, pods):
         return ()
     zone = index.snapshot.cluster_domain
-    svc = name_of(service)
+    svc = service.name
     hostnames = _hostname_counts(pods, svc)
     names = []
     anonymous = 0
@@ -188,9 +182,9 @@ def _hostname_counts(pods: Sequence[PodView], service: str) -> Counter[str]:
 
 
 def _judge(
-    service: Obj, pod: PodView, hostnames: Counter[str]
+    service: ServiceView, pod: PodView, hostnames: Counter[str]
 ) -> tuple[bool | None, str, tuple[str, ...]]:
-    svc = name_of(service)
+    svc = service.name
     if not pod.hostname and not pod.subdomain:
         return (
             False,
@@ -219,14 +213,14 @@ def _judge(
     notes = []
     if hostnames[pod.hostname] > 1:
         notes.append(f"shared by {hostnames[pod.hostname]} pods")
-    if not is_headless(service):
+    if not service.headless:
         notes.append("answered by CoreDNS only (Service is not headless)")
     suffix = f" ({'; '.join(notes)})" if notes else ""
     if pod.from_template or pod.ready is None:
         return True, f"once {pod.name} is running and ready{suffix}", ()
     if pod.ready and not pod.terminating:
         return True, f"{pod.name} is ready{suffix}", ()
-    if publishes_not_ready(service) and pod.ip:
+    if service.publish_not_ready and pod.ip:
         return True, f"{pod.name} is not ready but publishNotReadyAddresses is set{suffix}", ()
     state = "terminating" if pod.terminating else "not ready"
     return (
@@ -238,13 +232,13 @@ def _judge(
 
 def headless_findings(
     index: Index,
-    service: Obj,
+    service: ServiceView,
     namespace: str,
     pods: Sequence[PodView],
     names: Sequence[PerPodName],
 ) -> tuple[Finding, ...]:
     """Per-pod name findings, plus the StatefulSet-side check for every selected StatefulSet."""
-    subject = subject_of(service, namespace)
+    subject = service.subject
     findings: list[Finding] = []
     findings.extend(_statefulset_side(index, service, namespace, subject, pods))
     if names:
@@ -261,12 +255,12 @@ def _by_cause(names: Sequence[PerPodName]) -> dict[str, list[PerPodName]]:
 
 
 def _name_findings(
-    service: Obj, namespace: str, subject: str, names: Sequence[PerPodName]
+    service: ServiceView, namespace: str, subject: str, names: Sequence[PerPodName]
 ) -> Iterator[Finding]:
-    svc = name_of(service)
+    svc = service.name
     groups = _by_cause(names)
     pods_of = {cause: [n.pod for n in entries] for cause, entries in groups.items()}
-    if PER_POD_NO_IDENTITY.id in groups and is_headless(service):
+    if PER_POD_NO_IDENTITY.id in groups and service.headless:
         pods = pods_of[PER_POD_NO_IDENTITY.id]
         owner = pod_group(pods[0])
         yield PER_POD_NO_IDENTITY(
@@ -312,7 +306,7 @@ def _name_findings(
             f"as a StatefulSet with spec.serviceName: {svc} (one hostname per ordinal)",
             evidence=(("hostname", duplicates[0]),),
         )
-    if existing and not is_headless(service):
+    if existing and not service.headless:
         yield PER_POD_NOT_HEADLESS(
             subject,
             f"pods {name_pods([n.pod for n in existing])} use {subject} as their subdomain, but "
@@ -333,9 +327,9 @@ def _name_findings(
 
 
 def _subdomain_mismatch(
-    service: Obj, namespace: str, subject: str, pods: Sequence[PodView]
+    service: ServiceView, namespace: str, subject: str, pods: Sequence[PodView]
 ) -> Finding:
-    svc = name_of(service)
+    svc = service.name
     pod = pods[0]
     other = pod.subdomain
     if pod.owner_kind == "StatefulSet":
@@ -364,7 +358,7 @@ def _subdomain_mismatch(
 
 
 def _statefulset_side(
-    index: Index, service: Obj, namespace: str, subject: str, pods: Sequence[PodView]
+    index: Index, service: ServiceView, namespace: str, subject: str, pods: Sequence[PodView]
 ) -> Iterator[Finding]:
     """The reverse view: StatefulSets behind this Service whose own governing Service is
     missing or not headless, whichever Service the user happened to ask about."""
@@ -378,7 +372,7 @@ def _statefulset_side(
             governing = str((workload.get("spec") or {}).get("serviceName") or "")
         else:
             governing = pod.subdomain
-        if governing != name_of(service):  # this Service's own case is judged per pod
+        if governing != service.name:  # this Service's own case is judged per pod
             yield from _governing(index, namespace, subject, pod.owner_name, governing)
 
 
@@ -418,7 +412,7 @@ def _governing(
             evidence=(("spec.serviceName", governing),),
         )
         return
-    if service_type(target) != "ExternalName" and not is_headless(target):
+    if target.type != "ExternalName" and not target.headless:
         yield STATEFULSET_SERVICE_NOT_HEADLESS(
             subject,
             f"{sts} is governed by Service {namespace}/{governing}, which has a virtual IP: "

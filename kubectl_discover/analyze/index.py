@@ -18,6 +18,7 @@ from kubectl_discover.analyze.pods import (
     template_views,
 )
 from kubectl_discover.analyze.selectors import matches_map
+from kubectl_discover.analyze.serviceview import ServiceView, view_service
 from kubectl_discover.snapshot import Obj, Snapshot, labels_of, name_of, namespace_of
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
@@ -117,12 +118,21 @@ class Index:
     )
 
     @cached_property
-    def services(self) -> Mapping[tuple[str, str], Obj]:
-        return _by_key(self.snapshot.services, self.snapshot.default_namespace)
+    def service_views(self) -> tuple[ServiceView, ...]:
+        """Every Service, parsed once (analyze/serviceview.py), in snapshot order."""
+        default_ns = self.snapshot.default_namespace
+        return tuple(view_service(s, default_ns) for s in self.snapshot.services)
 
     @cached_property
-    def services_by_namespace(self) -> Mapping[str, tuple[Obj, ...]]:
-        return _group(self.snapshot.services, self.snapshot.default_namespace)
+    def services(self) -> Mapping[tuple[str, str], ServiceView]:
+        return {(v.namespace, v.name): v for v in self.service_views}
+
+    @cached_property
+    def services_by_namespace(self) -> Mapping[str, tuple[ServiceView, ...]]:
+        groups: dict[str, list[ServiceView]] = defaultdict(list)
+        for view in self.service_views:
+            groups[view.namespace].append(view)
+        return {ns: tuple(items) for ns, items in groups.items()}
 
     @cached_property
     def slices_by_service(self) -> Mapping[tuple[str, str], tuple[Obj, ...]]:
@@ -201,10 +211,10 @@ class Index:
             known.update(group)
         return frozenset(known)
 
-    def service(self, namespace: str, name: str) -> Obj | None:
+    def service(self, namespace: str, name: str) -> ServiceView | None:
         return self.services.get((namespace, name))
 
-    def services_in(self, namespace: str) -> tuple[Obj, ...]:
+    def services_in(self, namespace: str) -> tuple[ServiceView, ...]:
         return self.services_by_namespace.get(namespace, ())
 
     def slices_for(self, namespace: str, service: str) -> tuple[Obj, ...]:

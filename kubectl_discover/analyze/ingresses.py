@@ -30,23 +30,16 @@ from kubectl_discover.analyze.backends import (
     resolve_target_port,
     selected_pods,
 )
-from kubectl_discover.analyze.gcpause import cyclic_gc_paused
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.ingressclasses import ClassResolution, resolve_class
 from kubectl_discover.analyze.model import ChainLink, Diagnosis, RouteExpectation
-from kubectl_discover.analyze.selectors import service_selector
+from kubectl_discover.analyze.serviceview import ServicePort, ServiceView
 from kubectl_discover.analyze.tls import TlsReport, check_tls
-from kubectl_discover.analyze.validation import (
-    ServicePort,
-    external_name,
-    iana_name_problem,
-    is_dns1123_subdomain,
-    service_ports,
-    service_type,
-)
+from kubectl_discover.analyze.validation import iana_name_problem
 from kubectl_discover.errors import NotFoundError
 from kubectl_discover.findings import Check, Finding, Severity, Verdict
 from kubectl_discover.snapshot import Obj, annotations_of, name_of, namespace_of
+from kubectl_discover.syntax import is_dns1123_subdomain
 
 REWRITE_TARGET = "nginx.ingress.kubernetes.io/rewrite-target"
 USE_REGEX = "nginx.ingress.kubernetes.io/use-regex"
@@ -852,9 +845,9 @@ def _backend(
     findings: list[Finding] = []
     if resolution.is_gce:
         findings.extend(_gce(index, service, namespace, subject, name))
-    if service_type(service) == "ExternalName":
+    if service.type == "ExternalName":
         findings.append(_external_name(service, namespace, subject, name, written))
-        target = external_name(service)
+        target = service.external_name
         link = ChainLink(
             f"Service {namespace}/{name} (ExternalName)",
             None,
@@ -956,7 +949,7 @@ def _service_missing(index: Index, namespace: str, subject: str, where: str, nam
 
 
 def _resolve_port(
-    service: Obj,
+    service: ServiceView,
     namespace: str,
     subject: str,
     where: str,
@@ -965,7 +958,7 @@ def _resolve_port(
     port_name: str,
     nginx: bool,
 ) -> tuple[ServicePort | None, list[Finding]]:
-    ports = service_ports(service)
+    ports = service.ports
     listing = ", ".join(p.label for p in ports) or "none"
     if number is not None:
         match = next((p for p in ports if p.port == number), None)
@@ -1017,10 +1010,12 @@ def _resolve_port(
     return None, [finding]
 
 
-def _gce(index: Index, service: Obj, namespace: str, subject: str, name: str) -> Iterator[Finding]:
-    if service_type(service) != "ClusterIP":
+def _gce(
+    index: Index, service: ServiceView, namespace: str, subject: str, name: str
+) -> Iterator[Finding]:
+    if service.type != "ClusterIP":
         return
-    raw = annotations_of(service).get(NEG_ANNOTATION, "")
+    raw = annotations_of(service.raw).get(NEG_ANNOTATION, "")
     try:
         neg = json.loads(raw) if raw else {}
     except ValueError:
@@ -1042,8 +1037,10 @@ def _gce(index: Index, service: Obj, namespace: str, subject: str, name: str) ->
     )
 
 
-def _external_name(service: Obj, namespace: str, subject: str, name: str, port: str) -> Finding:
-    target = external_name(service)
+def _external_name(
+    service: ServiceView, namespace: str, subject: str, name: str, port: str
+) -> Finding:
+    target = service.external_name
     return EXTERNAL_NAME(
         subject,
         f"Backend Service {namespace}/{name} is ExternalName {target}: the controller proxies to "
@@ -1059,7 +1056,7 @@ def _external_name(service: Obj, namespace: str, subject: str, name: str, port: 
 
 
 def _endpoints(
-    index: Index, service: Obj, namespace: str, subject: str, name: str, port: ServicePort
+    index: Index, service: ServiceView, namespace: str, subject: str, name: str, port: ServicePort
 ) -> tuple[int | None, list[Finding], tuple[ChainLink, ...]]:
     if index.snapshot.live:
         return _live_endpoints(index, service, namespace, subject, name, port)
@@ -1082,7 +1079,7 @@ def _slice_has_port(slice_: Obj, port: ServicePort) -> bool:
 
 
 def _live_endpoints(
-    index: Index, service: Obj, namespace: str, subject: str, name: str, port: ServicePort
+    index: Index, service: ServiceView, namespace: str, subject: str, name: str, port: ServicePort
 ) -> tuple[int | None, list[Finding], tuple[ChainLink, ...]]:
     gap = index.snapshot.unavailable_for("endpointslices")
     if gap is not None:
@@ -1127,7 +1124,7 @@ def _live_endpoints(
         why = f"all {total} endpoints for port {port.label} are not ready"
     else:
         selected = selected_pods(index, service, namespace)
-        selector = service_selector(service)
+        selector = service.selector
         if not selector:
             why = "it has no selector and no EndpointSlice carries the port"
         elif not selected:
@@ -1166,9 +1163,9 @@ def _endpoint_label(endpoint: Mapping[str, Any]) -> str:
 
 
 def _predicted_endpoints(
-    index: Index, service: Obj, namespace: str, subject: str, name: str, port: ServicePort
+    index: Index, service: ServiceView, namespace: str, subject: str, name: str, port: ServicePort
 ) -> tuple[int | None, list[Finding], tuple[ChainLink, ...]]:
-    selector = service_selector(service)
+    selector = service.selector
     if not selector:
         return None, [], (ChainLink("EndpointSlices", None, "selectorless Service (manual)"),)
     pods = [p for p in selected_pods(index, service, namespace) if is_candidate(p)]
@@ -1272,6 +1269,5 @@ def summarize_ingresses(
         else index.ingresses_by_namespace.get(namespace, ())
     )
     ordered = sorted(chosen, key=lambda i: (namespace_of(i, default_ns), name_of(i)))
-    with cyclic_gc_paused():
-        table = host_table(index)
-        return tuple(to_diagnosis(analyze_ingress(index, i, now=now, hosts=table)) for i in ordered)
+    table = host_table(index)
+    return tuple(to_diagnosis(analyze_ingress(index, i, now=now, hosts=table)) for i in ordered)

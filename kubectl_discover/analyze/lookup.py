@@ -21,7 +21,6 @@ from kubectl_discover.analyze.index import Index, build_index
 from kubectl_discover.analyze.model import Diagnosis, DnsExpectation, NameForm, ServiceKind
 from kubectl_discover.analyze.resolv import ResolvConf, candidates, pod_resolv_conf
 from kubectl_discover.analyze.slices import observed_slices, ready_endpoints
-from kubectl_discover.analyze.validation import service_kind, service_ports
 from kubectl_discover.findings import Check, Finding, Severity
 from kubectl_discover.snapshot import Obj, Snapshot, name_of, namespace_of
 
@@ -202,13 +201,13 @@ def _srv_answer(index: Index, parsed: ParsedName) -> Answer:
         return Answer(False, (), f"no Service {parsed.namespace}/{parsed.service}")
     ports = [
         p
-        for p in service_ports(service)
+        for p in service.ports
         if p.name.lower() == parsed.port and p.protocol.lower() == parsed.protocol
     ]
-    if not ports or service_kind(service) is ServiceKind.EXTERNAL_NAME:
+    if not ports or service.kind is ServiceKind.EXTERNAL_NAME:
         return Answer(False, (), f"no named port {parsed.port}/{parsed.protocol}")
     target = f"{parsed.service}.{parsed.namespace}.svc"
-    if service_kind(service) is not ServiceKind.HEADLESS:
+    if service.kind is not ServiceKind.HEADLESS:
         return Answer(True, tuple(f"0 100 {p.port} {target}" for p in ports), "SRV on the VIP")
     ready = ready_endpoints(observed_slices(index, parsed.namespace, parsed.service))
     return Answer(bool(ready) if index.snapshot.live else None, (), "SRV per ready endpoint")
@@ -473,7 +472,7 @@ def _why_nxdomain(
 
 
 def _unknown_service(index: Index, subject: str, parsed: ParsedName, result: _Walk) -> Finding:
-    names = [name_of(s) for s in index.services_in(parsed.namespace)]
+    names = [s.name for s in index.services_in(parsed.namespace)]
     return DNS_NAME_UNKNOWN_SERVICE(
         subject,
         f"no Service {parsed.service} in namespace {parsed.namespace}; every search candidate "
@@ -514,7 +513,7 @@ def _unknown_endpoint(index: Index, subject: str, parsed: ParsedName) -> Finding
 
 def _srv_port(index: Index, subject: str, parsed: ParsedName) -> Finding:
     service = index.service(parsed.namespace, parsed.service)
-    ports = service_ports(service) if service is not None else ()
+    ports = service.ports if service is not None else ()
     named = [f"_{p.name}._{p.protocol.lower()}" for p in ports if p.name]
     return DNS_NAME_SRV_PORT(
         subject,

@@ -19,24 +19,13 @@ from kubectl_discover.analyze import (
     slices,
     validation,
 )
-from kubectl_discover.analyze.gcpause import cyclic_gc_paused
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import ChainLink, Diagnosis, PodView, ServiceKind
-from kubectl_discover.analyze.selectors import service_selector
+from kubectl_discover.analyze.serviceview import ServicePort, ServiceView
 from kubectl_discover.analyze.slices import SliceView
-from kubectl_discover.analyze.validation import (
-    ServicePort,
-    cluster_ips,
-    external_name,
-    ip_families,
-    service_kind,
-    service_ports,
-    service_spec,
-)
 from kubectl_discover.findings import Check, Severity, Verdict, worst_first
-from kubectl_discover.snapshot import Obj, name_of, namespace_of
 
-__all__ = ["CHECKS", "diagnose_service", "service_kind", "summarize"]
+__all__ = ["CHECKS", "diagnose_service", "summarize"]
 
 CHECKS: tuple[Check, ...] = ()
 """This module composes; every check lives in the module that raises it."""
@@ -66,19 +55,18 @@ def diagnose_service(
     service = index.service(namespace, name)
     if service is None:
         return Diagnosis("Service", namespace, name, kind="", findings=())
-    with validation.memoised_ports():
-        return _diagnose(index, service, namespace, name, client_namespaces)
+    return _diagnose(index, service, namespace, name, client_namespaces)
 
 
 def _diagnose(
-    index: Index, service: Obj, namespace: str, name: str, client_namespaces: Sequence[str]
+    index: Index, service: ServiceView, namespace: str, name: str, client_namespaces: Sequence[str]
 ) -> Diagnosis:
-    kind = service_kind(service)
+    kind = service.kind
     pods = backends.selected_pods(index, service, namespace)
     views = slices.service_slices(index, service, namespace, pods)
     per_pod = headless.per_pod_names(index, service, namespace, pods)
     findings = [
-        *validation.validate_service(service, namespace),
+        *validation.validate_service(service),
         *backends.backend_findings(index, service, namespace, pods, bool(views)),
         *slices.slice_findings(index, service, namespace, pods, views),
         *endpoints.endpoint_findings(index, service, namespace, views),
@@ -111,15 +99,8 @@ _VERDICT_RANK = {Verdict.FAIL: 0, Verdict.WARN: 1, Verdict.OK: 2}
 
 def summarize(index: Index, namespace: str | None) -> tuple[Diagnosis, ...]:
     """One diagnosis per Service in ``namespace`` (all when None), worst first."""
-    default_ns = index.snapshot.default_namespace
-    if namespace is None:
-        services: Sequence[Obj] = index.snapshot.services
-    else:
-        services = index.services_in(namespace)
-    with cyclic_gc_paused(), validation.memoised_ports():
-        diagnoses = [
-            diagnose_service(index, namespace_of(s, default_ns), name_of(s)) for s in services
-        ]
+    services = index.service_views if namespace is None else index.services_in(namespace)
+    diagnoses = [diagnose_service(index, s.namespace, s.name) for s in services]
     return tuple(
         sorted(
             diagnoses,
@@ -136,21 +117,23 @@ def summarize(index: Index, namespace: str | None) -> tuple[Diagnosis, ...]:
 # ---------------------------------------------------------------- facts
 
 
-def service_facts(index: Index, service: Obj, kind: ServiceKind) -> tuple[tuple[str, str], ...]:
+def service_facts(
+    index: Index, service: ServiceView, kind: ServiceKind
+) -> tuple[tuple[str, str], ...]:
     """Header lines: what the Service is, as written and as observed."""
-    spec = service_spec(service)
+    spec = service.spec
     facts: list[tuple[str, str]] = [("type", str(spec.get("type") or "ClusterIP"))]
     if kind is ServiceKind.HEADLESS:
         facts.append(("clusterIP", "None (headless)"))
     elif kind is ServiceKind.EXTERNAL_NAME:
-        facts.append(("externalName", external_name(service) or "<empty>"))
+        facts.append(("externalName", service.external_name or "<empty>"))
     else:
-        facts.append(("clusterIPs", ", ".join(cluster_ips(service)) or "<allocated on create>"))
+        facts.append(("clusterIPs", ", ".join(service.cluster_ips) or "<allocated on create>"))
     if kind is not ServiceKind.EXTERNAL_NAME:
-        facts.append(("ipFamilies", ", ".join(ip_families(service))))
-    ports = service_ports(service)
+        facts.append(("ipFamilies", ", ".join(service.ip_families)))
+    ports = service.ports
     facts.append(("ports", ", ".join(_port_fact(p) for p in ports) or "<none>"))
-    selector = service_selector(service)
+    selector = service.selector
     facts.append(
         ("selector", ",".join(f"{k}={v}" for k, v in selector.items()) or "<none: selectorless>")
     )
@@ -167,7 +150,7 @@ def service_facts(index: Index, service: Obj, kind: ServiceKind) -> tuple[tuple[
     if spec.get("externalIPs"):
         facts.append(("externalIPs", ", ".join(str(ip) for ip in spec["externalIPs"])))
     if kind is ServiceKind.LOAD_BALANCER:
-        ingress = endpoints.lb_ingress(service)
+        ingress = service.load_balancer
         facts.append(("loadBalancer", ", ".join(ingress) or "<pending>"))
     facts.append(("source", "live cluster" if index.snapshot.live else "manifests (offline)"))
     return tuple(facts)
@@ -186,12 +169,12 @@ def _port_fact(port: ServicePort) -> str:
 
 
 def service_chain(
-    service: Obj, kind: ServiceKind, pods: Sequence[PodView], views: Sequence[SliceView]
+    service: ServiceView, kind: ServiceKind, pods: Sequence[PodView], views: Sequence[SliceView]
 ) -> tuple[ChainLink, ...]:
     """Service port -> EndpointSlice -> endpoint/pod, each link ok or broken with a why."""
-    ports = service_ports(service)
+    ports = service.ports
     if kind is ServiceKind.EXTERNAL_NAME:
-        target = external_name(service)
+        target = service.external_name
         ok = bool(target) and not externalname.is_ip_literal(target)
         why = "DNS answers a CNAME" if ok else f"externalName {target!r} cannot be a CNAME"
         if not ports:

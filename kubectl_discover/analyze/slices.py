@@ -17,15 +17,7 @@ from typing import Any
 from kubectl_discover.analyze.backends import is_candidate, name_pods, resolve_target_port
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import PodView
-from kubectl_discover.analyze.selectors import service_selector
-from kubectl_discover.analyze.validation import (
-    ServicePort,
-    ip_families,
-    publishes_not_ready,
-    service_ports,
-    service_type,
-    subject_of,
-)
+from kubectl_discover.analyze.serviceview import ServicePort, ServiceView
 from kubectl_discover.findings import Check, Finding, Severity
 from kubectl_discover.snapshot import Obj, labels_of, name_of
 
@@ -176,7 +168,7 @@ def _node_missing(index: Index, pod: PodView) -> bool:
     return bool(pod.node) and pod.node not in index.nodes
 
 
-def included(index: Index, service: Obj, pod: PodView) -> bool:
+def included(index: Index, service: ServiceView, pod: PodView) -> bool:
     """Whether the controller would write an endpoint for ``pod`` at all."""
     if not is_candidate(pod):
         return False
@@ -184,12 +176,12 @@ def included(index: Index, service: Obj, pod: PodView) -> bool:
         return True  # a pod to be: assume it will get an IP and a node
     if not pod.ip:
         return False
-    return publishes_not_ready(service) or not _node_missing(index, pod)
+    return service.publish_not_ready or not _node_missing(index, pod)
 
 
-def endpoint_for(service: Obj, pod: PodView, family: str) -> SliceEndpoint:
+def endpoint_for(service: ServiceView, pod: PodView, family: str) -> SliceEndpoint:
     """The endpoint the controller writes for ``pod`` (conditions per semantics.md §4)."""
-    pnra = publishes_not_ready(service)
+    pnra = service.publish_not_ready
     known = not pod.from_template and pod.ready is not None
     serving = bool(pod.ready) if known else None
     if pnra:
@@ -198,7 +190,7 @@ def endpoint_for(service: Obj, pod: PodView, family: str) -> SliceEndpoint:
         ready = bool(pod.ready) and not pod.terminating
     else:
         ready = None
-    hostname = pod.hostname if pod.hostname and pod.subdomain == name_of(service) else ""
+    hostname = pod.hostname if pod.hostname and pod.subdomain == service.name else ""
     return SliceEndpoint(
         addresses=tuple(
             ip for ip in pod.ips or ((pod.ip,) if pod.ip else ()) if _family(ip) == family
@@ -212,11 +204,13 @@ def endpoint_for(service: Obj, pod: PodView, family: str) -> SliceEndpoint:
     )
 
 
-def predicted_slices(index: Index, service: Obj, pods: Sequence[PodView]) -> tuple[SliceView, ...]:
+def predicted_slices(
+    index: Index, service: ServiceView, pods: Sequence[PodView]
+) -> tuple[SliceView, ...]:
     """The slices the controller would write: one per (family, resolved port set)."""
-    ports = service_ports(service)
+    ports = service.ports
     groups: dict[tuple[str, tuple[SlicePort, ...]], list[SliceEndpoint]] = defaultdict(list)
-    for family in ip_families(service):
+    for family in service.ip_families:
         for pod in pods:
             if not included(index, service, pod):
                 continue
@@ -232,7 +226,7 @@ def predicted_slices(index: Index, service: Obj, pods: Sequence[PodView]) -> tup
             groups[(family, resolved)].append(endpoint)
     return tuple(
         SliceView(
-            name=f"{name_of(service)}-predicted-{i}",
+            name=f"{service.name}-predicted-{i}",
             address_type=family,
             ports=port_set,
             endpoints=tuple(endpoints),
@@ -243,17 +237,17 @@ def predicted_slices(index: Index, service: Obj, pods: Sequence[PodView]) -> tup
 
 
 def service_slices(
-    index: Index, service: Obj, namespace: str, pods: Sequence[PodView]
+    index: Index, service: ServiceView, namespace: str, pods: Sequence[PodView]
 ) -> tuple[SliceView, ...]:
     """The slices the analysis should reason with.
 
     Selectorless Services: whatever slices exist (hand-written, in files too).
     Live: the controller's slices. Offline with a selector: the predicted ones.
     """
-    if service_type(service) == "ExternalName":
+    if service.type == "ExternalName":
         return ()
-    if not service_selector(service) or index.snapshot.live:
-        return observed_slices(index, namespace, name_of(service))
+    if not service.selector or index.snapshot.live:
+        return observed_slices(index, namespace, service.name)
     return predicted_slices(index, service, pods)
 
 
@@ -292,13 +286,13 @@ def readiness_known(slices: Iterable[SliceView]) -> bool:
 
 def slice_findings(
     index: Index,
-    service: Obj,
+    service: ServiceView,
     namespace: str,
     pods: Sequence[PodView],
     slices: Sequence[SliceView],
 ) -> tuple[Finding, ...]:
-    subject = subject_of(service, namespace)
-    if service_type(service) == "ExternalName":
+    subject = service.subject
+    if service.type == "ExternalName":
         return ()
     gap = index.snapshot.unavailable_for("endpointslices")
     if gap is not None:
@@ -310,7 +304,7 @@ def slice_findings(
             ),
         )
     findings: list[Finding] = []
-    if index.snapshot.live and service_selector(service):
+    if index.snapshot.live and service.selector:
         findings.extend(_missing(index, service, subject, pods, slices))
     findings.extend(_stale_ports(service, subject, slices))
     findings.extend(_families(service, subject, pods, slices))
@@ -320,7 +314,7 @@ def slice_findings(
 
 def _missing(
     index: Index,
-    service: Obj,
+    service: ServiceView,
     subject: str,
     pods: Sequence[PodView],
     slices: Sequence[SliceView],
@@ -333,19 +327,21 @@ def _missing(
     yield SLICES_MISSING(
         subject,
         f"{len(expected)} pod(s) with IPs match {subject} ({name_pods(expected)}) but no "
-        f"EndpointSlice labelled kubernetes.io/service-name={name_of(service)} exists: the "
+        f"EndpointSlice labelled kubernetes.io/service-name={service.name} exists: the "
         "endpointslice controller has not (yet) written one.",
         "check `kubectl get events -n "
-        f"{expected[0].namespace} --field-selector involvedObject.name={name_of(service)}` and "
+        f"{expected[0].namespace} --field-selector involvedObject.name={service.name}` and "
         "the kube-controller-manager logs for the endpointslice controller",
         evidence=(("matching pods", str(len(expected))), ("slices", "0")),
     )
 
 
-def _stale_ports(service: Obj, subject: str, slices: Sequence[SliceView]) -> Iterator[Finding]:
+def _stale_ports(
+    service: ServiceView, subject: str, slices: Sequence[SliceView]
+) -> Iterator[Finding]:
     if not slices:
         return
-    wanted = {(p.name, p.protocol) for p in service_ports(service)}
+    wanted = {(p.name, p.protocol) for p in service.ports}
     seen = {(p.name, p.protocol) for view in slices for p in view.ports}
     extra = sorted(seen - wanted)
     if not extra:
@@ -366,9 +362,9 @@ def _stale_ports(service: Obj, subject: str, slices: Sequence[SliceView]) -> Ite
 
 
 def _families(
-    service: Obj, subject: str, pods: Sequence[PodView], slices: Sequence[SliceView]
+    service: ServiceView, subject: str, pods: Sequence[PodView], slices: Sequence[SliceView]
 ) -> Iterator[Finding]:
-    families = ip_families(service)
+    families = service.ip_families
     wrong = sorted({v.address_type for v in slices if v.address_type not in families} - {"FQDN"})
     if wrong:
         yield SLICE_FAMILY_MISMATCH(
@@ -393,11 +389,11 @@ def _families(
         )
 
 
-def _summary(service: Obj, subject: str, slices: Sequence[SliceView]) -> Iterator[Finding]:
+def _summary(service: ServiceView, subject: str, slices: Sequence[SliceView]) -> Iterator[Finding]:
     if not slices or not readiness_known(slices):
         return
     parts = []
-    for port in service_ports(service) or ():
+    for port in service.ports or ():
         endpoints = endpoints_for_port(slices, port)
         ready = sum(1 for e, _ in endpoints if e.ready)
         serving = sum(1 for e, _ in endpoints if not e.ready and e.serving)
@@ -406,7 +402,7 @@ def _summary(service: Obj, subject: str, slices: Sequence[SliceView]) -> Iterato
             f"{port.label}: {ready} ready, {serving} serving but not ready, "
             f"{terminating} terminating"
         )
-    if not service_ports(service):
+    if not service.ports:
         count = len(ready_endpoints(slices))
         parts.append(f"no ports: {count} ready address(es)")
     yield SLICE_ENDPOINTS(

@@ -1,9 +1,7 @@
 """How the API server reads a Service spec, and whether it would accept it at all.
 
-Two halves. The accessors (:func:`service_kind`, :func:`service_ports`,
-:func:`cluster_ips`, ...) turn the raw spec into typed values the other Service
-modules share, applying the API's own defaults (protocol TCP, targetPort = port).
-:func:`validate_service` then judges the spec the way ``ValidateService`` does
+The typed view every Service module shares is analyze/serviceview.py;
+:func:`validate_service` judges the spec the way ``ValidateService`` does
 (semantics.md section 3): a manifest the API would reject is a FAIL that says why
 in the API's own terms, because nothing else in the diagnosis matters until it
 can be created.
@@ -11,24 +9,23 @@ can be created.
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import ipaddress
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
 
-from kubectl_discover.analyze.model import ServiceKind
+from kubectl_discover.analyze.serviceview import ServicePort, ServiceView
 from kubectl_discover.findings import Check, Finding, Severity
-from kubectl_discover.snapshot import Obj, name_of, namespace_of
+from kubectl_discover.syntax import (
+    is_dns1035_label,
+    is_dns1123_label,
+    is_dns1123_subdomain,
+    is_ip,
+)
 
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 TRAFFIC_POLICIES = ("Cluster", "Local")
 
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
 _IANA_NAME = re.compile(r"^[-a-z0-9]+$")
 _LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 
@@ -165,190 +162,7 @@ CHECKS = (
     SERVICE_EXTERNAL_IP_INVALID,
 )
 
-# ---------------------------------------------------------------- accessors
-
-
-@dataclass(frozen=True)
-class ServicePort:
-    """One ``spec.ports`` entry with the API's defaults applied.
-
-    ``port``/``node_port`` are None when absent or not an integer; ``target`` is the
-    targetPort as written (int or str), defaulting to ``port`` as the API does.
-    """
-
-    index: int
-    name: str
-    port: int | None
-    protocol: str
-    target: int | str | None
-    node_port: int | None = None
-    app_protocol: str = ""
-
-    @property
-    def label(self) -> str:
-        """How the port is named in messages: ``http (80/TCP)`` or ``80/TCP``."""
-        number = "?" if self.port is None else str(self.port)
-        core = f"{number}/{self.protocol}"
-        return f"{self.name} ({core})" if self.name else core
-
-    @property
-    def field(self) -> str:
-        return f"spec.ports[{self.index}]"
-
-
-def _int_or_none(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def service_spec(service: Obj) -> Mapping[str, Any]:
-    spec: Mapping[str, Any] = service.get("spec") or {}
-    return spec
-
-
-def service_type(service: Obj) -> str:
-    return str(service_spec(service).get("type") or "ClusterIP")
-
-
-_ports_memo: dict[int, tuple[Obj, tuple[ServicePort, ...]]] | None = None
-"""Set by :func:`memoised_ports` for one scan: ``id(service) -> (service, ports)``. The
-Service is held in the entry, so its id cannot be reused while the memo lives."""
-
-
-@contextlib.contextmanager
-def memoised_ports() -> Iterator[None]:
-    """Compute :func:`service_ports` once per Service object while the block runs (the
-    Service analysis asks for a Service's ports about ten times). Snapshots are not
-    changed during the analysis, so the memoised value is the one computed again."""
-    global _ports_memo
-    outer = _ports_memo
-    if outer is None:
-        _ports_memo = {}
-    try:
-        yield
-    finally:
-        _ports_memo = outer
-
-
-def service_ports(service: Obj) -> tuple[ServicePort, ...]:
-    """The Service's ports with protocol and targetPort defaults applied."""
-    memo = _ports_memo
-    if memo is None:
-        return _service_ports(service)
-    entry = memo.get(id(service))
-    if entry is not None and entry[0] is service:
-        return entry[1]
-    ports = _service_ports(service)
-    memo[id(service)] = (service, ports)
-    return ports
-
-
-def _service_ports(service: Obj) -> tuple[ServicePort, ...]:
-    ports: list[ServicePort] = []
-    for i, raw in enumerate(service_spec(service).get("ports") or ()):
-        if not isinstance(raw, Mapping):
-            continue
-        port = _int_or_none(raw.get("port"))
-        target = raw.get("targetPort")
-        if isinstance(target, bool) or not isinstance(target, int | str) or target == "":
-            target = port
-        ports.append(
-            ServicePort(
-                index=i,
-                name=str(raw.get("name") or ""),
-                port=port,
-                protocol=str(raw.get("protocol") or "TCP"),
-                target=target,
-                node_port=_int_or_none(raw.get("nodePort")),
-                app_protocol=str(raw.get("appProtocol") or ""),
-            )
-        )
-    return tuple(ports)
-
-
-def raw_cluster_ips(service: Obj) -> tuple[str, ...]:
-    """clusterIPs as written, falling back to clusterIP; may contain "None"."""
-    spec = service_spec(service)
-    values = [str(v) for v in spec.get("clusterIPs") or () if v]
-    if not values and spec.get("clusterIP"):
-        values = [str(spec["clusterIP"])]
-    return tuple(values)
-
-
-def is_headless(service: Obj) -> bool:
-    return raw_cluster_ips(service)[:1] == ("None",)
-
-
-def cluster_ips(service: Obj) -> tuple[str, ...]:
-    """The Service's virtual IPs (empty for headless, ExternalName, or not yet allocated)."""
-    if service_type(service) == "ExternalName":
-        return ()
-    return tuple(ip for ip in raw_cluster_ips(service) if _is_ip(ip))
-
-
-def ip_families(service: Obj) -> tuple[str, ...]:
-    """spec.ipFamilies, else the families of the cluster IPs, else IPv4 (the usual default)."""
-    families = tuple(str(f) for f in service_spec(service).get("ipFamilies") or ())
-    if families:
-        return families
-    derived = tuple(
-        "IPv6" if ipaddress.ip_address(ip).version == 6 else "IPv4" for ip in cluster_ips(service)
-    )
-    return derived or ("IPv4",)
-
-
-def service_kind(service: Obj) -> ServiceKind:
-    """What kind of endpoint the Service gives its clients.
-
-    Headless only counts for type ClusterIP: the API rejects "None" on the other types.
-    """
-    kind = service_type(service)
-    if kind == "ExternalName":
-        return ServiceKind.EXTERNAL_NAME
-    if kind == "NodePort":
-        return ServiceKind.NODE_PORT
-    if kind == "LoadBalancer":
-        return ServiceKind.LOAD_BALANCER
-    if is_headless(service):
-        return ServiceKind.HEADLESS
-    return ServiceKind.CLUSTER_IP
-
-
-def external_name(service: Obj) -> str:
-    """spec.externalName without its (one allowed) trailing dot."""
-    value = str(service_spec(service).get("externalName") or "")
-    return value[:-1] if value.endswith(".") else value
-
-
-def subject_of(service: Obj, default_namespace: str = "default") -> str:
-    return f"Service {namespace_of(service, default_namespace)}/{name_of(service)}"
-
-
-def publishes_not_ready(service: Obj) -> bool:
-    return bool(service_spec(service).get("publishNotReadyAddresses"))
-
-
 # ---------------------------------------------------------------- syntax helpers
-
-
-@functools.lru_cache(maxsize=65536)
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
-
-
-def is_dns1123_label(text: str) -> bool:
-    return len(text) <= 63 and bool(_DNS1123_LABEL.match(text))
-
-
-def is_dns1035_label(text: str) -> bool:
-    return len(text) <= 63 and bool(_DNS1035_LABEL.match(text))
-
-
-def is_dns1123_subdomain(text: str) -> bool:
-    return 0 < len(text) <= 253 and all(is_dns1123_label(part) for part in text.split("."))
 
 
 def iana_name_problem(name: str) -> str:
@@ -383,14 +197,14 @@ def label_value_problem(value: str) -> str:
 # ---------------------------------------------------------------- validation
 
 
-def validate_service(service: Obj, default_namespace: str = "default") -> tuple[Finding, ...]:
+def validate_service(service: ServiceView) -> tuple[Finding, ...]:
     """Everything the API server would reject in this Service, one finding per problem."""
-    subject = subject_of(service, default_namespace)
+    subject = service.subject
     return tuple(finding for rule in _RULES for finding in rule(service, subject))
 
 
-def _name(service: Obj, subject: str) -> Iterator[Finding]:
-    name = name_of(service)
+def _name(service: ServiceView, subject: str) -> Iterator[Finding]:
+    name = service.name
     if not is_dns1035_label(name):
         yield SERVICE_NAME_INVALID(
             subject,
@@ -408,8 +222,8 @@ def _suggest_label(name: str) -> str:
     return cleaned[:63].rstrip("-")
 
 
-def _type(service: Obj, subject: str) -> Iterator[Finding]:
-    kind = service_type(service)
+def _type(service: ServiceView, subject: str) -> Iterator[Finding]:
+    kind = service.type
     if kind not in SERVICE_TYPES:
         yield SERVICE_TYPE_INVALID(
             subject,
@@ -419,10 +233,10 @@ def _type(service: Obj, subject: str) -> Iterator[Finding]:
         )
 
 
-def _cluster_ip(service: Obj, subject: str) -> Iterator[Finding]:
-    spec = service_spec(service)
-    kind = service_type(service)
-    ips = raw_cluster_ips(service)
+def _cluster_ip(service: ServiceView, subject: str) -> Iterator[Finding]:
+    spec = service.spec
+    kind = service.type
+    ips = service.raw_cluster_ips
     if kind == "ExternalName":
         present = [
             f for f in ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy") if spec.get(f)
@@ -454,7 +268,7 @@ def _cluster_ip(service: Obj, subject: str) -> Iterator[Finding]:
                 evidence=(("spec.type", kind), ("spec.clusterIP", "None")),
             )
     for ip in ips:
-        if ip != "None" and not _is_ip(ip):
+        if ip != "None" and not is_ip(ip):
             yield SERVICE_CLUSTER_IP_INVALID(
                 subject,
                 f"spec.clusterIP(s) value {ip!r} is neither a valid IP address nor 'None'.",
@@ -473,10 +287,10 @@ def _cluster_ip(service: Obj, subject: str) -> Iterator[Finding]:
         )
 
 
-def _ports(service: Obj, subject: str) -> Iterator[Finding]:
-    kind = service_type(service)
-    ports = service_ports(service)
-    if not ports and kind != "ExternalName" and not is_headless(service):
+def _ports(service: ServiceView, subject: str) -> Iterator[Finding]:
+    kind = service.type
+    ports = service.ports
+    if not ports and kind != "ExternalName" and not service.headless:
         yield SERVICE_PORTS_REQUIRED(
             subject,
             f"spec.ports is empty on a {kind} Service; the API requires at least one port unless "
@@ -604,11 +418,11 @@ def _target_ports(ports: Sequence[ServicePort], subject: str) -> Iterator[Findin
             )
 
 
-def _external_name(service: Obj, subject: str) -> Iterator[Finding]:
-    if service_type(service) != "ExternalName":
+def _external_name(service: ServiceView, subject: str) -> Iterator[Finding]:
+    if service.type != "ExternalName":
         return
-    raw = str(service_spec(service).get("externalName") or "")
-    value = external_name(service)
+    raw = str(service.spec.get("externalName") or "")
+    value = service.external_name
     if not raw:
         yield SERVICE_EXTERNAL_NAME_INVALID(
             subject,
@@ -631,9 +445,9 @@ def _external_name(service: Obj, subject: str) -> Iterator[Finding]:
         )
 
 
-def _load_balancer_fields(service: Obj, subject: str) -> Iterator[Finding]:
-    spec = service_spec(service)
-    kind = service_type(service)
+def _load_balancer_fields(service: ServiceView, subject: str) -> Iterator[Finding]:
+    spec = service.spec
+    kind = service.type
     if kind != "LoadBalancer":
         for field_name in ("loadBalancerSourceRanges", "loadBalancerClass"):
             if spec.get(field_name):
@@ -668,9 +482,9 @@ def _load_balancer_fields(service: Obj, subject: str) -> Iterator[Finding]:
         )
 
 
-def _traffic_policies(service: Obj, subject: str) -> Iterator[Finding]:
-    spec = service_spec(service)
-    kind = service_type(service)
+def _traffic_policies(service: ServiceView, subject: str) -> Iterator[Finding]:
+    spec = service.spec
+    kind = service.type
     external = spec.get("externalTrafficPolicy")
     internal = spec.get("internalTrafficPolicy")
     reachable = kind in ("NodePort", "LoadBalancer") or (
@@ -698,8 +512,8 @@ def _traffic_policies(service: Obj, subject: str) -> Iterator[Finding]:
             )
 
 
-def _selector(service: Obj, subject: str) -> Iterator[Finding]:
-    selector = service_spec(service).get("selector") or {}
+def _selector(service: ServiceView, subject: str) -> Iterator[Finding]:
+    selector = service.spec.get("selector") or {}
     if not isinstance(selector, Mapping):
         return
     for key, value in selector.items():
@@ -716,8 +530,8 @@ def _selector(service: Obj, subject: str) -> Iterator[Finding]:
             )
 
 
-def _external_ips(service: Obj, subject: str) -> Iterator[Finding]:
-    for i, raw in enumerate(service_spec(service).get("externalIPs") or ()):
+def _external_ips(service: ServiceView, subject: str) -> Iterator[Finding]:
+    for i, raw in enumerate(service.spec.get("externalIPs") or ()):
         text = str(raw)
         problem = _special_ip_problem(text)
         if problem:

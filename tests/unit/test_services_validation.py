@@ -6,13 +6,15 @@ import pytest
 from test_services_support import by_id, diagnose, ids
 
 from kubectl_discover.analyze.model import ServiceKind
-from kubectl_discover.analyze.validation import (
-    iana_name_problem,
-    service_kind,
-    service_ports,
-    validate_service,
-)
-from kubectl_discover.findings import Severity
+from kubectl_discover.analyze.serviceview import view_service
+from kubectl_discover.analyze.validation import iana_name_problem
+from kubectl_discover.analyze.validation import validate_service as validate_view
+from kubectl_discover.findings import Finding, Severity
+from kubectl_discover.snapshot import Obj
+
+
+def validate_service(service: Obj) -> tuple[Finding, ...]:
+    return validate_view(view_service(service))
 
 
 @pytest.mark.parametrize(
@@ -121,9 +123,9 @@ def test_iana_port_names(name: str, ok: bool) -> None:
     ],
 )
 def test_service_kind(spec: dict[str, object], kind: ServiceKind) -> None:
-    assert service_kind({"metadata": {"name": "s"}, "spec": spec}) is kind
+    assert view_service({"metadata": {"name": "s"}, "spec": spec}).kind is kind
 
 
 def test_port_defaults_follow_the_api() -> None:
-    (port,) = service_ports({"spec": {"ports": [{"port": 80}]}})
+    (port,) = view_service({"spec": {"ports": [{"port": 80}]}}).ports
     assert (port.protocol, port.target) == ("TCP", 80)
