@@ -19,6 +19,7 @@ from kubectl_discover.analyze.resolv import cluster_dns_address
 from kubectl_discover.errors import ClusterAccessError, NotFoundError
 from kubectl_discover.findings import Check, Finding, Severity, worst_first
 from kubectl_discover.probe.runner import find_client
+from kubectl_discover.refs import ObjectRef, ingress_ref, service_ref, url_ref
 from kubectl_discover.snapshot import Obj, name_of, namespace_of
 
 ACCESS_SKIPPED = Check(
@@ -56,7 +57,7 @@ _NEEDED_BY = {
 }
 
 
-def access_findings(index: Index, subject: str) -> tuple[Finding, ...]:
+def access_findings(index: Index, subject: ObjectRef) -> tuple[Finding, ...]:
     """One warning per kind the loader could not read."""
     return tuple(
         ACCESS_SKIPPED(
@@ -113,7 +114,7 @@ def diagnose_service(
         index, namespace, name, client_namespaces=client_namespaces
     )
     route_rows, route_findings, route_chain = ingresses.routes_for_service(index, namespace, name)
-    subject = f"Service {namespace}/{name}"
+    subject = service_ref(namespace, name)
     findings = (
         *diagnosis.findings,
         *route_findings,
@@ -135,7 +136,7 @@ def diagnose_ingress(index: Index, namespace: str, name: str) -> Diagnosis:
     findings = (
         *diagnosis.findings,
         *legacy.legacy_findings(index.snapshot, namespace),
-        *access_findings(index, f"Ingress {namespace}/{name}"),
+        *access_findings(index, ingress_ref(namespace, name)),
     )
     return _with(diagnosis, findings=worst_first(findings))
 
@@ -143,7 +144,7 @@ def diagnose_ingress(index: Index, namespace: str, name: str) -> Diagnosis:
 def diagnose_route(index: Index, url: str, namespace: str | None, *, now: datetime) -> Diagnosis:
     """``kubectl discover route URL``."""
     diagnosis = routes.diagnose_route(index, url, namespace, now=now)
-    findings = (*diagnosis.findings, *access_findings(index, f"route {url}"))
+    findings = (*diagnosis.findings, *access_findings(index, url_ref(url)))
     return _with(diagnosis, findings=worst_first(findings))
 
 
@@ -164,7 +165,7 @@ def diagnose_name(
         client=client_obj,
         cluster_dns=cluster_dns_address(snapshot),
     )
-    findings = (*diagnosis.findings, *access_findings(index, f"DNS name {name}"))
+    findings = (*diagnosis.findings, *access_findings(index, ObjectRef("DNS name", "", name)))
     return _with(diagnosis, findings=worst_first(findings))
 
 

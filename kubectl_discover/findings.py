@@ -58,7 +58,7 @@ class Check:
 
     def __call__(
         self,
-        subject: ObjectRef | str,
+        subject: ObjectRef,
         message: str,
         hint: str = "",
         *,
@@ -82,7 +82,7 @@ class Finding:
 
     check: Check
     severity: Severity
-    subject: ObjectRef | str
+    subject: ObjectRef
     message: str
     hint: str
     evidence: tuple[tuple[str, str], ...] = field(default=())

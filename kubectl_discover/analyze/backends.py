@@ -17,6 +17,7 @@ from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import PodView
 from kubectl_discover.analyze.serviceview import ServicePort, ServiceView
 from kubectl_discover.findings import Check, Finding, Severity
+from kubectl_discover.refs import ObjectRef
 
 SELECTOR_NO_MATCH = Check(
     "selector-no-match",
@@ -223,7 +224,7 @@ def backend_findings(
 
 
 def _externalname_ignored(
-    service: ServiceView, subject: str, selector: Mapping[str, str]
+    service: ServiceView, subject: ObjectRef, selector: Mapping[str, str]
 ) -> Iterator[Finding]:
     ignored = []
     if selector:
@@ -247,7 +248,7 @@ def _selector_text(selector: Mapping[str, str]) -> str:
 
 
 def _selectorless(
-    index: Index, service: ServiceView, subject: str, has_slices: bool
+    index: Index, service: ServiceView, subject: ObjectRef, has_slices: bool
 ) -> Iterator[Finding]:
     if has_slices:
         yield SELECTORLESS_SLICES(
@@ -274,7 +275,7 @@ def _selectorless(
 
 
 def _no_match(
-    index: Index, service: ServiceView, namespace: str, subject: str, selector: Mapping[str, str]
+    index: Index, service: ServiceView, namespace: str, subject: ObjectRef, selector: Mapping[str, str]
 ) -> Finding:
     near = near_misses(index, namespace, selector)
     elsewhere = _matches_in_other_namespaces(index, namespace, selector)
@@ -402,7 +403,7 @@ def _matches_in_other_namespaces(
     )
 
 
-def _readiness(service: ServiceView, subject: str, pods: Sequence[PodView]) -> Iterator[Finding]:
+def _readiness(service: ServiceView, subject: ObjectRef, pods: Sequence[PodView]) -> Iterator[Finding]:
     live = [p for p in pods if not p.from_template and p.ready is not None and is_candidate(p)]
     templates = [p for p in pods if p.from_template or p.ready is None]
     if templates and not live:
@@ -475,7 +476,7 @@ def _unready_text(pods: Sequence[PodView]) -> str:
 
 
 def port_findings(
-    service: ServiceView, subject: str, pods: Sequence[PodView]
+    service: ServiceView, subject: ObjectRef, pods: Sequence[PodView]
 ) -> tuple[Finding, ...]:
     """For each Service port: does it reach a container port on every selected pod?"""
     candidates = [p for p in pods if is_candidate(p)]
@@ -498,7 +499,7 @@ def port_findings(
     return tuple(findings)
 
 
-def _port_reach(port: ServicePort, subject: str, pods: Sequence[PodView]) -> Iterator[Finding]:
+def _port_reach(port: ServicePort, subject: ObjectRef, pods: Sequence[PodView]) -> Iterator[Finding]:
     if isinstance(port.target, str):
         missing = [p for p in pods if resolve_target_port(port, p) is None]
         if not missing:
@@ -569,7 +570,7 @@ def _named_hint(port: ServicePort, group: str, pod: PodView) -> str:
 
 
 def _headless_mismatch(
-    port: ServicePort, subject: str, pods: Sequence[PodView]
+    port: ServicePort, subject: ObjectRef, pods: Sequence[PodView]
 ) -> Iterator[Finding]:
     resolved = {n for n in (resolve_target_port(port, p) for p in pods) if n is not None}
     different = sorted(n for n in resolved if n != port.port)
@@ -579,7 +580,7 @@ def _headless_mismatch(
         subject,
         f"{port.field} of headless {subject} is port {port.port} but the pods receive on "
         f"{', '.join(map(str, different))}; clients dial pod IPs directly, so "
-        f"{name_of_subject(subject)}:{port.port} is refused unless the pods also listen on "
+        f"{subject.name}:{port.port} is refused unless the pods also listen on "
         f"{port.port}.",
         f"set {port.field}.port of {subject} to {different[0]} (equal to the targetPort), or "
         f"dial port {different[0]}",
@@ -587,11 +588,8 @@ def _headless_mismatch(
     )
 
 
-def name_of_subject(subject: str) -> str:
-    return subject.split("/", 1)[-1]
 
-
-def _pnra(service: ServiceView, subject: str) -> Iterator[Finding]:
+def _pnra(service: ServiceView, subject: ObjectRef) -> Iterator[Finding]:
     if service.publish_not_ready and not service.headless:
         yield PNRA_NOT_HEADLESS(
             subject,

@@ -26,6 +26,7 @@ from kubectl_discover.analyze.slices import (
     ready_endpoints,
 )
 from kubectl_discover.findings import Check, Finding, Severity
+from kubectl_discover.refs import ObjectRef
 
 SRV_UNNAMED_PORTS = Check(
     "srv-unnamed-ports",
@@ -426,7 +427,7 @@ def _same_as_main(
 
 
 def _cross_namespace(
-    subject: str, svc: str, namespace: str, client: str, fqdn: str, result: Walk
+    subject: ObjectRef, svc: str, namespace: str, client: str, fqdn: str, result: Walk
 ) -> Finding:
     if result.answered_by:
         message = (
@@ -448,7 +449,7 @@ def _cross_namespace(
     )
 
 
-def _hijacked(subject: str, query: str, client: str, fqdn: str, result: Walk) -> Finding:
+def _hijacked(subject: ObjectRef, query: str, client: str, fqdn: str, result: Walk) -> Finding:
     if result.answered_by:
         message = (
             f"from namespace {client}, {query!r} is answered by {result.answered_by} "

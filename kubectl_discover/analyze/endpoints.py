@@ -22,6 +22,7 @@ from kubectl_discover.analyze.slices import (
     ready_endpoints,
 )
 from kubectl_discover.findings import Check, Finding, Severity
+from kubectl_discover.refs import ObjectRef
 
 LB_PENDING = Check(
     "lb-pending",
@@ -334,7 +335,7 @@ def endpoint_findings(
     return tuple(findings)
 
 
-def _lb_status(index: Index, service: ServiceView, subject: str) -> Iterator[Finding]:
+def _lb_status(index: Index, service: ServiceView, subject: ObjectRef) -> Iterator[Finding]:
     addresses = service.load_balancer
     if addresses:
         yield LB_READY(
@@ -377,7 +378,7 @@ def _nodes_without_local(
 
 
 def _external_policy(
-    index: Index, service: ServiceView, subject: str, slices: Sequence[SliceView]
+    index: Index, service: ServiceView, subject: ObjectRef, slices: Sequence[SliceView]
 ) -> Iterator[Finding]:
     if service.spec.get("externalTrafficPolicy") != "Local":
         return
@@ -409,7 +410,7 @@ def _external_policy(
 
 
 def _internal_policy(
-    index: Index, service: ServiceView, subject: str, slices: Sequence[SliceView]
+    index: Index, service: ServiceView, subject: ObjectRef, slices: Sequence[SliceView]
 ) -> Iterator[Finding]:
     if service.spec.get("internalTrafficPolicy") != "Local":
         return

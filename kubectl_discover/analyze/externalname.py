@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.serviceview import ServiceView
 from kubectl_discover.findings import Check, Finding, Severity
+from kubectl_discover.refs import ObjectRef
 from kubectl_discover.syntax import is_dns1123_subdomain
 
 EXTERNALNAME_IP = Check(
@@ -109,7 +110,7 @@ def externalname_findings(
     return tuple(findings)
 
 
-def _ip_target(service: ServiceView, subject: str, target: str) -> Finding:
+def _ip_target(service: ServiceView, subject: ObjectRef, target: str) -> Finding:
     ports = service.ports
     port_text = ", ".join(
         f"{{name: {p.name or 'port'}, port: {p.port}, protocol: {p.protocol}}}" for p in ports
@@ -126,7 +127,7 @@ def _ip_target(service: ServiceView, subject: str, target: str) -> Finding:
     )
 
 
-def _in_cluster_target(index: Index, subject: str, target: str) -> Iterator[Finding]:
+def _in_cluster_target(index: Index, subject: ObjectRef, target: str) -> Iterator[Finding]:
     zone = index.snapshot.cluster_domain
     labels = target.lower().split(".")
     if "svc" not in labels:
@@ -158,7 +159,7 @@ def _in_cluster_target(index: Index, subject: str, target: str) -> Iterator[Find
 
 
 def _https(
-    service: ServiceView, subject: str, target: str, namespace: str, index: Index
+    service: ServiceView, subject: ObjectRef, target: str, namespace: str, index: Index
 ) -> Iterator[Finding]:
     ports = [
         p
@@ -191,7 +192,7 @@ def _example_service(index: Index, namespace: str) -> str:
 
 
 def _shadows_namespace(
-    index: Index, service: ServiceView, subject: str, namespace: str
+    index: Index, service: ServiceView, subject: ObjectRef, namespace: str
 ) -> Iterator[Finding]:
     svc = service.name
     if svc not in index.namespaces:
@@ -204,7 +205,7 @@ def _shadows_namespace(
         f"{example}.{svc} is first tried as {example}.{svc}.{namespace}.svc.{zone}, a name under "
         "this ExternalName; CoreDNS releases that answer it with the CNAME stop the search "
         f"there, so {example}.{svc} silently resolves to {service.external_name}.",
-        f"rename Service {subject.split(' ', 1)[1]} (e.g. {svc}-external), or have clients "
+        f"rename Service {subject.path} (e.g. {svc}-external), or have clients "
         f"use the FQDN {example}.{svc}.svc.{zone}",
         evidence=(
             ("namespace", svc),

@@ -19,6 +19,7 @@ from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import PodView
 from kubectl_discover.analyze.serviceview import ServiceView
 from kubectl_discover.findings import Check, Finding, Severity
+from kubectl_discover.refs import ObjectRef
 
 PER_POD_NO_IDENTITY = Check(
     "per-pod-no-identity",
@@ -255,7 +256,7 @@ def _by_cause(names: Sequence[PerPodName]) -> dict[str, list[PerPodName]]:
 
 
 def _name_findings(
-    service: ServiceView, namespace: str, subject: str, names: Sequence[PerPodName]
+    service: ServiceView, namespace: str, subject: ObjectRef, names: Sequence[PerPodName]
 ) -> Iterator[Finding]:
     svc = service.name
     groups = _by_cause(names)
@@ -327,7 +328,7 @@ def _name_findings(
 
 
 def _subdomain_mismatch(
-    service: ServiceView, namespace: str, subject: str, pods: Sequence[PodView]
+    service: ServiceView, namespace: str, subject: ObjectRef, pods: Sequence[PodView]
 ) -> Finding:
     svc = service.name
     pod = pods[0]
@@ -358,7 +359,7 @@ def _subdomain_mismatch(
 
 
 def _statefulset_side(
-    index: Index, service: ServiceView, namespace: str, subject: str, pods: Sequence[PodView]
+    index: Index, service: ServiceView, namespace: str, subject: ObjectRef, pods: Sequence[PodView]
 ) -> Iterator[Finding]:
     """The reverse view: StatefulSets behind this Service whose own governing Service is
     missing or not headless, whichever Service the user happened to ask about."""
@@ -377,7 +378,7 @@ def _statefulset_side(
 
 
 def _governing(
-    index: Index, namespace: str, subject: str, statefulset: str, governing: str
+    index: Index, namespace: str, subject: ObjectRef, statefulset: str, governing: str
 ) -> Iterator[Finding]:
     sts = f"StatefulSet {namespace}/{statefulset}"
     if not governing:

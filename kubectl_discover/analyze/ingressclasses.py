@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.findings import Check, Finding, Severity
+from kubectl_discover.refs import ObjectRef
 from kubectl_discover.snapshot import Obj, Unavailable, annotations_of, name_of, namespace_of
 
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
@@ -165,8 +166,8 @@ def default_classes(index: Index) -> tuple[Obj, ...]:
     return tuple(sorted(by_name, key=_created, reverse=True))
 
 
-def ingress_subject(ingress: Obj, default_namespace: str = "default") -> str:
-    return f"Ingress {namespace_of(ingress, default_namespace)}/{name_of(ingress)}"
+def ingress_subject(ingress: Obj, default_namespace: str = "default") -> ObjectRef:
+    return ObjectRef("Ingress", namespace_of(ingress, default_namespace), name_of(ingress))
 
 
 def _annotation_controller(value: str) -> str:
@@ -219,7 +220,7 @@ def resolve_class(index: Index, ingress: Obj) -> ClassResolution:
     return ClassResolution("", "none", "", None, tuple(findings))
 
 
-def _multiple_defaults(index: Index, subject: str, explicit: str) -> list[Finding]:
+def _multiple_defaults(index: Index, subject: ObjectRef, explicit: str) -> list[Finding]:
     defaults = default_classes(index)
     if len(defaults) < 2 or explicit:
         return []
@@ -237,7 +238,7 @@ def _multiple_defaults(index: Index, subject: str, explicit: str) -> list[Findin
     ]
 
 
-def _deprecated(subject: str, annotation: str, spec_name: str) -> Finding:
+def _deprecated(subject: ObjectRef, annotation: str, spec_name: str) -> Finding:
     gke = (
         " GKE's controller still reads it, so keep it there until the GKE version in use "
         "supports spec.ingressClassName."
@@ -255,7 +256,7 @@ def _deprecated(subject: str, annotation: str, spec_name: str) -> Finding:
     )
 
 
-def _conflict(index: Index, subject: str, spec_name: str, annotation: str) -> Finding:
+def _conflict(index: Index, subject: ObjectRef, spec_name: str, annotation: str) -> Finding:
     live = index.snapshot.live
     consequence = (
         "it must have been changed after creation, so ingress-nginx follows "
@@ -276,7 +277,7 @@ def _conflict(index: Index, subject: str, spec_name: str, annotation: str) -> Fi
 
 
 def _not_found(
-    index: Index, subject: str, spec_name: str, classes_known: bool, gap: Unavailable | None
+    index: Index, subject: ObjectRef, spec_name: str, classes_known: bool, gap: Unavailable | None
 ) -> Finding:
     existing = sorted(index.ingressclasses)
     if not classes_known:
@@ -293,7 +294,7 @@ def _not_found(
     )
 
 
-def _skipped(index: Index, subject: str, gap: Unavailable | None, wanted: str = "") -> Finding:
+def _skipped(index: Index, subject: ObjectRef, gap: Unavailable | None, wanted: str = "") -> Finding:
     if isinstance(gap, Unavailable):
         why = gap.describe()
         hint = f"Grant '{gap.verb}' on ingressclasses.networking.k8s.io to read them."
@@ -309,7 +310,7 @@ def _skipped(index: Index, subject: str, gap: Unavailable | None, wanted: str = 
     )
 
 
-def _none(index: Index, subject: str, defaults: tuple[Obj, ...]) -> Finding:
+def _none(index: Index, subject: ObjectRef, defaults: tuple[Obj, ...]) -> Finding:
     classes = sorted(index.ingressclasses)
     if defaults:
         # Live: a default exists now, but admission only defaults on create.

@@ -38,6 +38,7 @@ from kubectl_discover.analyze.tls import TlsReport, check_tls
 from kubectl_discover.analyze.validation import iana_name_problem
 from kubectl_discover.errors import NotFoundError
 from kubectl_discover.findings import Check, Finding, Severity, Verdict
+from kubectl_discover.refs import ObjectRef
 from kubectl_discover.snapshot import Obj, annotations_of, name_of, namespace_of
 from kubectl_discover.syntax import is_dns1123_subdomain
 
@@ -440,7 +441,7 @@ def analyze_ingress(
     now = now or datetime.now(UTC)
     namespace = namespace_of(ingress, index.snapshot.default_namespace)
     name = name_of(ingress)
-    subject = f"Ingress {namespace}/{name}"
+    subject = ObjectRef("Ingress", namespace, name)
     resolution = resolve_class(index, ingress)
     nginx = likely_nginx(resolution, ingress)
     tls_report = check_tls(index, ingress, now=now)
@@ -510,7 +511,7 @@ def _pairing_findings(report: TlsReport) -> Iterator[Finding]:
 
 
 def _status(
-    index: Index, subject: str, resolution: ClassResolution, addresses: tuple[str, ...]
+    index: Index, subject: ObjectRef, resolution: ClassResolution, addresses: tuple[str, ...]
 ) -> Iterator[Finding]:
     if not index.snapshot.live and not addresses:
         yield STATUS_UNKNOWN(
@@ -541,7 +542,7 @@ def _status(
     )
 
 
-def _tls_host_syntax(subject: str, spec: Mapping[str, Any]) -> Iterator[Finding]:
+def _tls_host_syntax(subject: ObjectRef, spec: Mapping[str, Any]) -> Iterator[Finding]:
     for i, entry in enumerate(spec.get("tls") or ()):
         for host in entry.get("hosts") or ():
             problem = host_problem(str(host))
@@ -562,7 +563,7 @@ def _analyze_path(
     index: Index,
     ingress: Obj,
     namespace: str,
-    subject: str,
+    subject: ObjectRef,
     path: IngressPath,
     resolution: ClassResolution,
     nginx: bool,
@@ -621,7 +622,7 @@ def _link_why(findings: Sequence[Finding], blocking: Sequence[Finding], tls_stat
     return f"TLS {tls_status}" if tls_status != "none" else "rule valid"
 
 
-def _path_syntax(subject: str, path: IngressPath, nginx: bool) -> Iterator[Finding]:
+def _path_syntax(subject: ObjectRef, path: IngressPath, nginx: bool) -> Iterator[Finding]:
     if path.is_default:
         return
     where = f"{path.field} of {subject}"
@@ -670,7 +671,7 @@ def _path_syntax(subject: str, path: IngressPath, nginx: bool) -> Iterator[Findi
 
 
 def _nginx_path(
-    ingress: Obj, subject: str, path: IngressPath, regex_hosts: Mapping[str, tuple[str, ...]]
+    ingress: Obj, subject: ObjectRef, path: IngressPath, regex_hosts: Mapping[str, tuple[str, ...]]
 ) -> Iterator[Finding]:
     target = annotations_of(ingress).get(REWRITE_TARGET, "")
     if target and target != path.path and "(" not in path.path:
@@ -750,7 +751,7 @@ def _regex_hosts(ingress: Obj, peers: Sequence[Obj]) -> dict[str, tuple[str, ...
 
 
 def _duplicates(
-    ingress: Obj, subject: str, path: IngressPath, peers: Sequence[Obj]
+    ingress: Obj, subject: ObjectRef, path: IngressPath, peers: Sequence[Obj]
 ) -> Iterator[Finding]:
     same = [
         other
@@ -797,7 +798,7 @@ def _backend(
     index: Index,
     ingress: Obj,
     namespace: str,
-    subject: str,
+    subject: ObjectRef,
     path: IngressPath,
     resolution: ClassResolution,
     nginx: bool,
@@ -911,7 +912,7 @@ def _backend_problem(raw: Mapping[str, Any]) -> str:
     return f"has port.name {port.get('name')!r}, which {problem}" if problem else ""
 
 
-def _service_missing(index: Index, namespace: str, subject: str, where: str, name: str) -> Finding:
+def _service_missing(index: Index, namespace: str, subject: ObjectRef, where: str, name: str) -> Finding:
     elsewhere = sorted(ns for (ns, n) in index.services if n == name and ns != namespace)
     domain = index.snapshot.cluster_domain
     if elsewhere:
@@ -951,7 +952,7 @@ def _service_missing(index: Index, namespace: str, subject: str, where: str, nam
 def _resolve_port(
     service: ServiceView,
     namespace: str,
-    subject: str,
+    subject: ObjectRef,
     where: str,
     name: str,
     number: Any,
@@ -1011,7 +1012,7 @@ def _resolve_port(
 
 
 def _gce(
-    index: Index, service: ServiceView, namespace: str, subject: str, name: str
+    index: Index, service: ServiceView, namespace: str, subject: ObjectRef, name: str
 ) -> Iterator[Finding]:
     if service.type != "ClusterIP":
         return
@@ -1038,7 +1039,7 @@ def _gce(
 
 
 def _external_name(
-    service: ServiceView, namespace: str, subject: str, name: str, port: str
+    service: ServiceView, namespace: str, subject: ObjectRef, name: str, port: str
 ) -> Finding:
     target = service.external_name
     return EXTERNAL_NAME(
@@ -1056,7 +1057,7 @@ def _external_name(
 
 
 def _endpoints(
-    index: Index, service: ServiceView, namespace: str, subject: str, name: str, port: ServicePort
+    index: Index, service: ServiceView, namespace: str, subject: ObjectRef, name: str, port: ServicePort
 ) -> tuple[int | None, list[Finding], tuple[ChainLink, ...]]:
     if index.snapshot.live:
         return _live_endpoints(index, service, namespace, subject, name, port)
@@ -1079,7 +1080,7 @@ def _slice_has_port(slice_: Obj, port: ServicePort) -> bool:
 
 
 def _live_endpoints(
-    index: Index, service: ServiceView, namespace: str, subject: str, name: str, port: ServicePort
+    index: Index, service: ServiceView, namespace: str, subject: ObjectRef, name: str, port: ServicePort
 ) -> tuple[int | None, list[Finding], tuple[ChainLink, ...]]:
     gap = index.snapshot.unavailable_for("endpointslices")
     if gap is not None:
@@ -1163,7 +1164,7 @@ def _endpoint_label(endpoint: Mapping[str, Any]) -> str:
 
 
 def _predicted_endpoints(
-    index: Index, service: ServiceView, namespace: str, subject: str, name: str, port: ServicePort
+    index: Index, service: ServiceView, namespace: str, subject: ObjectRef, name: str, port: ServicePort
 ) -> tuple[int | None, list[Finding], tuple[ChainLink, ...]]:
     selector = service.selector
     if not selector:

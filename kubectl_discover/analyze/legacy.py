@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from kubectl_discover.findings import Check, Finding, Severity
+from kubectl_discover.refs import ObjectRef
 from kubectl_discover.snapshot import (
     Conversion,
     Obj,
@@ -277,7 +278,7 @@ def _removed_nginx_finding(snapshot: Snapshot, obj: Obj, key: str, value: str) -
 
 
 def _replacement_hint(
-    subject: str, key: str, value: str, shown_key: str, replacement: Replacement
+    subject: ObjectRef, key: str, value: str, shown_key: str, replacement: Replacement
 ) -> str:
     if not replacement.key:
         return (
@@ -399,9 +400,8 @@ def _identity(obj: Obj, snapshot: Snapshot) -> tuple[str, str, str]:
     return (str(obj.get("kind", "")), _namespace(obj, snapshot), name_of(obj))
 
 
-def _subject(obj: Obj, snapshot: Snapshot) -> str:
-    kind, ns, name = _identity(obj, snapshot)
-    return f"{kind} {ns}/{name}" if ns else f"{kind} {name}"
+def _subject(obj: Obj, snapshot: Snapshot) -> ObjectRef:
+    return ObjectRef(*_identity(obj, snapshot))
 
 
 def _source(snapshot: Snapshot, obj: Obj) -> str:

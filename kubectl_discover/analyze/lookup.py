@@ -22,6 +22,7 @@ from kubectl_discover.analyze.model import Diagnosis, DnsExpectation, NameForm, 
 from kubectl_discover.analyze.resolv import ResolvConf, candidates, pod_resolv_conf
 from kubectl_discover.analyze.slices import observed_slices, ready_endpoints
 from kubectl_discover.findings import Check, Finding, Severity
+from kubectl_discover.refs import ObjectRef
 from kubectl_discover.snapshot import Obj, Snapshot, name_of, namespace_of
 
 DNS_NAME_UNKNOWN_SERVICE = Check(
@@ -279,7 +280,7 @@ def diagnose_name(
     )
     resolv = resolv or client_resolv(client, namespace, zone, cluster_dns)
     result = _walk(index, name, resolv)
-    subject = f"DNS name {name}"
+    subject = ObjectRef("DNS name", "", name)
     findings = [*_static_findings(index, name, subject, namespace)]
     if result.answered is None:
         if cluster_intended(index, name) or findings:
@@ -384,7 +385,7 @@ def _best_parse(result: _Walk) -> ParsedName | None:
 # ---------------------------------------------------------------- findings
 
 
-def _static_findings(index: Index, name: str, subject: str, namespace: str) -> Iterable[Finding]:
+def _static_findings(index: Index, name: str, subject: ObjectRef, namespace: str) -> Iterable[Finding]:
     zone = index.snapshot.cluster_domain.strip(".").lower()
     labels = name.rstrip(".").lower().split(".")
     if "svc" in labels:
@@ -404,7 +405,7 @@ def _static_findings(index: Index, name: str, subject: str, namespace: str) -> I
             yield _pod_form(index, name, subject, labels[0], labels[1], zone)
 
 
-def _pod_form(index: Index, name: str, subject: str, pod: str, ns: str, zone: str) -> Finding:
+def _pod_form(index: Index, name: str, subject: ObjectRef, pod: str, ns: str, zone: str) -> Finding:
     views = [p for p in index.pods_in(ns) if p.name == pod]
     hint = "use the pod's hostname under its headless Service, or its dashed IP"
     evidence: list[tuple[str, str]] = []
@@ -424,7 +425,7 @@ def _pod_form(index: Index, name: str, subject: str, pod: str, ns: str, zone: st
 
 
 def _why_nxdomain(
-    index: Index, name: str, subject: str, namespace: str, result: _Walk
+    index: Index, name: str, subject: ObjectRef, namespace: str, result: _Walk
 ) -> Iterable[Finding]:
     """The first explanation that fits, most specific first."""
     parses = [t[1] for t in result.tried if t[1].kind in ("service", "per-pod", "srv")]
@@ -471,7 +472,7 @@ def _why_nxdomain(
         )
 
 
-def _unknown_service(index: Index, subject: str, parsed: ParsedName, result: _Walk) -> Finding:
+def _unknown_service(index: Index, subject: ObjectRef, parsed: ParsedName, result: _Walk) -> Finding:
     names = [s.name for s in index.services_in(parsed.namespace)]
     return DNS_NAME_UNKNOWN_SERVICE(
         subject,
@@ -482,7 +483,7 @@ def _unknown_service(index: Index, subject: str, parsed: ParsedName, result: _Wa
     )
 
 
-def _unknown_endpoint(index: Index, subject: str, parsed: ParsedName) -> Finding:
+def _unknown_endpoint(index: Index, subject: ObjectRef, parsed: ParsedName) -> Finding:
     slices = observed_slices(index, parsed.namespace, parsed.service)
     hostnames = sorted({e.hostname for v in slices for e in v.endpoints if e.hostname})
     if not index.snapshot.live:
@@ -511,7 +512,7 @@ def _unknown_endpoint(index: Index, subject: str, parsed: ParsedName) -> Finding
     )
 
 
-def _srv_port(index: Index, subject: str, parsed: ParsedName) -> Finding:
+def _srv_port(index: Index, subject: ObjectRef, parsed: ParsedName) -> Finding:
     service = index.service(parsed.namespace, parsed.service)
     ports = service.ports if service is not None else ()
     named = [f"_{p.name}._{p.protocol.lower()}" for p in ports if p.name]

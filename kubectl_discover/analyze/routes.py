@@ -40,6 +40,7 @@ from kubectl_discover.analyze.ingresses import (
 from kubectl_discover.analyze.model import ChainLink, Diagnosis, RouteExpectation
 from kubectl_discover.errors import InputError
 from kubectl_discover.findings import Check, Finding, Severity, Verdict
+from kubectl_discover.refs import ObjectRef, url_ref
 from kubectl_discover.snapshot import namespace_of
 
 # ---------------------------------------------------------------- catalogue
@@ -395,7 +396,7 @@ def _near_misses(rules: Iterable[Rule], path: str) -> list[str]:
 
 
 def _simulate(
-    group: str, analyses: Sequence[IngressAnalysis], request: Request, subject: str
+    group: str, analyses: Sequence[IngressAnalysis], request: Request, subject: ObjectRef
 ) -> _Outcome:
     rules = _rules(analyses)
     host, path = request.host, request.path
@@ -499,7 +500,7 @@ def _regex_on(analyses: Sequence[IngressAnalysis], hosts: set[str]) -> tuple[str
 
 
 def _regex_deviation(
-    subject: str,
+    subject: ObjectRef,
     request: Request,
     api: Choice | None,
     nginx: Choice | None,
@@ -523,7 +524,7 @@ def _regex_deviation(
 def _fallback_outcome(
     group: str,
     fallback: tuple[IngressAnalysis, RouteAnalysis],
-    subject: str,
+    subject: ObjectRef,
     request: Request,
     why: str,
 ) -> _Outcome:
@@ -544,7 +545,7 @@ def diagnose_route(index: Index, url: str, namespace: str | None, *, now: dateti
     ``namespace`` None considers Ingresses of all namespaces (as a controller does).
     """
     request = parse_url(url)
-    subject = f"route {url}"
+    subject = url_ref(url)
     default_ns = index.snapshot.default_namespace
     scope = [
         i

@@ -83,9 +83,9 @@ class ServiceView:
         return self.ref.namespace
 
     @property
-    def subject(self) -> str:
-        """``Service shop/web``, as messages name it."""
-        return str(self.ref)
+    def subject(self) -> ObjectRef:
+        """What findings about this Service are about (``str()``: ``Service shop/web``)."""
+        return self.ref
 
 
 def _int_or_none(value: Any) -> int | None:

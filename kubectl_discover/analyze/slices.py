@@ -19,6 +19,7 @@ from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import PodView
 from kubectl_discover.analyze.serviceview import ServicePort, ServiceView
 from kubectl_discover.findings import Check, Finding, Severity
+from kubectl_discover.refs import ObjectRef
 from kubectl_discover.snapshot import Obj, labels_of, name_of
 
 MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
@@ -315,7 +316,7 @@ def slice_findings(
 def _missing(
     index: Index,
     service: ServiceView,
-    subject: str,
+    subject: ObjectRef,
     pods: Sequence[PodView],
     slices: Sequence[SliceView],
 ) -> Iterator[Finding]:
@@ -337,7 +338,7 @@ def _missing(
 
 
 def _stale_ports(
-    service: ServiceView, subject: str, slices: Sequence[SliceView]
+    service: ServiceView, subject: ObjectRef, slices: Sequence[SliceView]
 ) -> Iterator[Finding]:
     if not slices:
         return
@@ -362,7 +363,7 @@ def _stale_ports(
 
 
 def _families(
-    service: ServiceView, subject: str, pods: Sequence[PodView], slices: Sequence[SliceView]
+    service: ServiceView, subject: ObjectRef, pods: Sequence[PodView], slices: Sequence[SliceView]
 ) -> Iterator[Finding]:
     families = service.ip_families
     wrong = sorted({v.address_type for v in slices if v.address_type not in families} - {"FQDN"})
@@ -389,7 +390,7 @@ def _families(
         )
 
 
-def _summary(service: ServiceView, subject: str, slices: Sequence[SliceView]) -> Iterator[Finding]:
+def _summary(service: ServiceView, subject: ObjectRef, slices: Sequence[SliceView]) -> Iterator[Finding]:
     if not slices or not readiness_known(slices):
         return
     parts = []

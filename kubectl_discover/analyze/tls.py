@@ -27,6 +27,7 @@ from cryptography.x509.oid import NameOID
 
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.findings import Check, Finding, Severity
+from kubectl_discover.refs import ObjectRef
 from kubectl_discover.snapshot import Obj, name_of, namespace_of
 
 TLS_SECRET_TYPE = "kubernetes.io/tls"
@@ -341,7 +342,7 @@ def check_tls(index: Index, ingress: Obj, *, now: datetime) -> TlsReport:
         now = now.replace(tzinfo=UTC)
     default_ns = index.snapshot.default_namespace
     namespace = namespace_of(ingress, default_ns)
-    subject = f"Ingress {namespace}/{name_of(ingress)}"
+    subject = ObjectRef("Ingress", namespace, name_of(ingress))
     spec = ingress.get("spec") or {}
     rule_hosts = tuple(
         str(rule.get("host") or "") for rule in spec.get("rules") or () if rule.get("host")
@@ -357,7 +358,7 @@ def check_tls(index: Index, ingress: Obj, *, now: datetime) -> TlsReport:
 
 
 def _check_entry(
-    index: Index, namespace: str, subject: str, i: int, raw: Obj, now: datetime
+    index: Index, namespace: str, subject: ObjectRef, i: int, raw: Obj, now: datetime
 ) -> tuple[TlsEntry, list[Finding]]:
     secret_name = str(raw.get("secretName") or "")
     hosts = tuple(str(h) for h in raw.get("hosts") or ())
@@ -480,7 +481,7 @@ def _describe_problems(problems: list[str]) -> str:
     return ", ".join(p for p in problems if p != "type") or "is unusable"
 
 
-def _missing(index: Index, namespace: str, subject: str, where: str, name: str) -> Finding:
+def _missing(index: Index, namespace: str, subject: ObjectRef, where: str, name: str) -> Finding:
     elsewhere = sorted(ns for (ns, n) in index.secrets if n == name and ns != namespace)
     also = (
         f"; a Secret of that name exists in {', '.join(elsewhere)}, but Ingresses read "
@@ -514,7 +515,7 @@ def _key_finding(
     cert_pem: bytes,
     namespace: str,
     secret_name: str,
-    subject: str,
+    subject: ObjectRef,
     ev: list[tuple[str, str]],
 ) -> Finding | None:
     key_pem = _secret_bytes(secret, "tls.key")
@@ -545,7 +546,7 @@ def _validity(
     now: datetime,
     namespace: str,
     secret_name: str,
-    subject: str,
+    subject: ObjectRef,
     ev: list[tuple[str, str]],
 ) -> tuple[Finding | None, str]:
     where = f"The certificate in Secret {namespace}/{secret_name}"
@@ -582,7 +583,7 @@ def _not_covered(
     host: str,
     namespace: str,
     secret_name: str,
-    subject: str,
+    subject: ObjectRef,
     ev: list[tuple[str, str]],
 ) -> Finding:
     if not cert.dns_names and cert.common_name and name_covers(cert.common_name, host):
@@ -606,7 +607,7 @@ def _not_covered(
 
 
 def _host_pairing(
-    subject: str, entries: list[TlsEntry], rule_hosts: tuple[str, ...]
+    subject: ObjectRef, entries: list[TlsEntry], rule_hosts: tuple[str, ...]
 ) -> list[Finding]:
     findings: list[Finding] = []
     listed: set[str] = set()

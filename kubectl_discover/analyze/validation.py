@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from kubectl_discover.analyze.serviceview import ServicePort, ServiceView
 from kubectl_discover.findings import Check, Finding, Severity
+from kubectl_discover.refs import ObjectRef
 from kubectl_discover.syntax import (
     is_dns1035_label,
     is_dns1123_label,
@@ -203,7 +204,7 @@ def validate_service(service: ServiceView) -> tuple[Finding, ...]:
     return tuple(finding for rule in _RULES for finding in rule(service, subject))
 
 
-def _name(service: ServiceView, subject: str) -> Iterator[Finding]:
+def _name(service: ServiceView, subject: ObjectRef) -> Iterator[Finding]:
     name = service.name
     if not is_dns1035_label(name):
         yield SERVICE_NAME_INVALID(
@@ -222,7 +223,7 @@ def _suggest_label(name: str) -> str:
     return cleaned[:63].rstrip("-")
 
 
-def _type(service: ServiceView, subject: str) -> Iterator[Finding]:
+def _type(service: ServiceView, subject: ObjectRef) -> Iterator[Finding]:
     kind = service.type
     if kind not in SERVICE_TYPES:
         yield SERVICE_TYPE_INVALID(
@@ -233,7 +234,7 @@ def _type(service: ServiceView, subject: str) -> Iterator[Finding]:
         )
 
 
-def _cluster_ip(service: ServiceView, subject: str) -> Iterator[Finding]:
+def _cluster_ip(service: ServiceView, subject: ObjectRef) -> Iterator[Finding]:
     spec = service.spec
     kind = service.type
     ips = service.raw_cluster_ips
@@ -287,7 +288,7 @@ def _cluster_ip(service: ServiceView, subject: str) -> Iterator[Finding]:
         )
 
 
-def _ports(service: ServiceView, subject: str) -> Iterator[Finding]:
+def _ports(service: ServiceView, subject: ObjectRef) -> Iterator[Finding]:
     kind = service.type
     ports = service.ports
     if not ports and kind != "ExternalName" and not service.headless:
@@ -313,7 +314,7 @@ def _ports(service: ServiceView, subject: str) -> Iterator[Finding]:
                 )
 
 
-def _port_numbers(ports: Sequence[ServicePort], subject: str) -> Iterator[Finding]:
+def _port_numbers(ports: Sequence[ServicePort], subject: ObjectRef) -> Iterator[Finding]:
     for port in ports:
         if port.port is None or not 1 <= port.port <= 65535:
             yield SERVICE_PORT_INVALID(
@@ -336,7 +337,7 @@ def _protocol_fix(protocol: str) -> str:
     return protocol.upper() if protocol.upper() in PROTOCOLS else "TCP"
 
 
-def _port_names(ports: Sequence[ServicePort], subject: str) -> Iterator[Finding]:
+def _port_names(ports: Sequence[ServicePort], subject: ObjectRef) -> Iterator[Finding]:
     seen: set[str] = set()
     for port in ports:
         if not port.name:
@@ -372,7 +373,7 @@ def _default_port_name(port: ServicePort) -> str:
     return {80: "http", 443: "https", 53: "dns"}.get(port.port or 0, f"port-{port.port}")
 
 
-def _duplicates(ports: Sequence[ServicePort], subject: str) -> Iterator[Finding]:
+def _duplicates(ports: Sequence[ServicePort], subject: ObjectRef) -> Iterator[Finding]:
     seen: dict[tuple[int | None, str], ServicePort] = {}
     for port in ports:
         key = (port.port, port.protocol)
@@ -388,7 +389,7 @@ def _duplicates(ports: Sequence[ServicePort], subject: str) -> Iterator[Finding]
             seen[key] = port
 
 
-def _target_ports(ports: Sequence[ServicePort], subject: str) -> Iterator[Finding]:
+def _target_ports(ports: Sequence[ServicePort], subject: ObjectRef) -> Iterator[Finding]:
     for port in ports:
         target = port.target
         if isinstance(target, int):
@@ -418,7 +419,7 @@ def _target_ports(ports: Sequence[ServicePort], subject: str) -> Iterator[Findin
             )
 
 
-def _external_name(service: ServiceView, subject: str) -> Iterator[Finding]:
+def _external_name(service: ServiceView, subject: ObjectRef) -> Iterator[Finding]:
     if service.type != "ExternalName":
         return
     raw = str(service.spec.get("externalName") or "")
@@ -445,7 +446,7 @@ def _external_name(service: ServiceView, subject: str) -> Iterator[Finding]:
         )
 
 
-def _load_balancer_fields(service: ServiceView, subject: str) -> Iterator[Finding]:
+def _load_balancer_fields(service: ServiceView, subject: ObjectRef) -> Iterator[Finding]:
     spec = service.spec
     kind = service.type
     if kind != "LoadBalancer":
@@ -482,7 +483,7 @@ def _load_balancer_fields(service: ServiceView, subject: str) -> Iterator[Findin
         )
 
 
-def _traffic_policies(service: ServiceView, subject: str) -> Iterator[Finding]:
+def _traffic_policies(service: ServiceView, subject: ObjectRef) -> Iterator[Finding]:
     spec = service.spec
     kind = service.type
     external = spec.get("externalTrafficPolicy")
@@ -512,7 +513,7 @@ def _traffic_policies(service: ServiceView, subject: str) -> Iterator[Finding]:
             )
 
 
-def _selector(service: ServiceView, subject: str) -> Iterator[Finding]:
+def _selector(service: ServiceView, subject: ObjectRef) -> Iterator[Finding]:
     selector = service.spec.get("selector") or {}
     if not isinstance(selector, Mapping):
         return
@@ -530,7 +531,7 @@ def _selector(service: ServiceView, subject: str) -> Iterator[Finding]:
             )
 
 
-def _external_ips(service: ServiceView, subject: str) -> Iterator[Finding]:
+def _external_ips(service: ServiceView, subject: ObjectRef) -> Iterator[Finding]:
     for i, raw in enumerate(service.spec.get("externalIPs") or ()):
         text = str(raw)
         problem = _special_ip_problem(text)

@@ -24,6 +24,7 @@ from kubectl_discover.errors import InputError
 from kubectl_discover.findings import Finding, Severity
 from kubectl_discover.manifests import legacy as conversion
 from kubectl_discover.manifests import load, load_files
+from kubectl_discover.refs import ObjectRef
 from kubectl_discover.snapshot import Conversion, Obj, Snapshot, name_of, namespace_of
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "legacy"
@@ -117,7 +118,7 @@ def test_article_style_ingress_findings() -> None:
     findings = legacy_findings_for(snap, "Ingress", "web", "greeter-ingress")
     [removed] = by_id(findings, "removed-api-version")
     assert removed.severity is Severity.FAIL
-    assert removed.subject == "Ingress web/greeter-ingress"
+    assert removed.subject == ObjectRef("Ingress", "web", "greeter-ingress")
     assert "extensions/v1beta1 Ingress was removed in Kubernetes v1.22" in removed.message
     assert "rejects" in removed.message
     evidence = dict(removed.evidence)
@@ -246,7 +247,7 @@ def test_ingressclass_v1beta1() -> None:
     assert "namespace" not in ingress_class["metadata"]
     # Cluster-scoped: reported whichever namespace is asked about.
     [removed] = legacy_findings(snap, "some-namespace")
-    assert removed.subject == "IngressClass public"
+    assert removed.subject == ObjectRef("IngressClass", "", "public")
     assert "v1.22" in removed.message
     assert legacy_findings_for(snap, "IngressClass", "ignored", "public") == (removed,)
 
@@ -271,7 +272,7 @@ def test_beta_workloads_with_selector_only_change_version() -> None:
     assert all(c.notes == () for c in snap.conversions)
     assert all(c.removed_in == "v1.16" for c in snap.conversions)
     findings = legacy_findings(snap, "infra")
-    assert [f.subject for f in findings] == [
+    assert [str(f.subject) for f in findings] == [
         "DaemonSet infra/log-shipper",
         "Deployment infra/inventory",
     ]
@@ -342,7 +343,11 @@ def annotation_findings(name: str) -> dict[tuple[str, str], Finding]:
     snap = loaded("annotations.yaml")
     found = legacy_findings(snap, "edge")
     assert by_id(found, "removed-api-version") == []
-    return {(f.subject, dict(f.evidence)["annotation"]): f for f in found if name in f.subject}
+    return {
+        (str(f.subject), dict(f.evidence)["annotation"]): f
+        for f in found
+        if f.subject.name.startswith(name)
+    }
 
 
 def test_removed_nginx_annotations_name_their_replacement() -> None:
@@ -388,7 +393,7 @@ def test_findings_are_scoped_to_the_namespace_asked_for() -> None:
 def test_findings_for_one_object_only() -> None:
     snap = load_files([path_of("annotations.yaml"), path_of("article-style.yaml")], "edge")
     found = legacy_findings_for(snap, "Ingress", "edge", "plain")
-    assert [f.subject for f in found] == ["Ingress edge/plain"]
+    assert [f.subject for f in found] == [ObjectRef("Ingress", "edge", "plain")]
     assert legacy_findings_for(snap, "Ingress", "edge", "no-such-ingress") == ()
     greeter = legacy_findings_for(snap, "Ingress", "edge", "greeter-ingress")
     assert {f.id for f in greeter} == {"removed-api-version", "legacy-annotation"}
