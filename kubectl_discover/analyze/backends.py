@@ -275,7 +275,11 @@ def _selectorless(
 
 
 def _no_match(
-    index: Index, service: ServiceView, namespace: str, subject: ObjectRef, selector: Mapping[str, str]
+    index: Index,
+    service: ServiceView,
+    namespace: str,
+    subject: ObjectRef,
+    selector: Mapping[str, str],
 ) -> Finding:
     near = near_misses(index, namespace, selector)
     elsewhere = _matches_in_other_namespaces(index, namespace, selector)
@@ -403,7 +407,9 @@ def _matches_in_other_namespaces(
     )
 
 
-def _readiness(service: ServiceView, subject: ObjectRef, pods: Sequence[PodView]) -> Iterator[Finding]:
+def _readiness(
+    service: ServiceView, subject: ObjectRef, pods: Sequence[PodView]
+) -> Iterator[Finding]:
     live = [p for p in pods if not p.from_template and p.ready is not None and is_candidate(p)]
     templates = [p for p in pods if p.from_template or p.ready is None]
     if templates and not live:
@@ -499,7 +505,9 @@ def port_findings(
     return tuple(findings)
 
 
-def _port_reach(port: ServicePort, subject: ObjectRef, pods: Sequence[PodView]) -> Iterator[Finding]:
+def _port_reach(
+    port: ServicePort, subject: ObjectRef, pods: Sequence[PodView]
+) -> Iterator[Finding]:
     if isinstance(port.target, str):
         missing = [p for p in pods if resolve_target_port(port, p) is None]
         if not missing:
@@ -586,7 +594,6 @@ def _headless_mismatch(
         f"dial port {different[0]}",
         evidence=(("port", str(port.port)), ("targetPort", ", ".join(map(str, different)))),
     )
-
 
 
 def _pnra(service: ServiceView, subject: ObjectRef) -> Iterator[Finding]:

@@ -294,7 +294,9 @@ def _not_found(
     )
 
 
-def _skipped(index: Index, subject: ObjectRef, gap: Unavailable | None, wanted: str = "") -> Finding:
+def _skipped(
+    index: Index, subject: ObjectRef, gap: Unavailable | None, wanted: str = ""
+) -> Finding:
     if isinstance(gap, Unavailable):
         why = gap.describe()
         hint = f"Grant '{gap.verb}' on ingressclasses.networking.k8s.io to read them."

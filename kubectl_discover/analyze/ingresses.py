@@ -912,7 +912,9 @@ def _backend_problem(raw: Mapping[str, Any]) -> str:
     return f"has port.name {port.get('name')!r}, which {problem}" if problem else ""
 
 
-def _service_missing(index: Index, namespace: str, subject: ObjectRef, where: str, name: str) -> Finding:
+def _service_missing(
+    index: Index, namespace: str, subject: ObjectRef, where: str, name: str
+) -> Finding:
     elsewhere = sorted(ns for (ns, n) in index.services if n == name and ns != namespace)
     domain = index.snapshot.cluster_domain
     if elsewhere:
@@ -1057,7 +1059,12 @@ def _external_name(
 
 
 def _endpoints(
-    index: Index, service: ServiceView, namespace: str, subject: ObjectRef, name: str, port: ServicePort
+    index: Index,
+    service: ServiceView,
+    namespace: str,
+    subject: ObjectRef,
+    name: str,
+    port: ServicePort,
 ) -> tuple[int | None, list[Finding], tuple[ChainLink, ...]]:
     if index.snapshot.live:
         return _live_endpoints(index, service, namespace, subject, name, port)
@@ -1080,7 +1087,12 @@ def _slice_has_port(slice_: Obj, port: ServicePort) -> bool:
 
 
 def _live_endpoints(
-    index: Index, service: ServiceView, namespace: str, subject: ObjectRef, name: str, port: ServicePort
+    index: Index,
+    service: ServiceView,
+    namespace: str,
+    subject: ObjectRef,
+    name: str,
+    port: ServicePort,
 ) -> tuple[int | None, list[Finding], tuple[ChainLink, ...]]:
     gap = index.snapshot.unavailable_for("endpointslices")
     if gap is not None:
@@ -1164,7 +1176,12 @@ def _endpoint_label(endpoint: Mapping[str, Any]) -> str:
 
 
 def _predicted_endpoints(
-    index: Index, service: ServiceView, namespace: str, subject: ObjectRef, name: str, port: ServicePort
+    index: Index,
+    service: ServiceView,
+    namespace: str,
+    subject: ObjectRef,
+    name: str,
+    port: ServicePort,
 ) -> tuple[int | None, list[Finding], tuple[ChainLink, ...]]:
     selector = service.selector
     if not selector:

@@ -385,7 +385,9 @@ def _best_parse(result: _Walk) -> ParsedName | None:
 # ---------------------------------------------------------------- findings
 
 
-def _static_findings(index: Index, name: str, subject: ObjectRef, namespace: str) -> Iterable[Finding]:
+def _static_findings(
+    index: Index, name: str, subject: ObjectRef, namespace: str
+) -> Iterable[Finding]:
     zone = index.snapshot.cluster_domain.strip(".").lower()
     labels = name.rstrip(".").lower().split(".")
     if "svc" in labels:
@@ -472,7 +474,9 @@ def _why_nxdomain(
         )
 
 
-def _unknown_service(index: Index, subject: ObjectRef, parsed: ParsedName, result: _Walk) -> Finding:
+def _unknown_service(
+    index: Index, subject: ObjectRef, parsed: ParsedName, result: _Walk
+) -> Finding:
     names = [s.name for s in index.services_in(parsed.namespace)]
     return DNS_NAME_UNKNOWN_SERVICE(
         subject,

@@ -390,7 +390,9 @@ def _families(
         )
 
 
-def _summary(service: ServiceView, subject: ObjectRef, slices: Sequence[SliceView]) -> Iterator[Finding]:
+def _summary(
+    service: ServiceView, subject: ObjectRef, slices: Sequence[SliceView]
+) -> Iterator[Finding]:
     if not slices or not readiness_known(slices):
         return
     parts = []
