@@ -1,7 +1,7 @@
 """Which pods stand behind a Service, whether they are ready, and whether every Service
 port reaches a container port on each of them.
 
-The port walk follows the EndpointSlice controller (semantics.md section 4): a
+The port walk follows the EndpointSlice controller (the EndpointSlice controller): a
 numeric targetPort is copied as-is; a named one is looked up per pod by name AND
 protocol. A pod whose lookup fails stays in the EndpointSlices but loses that one
 port, which is why "the pod is excluded" is the wrong explanation and this module

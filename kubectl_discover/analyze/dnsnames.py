@@ -5,7 +5,7 @@ forms as clients type them (completed through the client's search path with
 :mod:`resolv`, so a name that another object answers first is caught), SRV per
 named port, and per-pod names for headless Services. The in-cluster answer of any
 candidate name is predicted from the Index with CoreDNS's name grammar
-(semantics.md section 1), which is what makes search-path hijacks visible.
+(CoreDNS's kubernetes plugin grammar), which is what makes search-path hijacks visible.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def _other_has_endpoints(index: Index, service: ServiceView, namespace: str) -> 
 
 
 def predict(index: Index, target: _Target, absolute: str) -> Answer:
-    """What cluster DNS answers for ``absolute`` (CoreDNS grammar, semantics.md §1)."""
+    """What cluster DNS answers for ``absolute`` (CoreDNS grammar, CoreDNS's kubernetes plugin grammar)."""
     zone = index.snapshot.cluster_domain.lower()
     name = absolute.rstrip(".").lower()
     if not name.endswith("." + zone):

@@ -5,7 +5,7 @@ nodePort and the load balancer's ingress. externalIPs add their own. ExternalNam
 a CNAME target; headless hands out pod IPs. Each expectation predicts ``ready`` from
 the (observed or predicted) EndpointSlices, so the probe's results can be judged.
 Traffic policies ``Local`` narrow that per node, which is where "works from some
-nodes only" comes from (user-pain D.24, D.25).
+nodes only" comes from (commonly reported externalTrafficPolicy/NodePort confusions).
 """
 
 from __future__ import annotations

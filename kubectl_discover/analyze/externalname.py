@@ -3,7 +3,7 @@
 What breaks them is not the API (it accepts an IPv4 literal, because it looks like
 a host name) but DNS and TLS: CoreDNS answers an IP "target" with NXDOMAIN, and a
 client dialling ``https://<svc>`` sends the in-cluster name as SNI and Host header,
-which the remote server does not know (user-pain B.8, B.9, B.11).
+which the remote server does not know (commonly reported ExternalName mistakes).
 """
 
 from __future__ import annotations

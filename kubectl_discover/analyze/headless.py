@@ -1,6 +1,6 @@
 """Per-pod DNS names ``<hostname>.<service>.<ns>.svc.<zone>``: which will exist and why not.
 
-The rule is the controller's, not the StatefulSet's (semantics.md section 2): an
+The rule is the EndpointSlice controller's, not the StatefulSet's: an
 endpoint carries a hostname only when the pod has ``spec.hostname`` and its
 ``spec.subdomain`` equals this Service's name, and CoreDNS answers it only while the
 endpoint is ready (or publishNotReadyAddresses is set). StatefulSets merely set

@@ -1,5 +1,5 @@
 """How a pod's resolver turns a name into queries: kubelet's resolv.conf and the
-glibc search/ndots walk (semantics.md section 6). Pure."""
+glibc search/ndots walk (glibc's res_search, as resolv.conf(5) documents it). Pure."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Live, the slices the controller wrote are the truth kube-proxy and CoreDNS act on,
 so they are parsed as they are and compared with what the pods say they should be
 (controller lag, stale ports, address families). Offline, the controller's rules
-(semantics.md section 4) are replayed over the pod views, so that headless DNS
+(the EndpointSlice controller) are replayed over the pod views, so that headless DNS
 answers and per-pod names can be predicted before anything is applied.
 """
 
@@ -181,7 +181,7 @@ def included(index: Index, service: ServiceView, pod: PodView) -> bool:
 
 
 def endpoint_for(service: ServiceView, pod: PodView, family: str) -> SliceEndpoint:
-    """The endpoint the controller writes for ``pod`` (conditions per semantics.md §4)."""
+    """The endpoint the controller writes for ``pod`` (conditions per the EndpointSlice controller)."""
     pnra = service.publish_not_ready
     known = not pod.from_template and pod.ready is not None
     serving = bool(pod.ready) if known else None

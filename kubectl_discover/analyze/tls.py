@@ -1,4 +1,4 @@
-"""The TLS half of an Ingress: Secrets, certificates, hosts (semantics.md §5 TLS, §7.14).
+"""The TLS half of an Ingress: Secrets, certificates, hosts (Ingress spec.tls and the controllers' certificate selection).
 
 When anything here is wrong, ingress-nginx does not fail loudly: it serves its
 "Kubernetes Ingress Controller Fake Certificate" for the host and logs a warning, so

@@ -2,7 +2,7 @@
 
 The typed view every Service module shares is analyze/serviceview.py;
 :func:`validate_service` judges the spec the way ``ValidateService`` does
-(semantics.md section 3): a manifest the API would reject is a FAIL that says why
+(kube-apiserver's ValidateService): a manifest the API would reject is a FAIL that says why
 in the API's own terms, because nothing else in the diagnosis matters until it
 can be created.
 """
