@@ -113,7 +113,7 @@ def _other_has_endpoints(index: Index, service: ServiceView, namespace: str) -> 
 
 
 def predict(index: Index, target: _Target, absolute: str) -> Answer:
-    """What cluster DNS answers for ``absolute`` (CoreDNS grammar, CoreDNS's kubernetes plugin grammar)."""
+    """What cluster DNS answers for ``absolute`` (CoreDNS's kubernetes plugin grammar)."""
     zone = index.snapshot.cluster_domain.lower()
     name = absolute.rstrip(".").lower()
     if not name.endswith("." + zone):

@@ -1,4 +1,5 @@
-"""Which IngressClass, and so which controller, an Ingress belongs to (the networking.k8s.io/v1 IngressClass rules).
+"""Which IngressClass, and so which controller, an Ingress belongs to (the
+networking.k8s.io/v1 IngressClass rules).
 
 An Ingress nobody claims gets no address and answers 404 from whatever default
 backend the traffic lands on, with nothing in the Ingress itself saying why. The

@@ -1,9 +1,9 @@
 """An Ingress followed link by link: class -> rule -> Service port -> EndpointSlice -> pods.
 
 ``kubectl discover ingress NAME`` answers "why does this URL give 404/503/the fake
-certificate" by checking the whole chain together (the Ingress API and the
-controllers' documented behaviour): the spec as the API server validates it, the class and the controller that
-claims it, each backend Service and the port it really resolves to, the ready
+certificate" by checking the whole chain together (the Ingress API and the controllers'
+documented behaviour): the spec as the API server validates it, the class and the
+controller that claims it, each backend Service and the port it really resolves to, the ready
 endpoints behind it, the TLS Secrets (:mod:`.tls`), the status address, and the
 ingress-nginx behaviours that silently change matching (rewrite-target, regex mode,
 several Ingresses on one host).

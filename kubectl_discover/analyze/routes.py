@@ -1,4 +1,5 @@
-"""Which Ingress rule answers a URL, and what stands behind it (the Ingress API's path matching rules).
+"""Which Ingress rule answers a URL, and what stands behind it (the Ingress API's path
+matching rules).
 
 ``kubectl discover route https://shop.example.com/api/x`` replays the matching rules of
 networking.k8s.io/v1 over every Ingress in scope:

@@ -181,7 +181,7 @@ def included(index: Index, service: ServiceView, pod: PodView) -> bool:
 
 
 def endpoint_for(service: ServiceView, pod: PodView, family: str) -> SliceEndpoint:
-    """The endpoint the controller writes for ``pod`` (conditions per the EndpointSlice controller)."""
+    """The endpoint the EndpointSlice controller writes for ``pod``, with its conditions."""
     pnra = service.publish_not_ready
     known = not pod.from_template and pod.ready is not None
     serving = bool(pod.ready) if known else None

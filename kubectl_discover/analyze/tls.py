@@ -1,4 +1,5 @@
-"""The TLS half of an Ingress: Secrets, certificates, hosts (Ingress spec.tls and the controllers' certificate selection).
+"""The TLS half of an Ingress: Secrets, certificates, hosts (Ingress spec.tls and the
+controllers' certificate selection).
 
 When anything here is wrong, ingress-nginx does not fail loudly: it serves its
 "Kubernetes Ingress Controller Fake Certificate" for the host and logs a warning, so

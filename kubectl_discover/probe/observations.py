@@ -145,7 +145,8 @@ class DnsObservation:
     def musl_stop(self) -> str | None:
         """The candidate where musl would stop: the first answer that is not NXDOMAIN.
 
-        glibc searches on past NODATA and SERVFAIL; musl does not (a common report with Alpine images).
+        glibc searches on past NODATA and SERVFAIL; musl does not (commonly hit with Alpine
+        images).
         """
         names = dict.fromkeys(s.name for s in self.steps)
         for name in names:
