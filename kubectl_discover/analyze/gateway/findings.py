@@ -57,8 +57,8 @@ def class_findings(graph: GatewayGraph, node: GatewayNode) -> Iterator[Finding]:
         known = ", ".join(sorted(graph.classes)) or "none"
         yield C.CLASS_MISSING(
             subject,
-            f"{subject} uses {state.why}, so no controller programs it (its conditions stay "
-            "Pending) and it serves nothing.",
+            f"{subject} cannot be programmed: {state.why}, so no controller claims it (its "
+            "conditions stay Pending) and it serves nothing.",
             f"Set spec.gatewayClassName of {subject} to an existing GatewayClass (known: "
             f"{known}), or install the controller that provides {state.name or 'one'}.",
             evidence=evidence,

@@ -970,9 +970,9 @@ def match_request(
 ) -> tuple[GatewayMatch, ...]:
     """The answer of every Gateway that could receive ``request`` (or of ``gateway``).
 
-    Without ``gateway``: one result per Gateway with a listener on the request's port
-    and scheme; Gateways whose listeners take the host come first. Empty when no
-    Gateway listens there. With ``gateway`` (namespace, name): its answer alone, even
+    Without ``gateway``: one result per Gateway whose listeners take the request's
+    port, scheme and host; when none takes the host, one result (404, no listener) per
+    Gateway listening on the port and scheme. Empty when no Gateway listens there. With ``gateway`` (namespace, name): its answer alone, even
     when it has no listener for the request; LookupError when it does not exist.
     """
     if gateway is not None:
@@ -981,8 +981,9 @@ def match_request(
             raise LookupError(f'Gateway "{gateway[1]}" not found in namespace "{gateway[0]}"')
         return (_match_gateway(graph, node, request),)
     results = [_match_gateway(graph, node, request) for node in candidate_gateways(graph, request)]
-    results.sort(key=lambda m: (m.outcome is Outcome.NO_LISTENER, m.gateway))
-    return tuple(results)
+    taking = [m for m in results if m.outcome is not Outcome.NO_LISTENER]
+    # Gateways whose listeners do not take the host matter only when none does.
+    return tuple(sorted(taking or results, key=lambda m: m.gateway))
 
 
 def host_hint(graph: GatewayGraph) -> Mapping[str, tuple[ObjectRef, ...]]:
