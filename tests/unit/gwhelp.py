@@ -97,7 +97,9 @@ def http_route(
     }
 
 
-def rule(*matches: Doc, backends: Iterable[Doc] = ({"name": "web", "port": 80},), **extra: Any) -> Doc:
+def rule(
+    *matches: Doc, backends: Iterable[Doc] = ({"name": "web", "port": 80},), **extra: Any
+) -> Doc:
     doc: Doc = {"backendRefs": list(backends), **extra}
     if matches:
         doc["matches"] = list(matches)
@@ -121,7 +123,9 @@ def service(name: str, namespace: str = "shop", *ports: int) -> Doc:
     }
 
 
-def grant(namespace: str, from_kind: str, from_namespace: str, to_kind: str, to_name: str = "") -> Doc:
+def grant(
+    namespace: str, from_kind: str, from_namespace: str, to_kind: str, to_name: str = ""
+) -> Doc:
     to: Doc = {"group": "", "kind": to_kind}
     if to_name:
         to["name"] = to_name
@@ -131,7 +135,11 @@ def grant(namespace: str, from_kind: str, from_namespace: str, to_kind: str, to_
         "metadata": {"name": f"allow-{from_kind.lower()}", "namespace": namespace},
         "spec": {
             "from": [
-                {"group": "gateway.networking.k8s.io", "kind": from_kind, "namespace": from_namespace}
+                {
+                    "group": "gateway.networking.k8s.io",
+                    "kind": from_kind,
+                    "namespace": from_namespace,
+                }
             ],
             "to": [to],
         },

@@ -8,7 +8,7 @@ conformance manifests of the same names.
 
 from __future__ import annotations
 
-from gwhelp import LABELS, fixture, graph_of, grant, http_route, prefix, rule, service, shop
+from gwhelp import LABELS, fixture, grant, graph_of, http_route, prefix, rule, service, shop
 
 from kubectl_discover.analyze.gateway.graph import namespace_allowed
 from kubectl_discover.analyze.gateway.model import (
@@ -31,13 +31,21 @@ def test_route_defaults_follow_the_crd() -> None:
             "metadata": {"name": "r", "namespace": "shop"},
             "spec": {
                 "parentRefs": [{"name": "gw"}],
-                "rules": [{"matches": [{"headers": [{"name": "x", "value": "1"}]}],
-                           "backendRefs": [{"name": "web", "port": 80}]}],
+                "rules": [
+                    {
+                        "matches": [{"headers": [{"name": "x", "value": "1"}]}],
+                        "backendRefs": [{"name": "web", "port": 80}],
+                    }
+                ],
             },
         }
     )
     parent = route.parent_refs[0]
-    assert (parent.group, parent.kind, parent.namespace) == ("gateway.networking.k8s.io", "Gateway", "shop")
+    assert (parent.group, parent.kind, parent.namespace) == (
+        "gateway.networking.k8s.io",
+        "Gateway",
+        "shop",
+    )
     match = route.rules[0].matches[0]
     assert match.path.type == "PathPrefix" and match.path.value == "/"  # type: ignore[union-attr]
     assert match.headers[0].type == "Exact"
@@ -76,8 +84,11 @@ def test_class_states() -> None:
     offline = graph_of(*fixture("shop"), live=False)
     assert offline.gateways[("infra", "gw")].cls.state == "accepted"  # status written in the file
     no_status = [d for d in fixture("shop") if d["kind"] != "GatewayClass"]
-    bare = {"kind": "GatewayClass", "metadata": {"name": "example"},
-            "spec": {"controllerName": "example.net/gateway-controller"}}
+    bare = {
+        "kind": "GatewayClass",
+        "metadata": {"name": "example"},
+        "spec": {"controllerName": "example.net/gateway-controller"},
+    }
     assert graph_of(*no_status, bare, live=False).gateways[("infra", "gw")].cls.state == "unknown"
     assert graph_of(*no_status, bare).gateways[("infra", "gw")].cls.state == "pending"
 
@@ -123,11 +134,19 @@ def test_https_listener_without_tls_is_rejected() -> None:
     gw = {
         "kind": "Gateway",
         "metadata": {"name": "g", "namespace": "infra"},
-        "spec": {"gatewayClassName": "example", "listeners": [
-            {"name": "a", "port": 443, "protocol": "HTTPS"},
-            {"name": "b", "port": 80, "protocol": "HTTP", "tls": {"certificateRefs": [{"name": "x"}]}},
-            {"name": "c", "port": 81, "protocol": "TCP", "hostname": "x.example.com"},
-        ]},
+        "spec": {
+            "gatewayClassName": "example",
+            "listeners": [
+                {"name": "a", "port": 443, "protocol": "HTTPS"},
+                {
+                    "name": "b",
+                    "port": 80,
+                    "protocol": "HTTP",
+                    "tls": {"certificateRefs": [{"name": "x"}]},
+                },
+                {"name": "c", "port": 81, "protocol": "TCP", "hostname": "x.example.com"},
+            ],
+        },
     }
     codes = _codes(graph_of(gw), ("infra", "g"))
     assert codes == {"a": ["tls-missing"], "b": ["tls-forbidden"], "c": ["hostname-forbidden"]}
@@ -137,14 +156,32 @@ def test_overlapping_tls_hostnames_on_one_port() -> None:
     gw = {
         "kind": "Gateway",
         "metadata": {"name": "g", "namespace": "infra"},
-        "spec": {"gatewayClassName": "example", "listeners": [
-            {"name": "wild", "port": 443, "protocol": "HTTPS", "hostname": "*.example.com",
-             "tls": {"certificateRefs": [{"name": "w"}]}},
-            {"name": "foo", "port": 443, "protocol": "HTTPS", "hostname": "foo.example.com",
-             "tls": {"certificateRefs": [{"name": "f"}]}},
-            {"name": "org", "port": 443, "protocol": "HTTPS", "hostname": "foo.example.org",
-             "tls": {"certificateRefs": [{"name": "o"}]}},
-        ]},
+        "spec": {
+            "gatewayClassName": "example",
+            "listeners": [
+                {
+                    "name": "wild",
+                    "port": 443,
+                    "protocol": "HTTPS",
+                    "hostname": "*.example.com",
+                    "tls": {"certificateRefs": [{"name": "w"}]},
+                },
+                {
+                    "name": "foo",
+                    "port": 443,
+                    "protocol": "HTTPS",
+                    "hostname": "foo.example.com",
+                    "tls": {"certificateRefs": [{"name": "f"}]},
+                },
+                {
+                    "name": "org",
+                    "port": 443,
+                    "protocol": "HTTPS",
+                    "hostname": "foo.example.org",
+                    "tls": {"certificateRefs": [{"name": "o"}]},
+                },
+            ],
+        },
     }
     codes = _codes(graph_of(gw, secrets_readable=False), ("infra", "g"))
     assert codes == {"wild": ["overlapping-tls"], "foo": ["overlapping-tls"], "org": []}
@@ -202,21 +239,30 @@ def test_attachment_reasons() -> None:
 def test_selector_needs_namespace_labels_unless_it_names_the_namespace() -> None:
     graph = shop(labels=None)
     assert graph.routes[("HTTPRoute", "shop", "store")].parents[0].accepted is None
-    policy = NamespacePolicy(
-        "Selector", {"matchLabels": {"kubernetes.io/metadata.name": "shop"}}
-    )
+    policy = NamespacePolicy("Selector", {"matchLabels": {"kubernetes.io/metadata.name": "shop"}})
     assert namespace_allowed(policy, "infra", "shop", None).allowed is True
     assert namespace_allowed(policy, "infra", "other", None).allowed is False
-    assert namespace_allowed(NamespacePolicy("Selector", None), "infra", "shop", LABELS).allowed is False
+    assert (
+        namespace_allowed(NamespacePolicy("Selector", None), "infra", "shop", LABELS).allowed
+        is False
+    )
 
 
 def test_kind_not_allowed_by_listener() -> None:
     gw = {
         "kind": "Gateway",
         "metadata": {"name": "g", "namespace": "shop"},
-        "spec": {"gatewayClassName": "example", "listeners": [
-            {"name": "grpc-only", "port": 80, "protocol": "HTTP",
-             "allowedRoutes": {"kinds": [{"kind": "GRPCRoute"}]}}]},
+        "spec": {
+            "gatewayClassName": "example",
+            "listeners": [
+                {
+                    "name": "grpc-only",
+                    "port": 80,
+                    "protocol": "HTTP",
+                    "allowedRoutes": {"kinds": [{"kind": "GRPCRoute"}]},
+                }
+            ],
+        },
     }
     route = http_route("r", [rule()], parents=[{"name": "g"}])
     parent = graph_of(gw, route).routes[("HTTPRoute", "shop", "r")].parents[0]
@@ -230,7 +276,9 @@ def test_parent_port_must_match_the_listener_port() -> None:
     parent = graph_of(*docs, route).routes[("HTTPRoute", "shop", "r")].parents[0]
     assert parent.reason == "NoMatchingParent" and "port 8080" in parent.message
     route = http_route(
-        "r", [rule()], parents=[{"name": "gw", "namespace": "infra", "sectionName": "http", "port": 443}]
+        "r",
+        [rule()],
+        parents=[{"name": "gw", "namespace": "infra", "sectionName": "http", "port": 443}],
     )
     parent = graph_of(*docs, route).routes[("HTTPRoute", "shop", "r")].parents[0]
     assert parent.reason == "NoMatchingParent"
@@ -243,10 +291,15 @@ def test_missing_parent() -> None:
 
 
 def test_older_of_an_httproute_and_a_grpcroute_keeps_a_shared_hostname() -> None:
-    http = http_route("web", [rule()], hostnames=["api.example.com"], created="2025-01-02T00:00:00Z")
+    http = http_route(
+        "web", [rule()], hostnames=["api.example.com"], created="2025-01-02T00:00:00Z"
+    )
     grpc = http_route(
-        "rpc", [{"backendRefs": [{"name": "web", "port": 80}]}], hostnames=["*.example.com"],
-        created="2025-01-01T00:00:00Z", kind="GRPCRoute",
+        "rpc",
+        [{"backendRefs": [{"name": "web", "port": 80}]}],
+        hostnames=["*.example.com"],
+        created="2025-01-01T00:00:00Z",
+        kind="GRPCRoute",
     )
     graph = graph_of(*fixture("shop"), http, grpc)
     assert graph.routes[("GRPCRoute", "shop", "rpc")].parents[0].accepted
@@ -280,17 +333,24 @@ def test_a_grant_makes_the_cross_namespace_backend_valid_and_names_are_checked()
     graph = shop(grant("data", "HTTPRoute", "shop", "Service", "db"), broken=True)
     assert graph.routes[("HTTPRoute", "shop", "bad-backends")].backends[1][0].valid
     graph = shop(grant("data", "HTTPRoute", "shop", "Service", "other"), broken=True)
-    assert graph.routes[("HTTPRoute", "shop", "bad-backends")].backends[1][0].reason == "RefNotPermitted"
+    assert (
+        graph.routes[("HTTPRoute", "shop", "bad-backends")].backends[1][0].reason
+        == "RefNotPermitted"
+    )
 
 
 def test_offline_a_missing_service_is_only_suspect_when_the_namespace_has_none() -> None:
-    route = http_route("r", [rule(backends=[{"name": "elsewhere", "port": 80, "namespace": "far"}])])
+    route = http_route(
+        "r", [rule(backends=[{"name": "elsewhere", "port": 80, "namespace": "far"}])]
+    )
     docs = [*fixture("shop"), route, grant("far", "HTTPRoute", "shop", "Service")]
     resolution = graph_of(*docs, live=False).routes[("HTTPRoute", "shop", "r")].backends[0][0]
     assert resolution.valid is None and resolution.reason == "BackendNotFound"
-    resolution = graph_of(*docs, service("x", "far"), live=False).routes[
-        ("HTTPRoute", "shop", "r")
-    ].backends[0][0]
+    resolution = (
+        graph_of(*docs, service("x", "far"), live=False)
+        .routes[("HTTPRoute", "shop", "r")]
+        .backends[0][0]
+    )
     assert resolution.valid is False
 
 

@@ -67,7 +67,8 @@ def test_a_route_without_hostnames_takes_the_listeners() -> None:
     assert intersections("", ()) == ("",)
     # conformance: *.example.com on a *.foo.example.com listener becomes *.foo.example.com
     assert intersections(
-        "*.foo.example.com", ("bar.com", "*.example.com", "*.foo.example.com", "abc.foo.example.com")
+        "*.foo.example.com",
+        ("bar.com", "*.example.com", "*.foo.example.com", "abc.foo.example.com"),
     ) == ("*.foo.example.com", "abc.foo.example.com")
 
 

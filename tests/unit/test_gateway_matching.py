@@ -35,7 +35,10 @@ def answer(graph, url: str, *headers: str, method: str = "GET", gateway=("infra"
 def test_parse_request_defaults_and_host_override() -> None:
     request = parse_request("https://Shop.Example.com/api/x?b=2&a=1", headers=["X-Canary: true"])
     assert (request.scheme, request.host, request.port, request.path) == (
-        "https", "shop.example.com", 443, "/api/x",
+        "https",
+        "shop.example.com",
+        443,
+        "/api/x",
     )
     assert request.query == (("b", "2"), ("a", "1")) and request.header("x-canary") == "true"
     request = parse_request("http://203.0.113.7/", headers=["Host: shop.example.com:8080"])
@@ -77,7 +80,12 @@ ISOLATION = [
     ("bar.foo.example.com", {"/wildcard-foo-example-com": "to-wildcard-foo-example-com"}),
     ("abc.foo.example.com", {"/abc-foo-example-com": "to-abc-foo-example-com"}),
 ]
-PATHS = ["/empty-hostname", "/wildcard-example-com", "/wildcard-foo-example-com", "/abc-foo-example-com"]
+PATHS = [
+    "/empty-hostname",
+    "/wildcard-example-com",
+    "/wildcard-foo-example-com",
+    "/abc-foo-example-com",
+]
 
 
 @pytest.mark.parametrize(("host", "served"), ISOLATION)
@@ -123,9 +131,13 @@ def test_conflicted_listeners_take_nothing() -> None:
 def test_shop_precedence() -> None:
     graph = shop()
     result = answer(graph, "https://shop.example.com/api/orders")
-    assert result.winner is not None and result.winner.source() == "HTTPRoute shop/store rule 1 match 0"
+    assert (
+        result.winner is not None
+        and result.winner.source() == "HTTPRoute shop/store rule 1 match 0"
+    )
     assert [(s.resolution.ref.name, round(s.share, 2)) for s in result.backends] == [
-        ("api", 0.9), ("api-v2", 0.1),
+        ("api", 0.9),
+        ("api-v2", 0.1),
     ]
     ((loser, loss),) = result.losers
     assert loser.rule == 0 and loss.criterion is Criterion.PREFIX_LENGTH
@@ -166,8 +178,10 @@ def _routes(*docs: Doc) -> Any:
     ],
 )
 def test_each_criterion(a: Doc, b: Doc, criterion: Criterion) -> None:
-    graph = _routes(http_route("r2", [b], created="2025-01-01T00:00:00Z"),
-                    http_route("r1", [a], created="2025-06-01T00:00:00Z"))
+    graph = _routes(
+        http_route("r2", [b], created="2025-01-01T00:00:00Z"),
+        http_route("r1", [a], created="2025-06-01T00:00:00Z"),
+    )
     result = answer(graph, "http://x.example.com/a/b?q=1", "x: 1")
     assert result.winner is not None and result.winner.route.name == "r1"
     assert result.losers[0][1].criterion is criterion
@@ -187,7 +201,10 @@ def test_ties_go_to_the_oldest_route_then_the_name_then_rule_order() -> None:
     )
     result = answer(graph, "http://x/a")
     assert result.winner is not None and (result.winner.route.name, result.winner.rule) == ("a", 0)
-    assert [loss.criterion for _, loss in result.losers] == [Criterion.RULE_ORDER, Criterion.ROUTE_NAME]
+    assert [loss.criterion for _, loss in result.losers] == [
+        Criterion.RULE_ORDER,
+        Criterion.ROUTE_NAME,
+    ]
 
 
 def test_a_precise_route_hostname_beats_a_wildcard_one() -> None:
@@ -243,8 +260,12 @@ def test_a_404_names_the_closest_rules() -> None:
 
 
 def test_redirect() -> None:
-    redirect = {"matches": [{"path": {"value": "/"}}], "filters": [
-        {"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}]}
+    redirect = {
+        "matches": [{"path": {"value": "/"}}],
+        "filters": [
+            {"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "statusCode": 301}}
+        ],
+    }
     graph = _routes(http_route("r", [redirect]))
     result = answer(graph, "http://x/")
     assert (result.outcome, result.status, result.verdict) == (Outcome.REDIRECT, 301, Verdict.OK)
@@ -253,10 +274,16 @@ def test_redirect() -> None:
 def test_grpc_routes_answer_grpc_requests() -> None:
     grpc = http_route(
         "rpc",
-        [{"matches": [{"method": {"service": "shop.Cart", "method": "Add"}}],
-          "backendRefs": [{"name": "api", "port": 8080}]},
-         {"matches": [{"method": {"service": "shop.Cart"}}],
-          "backendRefs": [{"name": "web", "port": 80}]}],
+        [
+            {
+                "matches": [{"method": {"service": "shop.Cart", "method": "Add"}}],
+                "backendRefs": [{"name": "api", "port": 8080}],
+            },
+            {
+                "matches": [{"method": {"service": "shop.Cart"}}],
+                "backendRefs": [{"name": "web", "port": 80}],
+            },
+        ],
         hostnames=["rpc.example.com"],
         kind="GRPCRoute",
     )
@@ -286,8 +313,12 @@ VALUES = ["/", "/a", "/a/", "/a/b", "/ab", "/a/b/c"]
 
 @st.composite
 def matches_(draw: st.DrawFn) -> Doc:
-    match: Doc = {"path": {"type": draw(st.sampled_from(["Exact", "PathPrefix"])),
-                           "value": draw(st.sampled_from(VALUES))}}
+    match: Doc = {
+        "path": {
+            "type": draw(st.sampled_from(["Exact", "PathPrefix"])),
+            "value": draw(st.sampled_from(VALUES)),
+        }
+    }
     if draw(st.booleans()):
         match["method"] = draw(st.sampled_from(["GET", "POST"]))
     headers = draw(st.lists(st.sampled_from(["h1", "h2", "h3"]), unique=True, max_size=3))
@@ -301,17 +332,26 @@ def matches_(draw: st.DrawFn) -> Doc:
 
 @st.composite
 def routes_(draw: st.DrawFn) -> list[Doc]:
-    names = draw(st.lists(st.sampled_from(["r1", "r2", "r3", "r4"]), unique=True, min_size=1, max_size=4))
+    names = draw(
+        st.lists(st.sampled_from(["r1", "r2", "r3", "r4"]), unique=True, min_size=1, max_size=4)
+    )
     routes = []
     for name in names:
         day = draw(st.integers(1, 3))
         rules = draw(st.lists(st.lists(matches_(), min_size=1, max_size=2), min_size=1, max_size=3))
-        routes.append(http_route(name, [{"matches": m, "backendRefs": [{"name": "web", "port": 80}]}
-                                         for m in rules], created=f"2025-01-0{day}T00:00:00Z"))
+        routes.append(
+            http_route(
+                name,
+                [{"matches": m, "backendRefs": [{"name": "web", "port": 80}]} for m in rules],
+                created=f"2025-01-0{day}T00:00:00Z",
+            )
+        )
     return routes
 
 
-def _reference_winner(routes: list[Doc], path: str, method: str, headers: set[str], query: set[str]):  # type: ignore[no-untyped-def]
+def _reference_winner(
+    routes: list[Doc], path: str, method: str, headers: set[str], query: set[str]
+):  # type: ignore[no-untyped-def]
     """An independent reading of HTTPRouteRule.Matches precedence."""
 
     def segments(p: str) -> list[str]:
@@ -340,8 +380,11 @@ def _reference_winner(routes: list[Doc], path: str, method: str, headers: set[st
         (mx, rx, ix, a), (my, ry, iy, b) = x, y
         steps = [
             (a["path"]["type"] == "Exact", b["path"]["type"] == "Exact", True),
-            (len(a["path"]["value"]) if a["path"]["type"] == "PathPrefix" else 0,
-             len(b["path"]["value"]) if b["path"]["type"] == "PathPrefix" else 0, True),
+            (
+                len(a["path"]["value"]) if a["path"]["type"] == "PathPrefix" else 0,
+                len(b["path"]["value"]) if b["path"]["type"] == "PathPrefix" else 0,
+                True,
+            ),
             ("method" in a, "method" in b, True),
             (len(a.get("headers", [])), len(b.get("headers", [])), True),
             (len(a.get("queryParams", [])), len(b.get("queryParams", [])), True),

@@ -972,7 +972,8 @@ def match_request(
 
     Without ``gateway``: one result per Gateway whose listeners take the request's
     port, scheme and host; when none takes the host, one result (404, no listener) per
-    Gateway listening on the port and scheme. Empty when no Gateway listens there. With ``gateway`` (namespace, name): its answer alone, even
+    Gateway listening on the port and scheme. Empty when no Gateway listens there.
+    With ``gateway`` (namespace, name): its answer alone, even
     when it has no listener for the request; LookupError when it does not exist.
     """
     if gateway is not None:
