@@ -86,3 +86,19 @@ def test_listenerset_listeners_appear_under_their_gateway() -> None:
     labels = [link.label for link in links]
     assert labels[1].endswith("from ListenerSet infra/extra")
     assert links[3].ok is False and "HostnameConflict" not in links[3].why
+
+
+def test_a_backend_tls_policy_shows_on_the_service_port() -> None:
+    policy = {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "BackendTLSPolicy",
+        "metadata": {"name": "api-tls", "namespace": "shop"},
+        "spec": {
+            "targetRefs": [{"group": "", "kind": "Service", "name": "api", "sectionName": "http"}],
+            "validation": {"hostname": "api.shop.internal", "wellKnownCACertificates": "System"},
+        },
+    }
+    graph = graph_of(*fixture("shop"), policy)
+    (_, https) = gateway_chain(graph, "infra", "gw")
+    port = https.children[0].children[1].children[0].children[0]
+    assert "BackendTLSPolicy shop/api-tls, hostname api.shop.internal" in port.why

@@ -145,3 +145,36 @@ def test_request_findings() -> None:
     request = parse_request("http://bad.example.com/zzz")
     (miss,) = request_findings(graph, request, match_request(graph, request))
     assert "Closest: HTTPRoute shop/bad-backends" in miss.message
+
+
+def test_a_kind_the_listener_refuses_gets_a_kinds_hint() -> None:
+    gw = {
+        "kind": "Gateway",
+        "metadata": {"name": "g", "namespace": "shop"},
+        "spec": {
+            "gatewayClassName": "example",
+            "listeners": [
+                {
+                    "name": "grpc-only",
+                    "port": 80,
+                    "protocol": "HTTP",
+                    "allowedRoutes": {"kinds": [{"kind": "GRPCRoute"}]},
+                }
+            ],
+        },
+    }
+    route = {
+        "kind": "HTTPRoute",
+        "metadata": {"name": "r", "namespace": "shop"},
+        "spec": {
+            "parentRefs": [{"name": "g"}],
+            "rules": [{"backendRefs": [{"name": "web", "port": 80}]}],
+        },
+    }
+    graph = graph_of(fixture("shop")[0], *fixture("shop")[3:6], gw, route)
+    finding = next(
+        f
+        for f in route_findings(graph, "HTTPRoute", "shop", "r")
+        if f.id == "gateway-route-not-allowed"
+    )
+    assert "{kind: HTTPRoute}" in finding.hint and "allowedRoutes.kinds" in finding.hint

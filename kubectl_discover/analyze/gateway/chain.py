@@ -31,10 +31,18 @@ def service_port_link(resolution: BackendResolution) -> ChainLink | None:
     if port is None:
         return None
     target = "" if port.target is None else f" -> targetPort {port.target}"
+    why = "the backendRef's port is this Service port"
+    if resolution.policies:
+        policy = resolution.policies[0]
+        why += (
+            f"; the Gateway connects with TLS ({policy.ref}"
+            + (f", hostname {policy.hostname}" if policy.hostname else "")
+            + ")"
+        )
     return ChainLink(
         f"Service {resolution.ref.namespace}/{resolution.ref.name} port {port.label}{target}",
         True,
-        "the backendRef's port is this Service port",
+        why,
     )
 
 

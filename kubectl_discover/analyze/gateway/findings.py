@@ -357,16 +357,25 @@ def _not_allowed_hint(graph: GatewayGraph, node: RouteNode, parent: ParentResult
         listener = graph.listener(verdict.listener)
         if listener is None:
             continue
-        if "allows" in verdict.why and node.route.kind not in verdict.why.split("allows", 1)[1]:
-            continue
-        field = f"{listener.listener.field}.allowedRoutes.namespaces"
-        return (
-            f"On {listener.listener.owner} set {field}.from: All, or from: Selector with a "
-            f"selector matching namespace {node.route.namespace} (for example "
-            f"kubernetes.io/metadata.name: {node.route.namespace}); or move {node.ref} to "
-            f"namespace {listener.listener.owner.namespace}."
-        )
-    return f"Allow {node.route.kind} on a listener of the parent (allowedRoutes.kinds)."
+        if verdict.cause == "namespace":
+            field = f"{listener.listener.field}.allowedRoutes.namespaces"
+            return (
+                f"On {listener.listener.owner} set {field}.from: All, or from: Selector with a "
+                f"selector matching namespace {node.route.namespace} (for example "
+                f"kubernetes.io/metadata.name: {node.route.namespace}); or move {node.ref} to "
+                f"namespace {listener.listener.owner.namespace}."
+            )
+    for verdict in parent.listeners:
+        listener = graph.listener(verdict.listener)
+        if listener is not None and verdict.cause == "kind":
+            return (
+                f"Add {{kind: {node.route.kind}}} to {listener.listener.field}.allowedRoutes.kinds "
+                f"of {listener.listener.owner}, or attach {node.ref} to a listener that allows it."
+            )
+    return (
+        f"Allow {node.route.kind} from namespace {node.route.namespace} on a listener of the "
+        "parent."
+    )
 
 
 def _backend_findings(graph: GatewayGraph, node: RouteNode) -> Iterator[Finding]:

@@ -766,6 +766,8 @@ class ListenerVerdict:
     hostnames: tuple[str, ...] = ()
     """The intersected hostnames the listener serves for the Route ("" = any host)."""
     listener_hostname: str = ""
+    cause: str = ""
+    """What turned the Route away: "kind", "namespace", "hostname", "kind-conflict"."""
 
 
 @dataclass(frozen=True)
@@ -1254,6 +1256,7 @@ def _verdict(
             False,
             "NotAllowedByListeners",
             f"{listener.label()} allows {allowed}, not {route.kind}",
+            cause="kind",
         )
     if decision.allowed is False:
         return ListenerVerdict(
@@ -1262,6 +1265,7 @@ def _verdict(
             "NotAllowedByListeners",
             f"{listener.label()} does not allow routes from namespace {route.namespace}: "
             f"{decision.why}",
+            cause="namespace",
         )
     common = hostnames.intersections(listener.hostname, route.hostnames)
     if not common:
@@ -1271,6 +1275,7 @@ def _verdict(
             "NoMatchingListenerHostname",
             f"none of the route's hostnames ({', '.join(route.hostnames)}) intersects "
             f"{listener.label()}",
+            cause="hostname",
         )
     if decision.allowed is None:
         return ListenerVerdict(node.key, None, "Unknown", decision.why, common)
@@ -1352,6 +1357,7 @@ def _resolve_kind_conflicts(routes: dict[RouteKey, RouteNode]) -> dict[RouteKey,
                             verdict,
                             attached=False,
                             reason="KindConflict",
+                            cause="kind-conflict",
                             why=f"{rival.ref} (older) already takes these hostnames on "
                             f"listener {verdict.listener[1]}; an HTTPRoute and a GRPCRoute "
                             "with intersecting hostnames cannot share a listener, and the "
