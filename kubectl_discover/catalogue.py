@@ -20,6 +20,7 @@ AREA_TITLES = {
     "service": "Services",
     "dns": "DNS names",
     "ingress": "Ingress",
+    "gateway": "Gateway API",
     "legacy": "Removed API versions and renamed annotations",
     "probe": "Live probes",
     "access": "Access",
