@@ -78,7 +78,7 @@ from kubectl_discover.analyze.gateway.model import (
     parse_route,
 )
 from kubectl_discover.analyze.selectors import matches_label_selector
-from kubectl_discover.analyze.validation import ServicePort, service_ports, service_type
+from kubectl_discover.analyze.serviceview import ServicePort, ServiceView, view_service
 from kubectl_discover.refs import ObjectRef
 from kubectl_discover.snapshot import Obj, name_of, namespace_of
 
@@ -806,7 +806,7 @@ class BackendResolution:
     "Unchecked" (an implementation-specific kind)."""
     message: str
     fix: str = ""
-    service: Obj | None = field(default=None, compare=False, hash=False)
+    service: ServiceView | None = field(default=None, compare=False, hash=False)
     service_port: ServicePort | None = None
     reference: Reference | None = None
     decision: Decision | None = None
@@ -872,7 +872,7 @@ class GatewayGraph:
     attachments: Mapping[ListenerKey, tuple[tuple[RouteKey, tuple[str, ...]], ...]]
     """Per listener: (route, intersected hostnames) of each Route attached to it."""
     grants: tuple[ReferenceGrant, ...] | None
-    services: Mapping[tuple[str, str], Obj]
+    services: Mapping[tuple[str, str], ServiceView]
     secrets: Mapping[tuple[str, str], Obj] | None
     namespace_labels: Mapping[str, Mapping[str, str]] | None
     policies: tuple[BackendTLSPolicy, ...]
@@ -931,7 +931,8 @@ def build_graph(
         else tuple(parse_referencegrant(o, ns) for o in referencegrants)
     )
     policies = tuple(parse_backendtlspolicy(o, ns) for o in backendtlspolicies)
-    service_map = {(namespace_of(s, ns), name_of(s)): s for s in services}
+    views = (view_service(s, ns) for s in services)
+    service_map = {(v.namespace, v.name): v for v in views}
     secret_map = (
         None if secrets is None else {(namespace_of(s, ns), name_of(s)): s for s in secrets}
     )
@@ -1078,7 +1079,7 @@ def _route_node(
     sets: Mapping[tuple[str, str], ListenerSetNode],
     labels: Mapping[str, Mapping[str, str]] | None,
     grants: Sequence[ReferenceGrant] | None,
-    services: Mapping[tuple[str, str], Obj],
+    services: Mapping[tuple[str, str], ServiceView],
     policies: Sequence[BackendTLSPolicy],
     live: bool,
 ) -> RouteNode:
@@ -1392,7 +1393,7 @@ def _resolve_backend(
     route: Route,
     ref: BackendRef,
     grants: Sequence[ReferenceGrant] | None,
-    services: Mapping[tuple[str, str], Obj],
+    services: Mapping[tuple[str, str], ServiceView],
     policies: Sequence[BackendTLSPolicy],
     live: bool,
 ) -> BackendResolution:
@@ -1461,7 +1462,7 @@ def _resolve_backend(
             reference=reference,
             decision=decision,
         )
-    ports = service_ports(service)
+    ports = service.ports
     port = next((p for p in ports if p.port == ref.port), None)
     matching = tuple(
         p
@@ -1499,8 +1500,8 @@ def _resolve_backend(
             policies=matching,
         )
     external = ""
-    if service_type(service) == "ExternalName":
-        external = str((service.get("spec") or {}).get("externalName") or "").rstrip(".")
+    if service.type == "ExternalName":
+        external = service.external_name
     return BackendResolution(
         ref,
         None if decision.permission is Permission.UNKNOWN else True,
