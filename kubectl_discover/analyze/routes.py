@@ -29,15 +29,8 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from kubectl_discover.analyze.index import Index
-from kubectl_discover.analyze.ingresses import (
-    IngressAnalysis,
-    RouteAnalysis,
-    age_key,
-    analyze_ingress,
-    host_table,
-    likely_nginx,
-    uses_regex,
-)
+from kubectl_discover.analyze.ingresses import IngressAnalysis, RouteAnalysis, analyze_ingress
+from kubectl_discover.analyze.ingresspaths import age_key, host_table, likely_nginx, uses_regex
 from kubectl_discover.analyze.model import ChainLink, Diagnosis, RouteExpectation
 from kubectl_discover.errors import InputError
 from kubectl_discover.findings import Check, Finding, Severity, Verdict

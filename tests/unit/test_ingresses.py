@@ -17,12 +17,10 @@ from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.ingresses import (
     analyze_ingress,
     diagnose_ingress,
-    host_problem,
-    nginx_strict_path_ok,
-    path_problem,
     routes_for_service,
     summarize_ingresses,
 )
+from kubectl_discover.analyze.ingresspaths import host_problem, nginx_strict_path_ok, path_problem
 from kubectl_discover.errors import NotFoundError
 from kubectl_discover.findings import Finding, Severity, Verdict
 from kubectl_discover.snapshot import Unavailable
