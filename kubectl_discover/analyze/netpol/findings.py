@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+import yaml
+
 from kubectl_discover.analyze.netpol.admin import AdminPolicyView
 from kubectl_discover.analyze.netpol.checks import (
     ADMIN_DENIED,
@@ -480,7 +482,8 @@ def _or_lints(policies: PolicySet, hops: Sequence[Hop]) -> list[Finding]:
 
 
 def _inline(selector: object) -> str:
-    return dump(selector).strip().replace("\n", " ") if selector else "{}"
+    """A selector on one line, as YAML flow style: ``{matchLabels: {team: shop}}``."""
+    return yaml.safe_dump(selector, default_flow_style=True, sort_keys=False).strip()
 
 
 def _malformed(policies: PolicySet) -> list[Finding]:
