@@ -52,7 +52,8 @@ def pod_endpoint(
     status = _mapping(pod.get("status"))
     namespace = str(metadata.get("namespace") or "default")
     ips: list[str] = []
-    for entry in status.get("podIPs") or ():
+    pod_ips = status.get("podIPs")
+    for entry in pod_ips if isinstance(pod_ips, list) else ():
         ip = _mapping(entry).get("ip")
         if isinstance(ip, str) and is_ip(ip) and ip not in ips:
             ips.append(ip)
@@ -183,7 +184,12 @@ def service_target(
     """The Service with each port's ``backends`` (the pods, or for a Service without a
     selector the addresses of its EndpointSlices) at the resolved targetPort."""
     spec = _mapping(service.get("spec"))
-    ips = [ip for ip in spec.get("clusterIPs") or () if isinstance(ip, str) and is_ip(ip)]
+    cluster_ips = spec.get("clusterIPs")
+    ips = [
+        ip
+        for ip in (cluster_ips if isinstance(cluster_ips, list) else ())
+        if isinstance(ip, str) and is_ip(ip)
+    ]
     single = spec.get("clusterIP")
     if isinstance(single, str) and is_ip(single) and single not in ips:
         ips.insert(0, single)

@@ -131,12 +131,8 @@ def _fix(policies: PolicySet, group: _Group, purpose: str = "") -> Fix | None:
         return None
     other = _representative(group.others())
     subject = _representative(group.subjects())
-    ports = group.ports()
-    if len(group.hops) > 1 and group.direction is Direction.EGRESS and not other.is_pod:
-        other = group.others()[0]
     isolating = _views(policies, verdict.isolating)
-    fix = fix_for(group.direction, subject, other, ports, isolating, purpose=purpose)
-    return fix
+    return fix_for(group.direction, subject, other, group.ports(), isolating, purpose=purpose)
 
 
 def _hint(fix: Fix | None, lead: str = "") -> str:
