@@ -231,3 +231,18 @@ def test_malformed_admin_policy_is_reported_and_uncertain() -> None:
     (view,) = policies.admin_policies
     assert view.problems == ("spec.egress[0] action 'Reject' is not one of Allow, Deny, Pass",)
     assert evaluate(policies, CLIENT, WEB, 8080, "TCP").egress.outcome is Outcome.UNKNOWN
+
+
+def test_admin_policy_without_valid_priority_is_unknown_when_it_may_match() -> None:
+    bad = anp("bad", 5000, ALL_NAMESPACES, egress=[rule("Allow")])
+    deny = anp("deny", 0, ALL_NAMESPACES, egress=[rule("Deny")])
+    policies = build_policy_set([bad, deny])
+    assert policies.admin_policies[0].problems == (
+        "spec.priority 5000 is not a number from 0 to 1000",
+    )
+    assert evaluate(policies, CLIENT, WEB, 8080, "TCP").egress.outcome is Outcome.UNKNOWN
+    # a connection none of its rules can match is decided by the others
+    other = pod("shop", "db", {"app": "db"}, "10.244.2.50")
+    deny_all = anp("deny", 0, ALL_NAMESPACES, egress=[rule("Deny", to=[{"namespaces": {}}])])
+    policies = build_policy_set([bad, deny_all])
+    assert evaluate(policies, CLIENT, other, 5432, "TCP").egress.outcome is Outcome.DENIED

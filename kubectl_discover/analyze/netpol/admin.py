@@ -75,6 +75,8 @@ class AdminPolicyView:
     ingress: tuple[AdminRule, ...]
     egress: tuple[AdminRule, ...]
     problems: tuple[str, ...] = ()
+    priority_valid: bool = True
+    """False when ``spec.priority`` is not 0-1000: then the policy's place is unknown."""
 
     def rules(self, direction: Direction) -> tuple[AdminRule, ...]:
         return self.ingress if direction is Direction.INGRESS else self.egress
@@ -93,16 +95,19 @@ def parse_admin_policy(obj: Mapping[str, Any]) -> AdminPolicyView:
         problems.append("spec is not an object")
         spec = {}
     priority = spec.get("priority")
+    priority_valid = True
     if baseline:
         priority = 0
     elif isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 1000:
         problems.append(f"spec.priority {priority!r} is not a number from 0 to 1000")
-        priority = 1001
+        priority, priority_valid = 0, False
     subject = _selection(spec.get("subject"), "spec.subject", problems)
     actions = BASELINE_ACTIONS if baseline else ADMIN_ACTIONS
     ingress = _rules(spec.get("ingress"), Direction.INGRESS, actions, problems)
     egress = _rules(spec.get("egress"), Direction.EGRESS, actions, problems)
-    return AdminPolicyView(ref, baseline, priority, subject, ingress, egress, tuple(problems))
+    return AdminPolicyView(
+        ref, baseline, priority, subject, ingress, egress, tuple(problems), priority_valid
+    )
 
 
 def _selection(raw: object, where: str, problems: list[str]) -> AdminSelection:

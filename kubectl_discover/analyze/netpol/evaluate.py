@@ -280,10 +280,16 @@ def _admin_tier(
     if not admin_policies:
         return None
     tier = Tier.BASELINE if admin_policies[0].baseline else Tier.ADMIN
-    priorities = sorted({p.priority for p in admin_policies})
-    for priority in priorities:
+    for policy in (p for p in admin_policies if not p.priority_valid):
+        # Its place in the order is unknown: any rule of it that may match blurs the tier.
+        found = _first_rule(policy, traffic)
+        if found is not None and not admin_selects(policy.subject, traffic.subject).no:
+            reason = f"{policy.ref} has no valid priority and its rule {found[0].index} may match"
+            return _AdminResult(tier, Outcome.UNKNOWN, reason, None, (reason,))
+    valid = [p for p in admin_policies if p.priority_valid]
+    for priority in sorted({p.priority for p in valid}):
         decisions: list[tuple[str, RuleRef]] = []
-        for policy in (p for p in admin_policies if p.priority == priority):
+        for policy in (p for p in valid if p.priority == priority):
             selected = admin_selects(policy.subject, traffic.subject)
             if selected.no:
                 continue
