@@ -114,6 +114,9 @@ def test_node_local_cache_is_matched_only_by_ip_block() -> None:
     assert all(h.verdict.egress.outcome is Outcome.DENIED for h in hops)
     finding = only(verdict.findings, "netpol-dns-node-local-cache")
     assert "netpol-dns-egress-denied" not in ids(verdict.findings)
+    assert "NetworkPolicy shop/default-deny-egress spec.egress[0] selects the CoreDNS pods" in (
+        finding.message
+    )
     (rule,) = _fix_yaml(finding.hint)  # type: ignore[misc]
     assert rule == {
         "to": [{"ipBlock": {"cidr": "169.254.20.10/32"}}],
@@ -371,3 +374,21 @@ def test_address_endpoint_of_garbage_has_no_ip() -> None:
         policies("default-deny-egress.yaml"), C.client, address_endpoint("not-an-ip"), 443
     )
     assert verdict.outcome is Outcome.DENIED  # default deny: nothing could allow it
+
+
+def test_a_port_range_covering_the_service_port_is_not_called_a_service_port_rule() -> None:
+    docs = [
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": "low-ports", "namespace": "shop"},
+            "spec": {
+                "podSelector": {},
+                "policyTypes": ["Egress"],
+                "egress": [{"ports": [{"port": 1, "endPort": 1024}]}],
+            },
+        }
+    ]
+    verdict = path_verdict(build_policy_set(docs), C.client, services=[WEB])
+    assert "netpol-service-port-not-target-port" not in ids(verdict.findings)
+    only(verdict.findings, "netpol-egress-denied")

@@ -40,6 +40,7 @@ from kubectl_discover.analyze.netpol.model import (
     DirectionVerdict,
     Endpoint,
     Outcome,
+    RuleRef,
     Tier,
 )
 from kubectl_discover.analyze.netpol.path import DnsServer, Hop, HopKind, Resolver
@@ -210,7 +211,8 @@ def _denied_check(policies: PolicySet, hop: Hop, direction: Direction) -> Check:
 def _service_port_rule(
     policies: PolicySet, hop: Hop, direction: Direction
 ) -> DirectionVerdict | None:
-    """The verdict at the Service port when a rule allows it there (the classic bug)."""
+    """The verdict at the Service port when a rule that names exactly that port number
+    allows it there (the classic bug: the rule was written against the Service)."""
     verdict = hop.verdict
     if hop.service_port is None or hop.service_port == verdict.port:
         return None
@@ -218,8 +220,15 @@ def _service_port_rule(
         policies, verdict.src, verdict.dst, hop.service_port, verdict.protocol
     )
     side = _side(at_service_port, direction)
-    if side.outcome is Outcome.ALLOWED and side.rule is not None:
-        return side
+    if side.outcome is not Outcome.ALLOWED or side.rule is None:
+        return None
+    for view in _views(policies, (side.rule.policy,)):
+        rule = view.rules(direction)[side.rule.index]
+        if any(
+            p.port == hop.service_port and p.protocol == verdict.protocol and not p.problem
+            for p in rule.ports or ()
+        ):
+            return side
     return None
 
 
@@ -240,7 +249,7 @@ def _classify_dns(
                 add(ADMIN_DENIED, hop, direction)
             elif direction is Direction.INGRESS:
                 add(DNS_INGRESS_DENIED, hop, direction)
-            elif hop.resolver is Resolver.NODE_LOCAL and _coredns_allowed(policies, hop, dns):
+            elif hop.resolver is Resolver.NODE_LOCAL and _coredns_rule(policies, hop, dns):
                 add(DNS_NODE_LOCAL, hop, direction)
             elif denied_udp:
                 add(DNS_EGRESS_DENIED, hop, direction)
@@ -251,11 +260,11 @@ def _classify_dns(
                 add(UNKNOWN, hop, direction)
 
 
-def _coredns_allowed(policies: PolicySet, hop: Hop, dns: DnsServer | None) -> bool:
-    """Would the client's egress reach a CoreDNS pod on this protocol? (Then its DNS rule
-    targets the pods, not the NodeLocal cache it actually uses.)"""
+def _coredns_rule(policies: PolicySet, hop: Hop, dns: DnsServer | None) -> RuleRef | None:
+    """The egress rule that would let the client reach a CoreDNS pod on this protocol, if
+    any (then its DNS rule targets the pods, not the NodeLocal cache it actually uses)."""
     if dns is None or dns.kube_dns is None:
-        return False
+        return None
     for port, backends in dns.kube_dns.ports:
         if port.protocol != hop.verdict.protocol:
             continue
@@ -266,8 +275,8 @@ def _coredns_allowed(policies: PolicySet, hop: Hop, dns: DnsServer | None) -> bo
                 policies, hop.verdict.src, backend.endpoint, backend.port, port.protocol
             )
             if verdict.egress.outcome is Outcome.ALLOWED and verdict.egress.rule is not None:
-                return True
-    return False
+                return verdict.egress.rule
+    return None
 
 
 # ------------------------------------------------------------------ messages
@@ -313,10 +322,12 @@ def _finding(policies: PolicySet, group: _Group, dns: DnsServer | None) -> Findi
         return check(subject, message, _hint(fix), evidence=evidence)
     if check is DNS_NODE_LOCAL:
         fix = _fix_ports(policies, group, _dns_ports(group), "allow-node-local-dns")
+        coredns = _coredns_rule(policies, hop, dns)
         message = (
             f"{src.describe()} resolves through {_server(group, dns)} (host network), but "
-            "its DNS egress rule selects the CoreDNS pods, which pod selectors cannot turn "
-            f"into the cache's address: egress {_ports_text(ports)} is denied ({verdict.why})"
+            f"its DNS egress rule {coredns} selects the CoreDNS pods, and pod selectors never "
+            f"match the cache's host-network address: egress {_ports_text(ports)} to it is "
+            f"denied ({verdict.why})"
         )
         return check(subject, message, _hint(fix), evidence=evidence)
     if check is DNS_INGRESS_DENIED:
