@@ -80,7 +80,7 @@ def test_first_matching_rule_of_a_policy_wins() -> None:
     )
     assert egress(policy).outcome is Outcome.ALLOWED
     assert egress(policy, port=9090).outcome is Outcome.DENIED
-    assert egress(policy, port=9090).rule.index == 1  # type: ignore[union-attr]
+    assert egress(policy, port=9090).rule.index == 1
 
 
 def test_pass_hands_over_to_network_policy() -> None:

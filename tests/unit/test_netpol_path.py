@@ -3,19 +3,29 @@ tests/fixtures/netpol, with the findings and their YAML fixes."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import yaml
 from test_netpol_support import cluster, documents, ids, np, only, policies
 
 from kubectl_discover.analyze.netpol import (
+    Direction,
+    DirectionVerdict,
+    DnsServer,
+    Endpoint,
+    EndpointKind,
     ExternalTarget,
     HopKind,
     Outcome,
     Resolver,
+    RuleRef,
     address_endpoint,
     build_policy_set,
     evaluate,
     path_verdict,
 )
+from kubectl_discover.analyze.resolv import parse_resolv_conf
 from kubectl_discover.findings import Severity
 from kubectl_discover.refs import ObjectRef
 
@@ -23,7 +33,7 @@ C = cluster()
 WEB = C.target("shop", "web")
 
 
-def _fix_yaml(hint: str) -> object:
+def _fix_yaml(hint: str) -> Any:
     """The YAML part of a hint: everything after the first line ending in ':'."""
     lines = hint.splitlines()
     start = next(i for i, line in enumerate(lines) if line.endswith(":")) + 1
@@ -37,11 +47,11 @@ def test_default_deny_egress_blocks_dns_on_udp_and_tcp_to_every_coredns_pod() ->
     verdict = path_verdict(policies("default-deny-egress.yaml"), C.client, dns=C.dns())
     dns = [h for h in verdict.hops if h.kind is HopKind.DNS]
     # two CoreDNS pods x (UDP, TCP) at the kube-dns targetPort 53
-    assert sorted((h.verdict.dst.ref.name, h.verdict.protocol, h.verdict.port) for h in dns) == [  # type: ignore[union-attr]
-        ("coredns-a", "TCP", 53),
-        ("coredns-a", "UDP", 53),
-        ("coredns-b", "TCP", 53),
-        ("coredns-b", "UDP", 53),
+    assert sorted((str(h.verdict.dst.ref), h.verdict.protocol, h.verdict.port) for h in dns) == [
+        ("Pod kube-system/coredns-a", "TCP", 53),
+        ("Pod kube-system/coredns-a", "UDP", 53),
+        ("Pod kube-system/coredns-b", "TCP", 53),
+        ("Pod kube-system/coredns-b", "UDP", 53),
     ]
     assert all(h.verdict.egress.outcome is Outcome.DENIED for h in dns)
     assert all(h.verdict.ingress.outcome is Outcome.ALLOWED for h in dns)  # CoreDNS not isolated
@@ -81,7 +91,7 @@ def test_dns_fix_is_a_new_policy_when_only_a_default_deny_isolates() -> None:
 def test_the_fix_makes_the_dns_hops_allowed() -> None:
     verdict = path_verdict(policies("default-deny-egress.yaml"), C.client, dns=C.dns())
     fix = _fix_yaml(only(verdict.findings, "netpol-dns-egress-denied").hint)
-    fixed = build_policy_set([*documents("default-deny-egress.yaml"), fix])  # type: ignore[list-item]
+    fixed = build_policy_set([*documents("default-deny-egress.yaml"), fix])
     again = path_verdict(fixed, C.client, dns=C.dns())
     assert again.outcome is Outcome.ALLOWED
     assert ids(again.findings) == ["netpol-path-allowed"]
@@ -94,10 +104,11 @@ def test_udp_only_dns_rule_is_flagged_for_tcp_fallback() -> None:
     assert "netpol-dns-egress-denied" not in ids(verdict.findings)
     udp = [h for h in verdict.hops if h.kind is HopKind.DNS and h.verdict.protocol == "UDP"]
     assert udp and all(h.verdict.outcome is Outcome.ALLOWED for h in udp)
-    assert all(h.verdict.egress.rule.policy == np("shop", "allow-dns") for h in udp)  # type: ignore[union-attr]
+    allow_dns = RuleRef(np("shop", "allow-dns"), Direction.EGRESS, 0)
+    assert all(h.verdict.egress.rule == allow_dns for h in udp)
     # the fix appends TCP 53 to the policy that already has DNS rules
     assert finding.hint.startswith("append to spec.egress of NetworkPolicy shop/allow-dns:")
-    (rule,) = _fix_yaml(finding.hint)  # type: ignore[misc]
+    (rule,) = _fix_yaml(finding.hint)
     assert rule["ports"] == [{"protocol": "TCP", "port": 53}]
     # the web backends are allowed on 8080 (port without protocol: TCP)
     service = [h for h in verdict.hops if h.kind is HopKind.SERVICE]
@@ -117,7 +128,7 @@ def test_node_local_cache_is_matched_only_by_ip_block() -> None:
     assert "NetworkPolicy shop/default-deny-egress spec.egress[0] selects the CoreDNS pods" in (
         finding.message
     )
-    (rule,) = _fix_yaml(finding.hint)  # type: ignore[misc]
+    (rule,) = _fix_yaml(finding.hint)
     assert rule == {
         "to": [{"ipBlock": {"cidr": "169.254.20.10/32"}}],
         "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
@@ -159,7 +170,7 @@ def test_dns_ingress_on_coredns_pods_is_checked() -> None:
     verdict = path_verdict(build_policy_set(docs), C.client, dns=C.dns())
     finding = only(verdict.findings, "netpol-dns-ingress-denied")
     assert finding.subject == np("kube-system", "coredns-from-kube-system")
-    (rule,) = _fix_yaml(finding.hint)  # type: ignore[misc]
+    (rule,) = _fix_yaml(finding.hint)
     assert rule["from"] == [
         {
             "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "shop"}},
@@ -178,7 +189,7 @@ def test_policies_see_the_target_port_not_the_service_port() -> None:
     assert all(h.verdict.egress.outcome is Outcome.DENIED for h in hops)
     assert all(h.verdict.ingress.outcome is Outcome.DENIED for h in hops)
     findings = [f for f in verdict.findings if f.id == "netpol-service-port-not-target-port"]
-    assert sorted(f.subject for f in findings) == [  # type: ignore[type-var]
+    assert sorted(f.subject for f in findings) == [
         np("shop", "client-to-web"),
         np("shop", "web-ingress"),
     ]
@@ -193,9 +204,9 @@ def test_service_port_fix_yields_an_allowed_path() -> None:
     docs = documents("service-port.yaml")
     for finding in verdict.findings:
         ((name, rule),) = [(str(finding.subject), _fix_yaml(finding.hint.split("or add:\n", 1)[1]))]
-        target = next(d for d in docs if f"NetworkPolicy shop/{d['metadata']['name']}" == name)  # type: ignore[index]
+        target = next(d for d in docs if f"NetworkPolicy shop/{d['metadata']['name']}" == name)
         field = "egress" if "spec.egress" in finding.hint else "ingress"
-        target["spec"][field] += rule  # type: ignore[index]
+        target["spec"][field] += rule
     again = path_verdict(build_policy_set(docs), C.client, services=[WEB])
     assert again.outcome is Outcome.ALLOWED
 
@@ -206,7 +217,7 @@ def test_default_deny_egress_blocks_the_backends_with_a_fix_for_their_labels() -
     assert "web-1" in finding.message and "web-2" in finding.message
     assert "TCP 8080" in finding.message
     policy = _fix_yaml(finding.hint)
-    assert policy["spec"]["egress"] == [  # type: ignore[index]
+    assert policy["spec"]["egress"] == [
         {
             "to": [{"podSelector": {"matchLabels": {"app": "web"}}}],
             "ports": [{"protocol": "TCP", "port": 8080}],
@@ -221,7 +232,7 @@ def test_ingress_denial_on_backends_names_the_policy() -> None:
     assert finding.subject == np("shop", "default-deny")
     # appended to the policy that already has ingress rules for the web pods
     assert finding.hint.startswith("append to spec.ingress of NetworkPolicy shop/web-ingress:")
-    (rule,) = _fix_yaml(finding.hint)  # type: ignore[misc]
+    (rule,) = _fix_yaml(finding.hint)
     assert rule["from"] == [
         {
             "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "other"}},
@@ -246,7 +257,8 @@ def test_everything_allowed_gives_one_ok_finding() -> None:
     assert kinds.count(HopKind.CONTROLLER) == 2
     # the named port "http" in client-to-web resolves against the web pods: 8080
     service = [h for h in verdict.hops if h.kind is HopKind.SERVICE]
-    assert {h.verdict.egress.rule.policy for h in service} == {np("shop", "client-to-web")}  # type: ignore[union-attr]
+    client_to_web = RuleRef(np("shop", "client-to-web"), Direction.EGRESS, 0)
+    assert {h.verdict.egress.rule for h in service} == {client_to_web}
 
 
 def test_port_name_limits_the_hops_to_one_service_port() -> None:
@@ -266,7 +278,7 @@ def test_backends_admitting_the_app_but_not_the_controller() -> None:
     finding = only(verdict.findings, "netpol-ingress-controller-not-admitted")
     assert finding.subject == np("shop", "web-ingress")
     assert "ingress-nginx/controller-x1" in finding.message
-    (rule,) = _fix_yaml(finding.hint)  # type: ignore[misc]
+    (rule,) = _fix_yaml(finding.hint)
     assert rule["from"][0]["namespaceSelector"] == {
         "matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}
     }
@@ -280,7 +292,7 @@ def test_namespace_and_pod_selector_as_two_items_is_a_likely_mistake() -> None:
     assert finding.subject == np("shop", "web-ingress")
     assert "likely, not certain" in finding.message
     assert "{matchLabels: {team: shop}}" in finding.message
-    (item,) = _fix_yaml(finding.hint)  # type: ignore[misc]
+    (item,) = _fix_yaml(finding.hint)
     assert item == {
         "namespaceSelector": {"matchLabels": {"team": "shop"}},
         "podSelector": {"matchLabels": {"app": "client"}},
@@ -321,7 +333,7 @@ def test_external_name_target_is_reached_through_ip_block_only() -> None:
     outcomes = {h.verdict.dst.ips[0]: h.verdict.outcome for h in verdict.hops}
     assert outcomes == {"203.0.113.10": Outcome.ALLOWED, "203.0.113.200": Outcome.DENIED}
     finding = only(verdict.findings, "netpol-egress-denied")
-    (rule,) = _fix_yaml(finding.hint)  # type: ignore[misc]
+    (rule,) = _fix_yaml(finding.hint)
     assert rule["to"] == [{"ipBlock": {"cidr": "203.0.113.200/32"}}]
 
 
@@ -392,3 +404,43 @@ def test_a_port_range_covering_the_service_port_is_not_called_a_service_port_rul
     verdict = path_verdict(build_policy_set(docs), C.client, services=[WEB])
     assert "netpol-service-port-not-target-port" not in ids(verdict.findings)
     only(verdict.findings, "netpol-egress-denied")
+
+
+def test_dns_server_is_the_first_nameserver_of_resolv_conf() -> None:
+    resolv = parse_resolv_conf(
+        "search shop.svc.cluster.local svc.cluster.local cluster.local\n"
+        "nameserver 10.96.0.10\nnameserver 10.96.0.11\noptions ndots:5\n"
+    )
+    kube_dns = C.target("kube-system", "kube-dns")
+    dns = DnsServer.from_resolv_conf(resolv, kube_dns)
+    assert dns == DnsServer("10.96.0.10", kube_dns)
+    assert dns.resolver is Resolver.CLUSTER_DNS
+    assert DnsServer.from_resolv_conf(parse_resolv_conf("options ndots:1\n")) is None
+
+
+def _controller_ingress(policy_file: str, controller: Endpoint) -> dict[str, DirectionVerdict]:
+    """Ingress verdict on each web pod for the controller's connections, by pod name."""
+    verdict = path_verdict(
+        policies(policy_file), C.client, services=[WEB], controllers=[controller]
+    )
+    found = {}
+    for hop in verdict.hops:
+        if hop.kind is HopKind.CONTROLLER and hop.verdict.dst.ref is not None:
+            found[hop.verdict.dst.ref.name] = hop.verdict.ingress
+    return found
+
+
+def test_host_network_controller_on_the_backends_node_is_admitted_as_node_traffic() -> None:
+    host_controller = replace(
+        C.controller, kind=EndpointKind.HOST, ips=("192.168.0.2",), node="node-2"
+    )
+    # all-allowed.yaml admits the controller by namespace AND pod labels
+    admitted = _controller_ingress("all-allowed.yaml", host_controller)
+    # web-1 runs on node-2: ingress from its own node is always allowed
+    assert admitted["web-1"].outcome is Outcome.ALLOWED
+    # web-2 runs on node-3: whether selectors match a host-network pod is not defined
+    assert admitted["web-2"].outcome is Outcome.UNKNOWN
+    assert "host-network pod" in admitted["web-2"].why
+    # app-only.yaml's selectors would not match the controller even if applied: denied
+    refused = _controller_ingress("app-only.yaml", host_controller)
+    assert refused["web-2"].outcome is Outcome.DENIED

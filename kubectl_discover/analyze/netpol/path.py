@@ -22,6 +22,7 @@ from kubectl_discover.analyze.netpol.endpoints import ServiceTarget, address_end
 from kubectl_discover.analyze.netpol.evaluate import evaluate
 from kubectl_discover.analyze.netpol.model import ConnectionVerdict, Endpoint, Outcome
 from kubectl_discover.analyze.netpol.policyset import PolicySet
+from kubectl_discover.analyze.resolv import ResolvConf
 from kubectl_discover.refs import ObjectRef
 
 DNS_PORT = 53
@@ -46,13 +47,24 @@ class Resolver(enum.Enum):
 @dataclass(frozen=True)
 class DnsServer:
     """The client's resolver: ``nameserver`` from its resolv.conf; ``kube_dns`` the
-    cluster DNS Service with its CoreDNS pods; ``node_local`` True when a NodeLocal
-    DNS cache answers on that address on every node (a link-local nameserver is
-    taken for one anyway)."""
+    cluster DNS Service with its CoreDNS pods (a nameserver among its ClusterIPs means
+    those pods; any other address is taken for a resolver outside the cluster);
+    ``node_local`` True when a NodeLocal DNS cache answers on that address on every
+    node (a link-local nameserver is taken for one anyway)."""
 
     nameserver: str
     kube_dns: ServiceTarget | None = None
     node_local: bool = False
+
+    @classmethod
+    def from_resolv_conf(
+        cls, resolv: ResolvConf, kube_dns: ServiceTarget | None = None, *, node_local: bool = False
+    ) -> DnsServer | None:
+        """The resolver the client asks first: the first ``nameserver`` of its resolv.conf
+        (glibc tries them in order). None when resolv.conf names none."""
+        if not resolv.nameservers:
+            return None
+        return cls(resolv.nameservers[0], kube_dns, node_local)
 
     @property
     def resolver(self) -> Resolver:
