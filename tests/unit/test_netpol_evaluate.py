@@ -479,3 +479,38 @@ def test_present_kinds_that_are_evaluated_are_not_other_engines() -> None:
     assert (
         evaluate(build_policy_set([], present), CLIENT, WEB, 8080, "TCP").outcome is Outcome.ALLOWED
     )
+
+
+def test_rules_of_a_direction_missing_from_policy_types_are_ignored() -> None:
+    egress_only = netpol(
+        "shop", "e", podSelector={}, policyTypes=["Egress"], egress=[{}], ingress=[{"from": []}]
+    )
+    verdict = check(egress_only, DENY_ALL)
+    assert verdict.ingress.outcome is Outcome.DENIED
+    assert verdict.ingress.isolating == (ref("deny-all"),)
+    ingress_only = netpol("shop", "i", podSelector={}, policyTypes=["Ingress"], egress=[{}])
+    assert check(ingress_only, DENY_ALL).egress.outcome is Outcome.DENIED
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"podSelector": {}, "policyTypes": "Egress"},
+        {"podSelector": {}, "policyTypes": ["Egress", "Outbound"]},
+        {"podSelector": {}, "policyTypes": ["Egress"], "egress": {"to": []}},
+        {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{}] * 10_001},
+    ],
+    ids=["types-not-a-list", "unknown-type", "rules-not-a-list", "too-many-rules"],
+)
+def test_a_policy_whose_effect_is_unreadable_never_gives_a_certain_denial(spec: Any) -> None:
+    verdict = check(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": "bad", "namespace": "shop"},
+            "spec": spec,
+        },
+        port=1,
+    )
+    assert verdict.egress.outcome is Outcome.UNKNOWN
+    assert "NetworkPolicy shop/bad may select the pod: malformed: spec." in verdict.egress.why

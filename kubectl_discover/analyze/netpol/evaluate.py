@@ -166,7 +166,10 @@ def _network_policy_tier(
         if direction not in policy.policy_types:
             continue
         selected = selects_pod(policy.ref.namespace, policy.pod_selector, traffic.subject)
-        if selected.yes:
+        if policy.shape_problems and not selected.no:
+            reason = f"malformed: {'; '.join(policy.shape_problems)}"
+            possible.append((policy, tri.maybe(reason)))
+        elif selected.yes:
             certain.append(policy)
         elif not selected.no:
             possible.append((policy, selected))
@@ -186,7 +189,7 @@ def _network_policy_tier(
         # Uncertain selection matters when it alone would isolate the pod, or when a rule
         # of the policy would admit the traffic if it applies.
         admitting = [r for r in policy.rules(direction) if not _rule_match(policy, r, traffic).no]
-        if not certain or admitting:
+        if not certain or admitting or policy.shape_problems:
             reasons.append(f"{policy.ref} may select the pod: {selected.reason}")
     if reasons:
         return _np_verdict(

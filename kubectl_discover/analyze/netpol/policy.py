@@ -105,6 +105,9 @@ class NetworkPolicyView:
     ingress: tuple[Rule, ...]
     egress: tuple[Rule, ...]
     problems: tuple[str, ...] = ()
+    shape_problems: tuple[str, ...] = ()
+    """The problems that leave the policy's effect itself in doubt (its spec,
+    policyTypes or rule lists unreadable): the evaluator then only says what it may do."""
 
     def rules(self, direction: Direction) -> tuple[Rule, ...]:
         return self.ingress if direction is Direction.INGRESS else self.egress
@@ -123,20 +126,23 @@ def parse_network_policy(
         str(metadata.get("name") or ""),
     )
     problems: list[str] = []
+    shape: list[str] = []
     spec = obj.get("spec")
     if spec is None:
         spec = {}
     if not isinstance(spec, Mapping):
-        problems.append("spec is not an object")
+        shape.append("spec is not an object")
         spec = {}
     raw_selector = spec.get("podSelector")
     pod_selector = Selector() if raw_selector is None else parse_selector(raw_selector)
     if pod_selector.problem:
         problems.append(f"spec.podSelector: {pod_selector.problem}")
-    ingress = _rules(spec.get("ingress"), Direction.INGRESS, problems)
-    egress = _rules(spec.get("egress"), Direction.EGRESS, problems)
-    types = _policy_types(spec.get("policyTypes"), bool(spec.get("egress")), problems)
-    return NetworkPolicyView(ref, pod_selector, types, ingress, egress, tuple(problems))
+    ingress = _rules(spec.get("ingress"), Direction.INGRESS, problems, shape)
+    egress = _rules(spec.get("egress"), Direction.EGRESS, problems, shape)
+    types = _policy_types(spec.get("policyTypes"), bool(spec.get("egress")), shape)
+    return NetworkPolicyView(
+        ref, pod_selector, types, ingress, egress, (*shape, *problems), tuple(shape)
+    )
 
 
 def _policy_types(raw: object, has_egress: bool, problems: list[str]) -> frozenset[Direction]:
@@ -156,6 +162,7 @@ def _policy_types(raw: object, has_egress: bool, problems: list[str]) -> frozens
             types.add(Direction.EGRESS)
         else:
             problems.append(f"spec.policyTypes: {value!r} is not Ingress or Egress")
+            return frozenset(Direction)  # which direction was meant is unknown
     return frozenset(types)
 
 
@@ -171,9 +178,11 @@ def _items(raw: object, where: str, problems: list[str]) -> list[Any] | None:
     return list(raw[:MAX_ITEMS]) or None
 
 
-def _rules(raw: object, direction: Direction, problems: list[str]) -> tuple[Rule, ...]:
+def _rules(
+    raw: object, direction: Direction, problems: list[str], shape: list[str]
+) -> tuple[Rule, ...]:
     where = f"spec.{direction.field}"
-    items = _items(raw, where, problems) or []
+    items = _items(raw, where, shape) or []
     rules = []
     for index, item in enumerate(items):
         here = f"{where}[{index}]"
