@@ -246,3 +246,11 @@ def test_admin_policy_without_valid_priority_is_unknown_when_it_may_match() -> N
     deny_all = anp("deny", 0, ALL_NAMESPACES, egress=[rule("Deny", to=[{"namespaces": {}}])])
     policies = build_policy_set([bad, deny_all])
     assert evaluate(policies, CLIENT, other, 5432, "TCP").egress.outcome is Outcome.DENIED
+
+
+def test_rules_past_the_read_limit_leave_the_tier_unknown() -> None:
+    far = rule("Deny", to=[{"networks": ["192.0.2.0/24"]}])
+    policy = anp("long", 10, ALL_NAMESPACES, egress=[far] * 10_001)
+    verdict = egress(policy)
+    assert verdict.outcome is Outcome.UNKNOWN
+    assert "the rest were not read" in verdict.why

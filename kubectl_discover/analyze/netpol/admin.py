@@ -151,6 +151,11 @@ def _rules(
     for index, item in enumerate(raw[:MAX_ITEMS]):
         here = f"{where}[{index}]"
         rules.append(_rule(item, index, here, direction, actions, problems))
+    if len(raw) > MAX_ITEMS:
+        # The rules not read may match: a last rule that "may match" anything says so.
+        problem = f"{where} has more than {MAX_ITEMS} rules; the rest were not read"
+        problems.append(problem)
+        rules.append(AdminRule(MAX_ITEMS, "", "Deny", (), None, problem=problem))
     return tuple(rules)
 
 
