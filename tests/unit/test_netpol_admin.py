@@ -254,3 +254,16 @@ def test_rules_past_the_read_limit_leave_the_tier_unknown() -> None:
     verdict = egress(policy)
     assert verdict.outcome is Outcome.UNKNOWN
     assert "the rest were not read" in verdict.why
+
+
+def test_nodes_peer_matches_node_addresses_by_node_labels() -> None:
+    policy = anp(
+        "n", 10, ALL_NAMESPACES, egress=[rule("Deny", to=[{"nodes": labels(role="infra")}])]
+    )
+    infra = address_endpoint("192.168.0.9", external=False, node_labels={"role": "infra"})
+    worker = address_endpoint("192.168.0.8", external=False, node_labels={"role": "worker"})
+    unknown = address_endpoint("192.168.0.7", external=False)
+    assert egress(policy, dst=infra, port=10250).outcome is Outcome.DENIED
+    assert egress(policy, dst=worker, port=10250).outcome is Outcome.ALLOWED
+    assert egress(policy, dst=unknown, port=10250).outcome is Outcome.UNKNOWN
+    assert egress(policy).outcome is Outcome.ALLOWED  # a pod is no node

@@ -10,12 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_netpol_build import netpol
 
+from kubectl_discover.analyze.model import ContainerPort, PodView
 from kubectl_discover.analyze.netpol import (
     Direction,
     Outcome,
     build_policy_set,
     evaluate,
     pod_endpoint,
+    pod_view_endpoint,
     service_target,
 )
 from kubectl_discover.analyze.netpol.admin import parse_admin_policy
@@ -404,3 +406,23 @@ def test_any_pod_or_service_object_builds_without_raising(raw: Any) -> None:
     endpoint = pod_endpoint(obj)
     service_target(obj, [endpoint])
     build_policy_set([obj, raw], ["Whatever.example.com"])
+
+
+def test_pod_view_endpoint_keeps_ips_ports_and_namespace_labels() -> None:
+    view = PodView(
+        name="web-0",
+        namespace="shop",
+        labels={"app": "web"},
+        hostname="web-0",
+        subdomain="web",
+        ports=(ContainerPort("c", 8080, "http", "TCP"),),
+        ip="10.0.0.5",
+        ips=("10.0.0.5", "fd00::5"),
+        node="n1",
+    )
+    endpoint = pod_view_endpoint(view, {"shop": {"team": "shop"}})
+    assert endpoint.ips == ("10.0.0.5", "fd00::5")
+    assert endpoint.ports == view.ports
+    assert endpoint.namespace_labels == {"team": "shop"}
+    assert (endpoint.node, endpoint.kind.value) == ("n1", "pod")
+    assert pod_view_endpoint(view).namespace_labels is None

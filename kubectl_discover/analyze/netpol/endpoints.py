@@ -98,13 +98,20 @@ def pod_view_endpoint(
     )
 
 
-def address_endpoint(ip: str, *, node: str = "", external: bool = True) -> Endpoint:
+def address_endpoint(
+    ip: str,
+    *,
+    node: str = "",
+    external: bool = True,
+    node_labels: Mapping[str, str] | None = None,
+) -> Endpoint:
     """An address: outside the cluster (``external``), or on a node (a NodeLocal DNS
-    cache, a node IP)."""
+    cache, a node IP; ``node_labels`` for admin policies' ``nodes`` peers)."""
     return Endpoint(
         kind=EndpointKind.EXTERNAL if external else EndpointKind.HOST,
         ips=(ip,) if is_ip(ip) else (),
         node=node,
+        node_labels=node_labels,
     )
 
 
