@@ -59,6 +59,7 @@ def test_fix_appends_to_the_first_isolating_policy_that_has_rules() -> None:
         )
     )
     fix = fix_for(Direction.EGRESS, CLIENT, WEB, [PortSpec("TCP", 8080)], [deny, with_rules])
+    assert fix is not None
     assert (fix.policy, fix.new, fix.field) == (
         ObjectRef("NetworkPolicy", "shop", "b-client"),
         False,
@@ -76,7 +77,7 @@ def test_fix_appends_to_the_first_isolating_policy_that_has_rules() -> None:
 def test_fix_creates_a_policy_when_only_default_deny_isolates() -> None:
     deny = parse_network_policy(netpol("shop", "deny", podSelector={}, policyTypes=["Ingress"]))
     fix = fix_for(Direction.INGRESS, WEB, CLIENT, [PortSpec("TCP", 8080)], [deny])
-    assert fix.new
+    assert fix is not None and fix.new
     policy = yaml.safe_load(fix.yaml)
     assert policy == {
         "apiVersion": "networking.k8s.io/v1",
@@ -105,3 +106,9 @@ def test_new_policy_names_are_dns_1123_and_bounded() -> None:
     assert name.startswith("allow-egress-very-long-name")
     nameless = pod("shop", "", {}, "10.0.0.1")
     assert policy_name("allow-dns", nameless, address_endpoint("1.1.1.1")) == "allow-dns"
+
+
+def test_no_fix_for_an_unknown_address() -> None:
+    unknown = address_endpoint("not-an-ip")
+    assert peer_for(unknown, "shop") is None
+    assert fix_for(Direction.EGRESS, CLIENT, unknown, [PortSpec("TCP", 443)], []) is None

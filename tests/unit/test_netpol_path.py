@@ -386,6 +386,10 @@ def test_address_endpoint_of_garbage_has_no_ip() -> None:
         policies("default-deny-egress.yaml"), C.client, address_endpoint("not-an-ip"), 443
     )
     assert verdict.outcome is Outcome.DENIED  # default deny: nothing could allow it
+    target = ExternalTarget(("not-an-ip",), ((443, "TCP"),))
+    path = path_verdict(policies("default-deny-egress.yaml"), C.client, external=[target])
+    finding = only(path.findings, "netpol-egress-denied")
+    assert finding.hint == finding.check.fix  # no YAML can be written for an unknown address
 
 
 def test_a_port_range_covering_the_service_port_is_not_called_a_service_port_rule() -> None:

@@ -386,7 +386,9 @@ def _connection(group: _Group) -> str:
     return f"from {srcs} to {dsts} on {_ports_text(group.ports())}{_via(hop)}"
 
 
-def _fix_ports(policies: PolicySet, group: _Group, ports: Sequence[PortSpec], purpose: str) -> Fix:
+def _fix_ports(
+    policies: PolicySet, group: _Group, ports: Sequence[PortSpec], purpose: str
+) -> Fix | None:
     verdict = group.verdicts()[0]
     other = _representative(group.others())
     subject = _representative(group.subjects())

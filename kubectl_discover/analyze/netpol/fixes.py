@@ -70,16 +70,16 @@ def stable_labels(labels: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in sorted(labels.items()) if k not in VOLATILE_LABELS}
 
 
-def peer_for(endpoint: Endpoint, policy_namespace: str) -> dict[str, Any]:
+def peer_for(endpoint: Endpoint, policy_namespace: str) -> dict[str, Any] | None:
     """One ``from``/``to`` item selecting ``endpoint`` from a policy in ``policy_namespace``:
     selectors for a pod on the pod network, an ``ipBlock`` for anything else (selectors
     cannot match a node address, and match host-network pods only on some
-    implementations). An address-less non-pod cannot be written: ``{}`` is returned."""
+    implementations). None for an address that is not known (nothing to write)."""
     if endpoint.kind is not EndpointKind.POD or not endpoint.is_pod:
         if endpoint.ips:
             return {"ipBlock": {"cidr": _host_cidr(endpoint.ips[0])}}
         if not endpoint.is_pod:
-            return {}
+            return None
     peer: dict[str, Any] = {}
     if endpoint.namespace != policy_namespace:
         peer["namespaceSelector"] = {"matchLabels": {NAMESPACE_NAME_LABEL: endpoint.namespace}}
@@ -114,18 +114,23 @@ def fix_for(
     isolating: Sequence[NetworkPolicyView],
     *,
     purpose: str = "",
-) -> Fix:
+) -> Fix | None:
     """The change that lets ``subject`` send to (egress) or receive from (ingress) ``other``
     on ``ports``. ``isolating`` are the NetworkPolicies isolating ``subject`` for
-    ``direction``; ``purpose`` names a new policy (``allow-dns``)."""
+    ``direction``; ``purpose`` names a new policy (``allow-dns``). None when ``other``
+    is an address that is not known."""
     with_rules = [p for p in isolating if p.rules(direction)]
     if with_rules:
         target = with_rules[0]
         peer = peer_for(other, target.ref.namespace)
+        if peer is None:
+            return None
         rule = rule_for(direction, peer, ports)
         return Fix(target.ref, False, f"spec.{direction.field}", dump([rule]))
     namespace = subject.namespace
     peer = peer_for(other, namespace)
+    if peer is None:
+        return None
     labels = stable_labels(subject.labels)
     name = policy_name(purpose or f"allow-{direction.field}", subject, other)
     policy = {
