@@ -112,3 +112,40 @@ def test_no_fix_for_an_unknown_address() -> None:
     unknown = address_endpoint("not-an-ip")
     assert peer_for(unknown, "shop") is None
     assert fix_for(Direction.EGRESS, CLIENT, unknown, [PortSpec("TCP", 443)], []) is None
+
+
+def test_rule_goes_to_the_policy_about_that_port_then_to_the_workloads_policy() -> None:
+    dns = parse_network_policy(
+        netpol(
+            "shop",
+            "a-dns",
+            podSelector={},
+            policyTypes=["Egress"],
+            egress=[{"ports": [{"protocol": "UDP", "port": 53}]}],
+        )
+    )
+    workload = parse_network_policy(
+        netpol(
+            "shop",
+            "b-client",
+            podSelector={"matchLabels": {"app": "client"}},
+            policyTypes=["Egress"],
+            egress=[{"ports": [{"port": 8080}]}],
+        )
+    )
+    broad = parse_network_policy(
+        netpol(
+            "shop",
+            "0-all",
+            podSelector={},
+            policyTypes=["Egress"],
+            egress=[{"ports": [{"port": 1}]}],
+        )
+    )
+    isolating = [broad, dns, workload]
+    tcp_dns = fix_for(Direction.EGRESS, CLIENT, WEB, [PortSpec("TCP", 53)], isolating)
+    assert tcp_dns is not None and tcp_dns.policy.name == "a-dns"
+    https = fix_for(
+        Direction.EGRESS, CLIENT, address_endpoint("203.0.113.1"), [PortSpec("TCP", 443)], isolating
+    )
+    assert https is not None and https.policy.name == "b-client"

@@ -121,7 +121,7 @@ def fix_for(
     is an address that is not known."""
     with_rules = [p for p in isolating if p.rules(direction)]
     if with_rules:
-        target = with_rules[0]
+        target = min(with_rules, key=lambda p: _preference(p, direction, ports))
         peer = peer_for(other, target.ref.namespace)
         if peer is None:
             return None
@@ -144,6 +144,20 @@ def fix_for(
         },
     }
     return Fix(ObjectRef("NetworkPolicy", namespace, name), True, "", dump(policy))
+
+
+def _preference(
+    policy: NetworkPolicyView, direction: Direction, ports: Sequence[PortSpec]
+) -> tuple[bool, bool, ObjectRef]:
+    """Which isolating policy a rule is added to (lowest first): one whose rules already
+    name one of the port numbers (the DNS policy for TCP 53 next to UDP 53), then one
+    whose podSelector is not empty (written for this workload, not the namespace), then
+    by name."""
+    numbers = {p.port for p in ports}
+    names_port = any(
+        port.port in numbers for rule in policy.rules(direction) for port in rule.ports or ()
+    )
+    return (not names_port, policy.pod_selector.empty, policy.ref)
 
 
 _UNSAFE = re.compile(r"[^a-z0-9-]+")
