@@ -20,6 +20,7 @@ from kubectl_discover.analyze.netpol import (
     Outcome,
     Resolver,
     RuleRef,
+    Tier,
     address_endpoint,
     build_policy_set,
     evaluate,
@@ -448,3 +449,31 @@ def test_host_network_controller_on_the_backends_node_is_admitted_as_node_traffi
     # app-only.yaml's selectors would not match the controller even if applied: denied
     refused = _controller_ingress("app-only.yaml", host_controller)
     assert refused["web-2"].outcome is Outcome.DENIED
+
+
+def test_admin_policies_over_a_namespace_default_deny() -> None:
+    set_ = policies("admin.yaml")
+    verdict = path_verdict(set_, C.client, dns=C.dns(), services=[WEB])
+    dns = [h for h in verdict.hops if h.kind is HopKind.DNS]
+    # the AdminNetworkPolicy Allow outranks shop's default deny, on UDP and TCP
+    allow_dns = RuleRef(
+        ObjectRef("AdminNetworkPolicy", "", "cluster-dns"), Direction.EGRESS, 0, "allow-dns"
+    )
+    assert {(h.verdict.egress.outcome, h.verdict.egress.rule) for h in dns} == {
+        (Outcome.ALLOWED, allow_dns)
+    }
+    # in-cluster traffic is passed to shop's NetworkPolicies, which deny it
+    service = [h for h in verdict.hops if h.kind is HopKind.SERVICE]
+    assert {h.verdict.egress.outcome for h in service} == {Outcome.DENIED}
+    only(verdict.findings, "netpol-egress-denied")
+    # the other namespace has no NetworkPolicy: the baseline denies the internet
+    other = C.pod("other", "client")
+    outside = evaluate(set_, other, address_endpoint("198.51.100.7"), 443)
+    assert outside.egress.outcome is Outcome.DENIED
+    assert outside.egress.rule is not None and outside.egress.rule.name == "no-internet"
+    # ... and, since "networks" match pod IPs too, 0.0.0.0/0 denies its in-cluster egress
+    inside = evaluate(set_, other, C.pod("shop", "web-1"), 8080).egress
+    assert (inside.outcome, inside.tier) == (Outcome.DENIED, Tier.BASELINE)
+    # DNS stays allowed for it: the AdminNetworkPolicy comes first
+    coredns = C.pod("kube-system", "coredns-a")
+    assert evaluate(set_, other, coredns, 53, "UDP").egress.outcome is Outcome.ALLOWED
