@@ -69,11 +69,23 @@ def evaluate(
     ``port`` is the port the packets carry when policies see them: the pod's
     (target) port behind a Service, never the Service port.
     """
-    egress = evaluate_direction(policies, _Traffic(Direction.EGRESS, src, dst, dst, port, protocol))
-    ingress = evaluate_direction(
-        policies, _Traffic(Direction.INGRESS, dst, src, dst, port, protocol)
-    )
+    egress = evaluate_side(policies, Direction.EGRESS, src, dst, port, protocol)
+    ingress = evaluate_side(policies, Direction.INGRESS, src, dst, port, protocol)
     return ConnectionVerdict(src, dst, port, protocol, egress, ingress)
+
+
+def evaluate_side(
+    policies: PolicySet,
+    direction: Direction,
+    src: Endpoint,
+    dst: Endpoint,
+    port: int,
+    protocol: str = "TCP",
+) -> DirectionVerdict:
+    """One side of :func:`evaluate`: egress at ``src`` or ingress at ``dst``."""
+    if direction is Direction.EGRESS:
+        return evaluate_direction(policies, _Traffic(direction, src, dst, dst, port, protocol))
+    return evaluate_direction(policies, _Traffic(direction, dst, src, dst, port, protocol))
 
 
 def evaluate_direction(policies: PolicySet, traffic: _Traffic) -> DirectionVerdict:
@@ -116,7 +128,7 @@ def _decide(policies: PolicySet, traffic: _Traffic) -> DirectionVerdict:
     admin = _admin_tier(policies.admin_policies, traffic)
     if admin is not None and admin.outcome is not None:
         return admin.verdict(traffic)
-    result = _network_policy_tier(policies.network_policies, traffic)
+    result = _network_policy_tier(policies.in_namespace(traffic.subject.namespace), traffic)
     if result is not None:
         return result
     baseline = _admin_tier(policies.baseline_policies, traffic)

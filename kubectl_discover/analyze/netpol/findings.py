@@ -32,7 +32,7 @@ from kubectl_discover.analyze.netpol.checks import (
     SERVICE_PORT,
     UNKNOWN,
 )
-from kubectl_discover.analyze.netpol.evaluate import evaluate
+from kubectl_discover.analyze.netpol.evaluate import evaluate_side
 from kubectl_discover.analyze.netpol.fixes import Fix, PortSpec, dump, fix_for, stable_labels
 from kubectl_discover.analyze.netpol.model import (
     ConnectionVerdict,
@@ -216,10 +216,9 @@ def _service_port_rule(
     verdict = hop.verdict
     if hop.service_port is None or hop.service_port == verdict.port:
         return None
-    at_service_port = evaluate(
-        policies, verdict.src, verdict.dst, hop.service_port, verdict.protocol
+    side = evaluate_side(
+        policies, direction, verdict.src, verdict.dst, hop.service_port, verdict.protocol
     )
-    side = _side(at_service_port, direction)
     if side.outcome is not Outcome.ALLOWED or side.rule is None:
         return None
     for view in _views(policies, (side.rule.policy,)):
@@ -271,11 +270,16 @@ def _coredns_rule(policies: PolicySet, hop: Hop, dns: DnsServer | None) -> RuleR
         for backend in backends:
             if backend.port is None:
                 continue
-            verdict = evaluate(
-                policies, hop.verdict.src, backend.endpoint, backend.port, port.protocol
+            egress = evaluate_side(
+                policies,
+                Direction.EGRESS,
+                hop.verdict.src,
+                backend.endpoint,
+                backend.port,
+                port.protocol,
             )
-            if verdict.egress.outcome is Outcome.ALLOWED and verdict.egress.rule is not None:
-                return verdict.egress.rule
+            if egress.outcome is Outcome.ALLOWED and egress.rule is not None:
+                return egress.rule
     return None
 
 

@@ -10,7 +10,7 @@ about an endpoint it may govern is "unknown: also governed by X", never "allowed
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kubectl_discover.analyze.netpol.admin import AdminPolicyView, parse_admin_policy
@@ -54,6 +54,13 @@ class PolicySet:
     admin_policies: tuple[AdminPolicyView, ...] = ()
     baseline_policies: tuple[AdminPolicyView, ...] = ()
     others: tuple[OtherPolicy, ...] = ()
+    by_namespace: Mapping[str, tuple[NetworkPolicyView, ...]] = field(default_factory=dict)
+    """``network_policies`` by namespace (a policy only ever selects pods of its own)."""
+
+    def in_namespace(self, namespace: str) -> tuple[NetworkPolicyView, ...]:
+        if not self.by_namespace and self.network_policies:
+            return tuple(p for p in self.network_policies if p.ref.namespace == namespace)
+        return self.by_namespace.get(namespace, ())
 
     def others_for(self, namespace: str) -> tuple[str, ...]:
         """The kinds of other engines' policies that may govern a pod of ``namespace``."""
@@ -124,9 +131,14 @@ def build_policy_set(
         kind, group = split_kind(text)
         if (kind, group) not in EVALUATED:
             others.append(OtherPolicy(kind, group))
+    ordered = tuple(sorted(network, key=lambda p: p.ref))
+    by_namespace: dict[str, list[NetworkPolicyView]] = {}
+    for policy in ordered:
+        by_namespace.setdefault(policy.ref.namespace, []).append(policy)
     return PolicySet(
-        tuple(sorted(network, key=lambda p: p.ref)),
+        ordered,
         tuple(sorted(admin, key=lambda p: (p.priority, p.ref))),
         tuple(sorted(baseline, key=lambda p: p.ref)),
         tuple(others),
+        {namespace: tuple(views) for namespace, views in by_namespace.items()},
     )
