@@ -159,6 +159,8 @@ def _key(hop: Hop, direction: Direction, check: Check) -> tuple[object, ...]:
     base: tuple[object, ...] = (check.id, direction, verdict.isolating, verdict.rule)
     if check in (DNS_EGRESS_DENIED, DNS_TCP_DENIED, DNS_NODE_LOCAL, DNS_INGRESS_DENIED):
         return base
+    if check is UNKNOWN:  # one finding per reason, whatever the port or protocol
+        return (*base, hop.kind, hop.service, verdict.reasons)
     return (*base, hop.kind, hop.service, hop.service_port, hop.verdict.protocol)
 
 
@@ -348,8 +350,8 @@ def _finding(policies: PolicySet, group: _Group, dns: DnsServer | None) -> Findi
     if check is UNKNOWN:
         reasons = "; ".join(dict.fromkeys(r for v in group.verdicts() for r in v.reasons))
         message = (
-            f"{group.direction.value} verdict for {_listing(group.subjects())} "
-            f"({_connection(group)}) is unknown: {reasons or verdict.why}"
+            f"{group.direction.value} verdict {_connection(group)} is unknown: "
+            f"{reasons or verdict.why}"
         )
         subject_ref = verdict.subject.ref or verdict.subject.describe()
         return check(subject_ref, message, evidence=evidence)

@@ -50,9 +50,7 @@ def in_block(address: ipaddress.IPv4Address | ipaddress.IPv6Address, block: IPBl
     return in_networks(address, (block.cidr,)) and not in_networks(address, block.excepts)
 
 
-def selects_pod(
-    namespace: str, selector: Selector, subject: Endpoint, *, what: str = "the pod"
-) -> Match:
+def selects_pod(namespace: str, selector: Selector, subject: Endpoint) -> Match:
     """A policy of ``namespace`` with ``spec.podSelector`` ``selector`` selects ``subject``?"""
     if subject.ref is None or not subject.is_pod or subject.namespace != namespace:
         return NO
