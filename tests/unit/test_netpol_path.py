@@ -349,6 +349,9 @@ def test_other_engines_make_every_hop_unknown_never_allowed() -> None:
     assert {h.verdict.outcome for h in verdict.hops} == {Outcome.UNKNOWN}
     assert "netpol-path-allowed" not in ids(verdict.findings)
     unknown = [f for f in verdict.findings if f.id == "netpol-verdict-unknown"]
+    # one per side of each kind of connection (DNS over UDP and TCP together, backends)
+    assert len(unknown) == 4
+    assert sum("on UDP and TCP 53" in f.message for f in unknown) == 2
     assert unknown and all(
         "also governed by CiliumNetworkPolicy.cilium.io" in f.message for f in unknown
     )
