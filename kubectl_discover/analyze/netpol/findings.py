@@ -14,9 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-import yaml
-
-from kubectl_discover.analyze.netpol.admin import AdminPolicyView
 from kubectl_discover.analyze.netpol.checks import (
     ADMIN_DENIED,
     CONTROLLER_NOT_ADMITTED,
@@ -26,14 +23,13 @@ from kubectl_discover.analyze.netpol.checks import (
     DNS_TCP_DENIED,
     EGRESS_DENIED,
     INGRESS_DENIED,
-    MALFORMED,
     PATH_ALLOWED,
-    PEERS_OR,
     SERVICE_PORT,
     UNKNOWN,
 )
 from kubectl_discover.analyze.netpol.evaluate import evaluate_side
-from kubectl_discover.analyze.netpol.fixes import Fix, PortSpec, dump, fix_for, stable_labels
+from kubectl_discover.analyze.netpol.fixes import Fix, PortSpec, fix_for, stable_labels
+from kubectl_discover.analyze.netpol.lints import malformed_findings, peer_lints
 from kubectl_discover.analyze.netpol.model import (
     ConnectionVerdict,
     Direction,
@@ -44,7 +40,6 @@ from kubectl_discover.analyze.netpol.model import (
     Tier,
 )
 from kubectl_discover.analyze.netpol.path import DnsServer, Hop, HopKind, Resolver
-from kubectl_discover.analyze.netpol.policy import NetworkPolicyView
 from kubectl_discover.analyze.netpol.policyset import PolicySet
 from kubectl_discover.findings import Check, Finding
 from kubectl_discover.refs import ObjectRef
@@ -77,11 +72,6 @@ def common_labels(endpoints: Sequence[Endpoint]) -> dict[str, str]:
 def _representative(endpoints: Sequence[Endpoint]) -> Endpoint:
     """One endpoint standing for a group in a fix: the first, with the shared labels."""
     return replace(endpoints[0], labels=common_labels(endpoints))
-
-
-def _views(policies: PolicySet, refs: Iterable[ObjectRef]) -> list[NetworkPolicyView]:
-    wanted = set(refs)
-    return [p for p in policies.network_policies if p.ref in wanted]
 
 
 def _subject(verdict: DirectionVerdict) -> ObjectRef | str:
@@ -132,7 +122,7 @@ def _fix(policies: PolicySet, group: _Group, purpose: str = "") -> Fix | None:
         return None
     other = _representative(group.others())
     subject = _representative(group.subjects())
-    isolating = _views(policies, verdict.isolating)
+    isolating = policies.views(verdict.isolating)
     return fix_for(group.direction, subject, other, group.ports(), isolating, purpose=purpose)
 
 
@@ -185,8 +175,8 @@ def path_findings(
             elif side.outcome is Outcome.DENIED:
                 add(_denied_check(policies, hop, direction), hop, direction)
     findings = [_finding(policies, g, dns) for g in groups.values()]
-    findings += _or_lints(policies, hops)
-    findings += _malformed(policies)
+    findings += peer_lints(policies, hops)
+    findings += malformed_findings(policies)
     if hops and all(h.verdict.outcome is Outcome.ALLOWED for h in hops) and not groups:
         client = hops[0].verdict.src
         findings.append(
@@ -223,7 +213,7 @@ def _service_port_rule(
     )
     if side.outcome is not Outcome.ALLOWED or side.rule is None:
         return None
-    for view in _views(policies, (side.rule.policy,)):
+    for view in policies.views((side.rule.policy,)):
         rule = view.rules(direction)[side.rule.index]
         if any(
             p.port == hop.service_port and p.protocol == verdict.protocol and not p.problem
@@ -357,7 +347,7 @@ def _finding(policies: PolicySet, group: _Group, dns: DnsServer | None) -> Findi
         return check(subject_ref, message, evidence=evidence)
     general = _fix(policies, group)
     if check is CONTROLLER_NOT_ADMITTED:
-        isolating = _views(policies, verdict.isolating)
+        isolating = policies.views(verdict.isolating)
         rules = sum(len(p.ingress) for p in isolating)
         admits = (
             f"admit other sources through {rules} ingress rule(s)"
@@ -398,7 +388,7 @@ def _fix_ports(
     verdict = group.verdicts()[0]
     other = _representative(group.others())
     subject = _representative(group.subjects())
-    isolating = _views(policies, verdict.isolating)
+    isolating = policies.views(verdict.isolating)
     return fix_for(group.direction, subject, other, ports, isolating, purpose=purpose)
 
 
@@ -421,7 +411,7 @@ def _service_port_finding(policies: PolicySet, group: _Group) -> Finding:
             f"In {rule.path}.ports of {rule.policy}, write port {target} (the targetPort) "
             f"instead of {hop.service_port}, or add:"
         )
-        views = _views(policies, (rule.policy,))
+        views = policies.views((rule.policy,))
         other = _representative(group.others())
         subject = _representative(group.subjects())
         fix = fix_for(group.direction, subject, other, group.ports(), views)
@@ -449,67 +439,3 @@ def _admin_finding(policies: PolicySet, group: _Group) -> Finding:
         f"the pod for {group.direction.value.lower()}, so allow everything else it needs too:"
     )
     return ADMIN_DENIED(_subject(verdict), message, _hint(fix, lead), evidence=_evidence(group))
-
-
-def _involved(policies: PolicySet, hops: Sequence[Hop]) -> list[NetworkPolicyView]:
-    refs: set[ObjectRef] = set()
-    for hop in hops:
-        for side in (hop.verdict.egress, hop.verdict.ingress):
-            refs.update(side.isolating)
-            if side.rule is not None:
-                refs.add(side.rule.policy)
-    return _views(policies, refs)
-
-
-def _or_lints(policies: PolicySet, hops: Sequence[Hop]) -> list[Finding]:
-    findings = []
-    for policy in _involved(policies, hops):
-        for direction in Direction:
-            for rule in policy.rules(direction):
-                peers = rule.peers or ()
-                namespaces = [p for p in peers if p.namespace_only]
-                pods = [p for p in peers if p.pod_only]
-                if not namespaces or not pods:
-                    continue
-                ns_selector = namespaces[0].namespace_selector
-                pod_selector = pods[0].pod_selector
-                if ns_selector is None or pod_selector is None:
-                    continue
-                where = f"spec.{direction.field}[{rule.index}].{direction.peers_field}"
-                ns_text, pod_text = _inline(ns_selector.to_dict()), _inline(pod_selector.to_dict())
-                message = (
-                    f"{policy.ref} {where} lists namespaceSelector {ns_text} "
-                    f"and podSelector {pod_text} as two items: it admits "
-                    f"every pod of the matching namespaces OR the matching pods of namespace "
-                    f"{policy.ref.namespace}. If the pods matching podSelector in those "
-                    "namespaces were meant, this is a mistake (likely, not certain)"
-                )
-                combined = {
-                    "namespaceSelector": ns_selector.to_dict(),
-                    "podSelector": pod_selector.to_dict(),
-                }
-                hint = (
-                    f"If AND was meant, replace the two items of {where} by one:\n"
-                    f"{dump([combined])}"
-                )
-                findings.append(PEERS_OR(policy.ref, message, hint, evidence=[("rule", where)]))
-    return findings
-
-
-def _inline(selector: object) -> str:
-    """A selector on one line, as YAML flow style: ``{matchLabels: {team: shop}}``."""
-    return yaml.safe_dump(selector, default_flow_style=True, sort_keys=False).strip()
-
-
-def _malformed(policies: PolicySet) -> list[Finding]:
-    findings = []
-    views: list[NetworkPolicyView | AdminPolicyView] = [
-        *policies.network_policies,
-        *policies.admin_policies,
-        *policies.baseline_policies,
-    ]
-    for view in views:
-        if view.problems:
-            message = f"{view.ref} would be rejected by the API server: {'; '.join(view.problems)}"
-            findings.append(MALFORMED(view.ref, message))
-    return findings

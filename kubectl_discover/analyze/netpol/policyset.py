@@ -15,6 +15,7 @@ from typing import Any
 
 from kubectl_discover.analyze.netpol.admin import AdminPolicyView, parse_admin_policy
 from kubectl_discover.analyze.netpol.policy import NetworkPolicyView, parse_network_policy
+from kubectl_discover.refs import ObjectRef
 
 CORE_GROUP = "networking.k8s.io"
 ADMIN_GROUP = "policy.networking.k8s.io"
@@ -56,6 +57,11 @@ class PolicySet:
     others: tuple[OtherPolicy, ...] = ()
     by_namespace: Mapping[str, tuple[NetworkPolicyView, ...]] = field(default_factory=dict)
     """``network_policies`` by namespace (a policy only ever selects pods of its own)."""
+
+    def views(self, refs: Iterable[ObjectRef]) -> list[NetworkPolicyView]:
+        """The NetworkPolicies named by ``refs``, in the set's order."""
+        wanted = set(refs)
+        return [p for p in self.network_policies if p.ref in wanted]
 
     def in_namespace(self, namespace: str) -> tuple[NetworkPolicyView, ...]:
         if not self.by_namespace and self.network_policies:
