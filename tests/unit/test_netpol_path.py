@@ -480,3 +480,33 @@ def test_admin_policies_over_a_namespace_default_deny() -> None:
     # DNS stays allowed for it: the AdminNetworkPolicy comes first
     coredns = C.pod("kube-system", "coredns-a")
     assert evaluate(set_, other, coredns, 53, "UDP").egress.outcome is Outcome.ALLOWED
+
+
+def test_external_backends_behind_a_cluster_ip_are_unknown_when_ip_blocks_decide() -> None:
+    to_db = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "to-db", "namespace": "shop"},
+        "spec": {
+            "podSelector": {},
+            "policyTypes": ["Egress"],
+            "egress": [{"to": [{"ipBlock": {"cidr": "192.0.2.0/24"}}], "ports": [{"port": 5432}]}],
+        },
+    }
+    docs = [*documents("default-deny-egress.yaml"), to_db]
+    db = ObjectRef("Service", "shop", "db")
+    direct = ExternalTarget(("192.0.2.10",), ((5432, "TCP"),), db)
+    rewritten = ExternalTarget(("192.0.2.10",), ((5432, "TCP"),), db, via_cluster_ip=True)
+    # an ExternalName answer is connected to directly: the ipBlock decides
+    assert path_verdict(build_policy_set(docs), C.client, external=[direct]).outcome is (
+        Outcome.ALLOWED
+    )
+    # through the ClusterIP, whether the ipBlock sees the rewritten address is not defined
+    verdict = path_verdict(build_policy_set(docs), C.client, external=[rewritten])
+    (hop,) = verdict.hops
+    assert hop.verdict.egress.outcome is Outcome.UNKNOWN
+    assert hop.verdict.egress.policy_outcome is Outcome.ALLOWED
+    assert "rewritten" in hop.verdict.egress.why
+    # with no ipBlock rule at all, the default deny holds either way
+    only_deny = path_verdict(policies("default-deny-egress.yaml"), C.client, external=[rewritten])
+    assert only_deny.outcome is Outcome.DENIED

@@ -16,11 +16,18 @@ from __future__ import annotations
 import enum
 import ipaddress
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kubectl_discover.analyze.netpol.endpoints import ServiceTarget, address_endpoint
 from kubectl_discover.analyze.netpol.evaluate import evaluate
-from kubectl_discover.analyze.netpol.model import ConnectionVerdict, Endpoint, Outcome
+from kubectl_discover.analyze.netpol.model import (
+    ConnectionVerdict,
+    Direction,
+    DirectionVerdict,
+    Endpoint,
+    Outcome,
+    Tier,
+)
 from kubectl_discover.analyze.netpol.policyset import PolicySet
 from kubectl_discover.analyze.resolv import ResolvConf
 from kubectl_discover.refs import ObjectRef
@@ -150,18 +157,53 @@ def external_hops(
     ports: Sequence[tuple[int, str]],
     *,
     service: ObjectRef | None = None,
+    via_cluster_ip: bool = False,
 ) -> tuple[Hop, ...]:
-    """Client -> addresses outside the cluster (an ExternalName target's answers, the
-    addresses of a Service without selector) on each ``(port, protocol)``."""
-    return tuple(
-        Hop(
-            HopKind.EXTERNAL,
-            evaluate(policies, client, address_endpoint(address), port, protocol),
-            service,
-            port,
-        )
-        for address in addresses
-        for port, protocol in ports
+    """Client -> addresses outside the cluster on each ``(port, protocol)``: the answers
+    for an ExternalName target (the client connects to them directly), or the addresses
+    behind a Service without selector (``via_cluster_ip``: the client connects to the
+    ClusterIP, rewritten to them)."""
+    hops = []
+    for address in addresses:
+        for port, protocol in ports:
+            verdict = evaluate(policies, client, address_endpoint(address), port, protocol)
+            if via_cluster_ip:
+                verdict = replace(verdict, egress=_rewritten(policies, verdict.egress))
+            hops.append(Hop(HopKind.EXTERNAL, verdict, service, port))
+    return tuple(hops)
+
+
+REWRITTEN = (
+    "the client connects to a Service IP rewritten to this cluster-external address: "
+    "whether ipBlock rules see it before or after the rewrite is not defined"
+)
+
+
+def _rewritten(policies: PolicySet, egress: DirectionVerdict) -> DirectionVerdict:
+    """The concept page: connections to Service IPs rewritten to cluster-external IPs
+    may or may not be subject to ipBlock-based policies. A verdict that an ipBlock rule
+    of the isolating policies could change is therefore unknown."""
+    if egress.tier is not Tier.NETWORK_POLICY or egress.outcome is Outcome.UNKNOWN:
+        return egress
+    views = policies.views(egress.isolating)
+    if egress.rule is not None:
+        allowing = [v for v in views if v.ref == egress.rule.policy]
+        if allowing and allowing[0].rules(Direction.EGRESS)[egress.rule.index].peers is None:
+            return egress  # allowed to every destination, rewritten or not
+    has_ip_block = any(
+        peer.ip_block is not None
+        for view in views
+        for rule in view.rules(Direction.EGRESS)
+        for peer in rule.peers or ()
+    )
+    if not has_ip_block:
+        return egress
+    return replace(
+        egress,
+        outcome=Outcome.UNKNOWN,
+        policy_outcome=egress.outcome,
+        why=f"{REWRITTEN}; {egress.why}",
+        reasons=(*egress.reasons, REWRITTEN),
     )
 
 

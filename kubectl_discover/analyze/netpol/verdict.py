@@ -26,12 +26,14 @@ from kubectl_discover.refs import ObjectRef
 @dataclass(frozen=True)
 class ExternalTarget:
     """Addresses outside the cluster the client connects to for a Service: the answers
-    for an ExternalName target, or the addresses of a Service without selector."""
+    for an ExternalName target, or (``via_cluster_ip``) the addresses of a Service
+    without selector, reached through its ClusterIP."""
 
     addresses: tuple[str, ...]
     ports: tuple[tuple[int, str], ...]
     """(port, protocol) pairs as the packets carry them."""
     service: ObjectRef | None = None
+    via_cluster_ip: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,12 @@ def path_verdict(
         hops += service_hops(policies, client, target, port_name=port_name)
     for outside in external:
         hops += external_hops(
-            policies, client, outside.addresses, outside.ports, service=outside.service
+            policies,
+            client,
+            outside.addresses,
+            outside.ports,
+            service=outside.service,
+            via_cluster_ip=outside.via_cluster_ip,
         )
     for target in services:
         hops += controller_hops(policies, controllers, target, port_name=port_name)
