@@ -24,6 +24,7 @@ AREA_TITLES = {
     "legacy": "Removed API versions and renamed annotations",
     "probe": "Live probes",
     "access": "Access",
+    "netpol": "NetworkPolicy",
 }
 
 
