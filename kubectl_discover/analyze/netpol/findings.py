@@ -74,12 +74,12 @@ def _representative(endpoints: Sequence[Endpoint]) -> Endpoint:
     return replace(endpoints[0], labels=common_labels(endpoints))
 
 
-def _subject(verdict: DirectionVerdict) -> ObjectRef | str:
+def _subject(verdict: DirectionVerdict) -> ObjectRef:
     if verdict.rule is not None and verdict.tier in (Tier.ADMIN, Tier.BASELINE):
         return verdict.rule.policy
     if verdict.isolating:
         return verdict.isolating[0]
-    return verdict.subject.ref or verdict.subject.describe()
+    return verdict.subject.ref or ObjectRef("address", "", verdict.subject.describe())
 
 
 @dataclass
