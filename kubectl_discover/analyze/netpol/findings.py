@@ -74,12 +74,17 @@ def _representative(endpoints: Sequence[Endpoint]) -> Endpoint:
     return replace(endpoints[0], labels=common_labels(endpoints))
 
 
+def _endpoint_ref(endpoint: Endpoint) -> ObjectRef:
+    """The pod an endpoint is, or the address it stands for (not an object)."""
+    return endpoint.ref or ObjectRef("address", "", endpoint.describe())
+
+
 def _subject(verdict: DirectionVerdict) -> ObjectRef:
     if verdict.rule is not None and verdict.tier in (Tier.ADMIN, Tier.BASELINE):
         return verdict.rule.policy
     if verdict.isolating:
         return verdict.isolating[0]
-    return verdict.subject.ref or ObjectRef("address", "", verdict.subject.describe())
+    return _endpoint_ref(verdict.subject)
 
 
 @dataclass
@@ -181,7 +186,7 @@ def path_findings(
         client = hops[0].verdict.src
         findings.append(
             PATH_ALLOWED(
-                client.ref or client.describe(),
+                _endpoint_ref(client),
                 f"NetworkPolicies allow all {len(hops)} connections of the path of "
                 f"{client.describe()}",
             )
@@ -343,7 +348,7 @@ def _finding(policies: PolicySet, group: _Group, dns: DnsServer | None) -> Findi
             f"{group.direction.value} verdict {_connection(group)} is unknown: "
             f"{reasons or verdict.why}"
         )
-        subject_ref = verdict.subject.ref or verdict.subject.describe()
+        subject_ref = _endpoint_ref(verdict.subject)
         return check(subject_ref, message, evidence=evidence)
     general = _fix(policies, group)
     if check is CONTROLLER_NOT_ADMITTED:
