@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from kubectl_discover.analyze.externalname import is_ip_literal
 from kubectl_discover.analyze.headless import PerPodName
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import DnsExpectation, NameForm, ServiceKind
@@ -27,6 +26,7 @@ from kubectl_discover.analyze.slices import (
 )
 from kubectl_discover.findings import Check, Finding, Severity
 from kubectl_discover.refs import ObjectRef
+from kubectl_discover.syntax import is_ip
 
 SRV_UNNAMED_PORTS = Check(
     "srv-unnamed-ports",
@@ -290,7 +290,7 @@ def _fqdn_rows(
 ) -> tuple[DnsExpectation, ...]:
     answer = predict(index, target, fqdn + ".")
     if service.kind is ServiceKind.EXTERNAL_NAME:
-        bad = is_ip_literal(service.external_name)
+        bad = is_ip(service.external_name)
         return (
             DnsExpectation(
                 query=fqdn + ".",

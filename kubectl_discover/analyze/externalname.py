@@ -8,14 +8,13 @@ which the remote server does not know (commonly reported ExternalName mistakes).
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterator
 
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.serviceview import ServiceView
 from kubectl_discover.findings import Check, Finding, Severity
 from kubectl_discover.refs import ObjectRef
-from kubectl_discover.syntax import is_dns1123_subdomain
+from kubectl_discover.syntax import is_dns1123_subdomain, is_ip
 
 EXTERNALNAME_IP = Check(
     "externalname-ip",
@@ -74,14 +73,6 @@ CHECKS = (
 )
 
 
-def is_ip_literal(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
-
-
 def externalname_findings(
     index: Index, service: ServiceView, namespace: str
 ) -> tuple[Finding, ...]:
@@ -92,7 +83,7 @@ def externalname_findings(
     if not target or not is_dns1123_subdomain(target):
         return ()  # validation reports the missing or malformed field
     findings: list[Finding] = []
-    if is_ip_literal(target):
+    if is_ip(target):
         findings.append(_ip_target(service, subject, target))
     else:
         findings.extend(_in_cluster_target(index, subject, target))

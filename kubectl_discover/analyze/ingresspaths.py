@@ -6,7 +6,6 @@ and host+path pairs claimed twice. Pure.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from kubectl_discover.analyze.ingressclasses import ClassResolution, resolve_cla
 from kubectl_discover.findings import Check, Finding, Severity
 from kubectl_discover.refs import ObjectRef
 from kubectl_discover.snapshot import Obj, annotations_of, name_of, namespace_of
-from kubectl_discover.syntax import is_dns1123_subdomain
+from kubectl_discover.syntax import is_dns1123_subdomain, is_ip
 
 
 def _check(id_: str, severity: Severity, title: str, meaning: str, fix: str) -> Check:
@@ -119,11 +118,7 @@ CHECKS = (
 
 def host_problem(host: str) -> str:
     """Why the API rejects ``host`` as a rule/TLS host ("is an IP address; ..."), or ""."""
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    else:
+    if is_ip(host):
         return "is an IP address, but the API requires a DNS name"
     if ":" in host:
         return "contains a port, which the API rejects (Host is matched without port)"

@@ -21,7 +21,6 @@ route's chain down to the pods comes from :mod:`.ingresses`. Pure.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -36,6 +35,7 @@ from kubectl_discover.errors import InputError
 from kubectl_discover.findings import Check, Finding, Severity, Verdict
 from kubectl_discover.refs import ObjectRef, url_ref
 from kubectl_discover.snapshot import namespace_of
+from kubectl_discover.syntax import is_ip
 
 # ---------------------------------------------------------------- catalogue
 
@@ -281,11 +281,7 @@ class Request:
 
     @property
     def host_is_ip(self) -> bool:
-        try:
-            ipaddress.ip_address(self.host)
-        except ValueError:
-            return False
-        return True
+        return is_ip(self.host)
 
 
 def parse_url(url: str) -> Request:

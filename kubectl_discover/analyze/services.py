@@ -24,6 +24,7 @@ from kubectl_discover.analyze.model import ChainLink, Diagnosis, PodView, Servic
 from kubectl_discover.analyze.serviceview import ServicePort, ServiceView
 from kubectl_discover.analyze.slices import SliceView
 from kubectl_discover.findings import Check, Severity, Verdict, worst_first
+from kubectl_discover.syntax import is_ip
 
 __all__ = ["CHECKS", "diagnose_service", "summarize"]
 
@@ -175,7 +176,7 @@ def service_chain(
     ports = service.ports
     if kind is ServiceKind.EXTERNAL_NAME:
         target = service.external_name
-        ok = bool(target) and not externalname.is_ip_literal(target)
+        ok = bool(target) and not is_ip(target)
         why = "DNS answers a CNAME" if ok else f"externalName {target!r} cannot be a CNAME"
         if not ports:
             return (ChainLink(f"CNAME {target}", ok, why),)

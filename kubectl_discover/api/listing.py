@@ -42,7 +42,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
-import re
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -52,6 +51,7 @@ from urllib.parse import quote
 from kubectl_discover.api.session import ApiNotFound, Forbidden, Session
 from kubectl_discover.errors import InputError, NotFoundError
 from kubectl_discover.snapshot import WORKLOAD_KINDS, Snapshot, Unavailable
+from kubectl_discover.syntax import is_dns1123_subdomain
 
 MAX_PARALLEL = 4
 """Concurrent requests: enough to overlap round trips, few enough to be polite."""
@@ -61,8 +61,6 @@ METADATA_ONLY = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.i
 
 TLS_SECRET_KEYS = ("tls.crt", "tls.key")
 """The only Secret data kept: the certificate, and the key to check that they match."""
-
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$")
 
 
 @dataclass(frozen=True)
@@ -440,7 +438,7 @@ def _name(item: Mapping[str, Any]) -> str:
 
 def _is_name(value: str) -> bool:
     """A valid object name (DNS subdomain); anything else cannot exist and is not requested."""
-    return len(value) <= 253 and bool(_DNS_SUBDOMAIN.match(value))
+    return is_dns1123_subdomain(value)
 
 
 def _validate_name(what: str, value: str) -> None:

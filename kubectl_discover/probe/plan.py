@@ -22,6 +22,7 @@ from kubectl_discover.analyze.model import (
     NameForm,
     RouteExpectation,
 )
+from kubectl_discover.syntax import is_ip
 
 PLAN_VERSION = 1
 
@@ -248,14 +249,6 @@ def _dns_check(name: str, qtype: str, as_namespace: str) -> DnsCheck:
 # ---------------------------------------------------------------- endpoints
 
 
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
-
-
 def http_scheme(port: int, port_name: str = "") -> str | None:
     """Guess whether a port speaks HTTP(S) from its number or name; None means TCP only."""
     name = port_name.lower()
@@ -302,8 +295,8 @@ def endpoint_checks(
     scheme = http_scheme(port, endpoint.port_name)
     if scheme is None:
         return tuple(checks)
-    header = host if _is_ip(host) else host.rstrip(".")
-    sni = "" if _is_ip(host) else header
+    header = host if is_ip(host) else host.rstrip(".")
+    sni = "" if is_ip(host) else header
     checks.append(_get(scheme, host, port, "/", header, sni))
     if scheme == "https" and endpoint.kind == "external-name" and service_fqdn:
         name = service_fqdn.rstrip(".")
@@ -390,7 +383,7 @@ def _all_checks(diagnosis: Diagnosis) -> Iterable[DnsCheck | ConnectCheck | Skip
     for endpoint in diagnosis.endpoints:
         if not endpoint.address:
             continue  # offline prediction: the VIP is allocated on create, nothing to dial
-        if endpoint.kind == "external-name" and endpoint.address and not _is_ip(endpoint.address):
+        if endpoint.kind == "external-name" and endpoint.address and not is_ip(endpoint.address):
             yield _dns_check(absolute(endpoint.address), "A", "")
         yield from endpoint_checks(endpoint, service_fqdn=fqdn)
     for route in diagnosis.routes:
