@@ -5,13 +5,12 @@
 - :func:`load_snapshot`: one paginated LIST per kind into a live Snapshot.
 """
 
-from kubectl_discover.api.listing import ALL_KINDS, KINDS, SVC_KINDS, KindSpec, load_snapshot
+from kubectl_discover.api.listing import ALL_KINDS, KINDS, KindSpec, load_snapshot
 from kubectl_discover.api.session import ApiNotFound, Forbidden, Session, connect
 
 __all__ = [
     "ALL_KINDS",
     "KINDS",
-    "SVC_KINDS",
     "ApiNotFound",
     "Forbidden",
     "KindSpec",

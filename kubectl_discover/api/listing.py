@@ -13,7 +13,7 @@ Request plan (documented because request count is a design goal, not an accident
 - when every namespaced LIST came back empty and the namespace list was not loaded, one
   GET of the Namespace tells "namespace not found" (exit 2) from "empty namespace".
 
-For ``svc NAME --no-probe`` use :data:`SVC_KINDS`: exactly 8 LISTs, constant in the
+For ``svc NAME --no-probe`` (``kubectl_discover.commands.SVC``): exactly 8 LISTs, constant in the
 number of objects up to ``page_size`` per kind — services, endpointslices, pods,
 replicasets, deployments, statefulsets (namespace-scoped), nodes (cluster-scoped), ingresses
 (namespace-scoped). Adding ``events`` (with ``events_for``) makes 9; an empty or missing
@@ -123,19 +123,6 @@ KINDS_BY_RESOURCE: Mapping[str, KindSpec] = {spec.resource: spec for spec in KIN
 
 ALL_KINDS: frozenset[str] = frozenset(KINDS_BY_RESOURCE)
 
-SVC_KINDS: frozenset[str] = frozenset(
-    {
-        "services",
-        "endpointslices",
-        "pods",
-        "replicasets",
-        "deployments",
-        "statefulsets",
-        "nodes",
-        "ingresses",
-    }
-)
-"""What ``svc NAME`` needs: 8 LISTs (see the module docstring for why each)."""
 
 SECRET_GET_RESOURCE = "secrets"
 """Secrets are read one GET at a time (never listed); RBAC needs ``get`` on them."""

@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from kubectl_discover.commands import SVC
+
 pytestmark = pytest.mark.e2e
 
 HERE = Path(__file__).resolve()
@@ -147,13 +149,13 @@ def shop(cluster: Any) -> Iterator[str]:
 def test_svc_kinds_are_one_list_each(cluster: Any, shop: str) -> None:
     from kubectl_discover.api import listing
 
-    result = in_cluster(cluster, op="load", namespace=shop, kinds=sorted(listing.SVC_KINDS))
+    result = in_cluster(cluster, op="load", namespace=shop, kinds=sorted(SVC.kinds))
     assert "error" not in result, result.get("error")
     expected = sorted(
-        listing.KINDS_BY_RESOURCE[kind].path(shop) for kind in sorted(listing.SVC_KINDS)
+        listing.KINDS_BY_RESOURCE[kind].path(shop) for kind in sorted(SVC.kinds)
     )
     assert sorted(paths(result)) == expected
-    assert len(result["log"]) == len(listing.SVC_KINDS) <= 8
+    assert len(result["log"]) == len(SVC.kinds) <= 8
     assert all(verb == "GET" for verb, _ in result["log"])
     snapshot = result["snapshot"]
     assert snapshot["live"] is True
@@ -281,7 +283,7 @@ def test_forbidden_kinds_become_unavailable(cluster: Any, shop: str, tmp_path: P
         op="load",
         kubeconfig=str(kubeconfig),
         namespace=shop,
-        kinds=sorted(listing.SVC_KINDS),
+        kinds=sorted(SVC.kinds),
         tls=[[shop, "web-tls"]],
     )
     assert "error" not in result, result.get("error")
@@ -293,7 +295,7 @@ def test_forbidden_kinds_become_unavailable(cluster: Any, shop: str, tmp_path: P
     assert f"cannot list pods in {shop}: forbidden" in refused
     assert "cannot list nodes cluster-wide: forbidden" in refused
     assert f"cannot get secrets in {shop}: forbidden" in refused
-    assert len(refused) == len(listing.SVC_KINDS) - 1 + 1  # all but services, plus secrets
+    assert len(refused) == len(SVC.kinds) - 1 + 1  # all but services, plus secrets
     assert snapshot["secrets"] == []
 
 
@@ -308,13 +310,13 @@ def test_namespace_not_found(cluster: Any, shop: str) -> None:
     from kubectl_discover.api import listing
 
     svc_only = in_cluster(
-        cluster, op="load", namespace="no-such-ns", kinds=sorted(listing.SVC_KINDS)
+        cluster, op="load", namespace="no-such-ns", kinds=sorted(SVC.kinds)
     )
     assert svc_only["error"]["type"] == "NotFoundError"
     assert svc_only["error"]["exit_code"] == 2
     assert svc_only["error"]["message"] == 'namespace "no-such-ns" not found'
     assert paths(svc_only)[-1] == "/api/v1/namespaces/no-such-ns"
-    assert len(svc_only["log"]) == len(listing.SVC_KINDS) + 1
+    assert len(svc_only["log"]) == len(SVC.kinds) + 1
 
     typo = in_cluster(cluster, op="load", namespace=shop + "x")
     assert typo["error"]["exit_code"] == 2
@@ -326,7 +328,7 @@ def test_empty_namespace_is_not_an_error(cluster: Any) -> None:
 
     with cluster.namespace("apiempty") as namespace:
         result = in_cluster(
-            cluster, op="load", namespace=namespace, kinds=sorted(listing.SVC_KINDS)
+            cluster, op="load", namespace=namespace, kinds=sorted(SVC.kinds)
         )
     assert "error" not in result, result.get("error")
     assert result["snapshot"]["services"] == []

@@ -32,6 +32,7 @@ from kubectl_discover.api.session import (
     kubeconfig_paths,
     merge_kubeconfigs,
 )
+from kubectl_discover.commands import SVC
 from kubectl_discover.errors import (
     EXIT_CLUSTER,
     EXIT_INPUT,
@@ -481,8 +482,8 @@ def test_kind_paths_are_scoped_only_when_namespaced() -> None:
 
 
 def test_svc_kinds_stay_within_the_request_budget() -> None:
-    assert len(listing.SVC_KINDS) <= 8
-    assert listing.SVC_KINDS <= listing.ALL_KINDS
+    assert len(SVC.kinds) <= 8
+    assert SVC.kinds <= listing.ALL_KINDS
     assert "secrets" not in listing.ALL_KINDS, "Secrets are never listed"
 
 
@@ -680,3 +681,12 @@ def test_lists_run_concurrently(scripted: Any) -> None:
     snapshot = listing.load_snapshot(session, "s", kinds=kinds)
     assert session.requests == 4
     assert len(snapshot.services) == len(snapshot.pods) == len(snapshot.nodes) == 1
+
+
+def test_commands_declare_exactly_the_kinds_the_loader_lists() -> None:
+    """commands.py is the one place for what a command reads; it names only listable kinds
+    and, with the per-subject events, all of them."""
+    from kubectl_discover.commands import COMMANDS, EVERY_KIND
+
+    assert EVERY_KIND | {"events"} == listing.ALL_KINDS
+    assert all(needs.kinds <= EVERY_KIND for needs in COMMANDS.values())
