@@ -1,0 +1,683 @@
+"""What CoreDNS does with one query name, following the Corefile line by line.
+
+:func:`predict` picks the server block (longest zone on the port; none: REFUSED),
+runs the ``rewrite`` rules (the name the query really becomes), then walks the
+answering plugins in CoreDNS's chain order - ``template``, ``hosts``,
+``kubernetes``, other answering plugins, ``forward`` - exactly as far as the
+configuration decides: which plugin answers, with which TTL, how long an NXDOMAIN
+is cached, and where a ``fallthrough`` sends a name the plugin does not know.
+What depends on cluster objects (does the Service exist?) is left to the caller,
+which knows them; every note cites the Corefile line it follows, or says it is a
+default. docs/corefile.md ("Predictions") describes the rules.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+from dataclasses import dataclass, field, replace
+
+from kubectl_discover.analyze.corefile.cache import CacheView
+from kubectl_discover.analyze.corefile.config import CorefileConfig, Server
+from kubectl_discover.analyze.corefile.forward import Upstream, UpstreamKind
+from kubectl_discover.analyze.corefile.kubernetes import KubernetesView, PodMode
+from kubectl_discover.analyze.corefile.model import Directive, ServerBlock
+from kubectl_discover.analyze.corefile.plugins import ANSWERING, chain
+from kubectl_discover.analyze.corefile.rewrite import apply_rules
+from kubectl_discover.analyze.corefile.zones import fqdn, is_subdomain, longest_match
+
+SOA_TTL_CAP = 300
+LABEL_MAX = 63
+
+
+class Handler(enum.Enum):
+    """The plugin that writes the answer."""
+
+    KUBERNETES = "kubernetes"
+    FORWARD = "forward"
+    HOSTS = "hosts"
+    TEMPLATE = "template"
+    OTHER = "other"  # a known answering plugin this analysis does not simulate
+    NONE = "none"  # nobody: REFUSED (no server block) or SERVFAIL (no plugin)
+
+
+@dataclass(frozen=True)
+class Note:
+    """One step of the prediction and the Corefile line it follows (``""``: a default)."""
+
+    text: str
+    follows: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.text} [{self.follows}]" if self.follows else self.text
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What happens to ``query`` (as asked) on ``port``.
+
+    ``name`` is the name after ``rewrite``; ``zone`` the server block zone that took
+    the query; ``plugin_zone`` the zone of the answering plugin. ``rcode`` is set
+    only when the configuration alone decides it (REFUSED, SERVFAIL, NXDOMAIN for a
+    disabled pod name); ``answers`` only when the configuration holds them (inline
+    hosts, an ``insecure`` pod IP). ``ttl`` is the TTL clients see (None: the
+    upstream's, at most ``ttl_max``); ``denial_ttl`` the negative TTL of an NXDOMAIN
+    and ``denial_cached`` whether this server caches it; ``fallthrough`` is what
+    happens to a name the handler does not know.
+    """
+
+    query: str
+    name: str
+    qtype: str
+    port: int
+    handler: Handler
+    zone: str = ""
+    server: ServerBlock | None = None
+    plugin: Directive | None = None
+    plugin_zone: str = ""
+    upstreams: tuple[Upstream, ...] = ()
+    rcode: str | None = None
+    answers: tuple[str, ...] = ()
+    ttl: int | None = None
+    ttl_max: int | None = None
+    denial_ttl: int | None = None
+    denial_max: int | None = None
+    denial_cached: bool = False
+    fallthrough: Prediction | None = None
+    notes: tuple[Note, ...] = field(default=())
+
+    @property
+    def rewritten(self) -> bool:
+        return self.name != self.query
+
+
+@dataclass(frozen=True)
+class _Query:
+    server: Server
+    query: str
+    name: str
+    zone: str
+    qtype: str
+    port: int
+
+
+def predict(config: CorefileConfig, query: str, *, qtype: str = "A", port: int = 53) -> Prediction:
+    """What the Corefile makes of ``query`` (an absolute name) for ``qtype`` on ``port``."""
+    asked = fqdn(query)
+    qtype = qtype.upper()
+    notes: list[Note] = []
+    if config.refused:
+        notes.append(
+            Note(
+                "a stock CoreDNS v1.14 refuses this Corefile: a running server keeps its "
+                "previous configuration and a restarted one does not start; read as written"
+            )
+        )
+    found = config.server_for(asked, port)
+    if found is None:
+        notes.append(Note(f"no server block serves {asked} on port {port}: REFUSED"))
+        return Prediction(
+            asked, asked, qtype, port, Handler.NONE, rcode="REFUSED", notes=tuple(notes)
+        )
+    server, zone = found
+    notes.append(Note(f"served by the block for {zone} on port {port}", server.block.describe()))
+    rewrite = apply_rules(server.rewrites, asked)
+    for step in rewrite.steps:
+        answer = (
+            "answers are mapped back to the asked name"
+            if step.rule.answer_auto
+            else "answers keep the rewritten name (no 'answer auto')"
+        )
+        notes.append(
+            Note(
+                f"rewrite {step.rule.match.value}: {step.before} -> {step.after}; {answer}",
+                step.rule.directive.cite(),
+            )
+        )
+    for rule in rewrite.uncertain:
+        what = (
+            getattr(rule, "not_simulated", "")
+            or f"a rule on the {getattr(rule, 'field', '')} field"
+        )
+        notes.append(
+            Note(f"not simulated ({what}); it may change or end the rewrite", rule.directive.cite())
+        )
+    if rewrite.servfail:
+        notes.append(Note("the rewritten name is not a valid domain name: SERVFAIL"))
+        return Prediction(
+            asked,
+            asked,
+            qtype,
+            port,
+            Handler.NONE,
+            zone,
+            server.block,
+            rcode="SERVFAIL",
+            notes=tuple(notes),
+        )
+    request = _Query(server, asked, rewrite.name, zone, qtype, port)
+    notes.extend(_autopath_notes(server, rewrite.name))
+    outcome = _walk(request, 0)
+    return _with_notes(outcome, tuple(notes))
+
+
+def _with_notes(prediction: Prediction, before: tuple[Note, ...]) -> Prediction:
+    return replace(prediction, notes=before + prediction.notes)
+
+
+def _answerers(server: Server) -> list[Directive]:
+    """Answering directives in chain order; the template lines act as one handler."""
+    seen_template = False
+    found = []
+    for directive in chain(server.block):
+        if directive.name not in ANSWERING:
+            continue
+        if directive.name == "template":
+            if seen_template:
+                continue
+            seen_template = True
+        found.append(directive)
+    return found
+
+
+def _walk(request: _Query, start: int) -> Prediction:
+    answerers = _answerers(request.server)
+    for index in range(start, len(answerers)):
+        directive = answerers[index]
+        if directive.name == "template":
+            outcome = _template(request, index)
+        elif directive.name == "hosts":
+            outcome = _hosts(request, index)
+        elif directive.name == "kubernetes":
+            outcome = _kubernetes(request, index)
+        elif directive.name == "forward":
+            outcome = _forward(request, directive)
+        else:
+            outcome = _base(
+                request,
+                Handler.OTHER,
+                directive,
+                notes=(
+                    Note(
+                        f"{directive.name} may answer or pass it on; not simulated",
+                        directive.cite(),
+                    ),
+                ),
+            )
+        if outcome is not None:
+            return outcome
+    return _base(
+        request,
+        Handler.NONE,
+        None,
+        rcode="SERVFAIL",
+        notes=(
+            Note(
+                f"no plugin of this server block answers {request.name}: SERVFAIL",
+                request.server.block.describe(),
+            ),
+        ),
+    )
+
+
+def _base(
+    request: _Query,
+    handler: Handler,
+    directive: Directive | None,
+    *,
+    notes: tuple[Note, ...] = (),
+    plugin_zone: str = "",
+    upstreams: tuple[Upstream, ...] = (),
+    rcode: str | None = None,
+    answers: tuple[str, ...] = (),
+    ttl: int | None = None,
+    ttl_max: int | None = None,
+    denial_ttl: int | None = None,
+    denial_max: int | None = None,
+    denial_cached: bool = False,
+    fallthrough: Prediction | None = None,
+) -> Prediction:
+    return Prediction(
+        query=request.query,
+        name=request.name,
+        qtype=request.qtype,
+        port=request.port,
+        handler=handler,
+        zone=request.zone,
+        server=request.server.block,
+        plugin=directive,
+        plugin_zone=plugin_zone,
+        upstreams=upstreams,
+        rcode=rcode,
+        answers=answers,
+        ttl=ttl,
+        ttl_max=ttl_max,
+        denial_ttl=denial_ttl,
+        denial_max=denial_max,
+        denial_cached=denial_cached,
+        fallthrough=fallthrough,
+        notes=notes,
+    )
+
+
+def _cache(request: _Query) -> CacheView | None:
+    cache = request.server.cache
+    return cache if cache is not None and cache.covers(request.name) else None
+
+
+# ---------------------------------------------------------------- kubernetes
+
+
+def _kubernetes(request: _Query, index: int) -> Prediction | None:
+    view = request.server.kubernetes
+    if view is None:
+        return None
+    zone = longest_match(view.zones, request.name)
+    if not zone:
+        return None
+    notes = [Note(f"kubernetes answers names in {zone}", view.directive.cite())]
+    ttl, ttl_note = view.ttl, _ttl_source(view)
+    cache = _cache(request)
+    soa = min(ttl, SOA_TTL_CAP)
+    client_ttl, denial = ttl, soa
+    cached = False
+    if cache is not None:
+        client_ttl, denial = cache.clamp(ttl, denial=False), cache.clamp(soa, denial=True)
+        cached = cache.caches_denial(request.name)
+        notes.append(
+            Note(
+                f"answers carry TTL {client_ttl} ({ttl_note}, clamped to "
+                f"{cache.success_min}..{cache.success_max} by cache)",
+                cache.directive.cite(),
+            )
+        )
+    else:
+        notes.append(
+            Note(f"answers carry TTL {ttl} ({ttl_note}; no cache)", _cite(view.ttl_option))
+        )
+    rcode, answers, more = _kubernetes_name(view, request.name, zone)
+    fallthrough: Prediction | None = None
+    denial_ttl: int | None = denial
+    if view.fallthrough is not None and longest_match(view.fallthrough, request.name):
+        # kubernetes never answers NXDOMAIN here: the next plugin does.
+        fallthrough = _walk(request, index + 1)
+        denial_ttl, cached = None, False
+        more.append(
+            Note(
+                f"an NXDOMAIN here falls through to {fallthrough.handler.value}",
+                _cite(view.fallthrough_option),
+            )
+        )
+    else:
+        notes.append(_denial_note(denial, cached, cache, view))
+    notes.extend(more)
+    return _base(
+        request,
+        Handler.KUBERNETES,
+        view.directive,
+        notes=tuple(notes),
+        plugin_zone=zone,
+        rcode=rcode,
+        answers=answers,
+        ttl=client_ttl,
+        denial_ttl=denial_ttl,
+        denial_cached=cached,
+        fallthrough=fallthrough,
+    )
+
+
+def _ttl_source(view: KubernetesView) -> str:
+    return f"ttl {view.ttl}" if view.ttl_option else f"kubernetes default ttl {view.ttl}"
+
+
+def _cite(directive: Directive | None) -> str:
+    return directive.cite() if directive is not None else ""
+
+
+def _denial_note(denial: int, cached: bool, cache: CacheView | None, view: KubernetesView) -> Note:
+    if cached and cache is not None:
+        return Note(
+            f"an NXDOMAIN is cached {denial} s here: a name created less than {denial} s "
+            "after a client asked for it may still be NXDOMAIN",
+            cache.directive.cite(),
+        )
+    where = "cache disable denial" if cache is not None else "no cache"
+    return Note(
+        f"an NXDOMAIN is not cached here ({where}); it carries a negative TTL of {denial} s "
+        "that downstream caches (node-local-dns) may honour",
+        _cite(cache.directive if cache is not None else view.ttl_option),
+    )
+
+
+def _kubernetes_name(
+    view: KubernetesView, name: str, zone: str
+) -> tuple[str | None, tuple[str, ...], list[Note]]:
+    """What the name's shape decides: pod-IP names, namespace filter, endpoint names."""
+    labels = name[: -len(zone)].rstrip(".").split(".") if name != zone else []
+    notes: list[Note] = []
+    if len(labels) >= 2 and labels[-1] in ("svc", "pod") and not view.exposes(labels[-2]):
+        option = next(iter(view.directive.options("namespaces")), None)
+        notes.append(Note(f"namespace {labels[-2]} is not exposed: NXDOMAIN", _cite(option)))
+        return "NXDOMAIN", (), notes
+    if len(labels) == 3 and labels[2] == "pod":
+        return _pod_name(view, labels[0], labels[1], notes)
+    if len(labels) == 4 and labels[3] == "svc" and not labels[0].startswith("_"):
+        notes.append(_endpoint_note(view))
+    return None, (), notes
+
+
+def _pod_name(
+    view: KubernetesView, label: str, namespace: str, notes: list[Note]
+) -> tuple[str | None, tuple[str, ...], list[Note]]:
+    cite = _cite(view.pods_option)
+    if view.pods is PodMode.DISABLED:
+        source = "pods disabled" if view.pods_option else "pods defaults to disabled"
+        notes.append(Note(f"pod-IP names are NXDOMAIN ({source})", cite))
+        return "NXDOMAIN", (), notes
+    address = pod_ip_of(label)
+    if address is None:
+        notes.append(Note(f"{label} is not a dashed IP address: NXDOMAIN", cite))
+        return "NXDOMAIN", (), notes
+    if view.pods is PodMode.INSECURE:
+        notes.append(
+            Note(
+                f"pods insecure: answers {address} without checking for a pod, "
+                f"if namespace {namespace} exists",
+                cite,
+            )
+        )
+        return None, (address,), notes
+    notes.append(
+        Note(
+            f"pods verified: answers {address} only if a pod with that IP runs in "
+            f"namespace {namespace}",
+            cite,
+        )
+    )
+    return None, (address,), notes
+
+
+def pod_ip_of(label: str) -> str | None:
+    """The IP a pod-name label stands for (``1-2-3-4``, ``fd00--1``), as CoreDNS reads it."""
+    if label.count("-") == 3 and "--" not in label:
+        text = label.replace("-", ".")
+    else:
+        text = label.replace("-", ":")
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return None
+
+
+def _endpoint_note(view: KubernetesView) -> Note:
+    if view.endpoint_pod_names is not None:
+        return Note(
+            "endpoint names: the endpoint hostname, else the pod name (at most 63 "
+            "characters), else the dashed IP",
+            view.endpoint_pod_names.cite(),
+        )
+    return Note(
+        "endpoint names: the endpoint hostname, else the dashed IP (no endpoint_pod_names)",
+        view.directive.cite(),
+    )
+
+
+def endpoint_label(view: KubernetesView | None, hostname: str, pod_name: str, ip: str) -> str:
+    """The first label of a headless Service's per-endpoint name, as CoreDNS builds it."""
+    if hostname:
+        return hostname
+    if (
+        view is not None
+        and view.endpoint_pod_names is not None
+        and pod_name
+        and len(pod_name) <= LABEL_MAX
+    ):
+        return pod_name
+    if "." in ip:
+        return ip.replace(".", "-")
+    if ":" in ip:
+        dashed = ip.replace(":", "-")
+        return dashed + "0" if dashed.endswith("-") else dashed
+    return ""
+
+
+# ---------------------------------------------------------------- forward, hosts, template
+
+
+def _forward(request: _Query, directive: Directive) -> Prediction | None:
+    view = next(f for f in request.server.forwards if f.directive is directive)
+    if not view.matches(request.name):
+        return None  # outside FROM, or an except name: the next plugin
+    notes = [
+        Note(
+            f"forwarded to {', '.join(str(u) for u in view.upstreams) or 'nothing'} "
+            f"({view.policy})",
+            view.directive.cite(),
+        )
+    ]
+    notes.extend(
+        _upstream_note(u, view.directive) for u in view.upstreams if u.kind is not UpstreamKind.IP
+    )
+    cache = _cache(request)
+    if cache is None:
+        return _base(
+            request,
+            Handler.FORWARD,
+            view.directive,
+            notes=tuple(notes),
+            plugin_zone=view.from_zone,
+            upstreams=view.upstreams,
+        )
+    notes.append(
+        Note(
+            f"upstream TTLs are clamped to {cache.success_min}..{cache.success_max} s; "
+            f"an upstream NXDOMAIN to {cache.denial_min}..{cache.denial_max} s",
+            cache.directive.cite(),
+        )
+    )
+    return _base(
+        request,
+        Handler.FORWARD,
+        view.directive,
+        notes=tuple(notes),
+        plugin_zone=view.from_zone,
+        upstreams=view.upstreams,
+        ttl_max=cache.success_max,
+        denial_max=cache.denial_max,
+        denial_cached=cache.caches_denial(request.name),
+    )
+
+
+def _upstream_note(upstream: Upstream, directive: Directive) -> Note:
+    if upstream.kind is UpstreamKind.FILE:
+        text = (
+            f"{upstream.text}: the nameservers listed in that file inside the CoreDNS pod "
+            "(the node's resolvers when its dnsPolicy is Default)"
+        )
+    elif upstream.kind is UpstreamKind.PLACEHOLDER:
+        text = f"{upstream.text}: a node-local-dns placeholder, filled in when node-cache starts"
+    else:
+        text = f"{upstream.text}: a host name CoreDNS resolved when it started"
+    return Note(text, directive.cite())
+
+
+def _hosts(request: _Query, index: int) -> Prediction | None:
+    view = request.server.hosts
+    if view is None or not view.covers(request.name) or request.qtype not in ("A", "AAAA"):
+        return None
+    addresses = view.addresses(request.name)
+    cache = _cache(request)
+    ttl = cache.clamp(view.ttl, denial=False) if cache is not None else view.ttl
+    through = view.fallthrough is not None and longest_match(view.fallthrough, request.name)
+    family = 6 if request.qtype == "AAAA" else 4
+    if addresses:
+        matching = tuple(
+            a for a in addresses if ipaddress.ip_address(a.split("%")[0]).version == family
+        )
+        note = Note(f"hosts lists {request.name}: {', '.join(addresses)}", view.directive.cite())
+        return _base(
+            request,
+            Handler.HOSTS,
+            view.directive,
+            notes=(note,),
+            plugin_zone=longest_match(view.zones, request.name),
+            answers=matching,
+            ttl=ttl,
+        )
+    if addresses is not None and through:
+        return None
+    rest = _walk(request, index + 1) if through else None
+    if addresses is None:
+        text = f"answers if {view.file} lists {request.name} (its content was not read); " + (
+            "otherwise falls through" if through else "otherwise SERVFAIL"
+        )
+        return _base(
+            request,
+            Handler.HOSTS,
+            view.directive,
+            notes=(Note(text, view.directive.cite()),),
+            plugin_zone=longest_match(view.zones, request.name),
+            ttl=ttl,
+            fallthrough=rest,
+        )
+    note = Note(
+        f"hosts lists nothing for {request.name} and has no fallthrough for it: SERVFAIL",
+        view.directive.cite(),
+    )
+    return _base(request, Handler.HOSTS, view.directive, notes=(note,), rcode="SERVFAIL")
+
+
+def _template(request: _Query, index: int) -> Prediction | None:
+    for view in request.server.templates:
+        if view.qclass not in ("IN", "ANY") or not view.covers(request.name):
+            continue
+        matched = view.matches(request.name, request.qtype)
+        zone = longest_match(view.zones, request.name)
+        if matched:
+            note = Note(f"template answers with rcode {view.rcode}", view.directive.cite())
+            return _base(
+                request,
+                Handler.TEMPLATE,
+                view.directive,
+                notes=(note,),
+                plugin_zone=zone,
+                rcode=view.rcode,
+                answers=view.answers,
+            )
+        if matched is None:
+            note = Note(
+                f"template may answer: its match is not simulated ({view.not_simulated})",
+                view.directive.cite(),
+            )
+            return _base(request, Handler.TEMPLATE, view.directive, notes=(note,), plugin_zone=zone)
+        if view.qtype not in ("ANY", request.qtype):
+            continue
+        if view.fallthrough is not None and longest_match(view.fallthrough, request.name):
+            continue
+        note = Note(
+            "template matches none of its regexes and has no fallthrough: SERVFAIL",
+            view.directive.cite(),
+        )
+        return _base(
+            request,
+            Handler.TEMPLATE,
+            view.directive,
+            notes=(note,),
+            plugin_zone=zone,
+            rcode="SERVFAIL",
+        )
+    return None
+
+
+# ---------------------------------------------------------------- autopath
+
+
+def _autopath_notes(server: Server, name: str) -> list[Note]:
+    view = server.autopath
+    if view is None or not longest_match(view.zones, name):
+        return []
+    kube = server.kubernetes
+    if view.from_plugin != "kubernetes":
+        return [
+            Note(
+                f"autopath {view.source}: search path walked on the server; not simulated",
+                view.directive.cite(),
+            )
+        ]
+    if kube is None or kube.pods is not PodMode.VERIFIED:
+        return [
+            Note(
+                "autopath @kubernetes does nothing: it needs 'pods verified' to find the "
+                "client pod",
+                view.directive.cite(),
+            )
+        ]
+    return [
+        Note(
+            "autopath: a pod's first search candidate (NAME.<its ns>.svc.<zone>) is completed "
+            "on the server, which answers the first candidate that exists as a CNAME; only "
+            "when CoreDNS sees the pod's own IP (not through node-local-dns)",
+            view.directive.cite(),
+        )
+    ]
+
+
+def autopath_candidates(
+    config: CorefileConfig,
+    query: str,
+    client_namespace: str,
+    *,
+    port: int = 53,
+    node_search: tuple[str, ...] = (),
+) -> tuple[str, ...] | None:
+    """The names the server tries for ``query`` from a pod in ``client_namespace``.
+
+    None when autopath does not apply (no autopath, not ``@kubernetes``, pods not
+    verified, or the query is not under ``<client_namespace>.svc.<zone>``).
+    ``node_search`` is the CoreDNS pod's own search list, tried after the zone.
+    """
+    asked = fqdn(query)
+    found = config.server_for(asked, port)
+    if found is None:
+        return None
+    server = found[0]
+    view, kube = server.autopath, server.kubernetes
+    if view is None or kube is None or view.from_plugin != "kubernetes":
+        return None
+    if kube.pods is not PodMode.VERIFIED or not longest_match(view.zones, asked):
+        return None
+    zone = longest_match(kube.zones, asked)
+    if not zone:
+        return None
+    svc = "svc." if zone == "." else f"svc.{zone}"
+    first = f"{client_namespace}.{svc}"
+    if not is_subdomain(first, asked):
+        return None
+    base = asked[: -len(first)].rstrip(".")
+    if not base:
+        return None
+    search = (first, svc, zone, *(fqdn(s) for s in node_search), "")
+    return tuple(f"{base}.{s}" if s else f"{base}." for s in search)
+
+
+def cluster_domains(config: CorefileConfig, port: int = 53) -> tuple[str, ...]:
+    """The cluster domains the ``kubernetes`` plugin serves on ``port``, in Corefile order."""
+    found: list[str] = []
+    for server in config.servers:
+        if server.kubernetes is None or not server.listens_on(port):
+            continue
+        for domain in server.kubernetes.cluster_domains:
+            if domain not in found:
+                found.append(domain)
+    return tuple(found)
+
+
+def kubernetes_for(config: CorefileConfig, name: str, port: int = 53) -> KubernetesView | None:
+    """The ``kubernetes`` line that answers ``name`` (after rewrite and fallthrough), if any."""
+    found = config.server_for(name, port)
+    step: Prediction | None = predict(config, name, port=port)
+    while step is not None and found is not None:
+        if step.handler is Handler.KUBERNETES:
+            return found[0].kubernetes
+        step = step.fallthrough
+    return None
