@@ -23,6 +23,7 @@ AREA_TITLES = {
     "legacy": "Removed API versions and renamed annotations",
     "probe": "Live probes",
     "access": "Access",
+    "corefile": "CoreDNS configuration",
 }
 
 

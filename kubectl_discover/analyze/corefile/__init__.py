@@ -1,0 +1,67 @@
+"""The CoreDNS configuration engine: read the real Corefile and predict from it.
+
+Pure, like all of :mod:`kubectl_discover.analyze`: text and ConfigMaps in, frozen
+values out (docs/corefile.md). The public API:
+
+- :func:`read_dns_configmap` reads a ``coredns`` / ``node-local-dns`` / ``kube-dns``
+  ConfigMap (plus AKS's ``coredns-custom``) into a :class:`DnsConfig`;
+- :func:`load_corefile` parses Corefile text into a :class:`CorefileConfig`
+  (server blocks, plugin views, rejected lines, unknown plugins);
+- :func:`predict` says what happens to one query name (:class:`Prediction`);
+  :func:`cluster_domains`, :func:`kubernetes_for`, :func:`endpoint_label`,
+  :func:`pod_ip_of` and :func:`autopath_candidates` answer the narrower questions;
+- :func:`corefile_findings` raises the checks in :data:`CHECKS`.
+"""
+
+from __future__ import annotations
+
+from kubectl_discover.analyze.corefile.checks import CHECKS, corefile_findings
+from kubectl_discover.analyze.corefile.config import CorefileConfig, Server, load_corefile
+from kubectl_discover.analyze.corefile.kubernetes import KubernetesView, PodMode
+from kubectl_discover.analyze.corefile.model import Corefile, Directive, ServerBlock, Where
+from kubectl_discover.analyze.corefile.parser import parse_corefile
+from kubectl_discover.analyze.corefile.predict import (
+    Handler,
+    Note,
+    Prediction,
+    autopath_candidates,
+    cluster_domains,
+    endpoint_label,
+    kubernetes_for,
+    pod_ip_of,
+    predict,
+)
+from kubectl_discover.analyze.corefile.source import (
+    ConfigKind,
+    DnsConfig,
+    KubeDnsConfig,
+    read_dns_configmap,
+)
+
+__all__ = [
+    "CHECKS",
+    "ConfigKind",
+    "Corefile",
+    "CorefileConfig",
+    "Directive",
+    "DnsConfig",
+    "Handler",
+    "KubeDnsConfig",
+    "KubernetesView",
+    "Note",
+    "PodMode",
+    "Prediction",
+    "Server",
+    "ServerBlock",
+    "Where",
+    "autopath_candidates",
+    "cluster_domains",
+    "corefile_findings",
+    "endpoint_label",
+    "kubernetes_for",
+    "load_corefile",
+    "parse_corefile",
+    "pod_ip_of",
+    "predict",
+    "read_dns_configmap",
+]
