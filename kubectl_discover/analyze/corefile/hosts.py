@@ -3,11 +3,12 @@
 ``hosts [FILE [ZONES...]] { [INLINE] ttl SECONDS; no_reverse; reload DURATION;
 fallthrough [ZONES...]; fallthrough_unsupported }`` (CoreDNS v1.14 plugin/hosts).
 Lines in the block before ``fallthrough`` that are not options are inline hosts
-entries (``IP NAME...``). FILE defaults to /etc/hosts of the CoreDNS container; its
-content is known only when the caller passes it (a ConfigMap key mounted next to
-the Corefile, such as k3s's ``NodeHosts``). A name in the plugin's zones that no
-entry lists falls through only with ``fallthrough``; otherwise CoreDNS answers
-SERVFAIL (the plugin has no SOA to build an NXDOMAIN from).
+entries (``IP NAME...``). FILE defaults to /etc/hosts of the CoreDNS container,
+which the kubelet writes (localhost names and the pod's own name: taken as
+:data:`KUBELET_HOSTS`); another file is known only when the caller passes it (a
+ConfigMap key mounted next to the Corefile, such as k3s's ``NodeHosts``). A name
+in the plugin's zones that no entry lists falls through only with ``fallthrough``;
+otherwise CoreDNS answers SERVFAIL (the plugin has no SOA to build an NXDOMAIN from).
 """
 
 from __future__ import annotations
@@ -23,6 +24,15 @@ from kubectl_discover.syntax import is_ip
 
 DEFAULT_FILE = "/etc/hosts"
 DEFAULT_TTL = 3600
+KUBELET_HOSTS = """
+127.0.0.1 localhost
+::1 localhost ip6-localhost ip6-loopback
+fe00::0 ip6-localnet
+fe00::0 ip6-mcastprefix
+fe00::1 ip6-allnodes
+fe00::2 ip6-allrouters
+"""
+"""The kubelet-managed /etc/hosts of a pod without hostAliases, less its own name."""
 
 
 @dataclass(frozen=True)
@@ -110,8 +120,8 @@ def hosts_view(
 
 
 def _file_entries(path: str, files: Mapping[str, str] | None) -> tuple[HostEntry, ...] | None:
-    if files is None:
-        return None
     relative = path[len(COREFILE_DIR) + 1 :] if path.startswith(COREFILE_DIR + "/") else path
-    text = files.get(relative)
+    text = (files or {}).get(relative)
+    if text is None and path == DEFAULT_FILE:
+        text = KUBELET_HOSTS
     return parse_hosts_text(text) if text is not None else None

@@ -198,6 +198,8 @@ class _Parser:
                 break
             if text:
                 expecting = text.endswith(",")
+                if not block.keys:
+                    block.where = self.where() or block.where
                 block.keys.append(text[:-1] if expecting else text)
             has_next = self.next()
             if expecting and not has_next:

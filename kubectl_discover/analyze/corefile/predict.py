@@ -123,11 +123,12 @@ def predict(config: CorefileConfig, query: str, *, qtype: str = "A", port: int =
     notes.append(Note(f"served by the block for {zone} on port {port}", server.block.describe()))
     rewrite = apply_rules(server.rewrites, asked)
     for step in rewrite.steps:
-        answer = (
-            "answers are mapped back to the asked name"
-            if step.rule.answer_auto
-            else "answers keep the rewritten name (no 'answer auto')"
-        )
+        if step.rule.answer_auto:
+            answer = "answers are mapped back to the asked name"
+        elif step.rule.answer_rules:
+            answer = "answers are rewritten by its 'answer' rules"
+        else:
+            answer = "answers keep the rewritten name (no 'answer auto')"
         notes.append(
             Note(
                 f"rewrite {step.rule.match.value}: {step.before} -> {step.after}; {answer}",
@@ -593,10 +594,13 @@ def _template(request: _Query, index: int) -> Prediction | None:
 
 
 def _autopath_notes(server: Server, name: str) -> list[Note]:
-    view = server.autopath
+    view, kube = server.autopath, server.kubernetes
     if view is None or not longest_match(view.zones, name):
         return []
-    kube = server.kubernetes
+    zone = longest_match(kube.zones, name) if kube is not None else ""
+    labels = name[: -len(zone)].rstrip(".").split(".") if zone and name != zone else []
+    if len(labels) < 3 or labels[-1] != "svc":
+        return []  # not shaped like a pod's first search candidate NAME.<ns>.svc.<zone>
     if view.from_plugin != "kubernetes":
         return [
             Note(

@@ -9,10 +9,10 @@ on the name the previous one produced, and a matching ``stop`` rule (the default
 ends the list. A rewritten name that is not a valid domain name gets SERVFAIL.
 
 ``type``, ``class``, ``edns0``, ``ttl``, ``cname`` and ``rcode`` rules are read and
-listed but not simulated: when one comes before a matching name rule, the
-prediction says it may have stopped the list. A regex Python cannot run with
-CoreDNS's meaning (RE2 syntax Python lacks, or nested repetition that would
-backtrack without bound) is likewise listed as not simulated.
+listed but not simulated: they never change the name, but when one comes before a
+matching name rule the prediction says it may have stopped the list first. A
+regex Python cannot run with CoreDNS's meaning (RE2 syntax Python lacks, or nested
+repetition that would backtrack without bound) is likewise listed as not simulated.
 """
 
 from __future__ import annotations
@@ -269,13 +269,19 @@ def apply_rules(rules: Sequence[Rule], name: str) -> RewriteResult:
     current = fqdn(name)
     steps: list[RewriteStep] = []
     uncertain: list[Rule] = []
+    pending: list[Rule] = []  # other-field rules: they matter only if a name rule follows
     for rule in rules:
-        if isinstance(rule, OtherRule) or rule.not_simulated:
+        if isinstance(rule, OtherRule):
+            pending.append(rule)
+            continue
+        if rule.not_simulated:
             uncertain.append(rule)
             continue
         after = rule.apply(current)
         if after is None:
             continue
+        uncertain += pending
+        pending.clear()
         if not is_domain_name(after):
             return RewriteResult(fqdn(name), tuple(steps), True, tuple(uncertain))
         steps.append(RewriteStep(rule, current, after))
