@@ -400,8 +400,19 @@ def _server_block(raw: _RawBlock) -> ServerBlock:
 
 
 def _directive(tokens: Sequence[Token], depth: int) -> Directive:
-    """One directive from its tokens: arguments on its line, then an optional block."""
-    built, _ = _line(tokens, 0, depth)
+    """One directive from its tokens: arguments on its line, then an optional block.
+
+    Tokens left over (a ``{`` on the next line, words after the closing ``}``) make
+    the plugin's setup fail in CoreDNS, so they refuse the Corefile here too.
+    """
+    built, end = _line(tokens, 0, depth)
+    if end < len(tokens):
+        extra = tokens[end]
+        if extra.text == "{":
+            message = f"the block of '{built.name}' must open on its line"
+        else:
+            message = f"unexpected '{extra.text}' after the block of '{built.name}'"
+        raise _Refused(message, extra.where)
     return built
 
 
