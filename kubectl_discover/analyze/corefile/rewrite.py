@@ -176,7 +176,7 @@ def _name_rule(directive: Directive, stop: bool, args: list[str]) -> NameRule | 
         )
     auto, answers = match is MatchType.EXACT, tuple(args[3:])
     if answers:
-        parsed = _answer_auto(answers)
+        parsed = _answer_auto(match.value, answers)
         if isinstance(parsed, str):
             return parsed
         auto = auto or parsed
@@ -188,26 +188,28 @@ def _name_rule(directive: Directive, stop: bool, args: list[str]) -> NameRule | 
     return NameRule(directive, stop, match, source, fqdn(target), auto, answers, regex, why)
 
 
-def _answer_auto(words: tuple[str, ...]) -> bool | str:
+def _answer_auto(kind: str, words: tuple[str, ...]) -> bool | str:
     """Whether ``answer auto`` is among the answer options (their syntax is checked)."""
-    if words[0] != "answer" or len(words) < 2:
-        return "exceeded the number of arguments for a non-answer rule argument"
+    if len(words) < 2:
+        return f"invalid arguments for {kind} rule"
+    if words[0] != "answer":
+        return f"exceeded the number of arguments for a non-answer rule argument for {kind} rule"
     auto, i = False, 0
     while i < len(words):
         if words[i] == "answer":
             i += 1
         if i >= len(words):
-            return "type missing for answer rule"
-        kind = words[i]
+            return f"type missing for answer rule for {kind} rule"
+        option = words[i]
         i += 1
-        if kind == "auto":
+        if option == "auto":
             auto = True
-        elif kind in ("name", "value"):
+        elif option in ("name", "value"):
             if len(words) - i < 2:
-                return f"{kind} answer rule: 2 arguments required"
+                return f"{option} answer rule for {kind} rule: 2 arguments required"
             i += 2
         else:
-            return f"invalid type {kind!r} for answer rule"
+            return f"invalid type {option!r} for answer rule for {kind} rule"
     return auto
 
 
