@@ -17,19 +17,16 @@ from __future__ import annotations
 
 from kubectl_discover.analyze.corefile.checks import CHECKS, corefile_findings
 from kubectl_discover.analyze.corefile.config import CorefileConfig, Server, load_corefile
+from kubectl_discover.analyze.corefile.kubenames import endpoint_label, pod_ip_of
 from kubectl_discover.analyze.corefile.kubernetes import KubernetesView, PodMode
 from kubectl_discover.analyze.corefile.model import Corefile, Directive, ServerBlock, Where
 from kubectl_discover.analyze.corefile.parser import parse_corefile
-from kubectl_discover.analyze.corefile.predict import (
-    Handler,
-    Note,
-    Prediction,
+from kubectl_discover.analyze.corefile.predict import predict
+from kubectl_discover.analyze.corefile.prediction import Handler, Note, Prediction
+from kubectl_discover.analyze.corefile.queries import (
     autopath_candidates,
     cluster_domains,
-    endpoint_label,
     kubernetes_for,
-    pod_ip_of,
-    predict,
 )
 from kubectl_discover.analyze.corefile.source import (
     ConfigKind,

@@ -15,7 +15,9 @@ from collections.abc import Iterable, Sequence
 from kubectl_discover.analyze.corefile.config import CorefileConfig
 from kubectl_discover.analyze.corefile.forward import UpstreamKind
 from kubectl_discover.analyze.corefile.kubernetes import PodMode
-from kubectl_discover.analyze.corefile.predict import Handler, cluster_domains, predict
+from kubectl_discover.analyze.corefile.predict import predict
+from kubectl_discover.analyze.corefile.prediction import Handler
+from kubectl_discover.analyze.corefile.queries import cluster_domains
 from kubectl_discover.analyze.corefile.rewrite import MatchType, NameRule
 from kubectl_discover.analyze.corefile.source import ConfigKind, DnsConfig
 from kubectl_discover.analyze.corefile.zones import fqdn, is_subdomain

@@ -13,82 +13,21 @@ default. docs/corefile.md ("Predictions") describes the rules.
 
 from __future__ import annotations
 
-import enum
 import ipaddress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from kubectl_discover.analyze.corefile.cache import CacheView
 from kubectl_discover.analyze.corefile.config import CorefileConfig, Server
 from kubectl_discover.analyze.corefile.forward import Upstream, UpstreamKind
+from kubectl_discover.analyze.corefile.kubenames import name_shape
 from kubectl_discover.analyze.corefile.kubernetes import KubernetesView, PodMode
-from kubectl_discover.analyze.corefile.model import Directive, ServerBlock
+from kubectl_discover.analyze.corefile.model import Directive
 from kubectl_discover.analyze.corefile.plugins import ANSWERING, chain
+from kubectl_discover.analyze.corefile.prediction import Handler, Note, Prediction, cite
 from kubectl_discover.analyze.corefile.rewrite import apply_rules
-from kubectl_discover.analyze.corefile.zones import fqdn, is_subdomain, longest_match
+from kubectl_discover.analyze.corefile.zones import fqdn, longest_match
 
 SOA_TTL_CAP = 300
-LABEL_MAX = 63
-
-
-class Handler(enum.Enum):
-    """The plugin that writes the answer."""
-
-    KUBERNETES = "kubernetes"
-    FORWARD = "forward"
-    HOSTS = "hosts"
-    TEMPLATE = "template"
-    OTHER = "other"  # a known answering plugin this analysis does not simulate
-    NONE = "none"  # nobody: REFUSED (no server block) or SERVFAIL (no plugin)
-
-
-@dataclass(frozen=True)
-class Note:
-    """One step of the prediction and the Corefile line it follows (``""``: a default)."""
-
-    text: str
-    follows: str = ""
-
-    def __str__(self) -> str:
-        return f"{self.text} [{self.follows}]" if self.follows else self.text
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """What happens to ``query`` (as asked) on ``port``.
-
-    ``name`` is the name after ``rewrite``; ``zone`` the server block zone that took
-    the query; ``plugin_zone`` the zone of the answering plugin. ``rcode`` is set
-    only when the configuration alone decides it (REFUSED, SERVFAIL, NXDOMAIN for a
-    disabled pod name); ``answers`` only when the configuration holds them (inline
-    hosts, an ``insecure`` pod IP). ``ttl`` is the TTL clients see (None: the
-    upstream's, at most ``ttl_max``); ``denial_ttl`` the negative TTL of an NXDOMAIN
-    and ``denial_cached`` whether this server caches it; ``fallthrough`` is what
-    happens to a name the handler does not know.
-    """
-
-    query: str
-    name: str
-    qtype: str
-    port: int
-    handler: Handler
-    zone: str = ""
-    server: ServerBlock | None = None
-    plugin: Directive | None = None
-    plugin_zone: str = ""
-    upstreams: tuple[Upstream, ...] = ()
-    rcode: str | None = None
-    answers: tuple[str, ...] = ()
-    ttl: int | None = None
-    ttl_max: int | None = None
-    denial_ttl: int | None = None
-    denial_max: int | None = None
-    denial_cached: bool = False
-    fallthrough: Prediction | None = None
-    notes: tuple[Note, ...] = field(default=())
-
-    @property
-    def rewritten(self) -> bool:
-        return self.name != self.query
 
 
 @dataclass(frozen=True)
@@ -293,10 +232,8 @@ def _kubernetes(request: _Query, index: int) -> Prediction | None:
             )
         )
     else:
-        notes.append(
-            Note(f"answers carry TTL {ttl} ({ttl_note}; no cache)", _cite(view.ttl_option))
-        )
-    rcode, answers, more = _kubernetes_name(view, request.name, zone)
+        notes.append(Note(f"answers carry TTL {ttl} ({ttl_note}; no cache)", cite(view.ttl_option)))
+    rcode, answers, more = name_shape(view, request.name, zone)
     fallthrough: Prediction | None = None
     denial_ttl: int | None = denial
     if view.fallthrough is not None and longest_match(view.fallthrough, request.name):
@@ -306,7 +243,7 @@ def _kubernetes(request: _Query, index: int) -> Prediction | None:
         more.append(
             Note(
                 f"an NXDOMAIN here falls through to {fallthrough.handler.value}",
-                _cite(view.fallthrough_option),
+                cite(view.fallthrough_option),
             )
         )
     else:
@@ -331,10 +268,6 @@ def _ttl_source(view: KubernetesView) -> str:
     return f"ttl {view.ttl}" if view.ttl_option else f"kubernetes default ttl {view.ttl}"
 
 
-def _cite(directive: Directive | None) -> str:
-    return directive.cite() if directive is not None else ""
-
-
 def _denial_note(denial: int, cached: bool, cache: CacheView | None, view: KubernetesView) -> Note:
     if cached and cache is not None:
         return Note(
@@ -346,103 +279,8 @@ def _denial_note(denial: int, cached: bool, cache: CacheView | None, view: Kuber
     return Note(
         f"an NXDOMAIN is not cached here ({where}); it carries a negative TTL of {denial} s "
         "that downstream caches (node-local-dns) may honour",
-        _cite(cache.directive if cache is not None else view.ttl_option),
+        cite(cache.directive if cache is not None else view.ttl_option),
     )
-
-
-def _kubernetes_name(
-    view: KubernetesView, name: str, zone: str
-) -> tuple[str | None, tuple[str, ...], list[Note]]:
-    """What the name's shape decides: pod-IP names, namespace filter, endpoint names."""
-    labels = name[: -len(zone)].rstrip(".").split(".") if name != zone else []
-    notes: list[Note] = []
-    if len(labels) >= 2 and labels[-1] in ("svc", "pod") and not view.exposes(labels[-2]):
-        option = next(iter(view.directive.options("namespaces")), None)
-        notes.append(Note(f"namespace {labels[-2]} is not exposed: NXDOMAIN", _cite(option)))
-        return "NXDOMAIN", (), notes
-    if len(labels) == 3 and labels[2] == "pod":
-        return _pod_name(view, labels[0], labels[1], notes)
-    if len(labels) == 4 and labels[3] == "svc" and not labels[0].startswith("_"):
-        notes.append(_endpoint_note(view))
-    return None, (), notes
-
-
-def _pod_name(
-    view: KubernetesView, label: str, namespace: str, notes: list[Note]
-) -> tuple[str | None, tuple[str, ...], list[Note]]:
-    cite = _cite(view.pods_option)
-    if view.pods is PodMode.DISABLED:
-        source = "pods disabled" if view.pods_option else "pods defaults to disabled"
-        notes.append(Note(f"pod-IP names are NXDOMAIN ({source})", cite))
-        return "NXDOMAIN", (), notes
-    address = pod_ip_of(label)
-    if address is None:
-        notes.append(Note(f"{label} is not a dashed IP address: NXDOMAIN", cite))
-        return "NXDOMAIN", (), notes
-    if view.pods is PodMode.INSECURE:
-        notes.append(
-            Note(
-                f"pods insecure: answers {address} without checking for a pod, "
-                f"if namespace {namespace} exists",
-                cite,
-            )
-        )
-        return None, (address,), notes
-    notes.append(
-        Note(
-            f"pods verified: answers {address} only if a pod with that IP runs in "
-            f"namespace {namespace}",
-            cite,
-        )
-    )
-    return None, (address,), notes
-
-
-def pod_ip_of(label: str) -> str | None:
-    """The IP a pod-name label stands for (``1-2-3-4``, ``fd00--1``), as CoreDNS reads it."""
-    if label.count("-") == 3 and "--" not in label:
-        text = label.replace("-", ".")
-    else:
-        text = label.replace("-", ":")
-    try:
-        return str(ipaddress.ip_address(text))
-    except ValueError:
-        return None
-
-
-def _endpoint_note(view: KubernetesView) -> Note:
-    if view.endpoint_pod_names is not None:
-        return Note(
-            "endpoint names: the endpoint hostname, else the pod name (at most 63 "
-            "characters), else the dashed IP",
-            view.endpoint_pod_names.cite(),
-        )
-    return Note(
-        "endpoint names: the endpoint hostname, else the dashed IP (no endpoint_pod_names)",
-        view.directive.cite(),
-    )
-
-
-def endpoint_label(view: KubernetesView | None, hostname: str, pod_name: str, ip: str) -> str:
-    """The first label of a headless Service's per-endpoint name, as CoreDNS builds it."""
-    if hostname:
-        return hostname
-    if (
-        view is not None
-        and view.endpoint_pod_names is not None
-        and pod_name
-        and len(pod_name) <= LABEL_MAX
-    ):
-        return pod_name
-    if "." in ip:
-        return ip.replace(".", "-")
-    if ":" in ip:
-        dashed = ip.replace(":", "-")
-        return dashed + "0" if dashed.endswith("-") else dashed
-    return ""
-
-
-# ---------------------------------------------------------------- forward, hosts, template
 
 
 def _forward(request: _Query, directive: Directive) -> Prediction | None:
@@ -624,64 +462,3 @@ def _autopath_notes(server: Server, name: str) -> list[Note]:
             view.directive.cite(),
         )
     ]
-
-
-def autopath_candidates(
-    config: CorefileConfig,
-    query: str,
-    client_namespace: str,
-    *,
-    port: int = 53,
-    node_search: tuple[str, ...] = (),
-) -> tuple[str, ...] | None:
-    """The names the server tries for ``query`` from a pod in ``client_namespace``.
-
-    None when autopath does not apply (no autopath, not ``@kubernetes``, pods not
-    verified, or the query is not under ``<client_namespace>.svc.<zone>``).
-    ``node_search`` is the CoreDNS pod's own search list, tried after the zone.
-    """
-    asked = fqdn(query)
-    found = config.server_for(asked, port)
-    if found is None:
-        return None
-    server = found[0]
-    view, kube = server.autopath, server.kubernetes
-    if view is None or kube is None or view.from_plugin != "kubernetes":
-        return None
-    if kube.pods is not PodMode.VERIFIED or not longest_match(view.zones, asked):
-        return None
-    zone = longest_match(kube.zones, asked)
-    if not zone:
-        return None
-    svc = "svc." if zone == "." else f"svc.{zone}"
-    first = f"{client_namespace}.{svc}"
-    if not is_subdomain(first, asked):
-        return None
-    base = asked[: -len(first)].rstrip(".")
-    if not base:
-        return None
-    search = (first, svc, zone, *(fqdn(s) for s in node_search), "")
-    return tuple(f"{base}.{s}" if s else f"{base}." for s in search)
-
-
-def cluster_domains(config: CorefileConfig, port: int = 53) -> tuple[str, ...]:
-    """The cluster domains the ``kubernetes`` plugin serves on ``port``, in Corefile order."""
-    found: list[str] = []
-    for server in config.servers:
-        if server.kubernetes is None or not server.listens_on(port):
-            continue
-        for domain in server.kubernetes.cluster_domains:
-            if domain not in found:
-                found.append(domain)
-    return tuple(found)
-
-
-def kubernetes_for(config: CorefileConfig, name: str, port: int = 53) -> KubernetesView | None:
-    """The ``kubernetes`` line that answers ``name`` (after rewrite and fallthrough), if any."""
-    found = config.server_for(name, port)
-    step: Prediction | None = predict(config, name, port=port)
-    while step is not None and found is not None:
-        if step.handler is Handler.KUBERNETES:
-            return found[0].kubernetes
-        step = step.fallthrough
-    return None

@@ -1,0 +1,72 @@
+"""Narrower questions about a Corefile: cluster domains, the kubernetes line for a name,
+and the server-side search walk of autopath.
+"""
+
+from __future__ import annotations
+
+from kubectl_discover.analyze.corefile.config import CorefileConfig
+from kubectl_discover.analyze.corefile.kubernetes import KubernetesView, PodMode
+from kubectl_discover.analyze.corefile.predict import predict
+from kubectl_discover.analyze.corefile.prediction import Handler, Prediction
+from kubectl_discover.analyze.corefile.zones import fqdn, is_subdomain, longest_match
+
+
+def autopath_candidates(
+    config: CorefileConfig,
+    query: str,
+    client_namespace: str,
+    *,
+    port: int = 53,
+    node_search: tuple[str, ...] = (),
+) -> tuple[str, ...] | None:
+    """The names the server tries for ``query`` from a pod in ``client_namespace``.
+
+    None when autopath does not apply (no autopath, not ``@kubernetes``, pods not
+    verified, or the query is not under ``<client_namespace>.svc.<zone>``).
+    ``node_search`` is the CoreDNS pod's own search list, tried after the zone.
+    """
+    asked = fqdn(query)
+    found = config.server_for(asked, port)
+    if found is None:
+        return None
+    server = found[0]
+    view, kube = server.autopath, server.kubernetes
+    if view is None or kube is None or view.from_plugin != "kubernetes":
+        return None
+    if kube.pods is not PodMode.VERIFIED or not longest_match(view.zones, asked):
+        return None
+    zone = longest_match(kube.zones, asked)
+    if not zone:
+        return None
+    svc = "svc." if zone == "." else f"svc.{zone}"
+    first = f"{client_namespace}.{svc}"
+    if not is_subdomain(first, asked):
+        return None
+    base = asked[: -len(first)].rstrip(".")
+    if not base:
+        return None
+    search = (first, svc, zone, *(fqdn(s) for s in node_search), "")
+    return tuple(f"{base}.{s}" if s else f"{base}." for s in search)
+
+
+def cluster_domains(config: CorefileConfig, port: int = 53) -> tuple[str, ...]:
+    """The cluster domains the ``kubernetes`` plugin serves on ``port``, in Corefile order."""
+    found: list[str] = []
+    for server in config.servers:
+        if server.kubernetes is None or not server.listens_on(port):
+            continue
+        for domain in server.kubernetes.cluster_domains:
+            if domain not in found:
+                found.append(domain)
+    return tuple(found)
+
+
+def kubernetes_for(config: CorefileConfig, name: str, port: int = 53) -> KubernetesView | None:
+    """The ``kubernetes`` line that answers ``name`` (after rewrite and fallthrough), if any."""
+    found = config.server_for(name, port)
+    step: Prediction | None = predict(config, name, port=port)
+    while step is not None and found is not None:
+        if step.handler is Handler.KUBERNETES:
+            return found[0].kubernetes
+        step = step.fallthrough
+    return None
