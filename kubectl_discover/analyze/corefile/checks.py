@@ -159,7 +159,7 @@ CHECKS = (
     COREFILE_PLACEHOLDER,
 )
 
-_EXTERNAL_PROBE = "example.com."
+_EXTERNAL_PROBE = "example.com"
 
 
 def corefile_findings(
@@ -195,6 +195,8 @@ def corefile_findings(
     found += _unknown(ref, config)
     found += _imports(ref, config)
     found += _placeholders(ref, config)
+    if config.corefile.error is not None:
+        return tuple(found)  # the blocks are incomplete: what follows would mislead
     if dns.kind is ConfigKind.COREDNS:
         found += _cluster_domain(ref, config, cluster_domain)
         found += _long_denial(ref, config, cluster_domain)
@@ -285,7 +287,7 @@ def _cluster_domain(ref: ObjectRef, config: CorefileConfig, domain: str) -> list
         COREFILE_NO_CLUSTER_DOMAIN(
             ref,
             f"no kubernetes plugin in {ref} serves the cluster domain {domain} ({where}): "
-            f"{probe} is not a cluster name there ({outcome}).",
+            f"{probe.rstrip('.')} is not a cluster name there ({outcome}).",
             f"add {domain} to the kubernetes line in {ref}"
             if served
             else f"add 'kubernetes {domain} in-addr.arpa ip6.arpa' to the '.:53' block of {ref}",
@@ -344,7 +346,7 @@ def _pods_disabled(ref: ObjectRef, config: CorefileConfig, names: Iterable[str])
         COREFILE_PODS_DISABLED(
             ref,
             f"{len(broken)} pod-IP name(s) in use are NXDOMAIN: pod-IP names are disabled in "
-            f"{ref} (e.g. {broken[0]}).",
+            f"{ref} (e.g. {broken[0].rstrip('.')}).",
             evidence=tuple(("name", n) for n in broken[:10]),
         )
     ]
@@ -358,21 +360,23 @@ def _rewrites(ref: ObjectRef, config: CorefileConfig, domain: str) -> list[Findi
         for rule in server.rewrites:
             if not isinstance(rule, NameRule):
                 continue
-            hit = next(((s, a) for s in samples if (a := rule.apply(s)) not in (None, s)), None)
+            hit = None
+            if rule.match is not MatchType.EXACT:
+                hit = next(((s, a) for s in samples if (a := rule.apply(s)) not in (None, s)), None)
             if hit is not None:
                 found.append(
                     COREFILE_REWRITES_CLUSTER_NAMES(
                         ref,
-                        f"{rule.directive.cite()} in {ref} rewrites cluster names: {hit[0]} "
-                        f"becomes {hit[1]}.",
+                        f"{rule.directive.cite()} in {ref} rewrites cluster names: "
+                        f"{hit[0].rstrip('.')} becomes {hit[1].rstrip('.')}.",
                     )
                 )
             elif rule.match is MatchType.EXACT and is_subdomain(zone, rule.pattern):
                 found.append(
                     COREFILE_REWRITES_CLUSTER_NAMES(
                         ref,
-                        f"{rule.directive.cite()} in {ref} answers {rule.pattern} for "
-                        f"{rule.replacement}.",
+                        f"{rule.directive.cite()} in {ref} answers "
+                        f"{rule.pattern.rstrip('.')} for {rule.replacement.rstrip('.')}.",
                         severity=Severity.INFO,
                     )
                 )
