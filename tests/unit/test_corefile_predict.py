@@ -196,6 +196,10 @@ def test_hosts_answers_listed_names_per_family_and_falls_through_otherwise() -> 
     assert aaaa.answers == ("fd00::50",)
     other = predict(loaded, "github.com")
     assert other.handler is Handler.FORWARD
+    only_v4 = predict(loaded, "registry", qtype="AAAA")
+    assert (only_v4.handler, only_v4.rcode, only_v4.answers) == (Handler.HOSTS, "NOERROR", ())
+    txt = predict(loaded, "registry.lab.example", qtype="TXT")
+    assert (txt.handler, txt.rcode) == (Handler.HOSTS, "NOERROR")
 
 
 def test_hosts_without_fallthrough_answers_servfail_for_unlisted_names() -> None:

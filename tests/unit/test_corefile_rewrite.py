@@ -59,6 +59,11 @@ def test_regex_rule_fills_groups_into_the_normalized_replacement() -> None:
     assert not run("ftp.example.org", line).changed
 
 
+def test_regex_groups_beyond_the_pattern_stay_literal_as_in_coredns() -> None:
+    # The plugin counts distinct {n} used, not the highest n: {2} alone passes with one group.
+    assert run("a.b", r"rewrite name regex (a)\.b {2}.c").name == "{2}.c."
+
+
 def test_block_form_flattens_the_block_into_one_rule() -> None:
     (rule,) = config("rewrite.yaml").servers[0].rewrites[2:3]
     assert isinstance(rule, NameRule)
@@ -115,7 +120,7 @@ def test_rules_coredns_rejects_are_problems() -> None:
     loaded = load_corefile(
         ".:53 {\n rewrite name only\n rewrite name fuzzy a b\n rewrite answer auto\n"
         " rewrite colour a b\n rewrite name exact a b extra\n rewrite name suffix a b x y\n"
-        " rewrite name suffix a b answer\n rewrite stop\n}\n"
+        " rewrite name suffix a b answer\n rewrite name regex (a)\\.b {1}{2}.c\n rewrite stop\n}\n"
     )
     assert [p.message for p in loaded.problems] == [
         "too few arguments for a name rule",
@@ -126,5 +131,7 @@ def test_rules_coredns_rejects_are_problems() -> None:
         "invalid arguments for exact rule",
         "exceeded the number of arguments for a non-answer rule argument for suffix rule",
         "invalid arguments for suffix rule",
+        "the rewrite regex pattern ({1}{2}.c) uses more subexpressions than its corresponding "
+        "matching regex pattern ((a)\\.b)",
         "stop rule must begin with a rule type",
     ]

@@ -342,24 +342,27 @@ def _upstream_note(upstream: Upstream, directive: Directive) -> Note:
 
 def _hosts(request: _Query, index: int) -> Prediction | None:
     view = request.server.hosts
-    if view is None or not view.covers(request.name) or request.qtype not in ("A", "AAAA"):
-        return None
+    if view is None or not view.covers(request.name) or request.qtype == "PTR":
+        return None  # reverse names of the entries are not simulated
     addresses = view.addresses(request.name)
     cache = _cache(request)
     ttl = cache.clamp(view.ttl, denial=False) if cache is not None else view.ttl
     through = view.fallthrough is not None and longest_match(view.fallthrough, request.name)
-    family = 6 if request.qtype == "AAAA" else 4
+    family = {"A": 4, "AAAA": 6}.get(request.qtype, 0)
     if addresses:
         matching = tuple(
             a for a in addresses if ipaddress.ip_address(a.split("%")[0]).version == family
         )
         note = Note(f"hosts lists {request.name}: {', '.join(addresses)}", view.directive.cite())
+        if not matching:  # listed, but not for this type: an authoritative NODATA
+            note = Note(f"{note.text}; none for {request.qtype}: NODATA", note.follows)
         return _base(
             request,
             Handler.HOSTS,
             view.directive,
             notes=(note,),
             plugin_zone=longest_match(view.zones, request.name),
+            rcode=None if matching else "NOERROR",
             answers=matching,
             ttl=ttl,
         )

@@ -185,7 +185,17 @@ def _name_rule(directive: Directive, stop: bool, args: list[str]) -> NameRule | 
     if len(source) > MAX_REGEX:
         return f"regex pattern too long: {len(source)} > {MAX_REGEX}"
     regex, why = compile_pattern(source)
+    if regex is not None and _groups_used(target) > regex.groups:
+        return (
+            f"the rewrite regex pattern ({target}) uses more subexpressions than its "
+            f"corresponding matching regex pattern ({source})"
+        )
     return NameRule(directive, stop, match, source, fqdn(target), auto, answers, regex, why)
+
+
+def _groups_used(replacement: str) -> int:
+    """How many of ``{0}``..``{100}`` a replacement uses (the plugin's own count)."""
+    return sum(1 for i in range(101) if "{" + str(i) + "}" in replacement)
 
 
 def _answer_auto(kind: str, words: tuple[str, ...]) -> bool | str:
