@@ -12,6 +12,7 @@ from kubectl_discover.analyze.corefile import (
     endpoint_label,
     kubernetes_for,
     load_corefile,
+    nxdomain_may_persist,
     pod_ip_of,
     predict,
 )
@@ -318,3 +319,20 @@ def test_autopath_without_pods_verified_is_noted_as_doing_nothing() -> None:
     assert p.notes[1].text == (
         "autopath @kubernetes does nothing: it needs 'pods verified' to find the client pod"
     )
+
+
+def test_a_young_name_may_still_be_nxdomain_only_where_nxdomain_is_cached() -> None:
+    eks = predict(config("eks.yaml"), "new.shop.svc.cluster.local")
+    assert nxdomain_may_persist(eks, 4.0) and not nxdomain_may_persist(eks, 5.0)
+    kubeadm = predict(config("kubeadm.yaml"), "new.shop.svc.cluster.local")
+    assert not nxdomain_may_persist(kubeadm, 1.0)  # disable denial cluster.local
+
+
+def test_non_ascii_digits_never_crash_the_readers() -> None:
+    loaded = load_corefile(
+        ".:53 {\n forward . 1.2.3.4:5\u00b2 [::1]:\u00b2\n cache \u00b2\n}\n10.0.0.0/\u00b24 {\n}\n"
+    )
+    assert loaded.corefile.error is None
+    assert [str(u) for u in loaded.servers[0].forwards[0].upstreams] == ["1.2.3.4:53", "[::1]:53"]
+    refused = load_corefile(".:5\u00b23 {\n}\n")
+    assert refused.corefile.error is not None

@@ -9,7 +9,8 @@ values out (docs/corefile.md). The public API:
   (server blocks, plugin views, rejected lines, unknown plugins);
 - :func:`predict` says what happens to one query name (:class:`Prediction`);
   :func:`cluster_domains`, :func:`kubernetes_for`, :func:`endpoint_label`,
-  :func:`pod_ip_of` and :func:`autopath_candidates` answer the narrower questions;
+  :func:`pod_ip_of`, :func:`autopath_candidates` and :func:`nxdomain_may_persist`
+  answer the narrower questions;
 - :func:`corefile_findings` raises the checks in :data:`CHECKS`.
 """
 
@@ -27,6 +28,7 @@ from kubectl_discover.analyze.corefile.queries import (
     autopath_candidates,
     cluster_domains,
     kubernetes_for,
+    nxdomain_may_persist,
 )
 from kubectl_discover.analyze.corefile.source import (
     ConfigKind,
@@ -57,6 +59,7 @@ __all__ = [
     "endpoint_label",
     "kubernetes_for",
     "load_corefile",
+    "nxdomain_may_persist",
     "parse_corefile",
     "pod_ip_of",
     "predict",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import ipaddress
+import re
 from dataclasses import dataclass
 
 from kubectl_discover.analyze.corefile.model import Directive, Problem
@@ -24,6 +25,7 @@ from kubectl_discover.analyze.corefile.zones import (
 from kubectl_discover.syntax import is_ip
 
 MAX_UPSTREAMS = 15
+_PORT = re.compile(r"[0-9]{1,5}")
 _PORTS = {"dns": 53, "tls": 853, "https": 443}
 
 
@@ -144,8 +146,8 @@ def _host_port(text: str) -> tuple[str, int | None]:
     """``1.2.3.4:5353`` / ``[fd00::1]:53`` / ``fd00::1`` into host and port."""
     if text.startswith("["):
         host, _, tail = text[1:].partition("]")
-        return host, int(tail[1:]) if tail.startswith(":") and tail[1:].isdigit() else None
+        return host, int(tail[1:]) if tail.startswith(":") and _PORT.fullmatch(tail[1:]) else None
     if text.count(":") == 1:
         host, _, port = text.partition(":")
-        return host, int(port) if port.isdigit() else None
+        return host, int(port) if _PORT.fullmatch(port) else None
     return text, None

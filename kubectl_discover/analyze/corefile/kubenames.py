@@ -5,7 +5,7 @@ Pod-IP names ``<dashed-ip>.<ns>.pod.<zone>`` follow ``pods`` (CoreDNS reads
 IPv6 with dashes for colons); names in namespaces the ``namespaces`` option hides
 are NXDOMAIN; per-endpoint names of headless Services are the endpoint hostname,
 else (with ``endpoint_pod_names``) the pod name if it fits a label, else the
-dashed IP (plugin/kubernetes, ``endpointHostname``).
+dashed IP, as the kubernetes plugin names endpoints.
 """
 
 from __future__ import annotations

@@ -8,12 +8,11 @@ otherwise, so a view can report the line instead of guessing a value.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from kubectl_discover.analyze.corefile.model import Directive
 from kubectl_discover.analyze.corefile.zones import normalize_zones
 
-_INT = re.compile(r"^[+-]?[0-9]{1,18}$")
+_INT = re.compile(r"[+-]?[0-9]{1,18}")
 _DURATION = re.compile(r"([0-9]*\.?[0-9]+)(ns|us|µs|μs|ms|s|m|h)")
 _UNIT_SECONDS = {
     "ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0,
@@ -22,7 +21,7 @@ _UNIT_SECONDS = {
 
 def atoi(text: str) -> int | None:
     """Go's strconv.Atoi (optional sign, decimal digits), or None."""
-    return int(text) if _INT.match(text) else None
+    return int(text) if _INT.fullmatch(text) else None
 
 
 def duration(text: str) -> float | None:
@@ -47,8 +46,3 @@ def fallthrough_zones(option: Directive | None) -> tuple[str, ...] | None:
     if option is None:
         return None
     return normalize_zones(option.args) if option.args else (".",)
-
-
-def last(options: Sequence[Directive]) -> Directive | None:
-    """The line that wins when an option is repeated (CoreDNS keeps the last value)."""
-    return options[-1] if options else None

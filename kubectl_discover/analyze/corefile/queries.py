@@ -70,3 +70,14 @@ def kubernetes_for(config: CorefileConfig, name: str, port: int = 53) -> Kuberne
             return found[0].kubernetes
         step = step.fallthrough
     return None
+
+
+def nxdomain_may_persist(prediction: Prediction, age_seconds: float) -> bool:
+    """Whether a name created ``age_seconds`` ago may still be NXDOMAIN from this server.
+
+    True when the server caches NXDOMAIN for the name (``denial_cached``) and the
+    object is younger than that negative TTL: a client that asked before it existed
+    keeps getting the cached NXDOMAIN until the entry expires.
+    """
+    ttl = prediction.denial_ttl
+    return prediction.denial_cached and ttl is not None and 0 <= age_seconds < ttl

@@ -15,7 +15,8 @@ from collections.abc import Iterable
 
 TRANSPORTS = ("tls", "dns", "quic", "grpc", "https3", "https", "unix")
 DEFAULT_PORTS = {"dns": 53, "tls": 853, "quic": 853, "grpc": 443, "https": 443, "https3": 443}
-_ATOI = re.compile(r"^[+-]?[0-9]+$")
+_ATOI = re.compile(r"[+-]?[0-9]{1,9}")
+_BITS = re.compile(r"[0-9]{1,3}")
 _MAX_NAME = 255
 
 
@@ -53,7 +54,7 @@ def split_host_port(text: str) -> tuple[tuple[str, ...], int | None] | str:
     colon = text.rfind(":")
     if colon == len(text) - 1 and colon != -1:
         return f"expecting data after last colon: {text!r}"
-    if colon != -1 and _ATOI.match(text[colon + 1 :]):
+    if colon != -1 and _ATOI.fullmatch(text[colon + 1 :]):
         port = int(text[colon + 1 :])
         text = text[:colon]
     if len(text) > _MAX_NAME:
@@ -70,7 +71,7 @@ def split_host_port(text: str) -> tuple[tuple[str, ...], int | None] | str:
 
 def _cidr(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     address, slash, bits = text.partition("/")
-    if not slash or not bits.isdigit() or not address:
+    if not slash or not _BITS.fullmatch(bits) or not address:
         return None
     try:
         return ipaddress.ip_network(f"{address}/{int(bits)}", strict=False)
