@@ -336,3 +336,19 @@ def test_non_ascii_digits_never_crash_the_readers() -> None:
     assert [str(u) for u in loaded.servers[0].forwards[0].upstreams] == ["1.2.3.4:53", "[::1]:53"]
     refused = load_corefile(".:5\u00b23 {\n}\n")
     assert refused.corefile.error is not None
+
+
+def test_ignore_empty_service_and_noendpoints_are_noted_for_service_names() -> None:
+    loaded = load_corefile(
+        ".:53 {\n kubernetes cluster.local {\n  ignore empty_service\n  noendpoints\n }\n}\n"
+    )
+    service = predict(loaded, "web.shop.svc.cluster.local")
+    assert [n.text for n in service.notes[-2:]] == [
+        "ignore empty_service: a Service without ready endpoints is NXDOMAIN, so a search walk "
+        "goes on to the next candidate",
+        "noendpoints: headless Services are NXDOMAIN",
+    ]
+    assert service.rcode is None
+    endpoint = predict(loaded, "web-0.web.shop.svc.cluster.local")
+    assert endpoint.rcode == "NXDOMAIN"
+    assert endpoint.notes[-1].follows == "'noendpoints' (Corefile line 4)"

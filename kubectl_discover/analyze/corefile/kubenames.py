@@ -21,7 +21,8 @@ LABEL_MAX = 63
 def name_shape(
     view: KubernetesView, name: str, zone: str
 ) -> tuple[str | None, tuple[str, ...], list[Note]]:
-    """What the name's shape decides: pod-IP names, namespace filter, endpoint names."""
+    """What the name's shape decides: pod-IP names, the namespace filter, Service and
+    endpoint names (``ignore empty_service``, ``noendpoints``, ``endpoint_pod_names``)."""
     labels = name[: -len(zone)].rstrip(".").split(".") if name != zone else []
     notes: list[Note] = []
     if len(labels) >= 2 and labels[-1] in ("svc", "pod") and not view.exposes(labels[-2]):
@@ -30,9 +31,32 @@ def name_shape(
         return "NXDOMAIN", (), notes
     if len(labels) == 3 and labels[2] == "pod":
         return _pod_name(view, labels[0], labels[1], notes)
+    if len(labels) == 3 and labels[2] == "svc":
+        notes.extend(_service_notes(view))
     if len(labels) == 4 and labels[3] == "svc" and not labels[0].startswith("_"):
+        if view.noendpoints:
+            option = next(iter(view.directive.options("noendpoints")), None)
+            notes.append(Note("noendpoints: per-endpoint names are NXDOMAIN", cite(option)))
+            return "NXDOMAIN", (), notes
         notes.append(_endpoint_note(view))
     return None, (), notes
+
+
+def _service_notes(view: KubernetesView) -> list[Note]:
+    notes = []
+    if view.ignore_empty_service:
+        option = next(iter(view.directive.options("ignore")), None)
+        notes.append(
+            Note(
+                "ignore empty_service: a Service without ready endpoints is NXDOMAIN, so a "
+                "search walk goes on to the next candidate",
+                cite(option),
+            )
+        )
+    if view.noendpoints:
+        option = next(iter(view.directive.options("noendpoints")), None)
+        notes.append(Note("noendpoints: headless Services are NXDOMAIN", cite(option)))
+    return notes
 
 
 def _pod_name(
