@@ -100,7 +100,16 @@ def test_rules_on_other_fields_matter_only_before_a_matching_name_rule() -> None
 
 def test_regexes_python_cannot_run_faithfully_are_not_simulated() -> None:
     (nested,) = rules_of("rewrite name regex (a+)+\\.example x.example")
-    assert isinstance(nested, NameRule) and nested.not_simulated.startswith("nested repetition")
+    assert isinstance(nested, NameRule)
+    assert nested.not_simulated == (
+        "a repeated group holds a repetition or an alternation: RE2 runs it in linear time, "
+        "Python may not"
+    )
+    (slow,) = rules_of(r"rewrite name regex (.*)-(.*)-(.*)\.example x.example")
+    assert isinstance(slow, NameRule)
+    assert slow.not_simulated.startswith("3 unbounded repetitions (at most 2 are run)")
+    (fine,) = rules_of(r"rewrite name regex (.*)-(.*)\.example {1}.{2}.example")
+    assert isinstance(fine, NameRule) and fine.not_simulated == ""
     (re2,) = rules_of(r"rewrite name regex \pL+\.example x.example")
     assert isinstance(re2, NameRule) and re2.not_simulated.startswith("RE2 syntax")
     result = apply_rules((nested,), "aaaa.example")
@@ -135,3 +144,26 @@ def test_rules_coredns_rejects_are_problems() -> None:
         "matching regex pattern ((a)\\.b)",
         "stop rule must begin with a rule type",
     ]
+
+
+def test_only_the_first_regex_rules_of_a_block_are_run() -> None:
+    lines = [f"rewrite continue name regex a{i}\\.(.*) b{i}.{{1}}" for i in range(66)]
+    rules = rules_of(*lines)
+    assert [r.not_simulated for r in rules if isinstance(r, NameRule)][63:] == [
+        "",
+        "more than 64 regex rules in the block",
+        "more than 64 regex rules in the block",
+    ]
+
+
+def test_every_simulated_regex_runs_fast_on_the_longest_name() -> None:
+    import time
+
+    name = ("a-" * 60 + "b." * 60)[:250] + "."
+    patterns = [r"(.*)(.*)z", r"(.+)\.(.+)\.q", r"[a-z.]*[a-z.-]*z", r"(.*)-(.*)\.x"]
+    for pattern in patterns:
+        (rule,) = rules_of(f"rewrite name regex {pattern} y.example")
+        assert isinstance(rule, NameRule) and rule.not_simulated == ""
+        started = time.perf_counter()
+        assert rule.apply(name) is None
+        assert time.perf_counter() - started < 0.5, pattern

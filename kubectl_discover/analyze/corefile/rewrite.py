@@ -11,8 +11,9 @@ ends the list. A rewritten name that is not a valid domain name gets SERVFAIL.
 ``type``, ``class``, ``edns0``, ``ttl``, ``cname`` and ``rcode`` rules are read and
 listed but not simulated: they never change the name, but when one comes before a
 matching name rule the prediction says it may have stopped the list first. A
-regex Python cannot run with CoreDNS's meaning (RE2 syntax Python lacks, or nested
-repetition that would backtrack without bound) is likewise listed as not simulated.
+regex Python cannot run with CoreDNS's meaning in bounded time (RE2 syntax Python
+lacks, or backtracking without bound: see :func:`compile_pattern`) is likewise
+listed as not simulated.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kubectl_discover.analyze.corefile.model import Directive, Problem
 from kubectl_discover.analyze.corefile.zones import fqdn, is_domain_name
@@ -122,6 +123,7 @@ def rewrite_rules(directives: Sequence[Directive]) -> tuple[tuple[Rule, ...], tu
     """Every rule of a block's ``rewrite`` lines, in order, and the lines CoreDNS rejects."""
     rules: list[Rule] = []
     problems: list[Problem] = []
+    regexes = 0
     for directive in directives:
         args = list(directive.args)
         if len(args) < 2:
@@ -129,8 +131,13 @@ def rewrite_rules(directives: Sequence[Directive]) -> tuple[tuple[Rule, ...], tu
         rule = _rule(directive, args)
         if isinstance(rule, str):
             problems.append(Problem(directive, rule))
-        else:
-            rules.append(rule)
+            continue
+        if isinstance(rule, NameRule) and rule.match is MatchType.REGEX:
+            regexes += 1
+            if regexes > MAX_REGEX_RULES and not rule.not_simulated:
+                why = f"more than {MAX_REGEX_RULES} regex rules in the block"
+                rule = replace(rule, regex=None, not_simulated=why)
+        rules.append(rule)
     return tuple(rules), tuple(problems)
 
 
@@ -223,23 +230,58 @@ def _answer_auto(kind: str, words: tuple[str, ...]) -> bool | str:
     return auto
 
 
-_QUANTIFIER = frozenset("*+?{")
+MAX_REPEATS = 2
+"""Unbounded repetitions a simulated regex may hold: Python backtracks where RE2 does
+not, and three ``.*`` against a 253-character name already take seconds."""
+MAX_REGEX_RULES = 64
+"""Regex rules simulated per server block; later ones are listed as not simulated."""
+_BRACE = re.compile(r"\{([0-9]+)(,([0-9]*))?\}")
 
 
 def compile_pattern(pattern: str) -> tuple[re.Pattern[str] | None, str]:
-    """The pattern compiled for Python, or None and why it is not simulated."""
-    if _nested_repetition(pattern):
-        return None, "nested repetition (RE2 runs it in linear time; Python may not)"
+    """The pattern compiled for Python, or None and why it is not simulated.
+
+    Only patterns whose backtracking is bounded are run: no repeated group holding a
+    repetition or an alternation, and at most :data:`MAX_REPEATS` unbounded
+    repetitions. Patterns RE2 reads and Python does not are not run either.
+    """
+    risk = _backtracking_risk(pattern)
+    if risk:
+        return None, f"{risk}: RE2 runs it in linear time, Python may not"
     try:
         return re.compile(pattern), ""
-    except re.error as error:
+    except (re.error, OverflowError, RecursionError) as error:
         return None, f"RE2 syntax Python does not read ({error})"
 
 
-def _nested_repetition(pattern: str) -> bool:
-    """A repeated group that itself contains a repetition, e.g. ``(a+)+``."""
-    stack: list[bool] = []
-    i, in_class = 0, False
+def _quantifier(pattern: str, i: int) -> tuple[int, int]:
+    """The width of a quantifier at ``i`` (with its lazy/possessive suffix) and how it
+    repeats: 0 at most once, 1 a fixed count, 2 unbounded or a range."""
+    if i >= len(pattern):
+        return 0, 0
+    if pattern[i] in "*+":
+        width, kind = 1, 2
+    elif pattern[i] == "?":
+        width, kind = 1, 0
+    else:
+        brace = _BRACE.match(pattern, i)
+        if brace is None:
+            return 0, 0
+        width = brace.end() - i
+        low, comma, high = brace.group(1), brace.group(2), brace.group(3)
+        if comma is None:
+            kind = 1 if int(low) > 1 else 0
+        else:
+            kind = 2 if not high or int(high) > int(low) else (1 if int(low) > 1 else 0)
+    if pattern.startswith(("?", "+"), i + width):
+        width += 1
+    return width, kind
+
+
+def _backtracking_risk(pattern: str) -> str:
+    """Why Python's backtracking could take unbounded time on this pattern (``""``: safe)."""
+    stack: list[bool] = []  # per open group: holds a repetition or an alternation
+    repeats, i, in_class = 0, 0, False
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\":
@@ -247,23 +289,41 @@ def _nested_repetition(pattern: str) -> bool:
             continue
         if in_class:
             in_class = ch != "]"
-        elif ch == "[":
+            i += 1
+            continue
+        if ch == "[":
+            i += 1
+            i += 1 if pattern.startswith("^", i) else 0
+            i += 1 if pattern.startswith("]", i) else 0
             in_class = True
-        elif ch == "(":
+            continue
+        if ch == "(":
             stack.append(False)
             i = _skip_group_flags(pattern, i + 1)
             continue
-        elif ch == ")" and stack:
-            inner = stack.pop()
-            repeated = i + 1 < len(pattern) and pattern[i + 1] in _QUANTIFIER
-            if inner and repeated:
-                return True
-            if stack and (inner or repeated):
-                stack[-1] = True
-        elif ch in _QUANTIFIER and stack:
+        if ch == "|" and stack:
             stack[-1] = True
+        if ch == ")":
+            inner = stack.pop() if stack else False
+            width, kind = _quantifier(pattern, i + 1)
+            if inner and kind:
+                return "a repeated group holds a repetition or an alternation"
+            repeats += kind == 2
+            if stack and (inner or kind):
+                stack[-1] = True
+            i += 1 + width
+            continue
+        width, kind = _quantifier(pattern, i)
+        if width:
+            repeats += kind == 2
+            if stack and kind:
+                stack[-1] = True
+            i += width
+            continue
         i += 1
-    return False
+    if repeats > MAX_REPEATS:
+        return f"{repeats} unbounded repetitions (at most {MAX_REPEATS} are run)"
+    return ""
 
 
 def _skip_group_flags(pattern: str, i: int) -> int:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from kubectl_discover.analyze.corefile.model import Directive, Problem, ServerBlock
 from kubectl_discover.analyze.corefile.options import fallthrough_zones
-from kubectl_discover.analyze.corefile.rewrite import MAX_REGEX, compile_pattern
+from kubectl_discover.analyze.corefile.rewrite import MAX_REGEX, MAX_REGEX_RULES, compile_pattern
 from kubectl_discover.analyze.corefile.zones import longest_match, normalize_zones
 
 CLASSES = ("IN", "CH", "CHAOS", "HS", "HESIOD", "NONE", "ANY")
@@ -72,6 +72,8 @@ def template_view(directive: Directive, block: ServerBlock) -> TemplateView:
                     problems.append(Problem(option, "regex pattern too long"))
                     continue
                 compiled, reason = compile_pattern(pattern)
+                if len(patterns) >= MAX_REGEX_RULES:
+                    compiled, reason = None, f"more than {MAX_REGEX_RULES} match patterns"
                 patterns.append(pattern)
                 if compiled is None:
                     why = why or reason
