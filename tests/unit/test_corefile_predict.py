@@ -352,3 +352,9 @@ def test_ignore_empty_service_and_noendpoints_are_noted_for_service_names() -> N
     endpoint = predict(loaded, "web-0.web.shop.svc.cluster.local")
     assert endpoint.rcode == "NXDOMAIN"
     assert endpoint.notes[-1].follows == "'noendpoints' (Corefile line 4)"
+
+
+def test_a_block_without_plugins_refuses_its_zone() -> None:
+    loaded = load_corefile("example.org\n")
+    p = predict(loaded, "www.example.org")
+    assert (p.handler, p.rcode, p.zone) == (Handler.NONE, "REFUSED", "example.org.")

@@ -83,8 +83,8 @@ def forward_view(directive: Directive) -> ForwardView:
     problems: list[Problem] = []
     args = directive.args
     zones = normalize_zones(args[:1])
-    if not args or not zones:
-        problems.append(Problem(directive, f"unable to normalize '{args[0] if args else ''}'"))
+    if args and not zones:
+        problems.append(Problem(directive, f"unable to normalize '{args[0]}'"))
     upstreams = tuple(_upstream(text) for text in args[1:])
     if len(args) < 2:
         problems.append(Problem(directive, "forward needs FROM and at least one TO"))

@@ -59,6 +59,19 @@ def predict(config: CorefileConfig, query: str, *, qtype: str = "A", port: int =
             asked, asked, qtype, port, Handler.NONE, rcode="REFUSED", notes=tuple(notes)
         )
     server, zone = found
+    if not server.block.directives:
+        notes.append(Note(f"the block for {zone} has no plugins: REFUSED", server.block.describe()))
+        return Prediction(
+            asked,
+            asked,
+            qtype,
+            port,
+            Handler.NONE,
+            zone,
+            server.block,
+            rcode="REFUSED",
+            notes=tuple(notes),
+        )
     notes.append(Note(f"served by the block for {zone} on port {port}", server.block.describe()))
     rewrite = apply_rules(server.rewrites, asked)
     for step in rewrite.steps:
