@@ -197,6 +197,12 @@ def test_hosts_answers_listed_names_per_family_and_falls_through_otherwise() -> 
     assert aaaa.answers == ("fd00::50",)
     other = predict(loaded, "github.com")
     assert other.handler is Handler.FORWARD
+    local = predict(loaded, "localhost")
+    assert local.answers == ("127.0.0.1",)
+    assert local.notes[-1].text == (
+        "hosts lists localhost.: 127.0.0.1, ::1 (the kubelet-managed /etc/hosts of the CoreDNS "
+        "pod, as written for pods)"
+    )
     only_v4 = predict(loaded, "registry", qtype="AAAA")
     assert (only_v4.handler, only_v4.rcode, only_v4.answers) == (Handler.HOSTS, "NOERROR", ())
     txt = predict(loaded, "registry.lab.example", qtype="TXT")

@@ -43,13 +43,15 @@ class HostEntry:
 
 @dataclass(frozen=True)
 class HostsView:
-    """One ``hosts`` line. ``file_entries`` is None when the file's content is unknown."""
+    """One ``hosts`` line. ``file_entries`` is None when the file's content is unknown;
+    ``file_assumed`` when it is the kubelet-managed /etc/hosts taken as :data:`KUBELET_HOSTS`."""
 
     directive: Directive
     file: str
     zones: tuple[str, ...]
     inline: tuple[HostEntry, ...]
     file_entries: tuple[HostEntry, ...] | None
+    file_assumed: bool
     ttl: int
     fallthrough: tuple[str, ...] | None
     problems: tuple[Problem, ...]
@@ -113,6 +115,7 @@ def hosts_view(
         zones=zones,
         inline=parse_hosts_text("\n".join(inline)),
         file_entries=_file_entries(path, files),
+        file_assumed=path == DEFAULT_FILE and DEFAULT_FILE not in (files or {}),
         ttl=ttl,
         fallthrough=fallthrough_zones(fall_option),
         problems=tuple(problems),

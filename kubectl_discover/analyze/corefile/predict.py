@@ -366,7 +366,10 @@ def _hosts(request: _Query, index: int) -> Prediction | None:
         matching = tuple(
             a for a in addresses if ipaddress.ip_address(a.split("%")[0]).version == family
         )
-        note = Note(f"hosts lists {request.name}: {', '.join(addresses)}", view.directive.cite())
+        listed = f"hosts lists {request.name}: {', '.join(addresses)}"
+        if view.file_assumed and not any(request.name in e.names for e in view.inline):
+            listed += " (the kubelet-managed /etc/hosts of the CoreDNS pod, as written for pods)"
+        note = Note(listed, view.directive.cite())
         if not matching:  # listed, but not for this type: an authoritative NODATA
             note = Note(f"{note.text}; none for {request.qtype}: NODATA", note.follows)
         return _base(
