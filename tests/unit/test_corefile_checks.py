@@ -36,7 +36,7 @@ GOOD = (
 
 def test_the_checks_are_declared_in_the_corefile_area() -> None:
     assert {c.area for c in CHECKS} == {"corefile"}
-    assert len({c.id for c in CHECKS}) == len(CHECKS) == 12
+    assert len({c.id for c in CHECKS}) == len(CHECKS) == 13
 
 
 def test_stock_configurations_raise_nothing() -> None:
@@ -245,3 +245,25 @@ def test_the_multi_block_fixture_with_its_own_domain() -> None:
     found = corefile_findings(dns_config("multi.yaml"), cluster_domain="k8s.internal")
     assert ids(found) == ["corefile-long-denial-ttl"]
     assert "for 120 s" in found[0].message
+
+
+def test_a_stub_domain_forward_after_the_catch_all_is_never_used() -> None:
+    found = coredns(GOOD.replace(" cache 30\n", " cache 30\n forward corp.example 10.0.0.53\n"))
+    assert ids(found) == ["corefile-forward-shadowed"]
+    assert found[0].message == (
+        "'forward corp.example 10.0.0.53' (kube-system/coredns/Corefile line 8) in ConfigMap "
+        "kube-system/coredns is never used: 'forward . /etc/resolv.conf' "
+        "(kube-system/coredns/Corefile line 6) comes first and takes corp.example and every "
+        "name below it."
+    )
+    first = GOOD.replace(
+        " forward . /etc/resolv.conf\n",
+        " forward corp.example 10.0.0.53\n forward . /etc/resolv.conf\n",
+    )
+    assert coredns(first) == ()
+    excepted = GOOD.replace(
+        " forward . /etc/resolv.conf\n",
+        " forward . /etc/resolv.conf {\n  except corp.example\n }\n"
+        " forward corp.example 10.0.0.53\n",
+    )
+    assert coredns(excepted) == ()

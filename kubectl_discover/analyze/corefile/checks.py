@@ -88,6 +88,17 @@ COREFILE_FORWARD_LOOP = Check(
     "not the cluster DNS).",
     area=AREA,
 )
+COREFILE_FORWARD_SHADOWED = Check(
+    "corefile-forward-shadowed",
+    Severity.WARN,
+    "A forward line is never used",
+    "Several forward lines in one server block are tried in the order written; an earlier line "
+    "whose FROM covers a later line's FROM takes all of its names, so the later upstreams never "
+    "see a query.",
+    "Move the narrower forward line (the stub domain) above the broader one, or give the stub "
+    "domain its own server block.",
+    area=AREA,
+)
 COREFILE_NO_UPSTREAM = Check(
     "corefile-no-upstream",
     Severity.WARN,
@@ -151,6 +162,7 @@ CHECKS = (
     COREFILE_NO_CLUSTER_DOMAIN,
     COREFILE_PODS_DISABLED,
     COREFILE_FORWARD_LOOP,
+    COREFILE_FORWARD_SHADOWED,
     COREFILE_NO_UPSTREAM,
     COREFILE_LONG_DENIAL_TTL,
     COREFILE_REWRITES_CLUSTER_NAMES,
@@ -204,6 +216,7 @@ def corefile_findings(
         found += _pods_disabled(ref, config, pod_ip_names)
     found += _rewrites(ref, config, cluster_domain)
     found += _loops(ref, config, dns_service_ips if dns.kind is ConfigKind.COREDNS else ())
+    found += _shadowed(ref, config)
     found += _no_upstream(ref, config)
     return tuple(found)
 
@@ -409,6 +422,31 @@ def _loops(ref: ObjectRef, config: CorefileConfig, service_ips: Sequence[str]) -
                     )
                 )
     return found
+
+
+def _shadowed(ref: ObjectRef, config: CorefileConfig) -> list[Finding]:
+    found = []
+    for server in config.servers:
+        for later_index, later in enumerate(server.forwards):
+            earlier = next(
+                (f for f in server.forwards[:later_index] if f.matches(later.from_zone)), None
+            )
+            if earlier is None:
+                continue
+            found.append(
+                COREFILE_FORWARD_SHADOWED(
+                    ref,
+                    f"{later.directive.cite()} in {ref} is never used: "
+                    f"{earlier.directive.cite()} comes first and takes "
+                    f"{_names_under(later.from_zone)}.",
+                    f"move {later.directive.text()} above {earlier.directive.text()} in {ref}",
+                )
+            )
+    return found
+
+
+def _names_under(zone: str) -> str:
+    return "every name" if zone == "." else f"{zone.rstrip('.')} and every name below it"
 
 
 def _no_upstream(ref: ObjectRef, config: CorefileConfig) -> list[Finding]:
