@@ -7,6 +7,7 @@ from test_corefile_support import config
 from kubectl_discover.analyze.corefile import (
     Handler,
     PodMode,
+    Where,
     autopath_candidates,
     cluster_domains,
     endpoint_label,
@@ -44,6 +45,8 @@ def test_kubeadm_pod_ip_names_answer_the_ip_insecurely() -> None:
         "pods insecure: answers 10.244.1.5 without checking for a pod, if namespace shop exists"
     )
     assert note.follows == "'pods insecure' (kube-system/coredns/Corefile line 8)"
+    assert note.where == Where("kube-system/coredns/Corefile", 8)
+    assert p.notes[0].where == Where("kube-system/coredns/Corefile", 1)  # the server block
 
 
 def test_kubeadm_reverse_names_fall_through_to_forward() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 
 from kubectl_discover.analyze.corefile.kubernetes import KubernetesView, PodMode
-from kubectl_discover.analyze.corefile.prediction import Note, cite
+from kubectl_discover.analyze.corefile.prediction import Note
 
 LABEL_MAX = 63
 
@@ -27,7 +27,7 @@ def name_shape(
     notes: list[Note] = []
     if len(labels) >= 2 and labels[-1] in ("svc", "pod") and not view.exposes(labels[-2]):
         option = next(iter(view.directive.options("namespaces")), None)
-        notes.append(Note(f"namespace {labels[-2]} is not exposed: NXDOMAIN", cite(option)))
+        notes.append(Note.at(f"namespace {labels[-2]} is not exposed: NXDOMAIN", option))
         return "NXDOMAIN", (), notes
     if len(labels) == 3 and labels[2] == "pod":
         return _pod_name(view, labels[0], labels[1], notes)
@@ -36,7 +36,7 @@ def name_shape(
     if len(labels) == 4 and labels[3] == "svc" and not labels[0].startswith("_"):
         if view.noendpoints:
             option = next(iter(view.directive.options("noendpoints")), None)
-            notes.append(Note("noendpoints: per-endpoint names are NXDOMAIN", cite(option)))
+            notes.append(Note.at("noendpoints: per-endpoint names are NXDOMAIN", option))
             return "NXDOMAIN", (), notes
         notes.append(_endpoint_note(view))
     return None, (), notes
@@ -47,33 +47,33 @@ def _service_notes(view: KubernetesView) -> list[Note]:
     if view.ignore_empty_service:
         option = next(iter(view.directive.options("ignore")), None)
         notes.append(
-            Note(
+            Note.at(
                 "ignore empty_service: a Service without ready endpoints is NXDOMAIN, so a "
                 "search walk goes on to the next candidate",
-                cite(option),
+                option,
             )
         )
     if view.noendpoints:
         option = next(iter(view.directive.options("noendpoints")), None)
-        notes.append(Note("noendpoints: headless Services are NXDOMAIN", cite(option)))
+        notes.append(Note.at("noendpoints: headless Services are NXDOMAIN", option))
     return notes
 
 
 def _pod_name(
     view: KubernetesView, label: str, namespace: str, notes: list[Note]
 ) -> tuple[str | None, tuple[str, ...], list[Note]]:
-    pods_line = cite(view.pods_option)
+    pods_line = view.pods_option
     if view.pods is PodMode.DISABLED:
         source = "pods disabled" if view.pods_option else "pods defaults to disabled"
-        notes.append(Note(f"pod-IP names are NXDOMAIN ({source})", pods_line))
+        notes.append(Note.at(f"pod-IP names are NXDOMAIN ({source})", pods_line))
         return "NXDOMAIN", (), notes
     address = pod_ip_of(label)
     if address is None:
-        notes.append(Note(f"{label} is not a dashed IP address: NXDOMAIN", pods_line))
+        notes.append(Note.at(f"{label} is not a dashed IP address: NXDOMAIN", pods_line))
         return "NXDOMAIN", (), notes
     if view.pods is PodMode.INSECURE:
         notes.append(
-            Note(
+            Note.at(
                 f"pods insecure: answers {address} without checking for a pod, "
                 f"if namespace {namespace} exists",
                 pods_line,
@@ -81,7 +81,7 @@ def _pod_name(
         )
         return None, (address,), notes
     notes.append(
-        Note(
+        Note.at(
             f"pods verified: answers {address} only if a pod with that IP runs in "
             f"namespace {namespace}",
             pods_line,
@@ -104,14 +104,14 @@ def pod_ip_of(label: str) -> str | None:
 
 def _endpoint_note(view: KubernetesView) -> Note:
     if view.endpoint_pod_names is not None:
-        return Note(
+        return Note.at(
             "endpoint names: the endpoint hostname, else the pod name (at most 63 "
             "characters), else the dashed IP",
-            view.endpoint_pod_names.cite(),
+            view.endpoint_pod_names,
         )
-    return Note(
+    return Note.at(
         "endpoint names: the endpoint hostname, else the dashed IP (no endpoint_pod_names)",
-        view.directive.cite(),
+        view.directive,
     )
 
 

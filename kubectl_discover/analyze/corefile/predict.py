@@ -23,7 +23,7 @@ from kubectl_discover.analyze.corefile.kubenames import name_shape
 from kubectl_discover.analyze.corefile.kubernetes import KubernetesView, PodMode
 from kubectl_discover.analyze.corefile.model import Directive
 from kubectl_discover.analyze.corefile.plugins import ANSWERING, chain
-from kubectl_discover.analyze.corefile.prediction import Handler, Note, Prediction, cite
+from kubectl_discover.analyze.corefile.prediction import Handler, Note, Prediction
 from kubectl_discover.analyze.corefile.rewrite import apply_rules
 from kubectl_discover.analyze.corefile.zones import fqdn, longest_match
 
@@ -47,20 +47,20 @@ def predict(config: CorefileConfig, query: str, *, qtype: str = "A", port: int =
     notes: list[Note] = []
     if config.refused:
         notes.append(
-            Note(
+            Note.at(
                 "a stock CoreDNS v1.14 refuses this Corefile: a running server keeps its "
                 "previous configuration and a restarted one does not start; read as written"
             )
         )
     found = config.server_for(asked, port)
     if found is None:
-        notes.append(Note(f"no server block serves {asked} on port {port}: REFUSED"))
+        notes.append(Note.at(f"no server block serves {asked} on port {port}: REFUSED"))
         return Prediction(
             asked, asked, qtype, port, Handler.NONE, rcode="REFUSED", notes=tuple(notes)
         )
     server, zone = found
     if not server.block.directives:
-        notes.append(Note(f"the block for {zone} has no plugins: REFUSED", server.block.describe()))
+        notes.append(Note.at(f"the block for {zone} has no plugins: REFUSED", server.block))
         return Prediction(
             asked,
             asked,
@@ -72,7 +72,7 @@ def predict(config: CorefileConfig, query: str, *, qtype: str = "A", port: int =
             rcode="REFUSED",
             notes=tuple(notes),
         )
-    notes.append(Note(f"served by the block for {zone} on port {port}", server.block.describe()))
+    notes.append(Note.at(f"served by the block for {zone} on port {port}", server.block))
     rewrite = apply_rules(server.rewrites, asked)
     for step in rewrite.steps:
         if step.rule.answer_auto:
@@ -82,9 +82,9 @@ def predict(config: CorefileConfig, query: str, *, qtype: str = "A", port: int =
         else:
             answer = "answers keep the rewritten name (no 'answer auto')"
         notes.append(
-            Note(
+            Note.at(
                 f"rewrite {step.rule.match.value}: {step.before} -> {step.after}; {answer}",
-                step.rule.directive.cite(),
+                step.rule.directive,
             )
         )
     for rule in rewrite.uncertain:
@@ -93,10 +93,10 @@ def predict(config: CorefileConfig, query: str, *, qtype: str = "A", port: int =
             or f"a rule on the {getattr(rule, 'field', '')} field"
         )
         notes.append(
-            Note(f"not simulated ({what}); it may change or end the rewrite", rule.directive.cite())
+            Note.at(f"not simulated ({what}); it may change or end the rewrite", rule.directive)
         )
     if rewrite.servfail:
-        notes.append(Note("the rewritten name is not a valid domain name: SERVFAIL"))
+        notes.append(Note.at("the rewritten name is not a valid domain name: SERVFAIL"))
         return Prediction(
             asked,
             asked,
@@ -151,9 +151,9 @@ def _walk(request: _Query, start: int) -> Prediction:
                 Handler.OTHER,
                 directive,
                 notes=(
-                    Note(
+                    Note.at(
                         f"{directive.name} may answer or pass it on; not simulated",
-                        directive.cite(),
+                        directive,
                     ),
                 ),
             )
@@ -165,9 +165,9 @@ def _walk(request: _Query, start: int) -> Prediction:
         None,
         rcode="SERVFAIL",
         notes=(
-            Note(
+            Note.at(
                 f"no plugin of this server block answers {request.name}: SERVFAIL",
-                request.server.block.describe(),
+                request.server.block,
             ),
         ),
     )
@@ -228,7 +228,7 @@ def _kubernetes(request: _Query, index: int) -> Prediction | None:
     zone = longest_match(view.zones, request.name)
     if not zone:
         return None
-    notes = [Note(f"kubernetes answers names in {zone}", view.directive.cite())]
+    notes = [Note.at(f"kubernetes answers names in {zone}", view.directive)]
     ttl, ttl_note = view.ttl, _ttl_source(view)
     cache = _cache(request)
     soa = min(ttl, SOA_TTL_CAP)
@@ -238,14 +238,14 @@ def _kubernetes(request: _Query, index: int) -> Prediction | None:
         client_ttl, denial = cache.clamp(ttl, denial=False), cache.clamp(soa, denial=True)
         cached = cache.caches_denial(request.name)
         notes.append(
-            Note(
+            Note.at(
                 f"answers carry TTL {client_ttl} ({ttl_note}, clamped to "
                 f"{cache.success_min}..{cache.success_max} by cache)",
-                cache.directive.cite(),
+                cache.directive,
             )
         )
     else:
-        notes.append(Note(f"answers carry TTL {ttl} ({ttl_note}; no cache)", cite(view.ttl_option)))
+        notes.append(Note.at(f"answers carry TTL {ttl} ({ttl_note}; no cache)", view.ttl_option))
     rcode, answers, more = name_shape(view, request.name, zone)
     fallthrough: Prediction | None = None
     denial_ttl: int | None = denial
@@ -254,9 +254,9 @@ def _kubernetes(request: _Query, index: int) -> Prediction | None:
         fallthrough = _walk(request, index + 1)
         denial_ttl, cached = None, False
         more.append(
-            Note(
+            Note.at(
                 f"an NXDOMAIN here falls through to {fallthrough.handler.value}",
-                cite(view.fallthrough_option),
+                view.fallthrough_option,
             )
         )
     else:
@@ -283,16 +283,16 @@ def _ttl_source(view: KubernetesView) -> str:
 
 def _denial_note(denial: int, cached: bool, cache: CacheView | None, view: KubernetesView) -> Note:
     if cached and cache is not None:
-        return Note(
+        return Note.at(
             f"an NXDOMAIN is cached {denial} s here: a name created less than {denial} s "
             "after a client asked for it may still be NXDOMAIN",
-            cache.directive.cite(),
+            cache.directive,
         )
     where = "cache disable denial" if cache is not None else "no cache"
-    return Note(
+    return Note.at(
         f"an NXDOMAIN is not cached here ({where}); it carries a negative TTL of {denial} s "
         "that downstream caches (node-local-dns) may honour",
-        cite(cache.directive if cache is not None else view.ttl_option),
+        cache.directive if cache is not None else view.ttl_option,
     )
 
 
@@ -301,10 +301,10 @@ def _forward(request: _Query, directive: Directive) -> Prediction | None:
     if not view.matches(request.name):
         return None  # outside FROM, or an except name: the next plugin
     notes = [
-        Note(
+        Note.at(
             f"forwarded to {', '.join(str(u) for u in view.upstreams) or 'nothing'} "
             f"({view.policy})",
-            view.directive.cite(),
+            view.directive,
         )
     ]
     notes.extend(
@@ -321,10 +321,10 @@ def _forward(request: _Query, directive: Directive) -> Prediction | None:
             upstreams=view.upstreams,
         )
     notes.append(
-        Note(
+        Note.at(
             f"upstream TTLs are clamped to {cache.success_min}..{cache.success_max} s; "
             f"an upstream NXDOMAIN to {cache.denial_min}..{cache.denial_max} s",
-            cache.directive.cite(),
+            cache.directive,
         )
     )
     return _base(
@@ -350,7 +350,7 @@ def _upstream_note(upstream: Upstream, directive: Directive) -> Note:
         text = f"{upstream.text}: a node-local-dns placeholder, filled in when node-cache starts"
     else:
         text = f"{upstream.text}: a host name CoreDNS resolved when it started"
-    return Note(text, directive.cite())
+    return Note.at(text, directive)
 
 
 def _hosts(request: _Query, index: int) -> Prediction | None:
@@ -369,9 +369,9 @@ def _hosts(request: _Query, index: int) -> Prediction | None:
         listed = f"hosts lists {request.name}: {', '.join(addresses)}"
         if view.file_assumed and not any(request.name in e.names for e in view.inline):
             listed += " (the kubelet-managed /etc/hosts of the CoreDNS pod, as written for pods)"
-        note = Note(listed, view.directive.cite())
+        note = Note.at(listed, view.directive)
         if not matching:  # listed, but not for this type: an authoritative NODATA
-            note = Note(f"{note.text}; none for {request.qtype}: NODATA", note.follows)
+            note = replace(note, text=f"{note.text}; none for {request.qtype}: NODATA")
         return _base(
             request,
             Handler.HOSTS,
@@ -393,14 +393,14 @@ def _hosts(request: _Query, index: int) -> Prediction | None:
             request,
             Handler.HOSTS,
             view.directive,
-            notes=(Note(text, view.directive.cite()),),
+            notes=(Note.at(text, view.directive),),
             plugin_zone=longest_match(view.zones, request.name),
             ttl=ttl,
             fallthrough=rest,
         )
-    note = Note(
+    note = Note.at(
         f"hosts lists nothing for {request.name} and has no fallthrough for it: SERVFAIL",
-        view.directive.cite(),
+        view.directive,
     )
     return _base(request, Handler.HOSTS, view.directive, notes=(note,), rcode="SERVFAIL")
 
@@ -412,7 +412,7 @@ def _template(request: _Query, index: int) -> Prediction | None:
         matched = view.matches(request.name, request.qtype)
         zone = longest_match(view.zones, request.name)
         if matched:
-            note = Note(f"template answers with rcode {view.rcode}", view.directive.cite())
+            note = Note.at(f"template answers with rcode {view.rcode}", view.directive)
             return _base(
                 request,
                 Handler.TEMPLATE,
@@ -423,18 +423,18 @@ def _template(request: _Query, index: int) -> Prediction | None:
                 answers=view.answers,
             )
         if matched is None:
-            note = Note(
+            note = Note.at(
                 f"template may answer: its match is not simulated ({view.not_simulated})",
-                view.directive.cite(),
+                view.directive,
             )
             return _base(request, Handler.TEMPLATE, view.directive, notes=(note,), plugin_zone=zone)
         if view.qtype not in ("ANY", request.qtype):
             continue
         if view.fallthrough is not None and longest_match(view.fallthrough, request.name):
             continue
-        note = Note(
+        note = Note.at(
             "template matches none of its regexes and has no fallthrough: SERVFAIL",
-            view.directive.cite(),
+            view.directive,
         )
         return _base(
             request,
@@ -460,24 +460,24 @@ def _autopath_notes(server: Server, name: str) -> list[Note]:
         return []  # not shaped like a pod's first search candidate NAME.<ns>.svc.<zone>
     if view.from_plugin != "kubernetes":
         return [
-            Note(
+            Note.at(
                 f"autopath {view.source}: search path walked on the server; not simulated",
-                view.directive.cite(),
+                view.directive,
             )
         ]
     if kube is None or kube.pods is not PodMode.VERIFIED:
         return [
-            Note(
+            Note.at(
                 "autopath @kubernetes does nothing: it needs 'pods verified' to find the "
                 "client pod",
-                view.directive.cite(),
+                view.directive,
             )
         ]
     return [
-        Note(
+        Note.at(
             "autopath: a pod's first search candidate (NAME.<its ns>.svc.<zone>) is completed "
             "on the server, which answers the first candidate that exists as a CNAME; only "
             "when CoreDNS sees the pod's own IP (not through node-local-dns)",
-            view.directive.cite(),
+            view.directive,
         )
     ]

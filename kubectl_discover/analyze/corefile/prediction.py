@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass, field
 
 from kubectl_discover.analyze.corefile.forward import Upstream
-from kubectl_discover.analyze.corefile.model import Directive, ServerBlock
+from kubectl_discover.analyze.corefile.model import Directive, ServerBlock, Where
 
 
 class Handler(enum.Enum):
@@ -26,10 +26,24 @@ class Handler(enum.Enum):
 
 @dataclass(frozen=True)
 class Note:
-    """One step of the prediction and the Corefile line it follows (``""``: a default)."""
+    """One step of the prediction and the Corefile line it follows.
+
+    ``follows`` is the line as people read it (``'pods insecure' (Corefile line 8)``)
+    and ``where`` its position; both are empty when a default applies.
+    """
 
     text: str
     follows: str = ""
+    where: Where | None = None
+
+    @classmethod
+    def at(cls, text: str, source: Directive | ServerBlock | None = None) -> Note:
+        """A note following a directive or a server block (None: a default)."""
+        if isinstance(source, Directive):
+            return cls(text, source.cite(), source.where)
+        if isinstance(source, ServerBlock):
+            return cls(text, source.describe(), source.where)
+        return cls(text)
 
     def __str__(self) -> str:
         return f"{self.text} [{self.follows}]" if self.follows else self.text
@@ -72,8 +86,3 @@ class Prediction:
     @property
     def rewritten(self) -> bool:
         return self.name != self.query
-
-
-def cite(directive: Directive | None) -> str:
-    """The citation of a line for a :class:`Note` (``""`` when a default applies)."""
-    return directive.cite() if directive is not None else ""
