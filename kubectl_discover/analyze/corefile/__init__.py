@@ -11,6 +11,9 @@ values out (docs/corefile.md). The public API:
   :func:`cluster_domains`, :func:`kubernetes_for`, :func:`endpoint_label`,
   :func:`pod_ip_of`, :func:`autopath_candidates` and :func:`nxdomain_may_persist`
   answer the narrower questions;
+- :func:`cluster_dns_settings` sums up the cluster domain's settings (what replaces
+  the kubeadm assumptions); :func:`assumed_corefile` is kubeadm's Corefile, cited as
+  an assumption, for when none can be read;
 - :func:`corefile_findings` raises the checks in :data:`CHECKS`.
 """
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 from kubectl_discover.analyze.corefile.checks import CHECKS, corefile_findings
 from kubectl_discover.analyze.corefile.config import CorefileConfig, Server, load_corefile
+from kubectl_discover.analyze.corefile.defaults import ASSUMED_SOURCE, assumed_corefile
 from kubectl_discover.analyze.corefile.kubenames import endpoint_label, pod_ip_of
 from kubectl_discover.analyze.corefile.kubernetes import KubernetesView, PodMode
 from kubectl_discover.analyze.corefile.model import Corefile, Directive, ServerBlock, Where
@@ -25,7 +29,9 @@ from kubectl_discover.analyze.corefile.parser import parse_corefile
 from kubectl_discover.analyze.corefile.predict import predict
 from kubectl_discover.analyze.corefile.prediction import Handler, Note, Prediction
 from kubectl_discover.analyze.corefile.queries import (
+    ClusterDnsSettings,
     autopath_candidates,
+    cluster_dns_settings,
     cluster_domains,
     kubernetes_for,
     nxdomain_may_persist,
@@ -38,7 +44,9 @@ from kubectl_discover.analyze.corefile.source import (
 )
 
 __all__ = [
+    "ASSUMED_SOURCE",
     "CHECKS",
+    "ClusterDnsSettings",
     "ConfigKind",
     "Corefile",
     "CorefileConfig",
@@ -53,7 +61,9 @@ __all__ = [
     "Server",
     "ServerBlock",
     "Where",
+    "assumed_corefile",
     "autopath_candidates",
+    "cluster_dns_settings",
     "cluster_domains",
     "corefile_findings",
     "endpoint_label",

@@ -4,10 +4,12 @@ and the server-side search walk of autopath.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from kubectl_discover.analyze.corefile.config import CorefileConfig
 from kubectl_discover.analyze.corefile.kubernetes import KubernetesView, PodMode
 from kubectl_discover.analyze.corefile.predict import predict
-from kubectl_discover.analyze.corefile.prediction import Handler, Prediction
+from kubectl_discover.analyze.corefile.prediction import Handler, Note, Prediction
 from kubectl_discover.analyze.corefile.zones import fqdn, is_subdomain, longest_match
 
 
@@ -81,3 +83,47 @@ def nxdomain_may_persist(prediction: Prediction, age_seconds: float) -> bool:
     """
     ttl = prediction.denial_ttl
     return prediction.denial_cached and ttl is not None and 0 <= age_seconds < ttl
+
+
+@dataclass(frozen=True)
+class ClusterDnsSettings:
+    """What the Corefile makes of names in the cluster domain, in one value.
+
+    ``kubernetes`` is None when no kubernetes line answers the domain (then the other
+    fields hold the plugin's defaults and ``notes`` say who answers instead).
+    """
+
+    domain: str
+    kubernetes: KubernetesView | None
+    pods: PodMode
+    endpoint_pod_names: bool
+    ttl: int | None
+    denial_ttl: int | None
+    denial_cached: bool
+    autopath: bool
+    notes: tuple[Note, ...]
+
+
+def cluster_dns_settings(
+    config: CorefileConfig, cluster_domain: str = "cluster.local", port: int = 53
+) -> ClusterDnsSettings:
+    """The settings that replace the kubeadm assumptions, for ``cluster_domain``."""
+    domain = cluster_domain.strip().rstrip(".")
+    prediction = predict(config, f"kubernetes.default.svc.{domain}", port=port)
+    view = kubernetes_for(config, f"kubernetes.default.svc.{domain}", port)
+    active = autopath_candidates(config, f"x.default.svc.{domain}", "default", port=port)
+    if view is None or prediction.handler is not Handler.KUBERNETES:
+        return ClusterDnsSettings(
+            domain, None, PodMode.DISABLED, False, None, None, False, False, prediction.notes
+        )
+    return ClusterDnsSettings(
+        domain=domain,
+        kubernetes=view,
+        pods=view.pods,
+        endpoint_pod_names=view.endpoint_pod_names is not None,
+        ttl=prediction.ttl,
+        denial_ttl=prediction.denial_ttl,
+        denial_cached=prediction.denial_cached,
+        autopath=active is not None,
+        notes=prediction.notes,
+    )
