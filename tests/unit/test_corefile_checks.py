@@ -36,7 +36,7 @@ GOOD = (
 
 def test_the_checks_are_declared_in_the_corefile_area() -> None:
     assert {c.area for c in CHECKS} == {"corefile"}
-    assert len({c.id for c in CHECKS}) == len(CHECKS) == 13
+    assert len({c.id for c in CHECKS}) == len(CHECKS) == 14
 
 
 def test_stock_configurations_raise_nothing() -> None:
@@ -267,3 +267,18 @@ def test_a_stub_domain_forward_after_the_catch_all_is_never_used() -> None:
         " forward corp.example 10.0.0.53\n",
     )
     assert coredns(excepted) == ()
+
+
+def test_a_bare_fallthrough_forwards_unknown_cluster_names_upstream() -> None:
+    found = coredns(GOOD.replace("fallthrough in-addr.arpa ip6.arpa", "fallthrough"))
+    assert ids(found) == ["corefile-cluster-fallthrough"]
+    assert found[0].message == (
+        "'kubernetes cluster.local in-addr.arpa ip6.arpa {...}' (kube-system/coredns/Corefile "
+        "line 2) in ConfigMap kube-system/coredns falls through for cluster.local: names there "
+        "that do not exist are forwarded to /etc/resolv.conf instead of answered NXDOMAIN."
+    )
+    to_file = GOOD.replace("fallthrough in-addr.arpa ip6.arpa", "fallthrough").replace(
+        " forward . /etc/resolv.conf\n",
+        " file /etc/coredns/db.cluster.local cluster.local\n forward . /etc/resolv.conf\n",
+    )
+    assert "corefile-cluster-fallthrough" not in ids(coredns(to_file))

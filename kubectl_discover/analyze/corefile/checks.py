@@ -127,6 +127,16 @@ COREFILE_REWRITES_CLUSTER_NAMES = Check(
     "Narrow the rule's pattern so that it cannot match names under the cluster domain.",
     area=AREA,
 )
+COREFILE_CLUSTER_FALLTHROUGH = Check(
+    "corefile-cluster-fallthrough",
+    Severity.WARN,
+    "Unknown cluster names are forwarded upstream",
+    "The kubernetes plugin falls through for the cluster domain and the next plugin is forward: "
+    "every name that does not exist there (most search-path candidates) leaves the cluster, "
+    "which is slower and shows internal names to the upstream resolvers.",
+    "Limit fallthrough to the reverse zones (fallthrough in-addr.arpa ip6.arpa).",
+    area=AREA,
+)
 COREFILE_AUTOPATH_INACTIVE = Check(
     "corefile-autopath-inactive",
     Severity.WARN,
@@ -166,6 +176,7 @@ CHECKS = (
     COREFILE_NO_UPSTREAM,
     COREFILE_LONG_DENIAL_TTL,
     COREFILE_REWRITES_CLUSTER_NAMES,
+    COREFILE_CLUSTER_FALLTHROUGH,
     COREFILE_AUTOPATH_INACTIVE,
     COREFILE_KUBE_DNS,
     COREFILE_PLACEHOLDER,
@@ -212,6 +223,7 @@ def corefile_findings(
     if dns.kind is ConfigKind.COREDNS:
         found += _cluster_domain(ref, config, cluster_domain)
         found += _long_denial(ref, config, cluster_domain)
+        found += _cluster_fallthrough(ref, config, cluster_domain)
         found += _autopath(ref, config)
         found += _pods_disabled(ref, config, pod_ip_names)
     found += _rewrites(ref, config, cluster_domain)
@@ -321,6 +333,24 @@ def _long_denial(ref: ObjectRef, config: CorefileConfig, domain: str) -> list[Fi
             f"{ref} caches NXDOMAIN for names in {domain} for {ttl} s: a Service or pod created "
             f"less than {ttl} s after a client asked for it may still be NXDOMAIN.",
             evidence=tuple(("follows", n.follows) for n in prediction.notes if n.follows),
+        )
+    ]
+
+
+def _cluster_fallthrough(ref: ObjectRef, config: CorefileConfig, domain: str) -> list[Finding]:
+    prediction = predict(config, f"kubernetes.default.svc.{fqdn(domain)}")
+    after = prediction.fallthrough
+    if prediction.handler is not Handler.KUBERNETES or after is None:
+        return []
+    if after.handler is not Handler.FORWARD:
+        return []
+    upstreams = ", ".join(str(u) for u in after.upstreams)
+    line = prediction.plugin.cite() if prediction.plugin is not None else "kubernetes"
+    return [
+        COREFILE_CLUSTER_FALLTHROUGH(
+            ref,
+            f"{line} in {ref} falls through for {domain}: names there that do not exist are "
+            f"forwarded to {upstreams} instead of answered NXDOMAIN.",
         )
     ]
 
