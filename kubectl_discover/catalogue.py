@@ -25,6 +25,7 @@ AREA_TITLES = {
     "probe": "Live probes",
     "access": "Access",
     "netpol": "NetworkPolicy",
+    "corefile": "CoreDNS configuration",
 }
 
 

@@ -251,7 +251,6 @@ def kubectl_stdout(cluster: Any, *args: str) -> str:
 
 
 def test_forbidden_kinds_become_unavailable(cluster: Any, shop: str, tmp_path: Path) -> None:
-    from kubectl_discover.api import listing
 
     cluster.apply(
         textwrap.dedent(
@@ -307,7 +306,6 @@ def test_rejected_token_is_a_cluster_access_error(cluster: Any, shop: str, tmp_p
 
 
 def test_namespace_not_found(cluster: Any, shop: str) -> None:
-    from kubectl_discover.api import listing
 
     svc_only = in_cluster(
         cluster, op="load", namespace="no-such-ns", kinds=sorted(SVC.kinds)
@@ -324,7 +322,6 @@ def test_namespace_not_found(cluster: Any, shop: str) -> None:
 
 
 def test_empty_namespace_is_not_an_error(cluster: Any) -> None:
-    from kubectl_discover.api import listing
 
     with cluster.namespace("apiempty") as namespace:
         result = in_cluster(
