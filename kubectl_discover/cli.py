@@ -108,7 +108,9 @@ Node = Annotated[
 From = Annotated[
     str | None,
     typer.Option(
-        "--from", metavar="KIND/NAME", help="Probe as this client sees it: pod/NAME or deploy/NAME."
+        "--from",
+        metavar="KIND/NAME",
+        help="Probe as this client sees it: pod/NAME, deploy/NAME, sts/NAME or ds/NAME.",
     ),
 ]
 Keep = Annotated[bool, typer.Option("--keep", help="Leave the probe pod for inspection.")]
