@@ -19,11 +19,11 @@ from kubectl_discover.analyze.model import DnsExpectation, NameForm, ServiceKind
 from kubectl_discover.analyze.resolv import candidates, pod_resolv_conf
 from kubectl_discover.analyze.serviceview import ServicePort, ServiceView
 from kubectl_discover.analyze.slices import (
-    SliceView,
     observed_slices,
     readiness_known,
     ready_endpoints,
 )
+from kubectl_discover.analyze.sliceview import SliceView
 from kubectl_discover.findings import Check, Finding, Severity
 from kubectl_discover.refs import ObjectRef
 from kubectl_discover.syntax import is_ip

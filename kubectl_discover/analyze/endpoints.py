@@ -16,11 +16,11 @@ from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import EndpointExpectation, ServiceKind
 from kubectl_discover.analyze.serviceview import ServicePort, ServiceView
 from kubectl_discover.analyze.slices import (
-    SliceView,
     endpoints_for_port,
     readiness_known,
     ready_endpoints,
 )
+from kubectl_discover.analyze.sliceview import SliceView
 from kubectl_discover.findings import Check, Finding, Severity
 from kubectl_discover.refs import ObjectRef
 

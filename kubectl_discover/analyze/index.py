@@ -19,6 +19,7 @@ from kubectl_discover.analyze.pods import (
 )
 from kubectl_discover.analyze.selectors import matches_map
 from kubectl_discover.analyze.serviceview import ServiceView, view_service
+from kubectl_discover.analyze.sliceview import SliceView, parse_slice
 from kubectl_discover.snapshot import Obj, Snapshot, labels_of, name_of, namespace_of
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
@@ -219,6 +220,17 @@ class Index:
 
     def slices_for(self, namespace: str, service: str) -> tuple[Obj, ...]:
         return self.slices_by_service.get((namespace, service), ())
+
+    @cached_property
+    def _slice_views(self) -> Mapping[tuple[str, str], tuple[SliceView, ...]]:
+        """Every Service's slices, parsed once (analyze/sliceview.py)."""
+        return {
+            key: tuple(parse_slice(s) for s in slices)
+            for key, slices in self.slices_by_service.items()
+        }
+
+    def slice_views_for(self, namespace: str, service: str) -> tuple[SliceView, ...]:
+        return self._slice_views.get((namespace, service), ())
 
     def pods_in(self, namespace: str) -> tuple[PodView, ...]:
         return self.pods_by_namespace.get(namespace, ())

@@ -23,7 +23,8 @@ from kubectl_discover.analyze.ingressclasses import ClassResolution
 from kubectl_discover.analyze.ingresspaths import IngressPath
 from kubectl_discover.analyze.model import ChainLink
 from kubectl_discover.analyze.serviceview import ServicePort, ServiceView
-from kubectl_discover.analyze.slices import SliceEndpoint, observed_slices
+from kubectl_discover.analyze.slices import observed_slices
+from kubectl_discover.analyze.sliceview import SliceEndpoint
 from kubectl_discover.analyze.validation import iana_name_problem
 from kubectl_discover.findings import Check, Finding, Severity
 from kubectl_discover.refs import ObjectRef

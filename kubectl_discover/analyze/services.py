@@ -22,7 +22,7 @@ from kubectl_discover.analyze import (
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import ChainLink, Diagnosis, PodView, ServiceKind
 from kubectl_discover.analyze.serviceview import ServicePort, ServiceView
-from kubectl_discover.analyze.slices import SliceView
+from kubectl_discover.analyze.sliceview import SliceView
 from kubectl_discover.findings import Check, Severity, Verdict, worst_first
 from kubectl_discover.syntax import is_ip
 
