@@ -4,9 +4,10 @@ instead of a scan (``scan -A`` on 5,000 Services and 50,000 Pods stays linear)."
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TypeVar
 
 from kubectl_discover.analyze.model import PodView
 from kubectl_discover.analyze.pods import (
@@ -23,6 +24,39 @@ from kubectl_discover.analyze.sliceview import SliceView, parse_slice
 from kubectl_discover.snapshot import Obj, Snapshot, labels_of, name_of, namespace_of
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
+
+
+K = TypeVar("K")
+R = TypeVar("R")
+V = TypeVar("V")
+
+
+class _ParsedOnce(Mapping[K, V]):
+    """A mapping over raw values that parses each one the first time it is read, and only
+    then: the typed views are built once, at the boundary, and only for what is used."""
+
+    __slots__ = ("_parse", "_parsed", "_raw")
+
+    def __init__(self, raw: Mapping[K, R], parse: Callable[[R], V]) -> None:
+        self._raw = raw
+        self._parse = parse
+        self._parsed: dict[K, V] = {}
+
+    def __getitem__(self, key: K) -> V:
+        try:
+            return self._parsed[key]
+        except KeyError:
+            value = self._parsed[key] = self._parse(self._raw[key])
+            return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._raw
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
 
 
 def _by_key(objs: Iterable[Obj], default_ns: str) -> dict[tuple[str, str], Obj]:
@@ -119,21 +153,24 @@ class Index:
     )
 
     @cached_property
-    def service_views(self) -> tuple[ServiceView, ...]:
-        """Every Service, parsed once (analyze/serviceview.py), in snapshot order."""
-        default_ns = self.snapshot.default_namespace
-        return tuple(view_service(s, default_ns) for s in self.snapshot.services)
-
-    @cached_property
     def services(self) -> Mapping[tuple[str, str], ServiceView]:
-        return {(v.namespace, v.name): v for v in self.service_views}
+        """(namespace, name) -> the Service, parsed once (analyze/serviceview.py) when first
+        asked for: ``svc NAME`` parses the few it looks at, ``scan`` all of them."""
+        default_ns = self.snapshot.default_namespace
+        raw = {(namespace_of(s, default_ns), name_of(s)): s for s in self.snapshot.services}
+        return _ParsedOnce(raw, lambda service: view_service(service, default_ns))
 
     @cached_property
-    def services_by_namespace(self) -> Mapping[str, tuple[ServiceView, ...]]:
-        groups: dict[str, list[ServiceView]] = defaultdict(list)
-        for view in self.service_views:
-            groups[view.namespace].append(view)
-        return {ns: tuple(items) for ns, items in groups.items()}
+    def _service_keys_by_namespace(self) -> Mapping[str, tuple[tuple[str, str], ...]]:
+        groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for key in self.services:
+            groups[key[0]].append(key)
+        return {ns: tuple(keys) for ns, keys in groups.items()}
+
+    @property
+    def service_views(self) -> tuple[ServiceView, ...]:
+        """Every Service, in snapshot order."""
+        return tuple(self.services.values())
 
     @cached_property
     def slices_by_service(self) -> Mapping[tuple[str, str], tuple[Obj, ...]]:
@@ -208,7 +245,7 @@ class Index:
     def namespaces(self) -> frozenset[str]:
         """Namespaces known to exist: listed ones plus any that hold an object."""
         known = set(self.snapshot.namespaces)
-        for group in (self.services_by_namespace, self.pods_by_namespace):
+        for group in (self._service_keys_by_namespace, self.pods_by_namespace):
             known.update(group)
         return frozenset(known)
 
@@ -216,18 +253,18 @@ class Index:
         return self.services.get((namespace, name))
 
     def services_in(self, namespace: str) -> tuple[ServiceView, ...]:
-        return self.services_by_namespace.get(namespace, ())
+        keys = self._service_keys_by_namespace.get(namespace, ())
+        return tuple(self.services[key] for key in keys)
 
     def slices_for(self, namespace: str, service: str) -> tuple[Obj, ...]:
         return self.slices_by_service.get((namespace, service), ())
 
     @cached_property
     def _slice_views(self) -> Mapping[tuple[str, str], tuple[SliceView, ...]]:
-        """Every Service's slices, parsed once (analyze/sliceview.py)."""
-        return {
-            key: tuple(parse_slice(s) for s in slices)
-            for key, slices in self.slices_by_service.items()
-        }
+        """Each Service's slices, parsed once (analyze/sliceview.py) when first asked for."""
+        return _ParsedOnce(
+            self.slices_by_service, lambda slices: tuple(parse_slice(s) for s in slices)
+        )
 
     def slice_views_for(self, namespace: str, service: str) -> tuple[SliceView, ...]:
         return self._slice_views.get((namespace, service), ())

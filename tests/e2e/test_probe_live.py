@@ -147,7 +147,7 @@ def _script(command: dict[str, Any]) -> dict[str, Any]:
         },
     }
     out["rows"] = [
-        {"section": r.section, "subject": r.subject, "verdict": r.verdict, "why": r.why}
+        {"section": r.section, "subject": r.subject, "verdict": r.verdict.value, "why": r.why}
         for r in explain(
             diagnosis, result, cluster_domain="cluster.local", dns_service_ip="10.96.0.10"
         )
@@ -156,14 +156,15 @@ def _script(command: dict[str, Any]) -> dict[str, Any]:
 
 
 def _from_client(command: dict[str, Any]) -> dict[str, Any]:
-    """The CLI's path: snapshot, diagnosis, run_probe_for with --from, explain with context."""
+    """The CLI's path: snapshot, diagnosis, the cluster's probe runner with --from, explain."""
     from dataclasses import dataclass
 
     from kubectl_discover.analyze.model import Diagnosis, DnsExpectation, NameForm
     from kubectl_discover.api.listing import load_snapshot
     from kubectl_discover.api.session import connect
     from kubectl_discover.explain import explain
-    from kubectl_discover.probe.runner import explain_context, run_probe_for
+    from kubectl_discover.probe.runner import explain_context
+    from kubectl_discover.probing import ClusterProbeRunner
 
     @dataclass(frozen=True)
     class Opts:
@@ -180,10 +181,10 @@ def _from_client(command: dict[str, Any]) -> dict[str, Any]:
     fqdn = f"web.{ns}.svc.cluster.local"
     dns = (DnsExpectation("web", "A", NameForm.SAME_NAMESPACE, fqdn, True, (), "", ns),)
     diagnosis = Diagnosis("Service", ns, "web", "ClusterIP", (), dns=dns)
-    result, doc = run_probe_for(session, snapshot, [diagnosis], Opts(), lambda _m: None)
-    assert result is not None
-    rows = explain(diagnosis, result, **explain_context(snapshot))
-    return {"probe": doc, "verdicts": [r.verdict for r in rows]}
+    run = ClusterProbeRunner(session, Opts(), lambda _m: None)(snapshot, [diagnosis])
+    assert run is not None
+    rows = explain(diagnosis, run.result, **explain_context(snapshot))
+    return {"probe": dict(run.document), "verdicts": [r.verdict.value for r in rows]}
 
 
 if __name__ == "__main__":
