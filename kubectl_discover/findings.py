@@ -9,7 +9,7 @@ tuple; docs/checks.md is generated from it. A :class:`Finding` always carries th
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from kubectl_discover.refs import ObjectRef
@@ -90,6 +90,17 @@ class Finding:
     @property
     def id(self) -> str:
         return self.check.id
+
+
+def area_checks(area: str) -> Callable[[str, Severity, str, str, str], Check]:
+    """The ``Check`` constructor of one area of the catalogue (docs/checks.md groups by
+    area): ``_check = area_checks("ingress")``, then ``_check(id, severity, title, meaning,
+    fix)``."""
+
+    def make(id_: str, severity: Severity, title: str, meaning: str, fix: str) -> Check:
+        return Check(id_, severity, title, meaning, fix, area=area)
+
+    return make
 
 
 def worst_first(findings: Iterable[Finding]) -> tuple[Finding, ...]:

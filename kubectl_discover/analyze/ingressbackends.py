@@ -26,7 +26,7 @@ from kubectl_discover.analyze.serviceview import ServicePort, ServiceView
 from kubectl_discover.analyze.slices import observed_slices
 from kubectl_discover.analyze.sliceview import SliceEndpoint
 from kubectl_discover.analyze.validation import iana_name_problem
-from kubectl_discover.findings import Check, Finding, Severity
+from kubectl_discover.findings import Finding, Severity, area_checks
 from kubectl_discover.refs import ObjectRef
 from kubectl_discover.snapshot import Obj, annotations_of
 
@@ -34,8 +34,7 @@ NEG_ANNOTATION = "cloud.google.com/neg"
 """GKE's container-native load balancing (NEGs): Services then need no NodePort."""
 
 
-def _check(id_: str, severity: Severity, title: str, meaning: str, fix: str) -> Check:
-    return Check(id_, severity, title, meaning, fix, area="ingress")
+_check = area_checks("ingress")
 
 
 BACKEND_INVALID = _check(
@@ -231,7 +230,8 @@ def follow_backend(
         )
         return _Backend(name, written, "", None, tuple(findings), (link,), findings[-1].message)
 
-    ready, endpoint_findings, children = _endpoints(index, service, namespace, subject, name, port)
+    endpoints = _live_endpoints if index.snapshot.live else _predicted_endpoints
+    ready, endpoint_findings, children = endpoints(index, service, namespace, subject, name, port)
     findings.extend(endpoint_findings)
     target_text = "" if port.target is None else str(port.target)
     service_port = f"{port.name} ({port.port})" if port.name else str(port.port)
@@ -417,19 +417,6 @@ def _external_name(
 
 
 # ---------------------------------------------------------------- endpoints
-
-
-def _endpoints(
-    index: Index,
-    service: ServiceView,
-    namespace: str,
-    subject: ObjectRef,
-    name: str,
-    port: ServicePort,
-) -> tuple[int | None, list[Finding], tuple[ChainLink, ...]]:
-    if index.snapshot.live:
-        return _live_endpoints(index, service, namespace, subject, name, port)
-    return _predicted_endpoints(index, service, namespace, subject, name, port)
 
 
 def _live_endpoints(

@@ -47,15 +47,14 @@ from kubectl_discover.analyze.ingresspaths import (
 from kubectl_discover.analyze.model import ChainLink, Diagnosis, RouteExpectation
 from kubectl_discover.analyze.tls import TlsReport, check_tls
 from kubectl_discover.errors import NotFoundError
-from kubectl_discover.findings import Check, Finding, Severity, Verdict
+from kubectl_discover.findings import Finding, Severity, Verdict, area_checks
 from kubectl_discover.refs import ObjectRef
 from kubectl_discover.snapshot import Obj, name_of, namespace_of
 
 # ---------------------------------------------------------------- catalogue
 
 
-def _check(id_: str, severity: Severity, title: str, meaning: str, fix: str) -> Check:
-    return Check(id_, severity, title, meaning, fix, area="ingress")
+_check = area_checks("ingress")
 
 
 NO_RULES = _check(

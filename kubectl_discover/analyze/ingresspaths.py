@@ -13,14 +13,12 @@ from typing import Any
 
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.ingressclasses import ClassResolution, resolve_class
-from kubectl_discover.findings import Check, Finding, Severity
+from kubectl_discover.findings import Finding, Severity, area_checks
 from kubectl_discover.refs import ObjectRef
 from kubectl_discover.snapshot import Obj, annotations_of, name_of, namespace_of
 from kubectl_discover.syntax import is_dns1123_subdomain, is_ip
 
-
-def _check(id_: str, severity: Severity, title: str, meaning: str, fix: str) -> Check:
-    return Check(id_, severity, title, meaning, fix, area="ingress")
+_check = area_checks("ingress")
 
 
 REWRITE_TARGET = "nginx.ingress.kubernetes.io/rewrite-target"

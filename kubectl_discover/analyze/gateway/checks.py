@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from kubectl_discover.findings import Check, Severity
+from kubectl_discover.findings import Severity, area_checks
 
-
-def _check(id_: str, severity: Severity, title: str, meaning: str, fix: str) -> Check:
-    return Check(id_, severity, title, meaning, fix, area="gateway")
+_check = area_checks("gateway")
 
 
 # ---------------------------------------------------------------- GatewayClass and Gateway
