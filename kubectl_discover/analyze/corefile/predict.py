@@ -61,17 +61,7 @@ def predict(config: CorefileConfig, query: str, *, qtype: str = "A", port: int =
     server, zone = found
     if not server.block.directives:
         notes.append(Note.at(f"the block for {zone} has no plugins: REFUSED", server.block))
-        return Prediction(
-            asked,
-            asked,
-            qtype,
-            port,
-            Handler.NONE,
-            zone,
-            server.block,
-            rcode="REFUSED",
-            notes=tuple(notes),
-        )
+        return _unanswered(asked, qtype, port, zone, server, "REFUSED", notes)
     notes.append(Note.at(f"served by the block for {zone} on port {port}", server.block))
     rewrite = apply_rules(server.rewrites, asked)
     for step in rewrite.steps:
@@ -97,21 +87,20 @@ def predict(config: CorefileConfig, query: str, *, qtype: str = "A", port: int =
         )
     if rewrite.servfail:
         notes.append(Note.at("the rewritten name is not a valid domain name: SERVFAIL"))
-        return Prediction(
-            asked,
-            asked,
-            qtype,
-            port,
-            Handler.NONE,
-            zone,
-            server.block,
-            rcode="SERVFAIL",
-            notes=tuple(notes),
-        )
+        return _unanswered(asked, qtype, port, zone, server, "SERVFAIL", notes)
     request = _Query(server, asked, rewrite.name, zone, qtype, port)
     notes.extend(_autopath_notes(server, rewrite.name))
     outcome = _walk(request, 0)
     return _with_notes(outcome, tuple(notes))
+
+
+def _unanswered(
+    asked: str, qtype: str, port: int, zone: str, server: Server, rcode: str, notes: list[Note]
+) -> Prediction:
+    """The server block decides alone: no plugin answers the name."""
+    return Prediction(
+        asked, asked, qtype, port, Handler.NONE, zone, server.block, rcode=rcode, notes=tuple(notes)
+    )
 
 
 def _with_notes(prediction: Prediction, before: tuple[Note, ...]) -> Prediction:
