@@ -455,23 +455,58 @@ def _connect_text(obs: ConnectObservation) -> str:
     if obs.incomplete:
         return f"not finished: {obs.error}"
     if not obs.connected:
-        return obs.error or "no connection"
+        return connect_failure(obs)[0]
     parts = [f"connected in {obs.connect_ms:g} ms"]
     if obs.http is not None:
         parts.append(obs.http.status_line or f"HTTP {obs.http.status}")
     elif obs.error:
-        parts.append(f"{obs.error_stage or 'then'}: {obs.error}")
+        parts.append(f"{obs.error_stage or 'then'}: {_once(obs.error)}")
     return "; ".join(parts)
 
 
-def _failure_cause(obs: ConnectObservation) -> str:
+def _once(error: str) -> str:
+    """``[Errno 101] Network is unreachable`` once, however often the probe's text repeats
+    it ("X: X"), without the exception class."""
+    parts = [p.strip() for p in error.split(": ") if p.strip()]
+    unique = list(dict.fromkeys(p for p in parts if p not in ("OSError", "TimeoutError")))
+    return ": ".join(unique) or error
+
+
+def connect_failure(obs: ConnectObservation) -> tuple[str, str]:
+    """(what happened, what it means from the probe pod) for a connection that failed, in
+    plain words: the observed cell and the why of a row."""
+    target = hostport(obs.host, obs.port)
     error = obs.error or ""
-    if "refused" in error:
-        return "nothing accepts connections there (no ready endpoint, or a wrong targetPort)"
-    if "timeout" in error:
-        return "packets are dropped (NetworkPolicy, internalTrafficPolicy/externalTrafficPolicy "
-        "Local without a local endpoint, or a firewall)"
-    return error
+    lowered = error.lower()
+    if "refused" in lowered:
+        return "connection refused", (
+            f"{target} refused the connection: nothing listens there (no ready endpoint, or a "
+            "wrong targetPort)"
+        )
+    if "timeout" in lowered or "timed out" in lowered:
+        return "timed out", (
+            f"no answer from {target} before the timeout: packets are dropped (a NetworkPolicy, "
+            "internalTrafficPolicy/externalTrafficPolicy Local without a local endpoint, or a "
+            "firewall)"
+        )
+    if "network is unreachable" in lowered:
+        return f"no route to {obs.host}", (
+            f"no route from the probe pod to {obs.host}: the pod's network has no route to that "
+            "address (an address outside every routed range, or no default route on the node)"
+        )
+    if "no route to host" in lowered:
+        return f"no route to host {obs.host}", (
+            f"{obs.host} is unreachable from the probe pod: the host is down or something on the "
+            "way rejects the packets (a firewall or NetworkPolicy that rejects)"
+        )
+    if "reset" in lowered:
+        return "connection reset", f"{target} accepted, then reset the connection"
+    if lowered.startswith("name resolution failed"):
+        return "does not resolve", (
+            f"{obs.host} does not resolve from the probe pod ({_once(error.split(': ', 1)[-1])})"
+        )
+    text = _once(error) or "no connection"
+    return text, f"{target}: {text}"
 
 
 def endpoint_rows(e: EndpointExpectation, result: ProbeResult | None, fqdn: str) -> list[Row]:
@@ -519,8 +554,8 @@ def _judge_endpoint(
         return RowVerdict.UNKNOWN, f"the check did not finish; static prediction: {e.why}"
     if not tcp.connected:
         if e.ready is False:
-            return RowVerdict.FAIL, f"{tcp.error}, as predicted: {e.why}"
-        return RowVerdict.FAIL, f"{tcp.error}: {_failure_cause(tcp)}; analysis: {e.why}"
+            return RowVerdict.FAIL, f"{connect_failure(tcp)[0]}, as predicted: {e.why}"
+        return RowVerdict.FAIL, f"{connect_failure(tcp)[1]}; analysis: {e.why}"
     if e.ready is False:
         return (
             RowVerdict.WARN,
@@ -645,7 +680,7 @@ def _judge_route(r: RouteExpectation, obs: ConnectObservation) -> tuple[RowVerdi
     if obs.incomplete:
         return RowVerdict.UNKNOWN, f"the check did not finish; static: {r.why}"
     if not obs.connected:
-        return RowVerdict.FAIL, f"cannot reach the controller at {obs.host}:{obs.port}: {obs.error}"
+        return RowVerdict.FAIL, f"cannot reach the controller: {connect_failure(obs)[1]}"
     cert = obs.tls.cert if obs.tls is not None else None
     if r.tls != "none":
         problem = _cert_problem(cert, r.host)

@@ -340,7 +340,8 @@ def test_refused_endpoint_predicted_ready_fails_with_a_cause() -> None:
     row = only(explain(diag(endpoints=(e,)), result_of(doc)), "endpoints")
     assert row.subject == "10.96.0.12:5432/TCP"
     assert row.verdict is RowVerdict.FAIL
-    assert "connection refused" in row.why and "targetPort" in row.why
+    assert row.observed == "connection refused"
+    assert "refused the connection: nothing listens there" in row.why and "targetPort" in row.why
 
 
 def test_endpoint_answering_against_the_prediction_is_a_warning() -> None:
@@ -534,3 +535,39 @@ def test_absent_name_is_only_as_bad_as_the_findings_that_explain_it() -> None:
     rows = {r.subject: r.verdict.value for r in explain(diagnosis, ProbeResult.from_json(observed))}
     assert rows["a.web.shop.svc.cluster.local."] == "info"
     assert rows["b.web.shop.svc.cluster.local."] == "fail"
+
+
+@pytest.mark.parametrize(
+    ("error", "observed", "why"),
+    [
+        (
+            "OSError: [Errno 101] Network is unreachable: OSError: [Errno 101] Network is "
+            "unreachable",
+            "no route to 198.51.100.7",
+            "no route from the probe pod to 198.51.100.7: the pod's network has no route to "
+            "that address",
+        ),
+        (
+            "timeout",
+            "timed out",
+            "no answer from 198.51.100.7:443 before the timeout: packets are dropped (a "
+            "NetworkPolicy, internalTrafficPolicy/externalTrafficPolicy Local without a local "
+            "endpoint, or a firewall)",
+        ),
+        (
+            "OSError: [Errno 113] No route to host",
+            "no route to host 198.51.100.7",
+            "198.51.100.7 is unreachable from the probe pod",
+        ),
+    ],
+)
+def test_network_errors_are_said_once_in_plain_words(error: str, observed: str, why: str) -> None:
+    e = EndpointExpectation("external-ip", "198.51.100.7", 443, "TCP", "pods", True, "ready")
+    (check,) = [c for c in endpoint_checks(e) if isinstance(c, ConnectCheck)][:1]
+    doc = recorded()
+    doc["connects"] = [{"key": check.key, "host": "198.51.100.7", "port": 443, "error": error}]
+    row = only(explain(diag(endpoints=(e,)), result_of(doc)), "endpoints")
+    assert row.verdict is RowVerdict.FAIL
+    assert row.observed == observed
+    assert row.why.startswith(why)
+    assert "OSError" not in row.why and row.why.count("unreachable") <= 1

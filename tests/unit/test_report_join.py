@@ -110,8 +110,10 @@ def test_a_route_with_two_addresses_does_not_shift_the_routes_after_it() -> None
     assert other_address["for"] == first.key
     assert other_address["verdict"] == "fail"
     # the recording of a refused connection was made against a loopback server
-    assert other_address["why"].startswith("cannot reach the controller at 127.0.0.1:")
-    assert other_address["why"].endswith("connection refused")
+    assert other_address["why"].startswith("cannot reach the controller: 127.0.0.1:")
+    assert other_address["why"].endswith(
+        "refused the connection: nothing listens there (no ready endpoint, or a wrong targetPort)"
+    )
     assert document["verdict"] == "fail"
 
 
@@ -151,7 +153,8 @@ def test_the_sni_row_of_an_external_name_does_not_take_the_next_endpoint() -> No
     ]
     assert endpoints[0]["verdict"] == "ok"
     assert endpoints[1]["verdict"] == "fail"
-    assert "connection refused" in endpoints[1]["why"]
+    assert endpoints[1]["observed"] == "connection refused"
+    assert "refused the connection" in endpoints[1]["why"]
     (sni,) = document["observations"]
     assert sni["subject"] == f"https://{fqdn}"
     assert sni["for"] == https.key
