@@ -273,17 +273,15 @@ def dns_row(diagnosis: Diagnosis, e: DnsExpectation, result: ProbeResult | None)
     """One expected name: predicted vs observed, with the cause and the query cost."""
     expected = _expected_dns(e)
     causes = tuple(("finding", c) for c in e.causes)
+    # Not probed: a name predicted absent weighs as its cause, exactly as when probed.
+    static = _cause_verdict(diagnosis, e) if e.exists is False else _static(e.exists)
     if result is None:
-        return Row(
-            "dns", e.query, expected, NOT_PROBED, _static(e.exists), e.why, causes, key=e.key
-        )
+        return Row("dns", e.query, expected, NOT_PROBED, static, e.why, causes, key=e.key)
     obs = result.dns_for(dns_key(e.query, e.qtype, walk_namespace(e))) or result.dns_for(
         dns_key(e.query, e.qtype)
     )
     if obs is None:
-        return Row(
-            "dns", e.query, expected, NOT_PROBED, _static(e.exists), e.why, causes, key=e.key
-        )
+        return Row("dns", e.query, expected, NOT_PROBED, static, e.why, causes, key=e.key)
     positive, observed = _observed_dns(obs, e.qtype)
     evidence = list(causes) + _walk_evidence(obs, e.qtype)
     verdict, why = _judge_dns(diagnosis, e, obs, positive, observed, result)

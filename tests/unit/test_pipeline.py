@@ -75,6 +75,11 @@ def test_without_a_probe_the_same_rows_are_not_probed(
     assert doc["probe"] is None
     assert doc["skipped"] == ["live probes need a cluster; analysed the files statically"]
     assert {d["observed"] for d in doc["dnsNames"]} == {"not probed"}
+    # the same mark as when probed: a short name from another namespace is expected to fail
+    other = next(
+        d for d in doc["dnsNames"] if (d["query"], d["clientNamespace"]) == ("web", "default")
+    )
+    assert other["verdict"] == "info"
 
 
 def test_pipeline_takes_the_runner_it_is_given(tmp_path: Path) -> None:
