@@ -196,7 +196,8 @@ def resolve(
     """Flags plus environment (terminal, NO_COLOR) into one value."""
     tty = sys.stdout.isatty()
     color = tty and not no_color and "NO_COLOR" not in os.environ and output != "json"
-    width = shutil.get_terminal_size((160, 24)).columns if tty else 160
+    # COLUMNS first (as kubectl's printers), then the terminal; 120 when neither says.
+    width = shutil.get_terminal_size((120, 24)).columns
     return Options(
         namespace=namespace,
         all_namespaces=all_namespaces,

@@ -3,6 +3,7 @@ each row with a verdict mark and a one-line why."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,14 +25,26 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def wrap(text: str, width: int | None) -> str:
+    """``text`` folded at spaces only: a name, an IP, a port or a URL is never split, even
+    when it is longer than ``width`` (kubectl lets such a cell be wider instead)."""
+    if width is None or len(text) <= width:
+        return text
+    return "\n".join(
+        "\n".join(
+            textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False) or [""]
+        )
+        for line in text.splitlines()
+    )
+
+
 def _table(
     headers: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[int | None]
 ) -> str:
     return tabulate(
-        [[_cell(c) for c in row] for row in rows],
+        [[wrap(_cell(c), w) for c, w in zip(row, widths, strict=True)] for row in rows],
         headers=list(headers),
         tablefmt="plain",
-        maxcolwidths=list(widths),
         disable_numparse=True,
     )
 
@@ -40,7 +53,62 @@ def _why_width(width: int, used: int) -> int:
     return max(24, width - used)
 
 
-def format_header(doc: Doc, style: Style) -> str:
+class Notes:
+    """The numbered explanations under a section: one per row that is not ok."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def ref(self, item: Mapping[str, Any]) -> str:
+        """``[n]`` for a row that needs its why read, else ``""``."""
+        if item.get("verdict") in ("ok", "unknown") or not item.get("why"):
+            return ""
+        self.items.append(str(item["why"]))
+        return f"[{len(self.items)}]"
+
+    def take(self, first: int, width: int) -> str:
+        lines = []
+        for n, why in enumerate(self.items[first:], start=first + 1):
+            label = f"  [{n}] "
+            body = wrap(why, max(30, width - len(label)))
+            lines.append(label + body.replace("\n", "\n" + " " * len(label)))
+        return "\n".join(lines)
+
+
+def _problems(doc: Doc) -> list[tuple[str, str]]:
+    """(what is wrong, the fix) for every failing or warning finding and observed row,
+    worst first: the findings, then what the probe saw that no finding explains."""
+    found = [
+        (str(f["message"]), str(f.get("hint") or ""))
+        for severity in ("fail", "warn")
+        for f in doc.get("findings") or []
+        if f.get("severity") == severity
+    ]
+    for section in ("endpoints", "dnsNames", "routes", "observations"):
+        for item in doc.get(section) or []:
+            if item.get("verdict") == "fail" and item.get("observation") is not None:
+                found.append((str(item.get("why") or ""), ""))
+    return found
+
+
+def format_answer(doc: Doc, style: Style, width: int) -> str:
+    """The answer first: how many problems, the first one in a sentence and its fix."""
+    problems = _problems(doc)
+    if not problems:
+        return "  " + style.paint("ok", "no problems found")
+    count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
+    message, fix = problems[0]
+    verdict = "fail" if doc.get("verdict") == "fail" else "warn"
+    lines = [style.paint(verdict, f"  {count}. First: ") + message]
+    if fix:
+        lines.append(f"  Fix: {fix}")
+    body_width = max(40, width - 4)
+    return "\n".join(
+        "  " + wrap(line.strip(), body_width).replace("\n", "\n    ") for line in lines
+    )
+
+
+def format_header(doc: Doc, style: Style, width: int = 160) -> str:
     subject = doc.get("subject", {})
     where = "/".join(p for p in (subject.get("namespace"), subject.get("name")) if p)
     verdict = str(doc.get("verdict", "ok"))
@@ -49,97 +117,105 @@ def format_header(doc: Doc, style: Style) -> str:
         f"verdict: {style.paint(verdict, verdict.upper())}"
     )
     facts = doc.get("facts") or {}
-    lines = [style.bold(title)]
+    lines = [style.bold(title), format_answer(doc, style, width), ""]
     lines += [f"  {key}: {value}" for key, value in facts.items()]
     if doc.get("source") and "source" not in facts:
         lines.append(f"  source: {doc['source']}")
     return "\n".join(lines)
 
 
-def _section(title: str, body: str) -> str:
-    return f"\n{title}\n{body}" if body else ""
-
-
-def format_endpoints(doc: Doc, style: Style, width: int, wide: bool) -> str:
-    items = doc.get("endpoints") or []
-    if not items:
+def _section(title: str, body: str, notes: str = "") -> str:
+    if not body:
         return ""
-    headers = ["", "KIND", "ENDPOINT", "TARGET", "OBSERVED", "WHY"]
+    return f"\n{title}\n{body}" + (f"\n{notes}" if notes else "")
+
+
+def _rows_section(
+    title: str,
+    headers: list[str],
+    rows: list[tuple[Mapping[str, Any], list[Any]]],
+    widths: list[int | None],
+    style: Style,
+    width: int,
+    wide: bool,
+    notes: Notes,
+) -> str:
+    """One section: mark + the given cells, then WHY (wide) or a note reference and the
+    numbered notes under the table."""
+    if not rows:
+        return ""
+    first = len(notes.items)
+    body: list[list[Any]] = []
+    for item, cells in rows:
+        tail = item.get("why") if wide else notes.ref(item)
+        body.append([style.mark(item["verdict"]), *cells, tail])
+    used = sum(w or 12 for w in widths) + 4 * (len(widths) + 1)
+    table = _table(
+        ["", *headers, "WHY" if wide else ""],
+        body,
+        [None, *widths, _why_width(width, used) if wide else None],
+    )
+    return _section(title, table, "" if wide else notes.take(first, width))
+
+
+def format_endpoints(doc: Doc, style: Style, width: int, wide: bool, notes: Notes) -> str:
+    items = doc.get("endpoints") or []
     rows = [
-        [
-            style.mark(e["verdict"]),
-            e["kind"],
-            e["endpoint"],
-            e.get("target"),
-            e.get("observed"),
-            e.get("why"),
-        ]
+        (e, [e["kind"], e["endpoint"], e.get("target"), e.get("expected", "-"), e.get("observed")])
         for e in items
     ]
-    widths: list[int | None] = [None, None, 28, 30, 24, _why_width(width, 90)]
-    return _section("ENDPOINTS", _table(headers, rows, widths))
+    headers = ["KIND", "ENDPOINT", "TARGET", "EXPECTED", "OBSERVED"]
+    widths: list[int | None] = [None, None, 30, 24, 28]
+    return _rows_section("ENDPOINTS", headers, rows, widths, style, width, wide, notes)
 
 
-def format_dns(doc: Doc, style: Style, width: int, wide: bool) -> str:
+def format_dns(doc: Doc, style: Style, width: int, wide: bool, notes: Notes) -> str:
     items = doc.get("dnsNames") or []
-    if not items:
-        return ""
-    headers = ["", "NAME", "TYPE", "EXPECTED", "OBSERVED", "WHY"]
+    headers = ["NAME", "TYPE", "FROM NS", "EXPECTED", "OBSERVED"]
+    widths: list[int | None] = [None, None, None, 28, 30]
     if wide:
-        headers[2:2] = ["FORM", "FROM NS", "FQDN"]
+        headers[2:2] = ["FORM", "FQDN"]
+        widths[2:2] = [None, None]
     rows = []
     for d in items:
-        row = [
-            style.mark(d["verdict"]),
-            d["query"],
-            d["type"],
-            d.get("expected"),
-            d.get("observed"),
-        ]
+        cells = [d["query"], d["type"], d.get("clientNamespace") or "-"]
+        cells += [d.get("expected"), d.get("observed")]
         if wide:
-            row[2:2] = [d.get("form"), d.get("clientNamespace") or "-", d.get("fqdn")]
-        rows.append([*row, d.get("why")])
-    widths: list[int | None] = [None, 44, None, 28, 24, _why_width(width, 104)]
-    if wide:
-        widths[2:2] = [None, None, 52]
-    return _section("DNS NAMES", _table(headers, rows, widths))
+            cells[2:2] = [d.get("form"), d.get("fqdn")]
+        rows.append((d, cells))
+    return _rows_section("DNS NAMES", headers, rows, widths, style, width, wide, notes)
 
 
-def format_routes(doc: Doc, style: Style, width: int, wide: bool) -> str:
+def format_routes(doc: Doc, style: Style, width: int, wide: bool, notes: Notes) -> str:
     items = doc.get("routes") or []
-    if not items:
-        return ""
-    headers = ["", "INGRESS", "HOST", "PATH", "BACKEND", "ENDPOINTS", "TLS", "WHY"]
+    headers = ["INGRESS", "HOST", "PATH", "BACKEND", "ENDPOINTS", "TLS", "OBSERVED"]
     rows = [
-        [
-            style.mark(r["verdict"]),
-            r.get("ingress"),
-            r.get("host") or "*",
-            f"{r.get('path') or '/'} ({r.get('pathType') or '-'})",
-            f"{r.get('service')}:{r.get('servicePort')}",
-            r.get("readyEndpoints"),
-            r.get("tls"),
-            r.get("why"),
-        ]
+        (
+            r,
+            [
+                r.get("ingress"),
+                r.get("host") or "*",
+                f"{r.get('path') or '/'} ({r.get('pathType') or '-'})",
+                f"{r.get('service')}:{r.get('servicePort')}",
+                r.get("readyEndpoints"),
+                r.get("tls"),
+                r.get("observed"),
+            ],
+        )
         for r in items
     ]
-    widths: list[int | None] = [None, 24, 28, 24, 24, None, 16, _why_width(width, 130)]
-    return _section("INGRESS ROUTES", _table(headers, rows, widths))
+    widths: list[int | None] = [None, None, None, None, None, 16, 28]
+    return _rows_section("INGRESS ROUTES", headers, rows, widths, style, width, wide, notes)
 
 
-def format_observations(doc: Doc, style: Style, width: int, wide: bool) -> str:
+def format_observations(doc: Doc, style: Style, width: int, wide: bool, notes: Notes) -> str:
     """Probe rows beside no expectation: the probe pod's resolver, a second Ingress
     address, the SNI check of an ExternalName."""
     items = doc.get("observations") or []
-    if not items:
-        return ""
-    headers = ["", "CHECK", "EXPECTED", "OBSERVED", "WHY"]
-    rows = [
-        [style.mark(o["verdict"]), o["subject"], o.get("expected"), o.get("observed"), o.get("why")]
-        for o in items
-    ]
-    widths: list[int | None] = [None, 40, 28, 28, _why_width(width, 104)]
-    return _section("PROBE", _table(headers, rows, widths))
+    rows = [(o, [o["subject"], o.get("expected"), o.get("observed")]) for o in items]
+    widths: list[int | None] = [None, 28, 30]
+    headers = ["CHECK", "EXPECTED", "OBSERVED"]
+    return _rows_section("PROBE", headers, rows, widths, style, width, wide, notes)
 
 
 def format_findings(doc: Doc, style: Style, width: int, wide: bool) -> str:
@@ -154,12 +230,11 @@ def format_findings(doc: Doc, style: Style, width: int, wide: bool) -> str:
         if wide and f.get("evidence"):
             text += "\n" + "; ".join(f"{k}={v}" for k, v in f["evidence"].items())
         rows.append([style.mark(f["severity"]), f["severity"], f["id"], text])
-    table = tabulate(
+    ids = max((len(f["id"]) for f in items), default=2)
+    table = _table(
+        ["", "SEVERITY", "ID", "MESSAGE"],
         rows,
-        headers=["", "SEVERITY", "ID", "MESSAGE"],
-        tablefmt="plain",
-        maxcolwidths=[None, None, 32, max(30, body_width - 48)],
-        disable_numparse=True,
+        [None, None, None, max(30, body_width - 12 - ids)],
     )
     return _section("FINDINGS", table)
 
@@ -175,12 +250,13 @@ def format_table(doc: Doc, *, style: Style = PLAIN, width: int = 160, wide: bool
     doc = escape_document(doc)
     if doc.get("kind") == "Scan":
         return format_scan(doc, style=style, width=width, wide=wide)
+    notes = Notes()
     parts = [
-        format_header(doc, style),
-        format_endpoints(doc, style, width, wide),
-        format_dns(doc, style, width, wide),
-        format_routes(doc, style, width, wide),
-        format_observations(doc, style, width, wide),
+        format_header(doc, style, width),
+        format_endpoints(doc, style, width, wide, notes),
+        format_dns(doc, style, width, wide, notes),
+        format_routes(doc, style, width, wide, notes),
+        format_observations(doc, style, width, wide, notes),
         format_findings(doc, style, width, wide),
         format_skipped(doc),
     ]

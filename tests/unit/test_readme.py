@@ -26,3 +26,12 @@ def test_fresh_machine_commands_are_make_targets() -> None:
 
 def test_ci_runs_the_readme_test_command() -> None:
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_offline_examples_are_real_runs_of_the_current_code() -> None:
+    """``python -m tools.readme_examples`` regenerates them; a stale one fails here."""
+    from tools.readme_examples import README, render
+
+    text = README.read_text()
+    assert "$ kubectl discover svc db -n shop -f examples/shop.yaml" in text
+    assert render(text) == text, "README examples are stale: run python -m tools.readme_examples"
