@@ -88,6 +88,15 @@ Filenames = Annotated[
         help="Analyse manifests instead of a cluster: file, directory or - for stdin. Repeatable.",
     ),
 ]
+Kustomize = Annotated[
+    str | None,
+    typer.Option(
+        "--kustomize",
+        "-k",
+        metavar="DIR",
+        help="Analyse a kustomization directory, rendered with kubectl kustomize.",
+    ),
+]
 NoProbe = Annotated[
     bool, typer.Option("--no-probe", help="Static analysis only; start no probe pod.")
 ]
@@ -175,10 +184,11 @@ class Options:
     color: bool
     width: int
     probe: ProbeOptions = field(default_factory=lambda: ProbeOptions(enabled=False))
+    kustomize: str | None = None
 
     @property
     def offline(self) -> bool:
-        return bool(self.filenames)
+        return bool(self.filenames) or self.kustomize is not None
 
 
 def resolve(
@@ -192,6 +202,7 @@ def resolve(
     cluster_domain: str | None,
     no_color: bool,
     probe: ProbeOptions | None = None,
+    kustomize: str | None = None,
 ) -> Options:
     """Flags plus environment (terminal, NO_COLOR) into one value."""
     tty = sys.stdout.isatty()
@@ -209,6 +220,7 @@ def resolve(
         color=color,
         width=width,
         probe=probe or ProbeOptions(enabled=False),
+        kustomize=kustomize,
     )
 
 
@@ -224,6 +236,8 @@ def validate(options: Options) -> None:
         raise InputError(f"--cluster-domain {options.cluster_domain!r} is not a DNS name")
     if options.filenames.count("-") > 1:
         raise InputError("-f - (stdin) may be given only once")
+    if options.kustomize is not None and not options.kustomize:
+        raise InputError("-k: an empty directory name was given")
     probe = options.probe
     if probe.client is not None and parse_client(probe.client, "") is None:
         raise InputError(f"--from must be {CLIENT_USAGE}, not {probe.client!r}")
@@ -256,6 +270,7 @@ def load_request(
         needs=needs,
         source=Source(
             filenames=options.filenames,
+            kustomize=options.kustomize,
             kubeconfig=options.kubeconfig,
             context=options.context,
             stdin=sys.stdin.buffer,
@@ -399,6 +414,7 @@ def subject_command(
         kubeconfig: Kubeconfig = None,
         output: Output = "table",
         filename: Filenames = None,
+        kustomize: Kustomize = None,
         no_probe: NoProbe = False,
         cluster_domain: ClusterDomain = None,
         no_color: NoColor = False,
@@ -426,6 +442,7 @@ def subject_command(
             kubeconfig=kubeconfig,
             output=output,
             filenames=filename,
+            kustomize=kustomize,
             cluster_domain=cluster_domain,
             no_color=no_color,
             probe=ProbeOptions(
@@ -518,6 +535,7 @@ def scan(
     kubeconfig: Kubeconfig = None,
     output: Output = "table",
     filename: Filenames = None,
+    kustomize: Kustomize = None,
     no_probe: NoProbe = False,
     cluster_domain: ClusterDomain = None,
     no_color: NoColor = False,
@@ -531,6 +549,7 @@ def scan(
         kubeconfig=kubeconfig,
         output=output,
         filenames=filename,
+        kustomize=kustomize,
         cluster_domain=cluster_domain,
         no_color=no_color,
     )

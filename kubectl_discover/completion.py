@@ -71,6 +71,7 @@ CONTEXT = Flag(("--context",), "Kubeconfig context", "context")
 KUBECONFIG = Flag(("--kubeconfig",), "Path to a kubeconfig", "path")
 OUTPUT = Flag(("--output", "-o"), "table, wide, json, yaml or tree", "output")
 FILENAME = Flag(("--filename", "-f"), "Manifests instead of a cluster", "manifest", True)
+KUSTOMIZE = Flag(("--kustomize", "-k"), "A kustomization directory instead of a cluster", "path")
 NO_PROBE = Flag(("--no-probe",), "Static analysis only")
 CLUSTER_DOMAIN = Flag(("--cluster-domain",), "Cluster DNS domain", "text")
 NO_COLOR = Flag(("--no-color",), "Never colour the output")
@@ -97,7 +98,17 @@ _PROBE_FLAGS = (
     RECORD,
     REPLAY,
 )
-_COMMON = (NAMESPACE, CONTEXT, KUBECONFIG, OUTPUT, FILENAME, NO_PROBE, CLUSTER_DOMAIN, NO_COLOR)
+_COMMON = (
+    NAMESPACE,
+    CONTEXT,
+    KUBECONFIG,
+    OUTPUT,
+    FILENAME,
+    KUSTOMIZE,
+    NO_PROBE,
+    CLUSTER_DOMAIN,
+    NO_COLOR,
+)
 
 _SUBJECT = (NAMESPACE, ALL_NAMESPACES, *_COMMON[1:], *_PROBE_FLAGS, HELP)
 """svc, ingress, route and dns share one command factory, so one flag set (svc and ingress

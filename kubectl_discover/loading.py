@@ -30,13 +30,15 @@ class Source:
     """Where to read: files (``-f``) or the cluster of a kubeconfig context."""
 
     filenames: tuple[str, ...] = ()
+    kustomize: str | None = None
+    """``-k DIR``: a kustomization rendered with ``kubectl kustomize``."""
     kubeconfig: str | None = None
     context: str | None = None
     stdin: BinaryIO | None = None
 
     @property
     def offline(self) -> bool:
-        return bool(self.filenames)
+        return bool(self.filenames) or self.kustomize is not None
 
 
 @dataclass(frozen=True)
@@ -78,16 +80,21 @@ def _every_namespace(request: LoadRequest) -> bool:
 
 def _load_files(request: LoadRequest) -> Loaded:
     from kubectl_discover import manifests
+    from kubectl_discover.manifests import kustomize
 
     namespace = request.namespace or "default"
     scope = None if _every_namespace(request) else namespace
+    directory = request.source.kustomize
+    rendered = (kustomize.render(directory),) if directory is not None else ()
     snapshot = manifests.load_files(
         list(request.source.filenames),
         scope,
         stdin=request.source.stdin,
         cluster_domain=request.cluster_domain,
+        rendered=rendered,
     )
-    source = "files: " + ", ".join(request.source.filenames)
+    names = [*request.source.filenames, *(name for name, _ in rendered)]
+    source = "files: " + ", ".join(names)
     return Loaded(snapshot, build_index(snapshot), namespace, scope, source)
 
 

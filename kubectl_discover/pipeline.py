@@ -73,8 +73,10 @@ def _client_namespaces(loaded: Loaded) -> tuple[str, ...]:
 
 
 def skipped_notes(loaded: Loaded, notes: Sequence[str] = ()) -> list[str]:
-    """The report's ``skipped``: every refused read, then the caller's notes."""
-    return [gap.describe() for gap in loaded.snapshot.unavailable if gap.refused] + list(notes)
+    """The report's ``skipped``: every refused read, the documents the loader left out,
+    then the caller's notes."""
+    refused = [gap.describe() for gap in loaded.snapshot.unavailable if gap.refused]
+    return refused + list(loaded.snapshot.notes) + list(notes)
 
 
 def subject_report(

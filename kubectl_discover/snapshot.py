@@ -119,6 +119,9 @@ class Snapshot:
     """Objects read from removed API versions and converted (offline only)."""
     sources: Mapping[tuple[str, str, str], SourceRef] = field(default_factory=dict)
     """(kind, namespace, name) -> file and line, offline only."""
+    notes: tuple[str, ...] = ()
+    """What the loader left out and why, one line each (offline: documents that are not
+    Kubernetes objects, with file and line)."""
 
     def in_namespace(self, objs: tuple[Obj, ...], namespace: str) -> Iterator[Obj]:
         return (o for o in objs if namespace_of(o, self.default_namespace) == namespace)

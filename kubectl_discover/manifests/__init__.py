@@ -19,6 +19,7 @@ uses ``""`` as the namespace.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -97,6 +98,7 @@ def load_files(
     *,
     stdin: BinaryIO | None = None,
     cluster_domain: str = "cluster.local",
+    rendered: Sequence[tuple[str, bytes]] = (),
 ) -> Snapshot:
     """Read manifests into an offline Snapshot; raise InputError on any bad input.
 
@@ -104,7 +106,9 @@ def load_files(
     (default: the process's standard input). ``namespace`` None means all namespaces.
     Each file, and standard input, may hold at most :data:`MAX_FILE_BYTES` (32 MiB).
     """
-    return load(paths, namespace, stdin=stdin, cluster_domain=cluster_domain).snapshot
+    return load(
+        paths, namespace, stdin=stdin, cluster_domain=cluster_domain, rendered=rendered
+    ).snapshot
 
 
 def load(
@@ -113,39 +117,118 @@ def load(
     *,
     stdin: BinaryIO | None = None,
     cluster_domain: str = "cluster.local",
+    rendered: Sequence[tuple[str, bytes]] = (),
 ) -> LoadResult:
-    """Like :func:`load_files`, also returning the objects that were left out and why."""
-    if not paths:
+    """Like :func:`load_files`, also returning the objects that were left out and why.
+
+    ``rendered`` are (name, bytes) already produced elsewhere, e.g. ``kubectl kustomize``
+    output for ``-k``. A document that is not a Kubernetes object (a kustomization.yaml, Helm
+    values, a generateName template) is skipped with one note (file, line, why) in
+    ``Snapshot.notes``; a broken YAML file or a malformed object is still an InputError.
+    """
+    if not paths and not rendered:
         raise InputError("-f: no files given")
     sources = files.expand(paths)
     if stdin is None and any(source.path is None for source in sources):
         stdin = sys.stdin.buffer
     collector = _Collector(namespace or "default")
-    for source in sources:
-        raw = files.read(source, stdin)
-        for doc in documents.parse(source.display, raw):
-            for obj, line in _objects_in(doc, source.display):
-                collector.add(obj, SourceRef(source.display, line))
-    if not collector.count:
-        names = ", ".join(paths)
-        raise InputError(
-            f"{names}: no Kubernetes objects found (directories are searched for "
-            "*.yaml, *.yml and *.json files)"
+    parsed = [
+        (display, path, documents.parse(display, raw))
+        for display, path, raw in (
+            *((s.display, s.path, files.read(s, stdin)) for s in sources),
+            *((name, None, raw) for name, raw in rendered),
         )
-    return collector.result(namespace, cluster_domain, tuple(s.display for s in sources))
+    ]
+    patches = _kustomize_patches(parsed)
+    for display, path, docs in parsed:
+        patched_by = patches.get(os.path.realpath(path)) if path else None
+        if patched_by is not None:
+            collector.notes.append(
+                f"{display}:1: skipped: a kustomize patch listed in {patched_by}; "
+                "render the kustomization with -k to see it applied"
+            )
+            continue
+        for doc in docs:
+            for item in _objects_in(doc, display):
+                if isinstance(item, str):
+                    collector.notes.append(item)
+                else:
+                    collector.add(item[0], SourceRef(display, item[1]))
+    if not collector.count:
+        shown = ", ".join([*paths, *(name for name, _ in rendered)])
+        skipped = f"; skipped: {'; '.join(collector.notes[:3])}" if collector.notes else ""
+        raise InputError(
+            f"{shown}: no Kubernetes objects found (directories are searched for "
+            f"*.yaml, *.yml and *.json files){skipped}"
+        )
+    names = (*(s.display for s in sources), *(name for name, _ in rendered))
+    return collector.result(namespace, cluster_domain, names)
 
 
 # --- Validation of documents ------------------------------------------------------------
 
 
-def _objects_in(doc: Document, path: str) -> Iterator[tuple[dict[str, Any], int]]:
-    """The objects of one document (a List gives its items), each with its line."""
-    data = doc.data
+def _kustomize_patches(
+    parsed: Sequence[tuple[str, str | None, Sequence[Document]]],
+) -> dict[str, str]:
+    """Real path of every file a kustomization of these inputs names as a patch ->
+    the kustomization naming it. A patch is a partial object: read as one it would be a
+    second definition of what the base defines."""
+    found: dict[str, str] = {}
+    for display, path, docs in parsed:
+        if path is None:
+            continue
+        for doc in docs:
+            data = doc.data
+            if not isinstance(data, dict) or data.get("kind") not in ("Kustomization", "Component"):
+                continue
+            named = [*(data.get("patchesStrategicMerge") or ())]
+            for key in ("patches", "patchesJson6902"):
+                named += [p.get("path") for p in data.get(key) or () if isinstance(p, dict)]
+            for name in named:
+                if isinstance(name, str) and name:
+                    target = os.path.join(os.path.dirname(path), name)
+                    found[os.path.realpath(target)] = display
+    return found
+
+
+NOT_OBJECT_GROUPS = ("kustomize.config.k8s.io/", "config.kubernetes.io/")
+"""API groups of files that configure tools, not objects of a cluster."""
+
+
+def not_an_object(data: Any) -> str:
+    """Why a document is not a Kubernetes object the plugin reads, or "" when it is one
+    (or is meant to be one: a mapping with a kind, which is then checked strictly)."""
     if not isinstance(data, dict):
-        raise InputError(
-            f"{path}:{doc.line}: expected a Kubernetes object (a mapping with apiVersion, "
-            f"kind and metadata), found {_type_name(data)}"
+        return f"not a Kubernetes object ({_type_name(data)}, not a mapping)"
+    version, kind = data.get("apiVersion"), data.get("kind")
+    if isinstance(version, str) and version.startswith(NOT_OBJECT_GROUPS):
+        what = f"a {kind}" if isinstance(kind, str) and kind else "a tool configuration"
+        return f"{what} ({version}), not a Kubernetes object: render it with -k DIR"
+    if kind is None and "metadata" not in data:
+        if version is not None and "name" in data and "version" in data:
+            return "a Helm chart description (Chart.yaml), not a Kubernetes object"
+        return (
+            "not a Kubernetes object (no kind): Helm values or other configuration; render a "
+            "chart with helm template ... | kubectl discover scan -f -"
         )
+    metadata = data.get("metadata")
+    if isinstance(metadata, dict) and not metadata.get("name") and metadata.get("generateName"):
+        return (
+            f"{kind} with generateName {metadata['generateName']!r}: it has no name until "
+            "the API server creates it"
+        )
+    return ""
+
+
+def _objects_in(doc: Document, path: str) -> Iterator[tuple[dict[str, Any], int] | str]:
+    """The objects of one document (a List gives its items), each with its line; or one
+    note (file, line, why) for a document that is not an object the plugin reads."""
+    data = doc.data
+    skipped = not_an_object(data)
+    if skipped:
+        yield f"{path}:{doc.line}: skipped: {skipped}"
+        return
     if _is_list(data):
         items = data.get("items")
         if items is None:
@@ -233,6 +316,7 @@ class _Collector:
         self.conversions: list[Conversion] = []
         self.sources: dict[tuple[str, str, str], SourceRef] = {}
         self.ignored: list[Ignored] = []
+        self.notes: list[str] = []
         self.count = 0
 
     def add(self, obj: dict[str, Any], where: SourceRef) -> None:
@@ -293,6 +377,7 @@ class _Collector:
             namespaces=self._namespaces(),
             conversions=tuple(self.conversions),
             sources=dict(self.sources),
+            notes=tuple(self.notes),
         )
         return LoadResult(snapshot, tuple(ignored), names)
 

@@ -287,5 +287,13 @@ def format_scan(doc: Doc, *, style: Style = PLAIN, width: int = 160, wide: bool 
     if not rows:
         return "no Services or Ingresses found\n"
     widths: list[int | None] = [None, None, None, 30, None, None, None, None, max(30, width - 100)]
-    summary = f"{len(rows)} objects scanned, verdict: {style.paint(doc['verdict'], doc['verdict'])}"
-    return _table(headers, rows, widths) + "\n\n" + summary + "\n" + format_skipped(doc)
+    scanned = f"{len(rows)} object" + ("s" if len(rows) != 1 else "")
+    summary = f"{scanned} scanned, verdict: {style.paint(doc['verdict'], doc['verdict'])}"
+    skipped = format_skipped(doc)
+    return (
+        _table(headers, rows, widths)
+        + "\n\n"
+        + summary
+        + "\n"
+        + (skipped + "\n" if skipped else "")
+    )

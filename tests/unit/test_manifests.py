@@ -297,13 +297,10 @@ def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         ("malformed.yaml", "ports:", r"malformed YAML at column \d+: did not find expected"),
         ("malformed.json", '"spec"', r"malformed JSON at column 3: Expecting .,. delimiter"),
         ("tabs.yaml", "\tname", r"indent with spaces, not tabs"),
-        ("not-mapping.yaml", "- apiVersion", r"found a list"),
-        ("scalar.yaml", "just some words", r"found a string"),
         ("missing-apiversion.yaml", "kind: Service", r"the object has no apiVersion"),
         ("missing-kind.yaml", "apiVersion", r"the object has no kind"),
         ("missing-name.yaml", "apiVersion", r"Service has no metadata.name"),
         ("missing-metadata.yaml", "apiVersion", r"Service has no metadata"),
-        ("generate-name.yaml", "apiVersion", r"generateName"),
         ("list-items-not-list.yaml", "apiVersion", r"items must be a list"),
         ("list-item-bad.yaml", "- apiVersion", r"items\[1\]: Service has no metadata.name"),
         ("duplicate-key.yaml", "selector:", r"key 'selector' appears twice"),
@@ -317,6 +314,33 @@ def test_bad_file_names_file_and_line(name: str, needle: str, expected: str) -> 
     message = input_error([path])
     assert message.startswith(f"{path}:{line}: "), message
     assert re.search(expected, message), message
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("scalar.yaml", "not a Kubernetes object (a string ('just some words'), not a mapping)"),
+        (
+            "generate-name.yaml",
+            "Job with generateName 'migrate-': it has no name until the API server creates it",
+        ),
+    ],
+)
+def test_a_file_of_documents_that_are_not_objects_alone_is_no_input(name: str, why: str) -> None:
+    path = str(ERRORS / name)
+    message = input_error([path])
+    assert message.startswith(f"{path}: no Kubernetes objects found"), message
+    assert f"skipped: {path}:1: skipped: {why}" in message
+
+
+def test_a_document_that_is_not_an_object_is_skipped_with_a_note_and_the_rest_is_read() -> None:
+    path = str(ERRORS / "not-mapping.yaml")
+    snapshot = load([path], None).snapshot
+    assert [s["metadata"]["name"] for s in snapshot.services] == ["fine"]
+    line = line_of(path, "- apiVersion")
+    assert snapshot.notes == (
+        f"{path}:{line}: skipped: not a Kubernetes object (a list, not a mapping)",
+    )
 
 
 def test_duplicate_key_names_the_first_line() -> None:
