@@ -279,6 +279,7 @@ def load_request(
         all_namespaces=options.all_namespaces,
         cluster_domain=(options.cluster_domain or "cluster.local").rstrip("."),
         events_for=events_for,
+        detect_cluster_domain=options.cluster_domain is None,
     )
 
 

@@ -4,7 +4,8 @@ Secrets Ingresses reference, the Events of its subject, and what ``-A`` means fo
 The loader (:mod:`kubectl_discover.loading`) lists exactly ``kinds``; every kind it can
 list but does not is marked "not read by this command" in the snapshot, so the checks
 that need it say "skipped" instead of reading an empty list as "none exist". The
-request budget of ``svc --no-probe`` (bench/README.md) is the length of its ``kinds``.
+request budget of ``svc --no-probe`` (bench/README.md) is the length of its ``kinds``, plus
+one GET for ``dns_config``.
 """
 
 from __future__ import annotations
@@ -56,6 +57,9 @@ class Needs:
     """Read the subject's Events (one LIST with a field selector)."""
     probes: bool = True
     """The command can start a probe pod."""
+    dns_config: bool = False
+    """GET the cluster DNS ConfigMap kube-system/coredns (one request; AKS's
+    ``coredns-custom`` too when the Corefile imports it): commands that predict DNS names."""
 
     @property
     def not_read(self) -> frozenset[str]:
@@ -77,8 +81,9 @@ SVC = Needs(
         }
     ),
     Scope.ONE,
+    dns_config=True,
 )
-"""8 LISTs. ReplicaSets map pods to their Deployment; Deployments and StatefulSets give the
+"""8 LISTs and one GET (the Corefile, :attr:`Needs.dns_config`). ReplicaSets map pods to their Deployment; Deployments and StatefulSets give the
 templates behind "selector matches no pod" and the serviceName checks; nodes give NodePort
 addresses; Ingresses the routes to the Service. DaemonSets, Jobs and CronJobs are left out:
 their pods name them directly in ownerReferences. IngressClasses belong to ``ingress``."""
@@ -100,9 +105,11 @@ DNS = Needs(
         }
     ),
     Scope.ALL,
+    dns_config=True,
 )
 """A name is read against the cluster DNS schema: Services, their slices and pods, the
 namespaces that exist, and the workloads ``--from`` may name."""
 SCAN = Needs("scan", EVERY_KIND, Scope.FLAG, probes=False)
+"""No Corefile: ``scan`` lists what is wrong with Services and Ingresses, not DNS names."""
 
 COMMANDS: dict[str, Needs] = {n.name: n for n in (SVC, INGRESS, ROUTE, DNS, SCAN)}

@@ -12,7 +12,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from kubectl_discover.analyze import ingresses, legacy, lookup, routes, services
+from kubectl_discover.analyze import clusterdns, ingresses, legacy, lookup, routes, services
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import Diagnosis
 from kubectl_discover.analyze.resolv import cluster_dns_address
@@ -68,8 +68,56 @@ def access_findings(index: Index, subject: ObjectRef) -> tuple[Finding, ...]:
             evidence=(("resource", gap.resource), ("verb", gap.verb)),
         )
         for gap in index.snapshot.unavailable
-        if gap.refused
+        if gap.refused and gap.resource not in _STATED_ELSEWHERE
     )
+
+
+_STATED_ELSEWHERE = frozenset({"configmaps"})
+"""Refusals a check of their own reports: an unreadable Corefile is ``corefile-assumed``
+(the predictions go on with kubeadm's, and say so)."""
+
+
+def dns_config_findings(
+    index: Index, diagnosis: Diagnosis, subject: ObjectRef, now: datetime | None
+) -> tuple[Finding, ...]:
+    """The Corefile the DNS rows follow (or the one assumed), its checks, where it sends the
+    subject's cluster names, and young objects a cached NXDOMAIN may still hide."""
+    cluster = index.cluster_dns
+    zone = "." + cluster.domain.strip(".").lower()
+    names = sorted(
+        {
+            e.fqdn.rstrip(".") + "."
+            for e in diagnosis.dns
+            if e.fqdn.rstrip(".").lower().endswith(zone) and e.form.value != "srv"
+        }
+    )
+    pod_ips = tuple(e.fqdn.rstrip(".") + "." for e in diagnosis.dns if ".pod." + zone[1:] in e.fqdn)
+    dns_ips = _dns_service_ips(index)
+    found = clusterdns.dns_config_findings(
+        cluster, names=names[:4], pod_ip_names=pod_ips, dns_service_ips=dns_ips
+    )
+    young = [
+        (ObjectRef("Service", diagnosis.namespace, diagnosis.name), name, created)
+        for name, created in _service_created(index, diagnosis)
+    ]
+    return (*found, *clusterdns.negative_cache_findings(cluster, subject, young, now))
+
+
+def _dns_service_ips(index: Index) -> tuple[str, ...]:
+    view = index.service("kube-system", "kube-dns")
+    return tuple(view.cluster_ips) if view is not None else ()
+
+
+def _service_created(index: Index, diagnosis: Diagnosis) -> list[tuple[str, str | None]]:
+    if diagnosis.subject_kind != "Service":
+        return []
+    raw = index.snapshot.find(index.snapshot.services, diagnosis.namespace, diagnosis.name)
+    if raw is None:
+        return []
+    created = (raw.get("metadata") or {}).get("creationTimestamp")
+    zone = index.cluster_dns.domain
+    fqdn = f"{diagnosis.name}.{diagnosis.namespace}.svc.{zone}."
+    return [(fqdn, str(created) if created else None)]
 
 
 def _with(diagnosis: Diagnosis, **changes: object) -> Diagnosis:
@@ -106,7 +154,12 @@ def require(index: Index, kind: str, objs: Sequence[Obj], namespace: str, name: 
 
 
 def diagnose_service(
-    index: Index, namespace: str, name: str, *, client_namespaces: Sequence[str] = ()
+    index: Index,
+    namespace: str,
+    name: str,
+    *,
+    client_namespaces: Sequence[str] = (),
+    now: datetime | None = None,
 ) -> Diagnosis:
     """``kubectl discover svc NAME``: the Service, the Ingress routes to it, old API notes."""
     require(index, "Service", index.snapshot.services, namespace, name)
@@ -120,6 +173,7 @@ def diagnose_service(
         *route_findings,
         *legacy.legacy_findings(index.snapshot, namespace),
         *access_findings(index, subject),
+        *dns_config_findings(index, diagnosis, subject, now),
     )
     return _with(
         diagnosis,
@@ -149,7 +203,12 @@ def diagnose_route(index: Index, url: str, namespace: str | None, *, now: dateti
 
 
 def diagnose_name(
-    index: Index, name: str, client_namespace: str, *, client: str | None = None
+    index: Index,
+    name: str,
+    client_namespace: str,
+    *,
+    client: str | None = None,
+    now: datetime | None = None,
 ) -> Diagnosis:
     """``kubectl discover dns NAME [--from KIND/NAME]``: the name read as that client types
     it. A refused LIST of Services is a cluster-access error, never "no such Service"."""
@@ -165,7 +224,12 @@ def diagnose_name(
         client=client_obj,
         cluster_dns=cluster_dns_address(snapshot),
     )
-    findings = (*diagnosis.findings, *access_findings(index, ObjectRef("DNS name", "", name)))
+    subject = ObjectRef("DNS name", "", name)
+    findings = (
+        *diagnosis.findings,
+        *access_findings(index, subject),
+        *dns_config_findings(index, diagnosis, subject, now),
+    )
     return _with(diagnosis, findings=worst_first(findings))
 
 

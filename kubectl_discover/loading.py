@@ -51,6 +51,8 @@ class LoadRequest:
     cluster_domain: str = "cluster.local"
     events_for: tuple[str, str] | None = None
     """(kind, name) of the subject whose Events are read, when ``needs.events``."""
+    detect_cluster_domain: bool = False
+    """No ``--cluster-domain``: the Corefile's cluster domain replaces ``cluster_domain``."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def _load_files(request: LoadRequest) -> Loaded:
     )
     names = [*request.source.filenames, *(name for name, _ in rendered)]
     source = "files: " + ", ".join(names)
-    return Loaded(snapshot, build_index(snapshot), namespace, scope, source)
+    return Loaded(*_indexed(snapshot, request), namespace, scope, source)
 
 
 def _load_cluster(request: LoadRequest) -> Loaded:
@@ -121,10 +123,25 @@ def load_from_session(session: Any, request: LoadRequest) -> Loaded:
         tls_secret_names=tls_secret_names if needs.tls_secrets else None,
         events_for=request.events_for if needs.events else None,
         cluster_domain=request.cluster_domain,
+        dns_config=needs.dns_config,
     )
     snapshot = mark_not_read(snapshot, needs, scope or "")
     source = f"cluster {session.server} (context {session.context})"
-    return Loaded(snapshot, build_index(snapshot), namespace, scope, source, session)
+    return Loaded(*_indexed(snapshot, request), namespace, scope, source, session)
+
+
+def _indexed(snapshot: Snapshot, request: LoadRequest) -> tuple[Snapshot, Index]:
+    """Index the snapshot; for commands that read the Corefile, parse it here, once, and
+    take its cluster domain unless ``--cluster-domain`` was given."""
+    if not request.needs.dns_config:
+        return snapshot, build_index(snapshot)
+    from kubectl_discover.analyze.clusterdns import read_cluster_dns
+
+    given = None if request.detect_cluster_domain else request.cluster_domain
+    cluster = read_cluster_dns(snapshot, given)
+    if cluster.domain != snapshot.cluster_domain:
+        snapshot = dataclasses.replace(snapshot, cluster_domain=cluster.domain)
+    return snapshot, build_index(snapshot, cluster_dns=cluster)
 
 
 def mark_not_read(snapshot: Snapshot, needs: Needs, namespace: str) -> Snapshot:

@@ -55,14 +55,20 @@ def diagnose_subject(subject: Subject, loaded: Loaded, *, now: datetime) -> Diag
     index = loaded.index
     if subject.needs is SVC:
         return diagnose.diagnose_service(
-            index, loaded.namespace, subject.name, client_namespaces=_client_namespaces(loaded)
+            index,
+            loaded.namespace,
+            subject.name,
+            client_namespaces=_client_namespaces(loaded),
+            now=now,
         )
     if subject.needs is INGRESS:
         return diagnose.diagnose_ingress(index, loaded.namespace, subject.name)
     if subject.needs is ROUTE:
         return diagnose.diagnose_route(index, subject.name, loaded.scope, now=now)
     if subject.needs is DNS:
-        return diagnose.diagnose_name(index, subject.name, loaded.namespace, client=subject.client)
+        return diagnose.diagnose_name(
+            index, subject.name, loaded.namespace, client=subject.client, now=now
+        )
     raise ValueError(f"{subject.needs.name} has no subject")
 
 

@@ -122,6 +122,12 @@ class Snapshot:
     notes: tuple[str, ...] = ()
     """What the loader left out and why, one line each (offline: documents that are not
     Kubernetes objects, with file and line)."""
+    dns_configmaps: tuple[Obj, ...] = ()
+    """The cluster DNS ConfigMaps read (kube-system/coredns, and coredns-custom when the
+    Corefile imports it): one GET each, only for commands that predict DNS names."""
+    dns_configmaps_read: bool = False
+    """True when the ``coredns`` ConfigMap was asked for (a GET, or files given): an empty
+    ``dns_configmaps`` then means "none exists", not "not read"."""
 
     def in_namespace(self, objs: tuple[Obj, ...], namespace: str) -> Iterator[Obj]:
         return (o for o in objs if namespace_of(o, self.default_namespace) == namespace)

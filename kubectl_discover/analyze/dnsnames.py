@@ -192,11 +192,17 @@ def _endpoint_answer(
         hit = any(p.hostname == label and p.subdomain == name for p in pods)
         return Answer(hit, (), f"endpoint {label} of {namespace}/{name}")
     slices = _service_slices(index, target, namespace, name)
+    by_pod = index.cluster_dns.endpoint_pod_names  # Corefile: unnamed endpoints -> pod name
     matching = [
         e
         for view in slices
         for e in view.endpoints
-        if (e.hostname == label or _dashed(e.addresses) == label) and e.ready is not False
+        if (
+            e.hostname == label
+            or (by_pod and not e.hostname and e.pod == label)
+            or _dashed(e.addresses) == label
+        )
+        and e.ready is not False
     ]
     if matching:
         return Answer(True, _addresses(matching), f"endpoint {label} of {namespace}/{name}")

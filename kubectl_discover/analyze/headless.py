@@ -165,6 +165,9 @@ def per_pod_names(
                 continue  # one finding covers them; a few rows show what users try
         label = pod.hostname or pod.name
         exists, why, causes = _judge(service, pod, hostnames)
+        by_pod_name = _endpoint_pod_name(index, service, namespace, zone, pod, causes)
+        if by_pod_name is not None:
+            label, (exists, why, causes) = pod.name, by_pod_name
         answers = pod.ips if exists and pod.ips else ()
         names.append(
             PerPodName(
@@ -172,6 +175,43 @@ def per_pod_names(
             )
         )
     return tuple(names)
+
+
+_NO_ENDPOINT_HOSTNAME = (
+    PER_POD_NO_IDENTITY.id,
+    PER_POD_HALF_IDENTITY.id,
+    PER_POD_SUBDOMAIN_MISMATCH.id,
+)
+"""Causes that leave the pod's endpoint without a hostname: ``endpoint_pod_names`` then
+names it after the pod."""
+
+
+def _endpoint_pod_name(
+    index: Index,
+    service: ServiceView,
+    namespace: str,
+    zone: str,
+    pod: PodView,
+    causes: tuple[str, ...],
+) -> tuple[bool | None, str, tuple[str, ...]] | None:
+    """With the Corefile's ``endpoint_pod_names``, an endpoint without a hostname is named
+    after its pod (CoreDNS, when the name fits a label): that name exists instead."""
+    cluster = index.cluster_dns
+    if not service.headless or not cluster.endpoint_pod_names or pod.from_template:
+        return None
+    if not set(causes) & set(_NO_ENDPOINT_HOSTNAME) or len(pod.name) > 63:
+        return None
+    fqdn = per_pod_fqdn(pod.name, service.name, namespace, zone)
+    because = (
+        f"endpoint_pod_names {cluster.cite('endpoint_pod_names')}: the per-pod name is "
+        f"{fqdn} (its endpoint has no hostname, so CoreDNS names it after the pod)"
+    )
+    if pod.ready is None:
+        return True, f"{because}, once {pod.name} is running and ready", ()
+    if (pod.ready and not pod.terminating) or (service.publish_not_ready and pod.ip):
+        return True, because, ()
+    state = "terminating" if pod.terminating else "not ready"
+    return False, f"{because}; {pod.name} is {state}", (PER_POD_NOT_READY.id,)
 
 
 def _hostname_counts(pods: Sequence[PodView], service: str) -> Counter[str]:

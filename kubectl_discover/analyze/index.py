@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from kubectl_discover.analyze.model import PodView
 from kubectl_discover.analyze.pods import (
@@ -22,6 +22,9 @@ from kubectl_discover.analyze.selectors import matches_map
 from kubectl_discover.analyze.serviceview import ServiceView, view_service
 from kubectl_discover.analyze.sliceview import SliceView, parse_slice
 from kubectl_discover.snapshot import Obj, Snapshot, labels_of, name_of, namespace_of
+
+if TYPE_CHECKING:
+    from kubectl_discover.analyze.clusterdns import ClusterDns
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 
@@ -252,6 +255,14 @@ class Index:
     def service(self, namespace: str, name: str) -> ServiceView | None:
         return self.services.get((namespace, name))
 
+    @cached_property
+    def cluster_dns(self) -> ClusterDns:
+        """The DNS configuration predictions follow (the Corefile read, else kubeadm's,
+        assumed); the loader passes the one it parsed to :func:`build_index`."""
+        from kubectl_discover.analyze.clusterdns import read_cluster_dns
+
+        return read_cluster_dns(self.snapshot, self.snapshot.cluster_domain)
+
     def services_in(self, namespace: str) -> tuple[ServiceView, ...]:
         keys = self._service_keys_by_namespace.get(namespace, ())
         return tuple(self.services[key] for key in keys)
@@ -348,5 +359,10 @@ class Index:
         return cached
 
 
-def build_index(snapshot: Snapshot) -> Index:
-    return Index(snapshot)
+def build_index(snapshot: Snapshot, *, cluster_dns: ClusterDns | None = None) -> Index:
+    """``cluster_dns``: the DNS configuration parsed by the loader (else parsed when first
+    asked for, with the snapshot's cluster domain)."""
+    index = Index(snapshot)
+    if cluster_dns is not None:
+        index.__dict__["cluster_dns"] = cluster_dns  # the cached_property's slot
+    return index

@@ -189,11 +189,30 @@ def _predict(index: Index, parsed: ParsedName, candidate: str) -> Answer:
     if parsed.kind == "pod-ip":
         if parsed.namespace not in _namespaces(index):
             return Answer(False, (), f"namespace {parsed.namespace} does not exist")
-        ip = _dashed_ip(parsed.label)
-        return Answer(True, (ip,), "pod record (kubeadm's Corefile has 'pods insecure')")
+        return _pod_ip_answer(index, parsed)
     if parsed.kind == "pod-name":
         return Answer(False, (), "not an IP: pod records are <dashed-ip>.<ns>.pod")
     return predict(index, _NOBODY, candidate)
+
+
+def _pod_ip_answer(index: Index, parsed: ParsedName) -> Answer:
+    """A pod-IP name follows the Corefile's ``pods`` option (kubeadm's: insecure)."""
+    cluster = index.cluster_dns
+    line = cluster.cite("pods")
+    mode = cluster.pods.value
+    ip = _dashed_ip(parsed.label)
+    if mode == "disabled":
+        return Answer(False, (), f"pods disabled {line}: pod-IP names are NXDOMAIN")
+    if mode == "verified":
+        running = any(ip in p.ips for p in index.pods_in(parsed.namespace))
+        if not running:
+            return Answer(
+                False,
+                (),
+                f"pods verified {line}: no pod with IP {ip} in {parsed.namespace}",
+            )
+        return Answer(True, (ip,), f"pod record (pods verified {line}: a pod has {ip})")
+    return Answer(True, (ip,), f"pod record (pods insecure {line})")
 
 
 def _srv_answer(index: Index, parsed: ParsedName) -> Answer:

@@ -16,7 +16,8 @@ Request plan (documented because request count is a design goal, not an accident
 For ``svc NAME --no-probe`` (``kubectl_discover.commands.SVC``): exactly 8 LISTs, constant in the
 number of objects up to ``page_size`` per kind — services, endpointslices, pods,
 replicasets, deployments, statefulsets (namespace-scoped), nodes (cluster-scoped), ingresses
-(namespace-scoped). Adding ``events`` (with ``events_for``) makes 9; an empty or missing
+(namespace-scoped), plus one GET of the ConfigMap kube-system/coredns (``dns_config``, below):
+9 requests. Adding ``events`` (with ``events_for``) makes one more; an empty or missing
 namespace costs one more GET (the namespace check above).
 
 Why these: ReplicaSets map pods to their Deployment (pods' owner is the ReplicaSet);
@@ -29,6 +30,12 @@ Pods are listed with ``fieldSelector=status.phase!=Succeeded``: completed Job po
 number in the thousands and never serve traffic. Failed pods are kept (evicted or crashed
 replicas explain missing endpoints). ``metadata.managedFields`` and nodes'
 ``status.images`` are dropped on arrival: large, and no check reads them.
+
+The Corefile (``dns_config``, for commands that predict DNS names): one GET of
+kube-system/coredns, and one of kube-system/coredns-custom only when that Corefile imports
+``custom/`` (AKS), so kubeadm, EKS and GKE-with-CoreDNS clusters cost one request. A 403 is
+an :class:`Unavailable` ("cannot get configmaps in kube-system: forbidden"), a 404 an empty
+``dns_configmaps``: the analysis then states the Corefile it assumed.
 
 RBAC: a 403 on any kind becomes an :class:`~kubectl_discover.snapshot.Unavailable` entry
 and the load continues; every other failure is mapped by :mod:`.session`.
@@ -145,6 +152,7 @@ def load_snapshot(
     events_for: tuple[str, str] | None = None,
     cluster_domain: str = "cluster.local",
     page_size: int = 500,
+    dns_config: bool = False,
 ) -> Snapshot:
     """Read the cluster into a live snapshot of ``namespace`` (None: all namespaces).
 
@@ -163,6 +171,8 @@ def load_snapshot(
     if namespace is not None:
         _check_namespace(session, namespace, loaded)
     snapshot = _assemble(namespace, cluster_domain, loaded)
+    if dns_config:
+        snapshot = with_dns_configmaps(session, snapshot)
     if tls_secret_names is None:
         return snapshot
     return _with_tls_secrets(session, snapshot, tls_secret_names(snapshot))
@@ -431,3 +441,69 @@ def _is_name(value: str) -> bool:
 def _validate_name(what: str, value: str) -> None:
     if not _is_name(value):
         raise InputError(f'invalid {what} "{value}": must be a lowercase DNS name')
+
+
+DNS_NAMESPACE = "kube-system"
+COREDNS_CONFIGMAP = "coredns"
+COREDNS_CUSTOM_CONFIGMAP = "coredns-custom"
+"""AKS: mounted at /etc/coredns/custom and spliced in by ``import custom/*``."""
+CONFIGMAP_GET_RESOURCE = "configmaps"
+"""The DNS ConfigMaps are read one GET each by name (never listed); RBAC needs ``get``."""
+DNS_CONFIGMAP_NAMES = (COREDNS_CONFIGMAP, COREDNS_CUSTOM_CONFIGMAP)
+"""Every ConfigMap the loader may GET: deploy/rbac.yaml grants ``get`` on these names only."""
+
+
+def with_dns_configmaps(session: Session, snapshot: Snapshot) -> Snapshot:
+    """GET kube-system/coredns (and coredns-custom when its Corefile imports ``custom/``).
+
+    A 403 is recorded as :class:`Unavailable`; a 404 leaves ``dns_configmaps`` empty.
+    Either way ``dns_configmaps_read`` is True: the analysis states what it assumed.
+    """
+    found: list[dict[str, Any]] = []
+    refused: list[Unavailable] = []
+    coredns = _get_configmap(session, COREDNS_CONFIGMAP, refused)
+    if coredns is not None:
+        found.append(coredns)
+        if _imports_custom(coredns):
+            custom = _get_configmap(session, COREDNS_CUSTOM_CONFIGMAP, refused)
+            if custom is not None:
+                found.append(custom)
+    return dataclasses.replace(
+        snapshot,
+        dns_configmaps=tuple(found),
+        dns_configmaps_read=True,
+        unavailable=snapshot.unavailable + tuple(refused[:1]),
+    )
+
+
+def _get_configmap(
+    session: Session, name: str, refused: list[Unavailable]
+) -> dict[str, Any] | None:
+    path = f"/api/v1/namespaces/{DNS_NAMESPACE}/configmaps/{name}"
+    try:
+        configmap = session.get_json(path)
+    except Forbidden:
+        refused.append(Unavailable(CONFIGMAP_GET_RESOURCE, "get", DNS_NAMESPACE, "forbidden"))
+        return None
+    except ApiNotFound:
+        return None
+    metadata = configmap.get("metadata") or {}
+    data = configmap.get("data") or {}
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": str(metadata.get("name") or name),
+            "namespace": DNS_NAMESPACE,
+            "creationTimestamp": metadata.get("creationTimestamp"),
+        },
+        "data": {str(k): v for k, v in data.items() if isinstance(v, str)}
+        if isinstance(data, Mapping)
+        else {},
+    }
+
+
+def _imports_custom(configmap: Mapping[str, Any]) -> bool:
+    """Whether the Corefile imports AKS's ``custom/`` directory (coredns-custom)."""
+    text = (configmap.get("data") or {}).get("Corefile")
+    return isinstance(text, str) and "custom/" in text and "import" in text

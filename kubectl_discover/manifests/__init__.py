@@ -50,6 +50,7 @@ _FIELDS: Mapping[tuple[str, str], str] = {
     ("v1", "Secret"): "secrets",
     ("v1", "Event"): "events",
     ("v1", "Namespace"): "namespaces",
+    ("v1", "ConfigMap"): "configmaps",
 }
 CLUSTER_SCOPED_KINDS = frozenset({"Node", "Namespace", "IngressClass"})
 BUILTIN_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
@@ -61,6 +62,9 @@ ENDPOINTS_REASON = (
 )
 UNUSED_REASON = "not used by service discovery"
 SECRET_REASON = "not referenced by any Ingress tls[].secretName; not kept"
+DNS_CONFIGMAP_NAMESPACE = "kube-system"
+DNS_CONFIGMAP_NAMES = ("coredns", "coredns-custom")
+"""The only ConfigMaps kept: the cluster DNS configuration (docs/corefile.md)."""
 
 
 @dataclass(frozen=True)
@@ -361,6 +365,16 @@ class _Collector:
             ignored.append(
                 Ignored("v1", "Secret", key[1], key[2], self.sources.pop(key), SECRET_REASON)
             )
+        dns_configmaps = []
+        for configmap in self.fields.get("configmaps", []):
+            meta = configmap["metadata"]
+            key = ("ConfigMap", str(meta["namespace"]), str(meta["name"]))
+            if key[1] == DNS_CONFIGMAP_NAMESPACE and key[2] in DNS_CONFIGMAP_NAMES:
+                dns_configmaps.append(configmap)
+            else:
+                ignored.append(
+                    Ignored("v1", "ConfigMap", key[1], key[2], self.sources.pop(key), UNUSED_REASON)
+                )
         snapshot = Snapshot(
             namespace=namespace,
             live=False,
@@ -378,6 +392,7 @@ class _Collector:
             conversions=tuple(self.conversions),
             sources=dict(self.sources),
             notes=tuple(self.notes),
+            dns_configmaps=tuple(dns_configmaps),
         )
         return LoadResult(snapshot, tuple(ignored), names)
 

@@ -64,6 +64,7 @@ def test_healthy_service_exits_zero_with_the_json_contract(
     assert [(f["id"], f["severity"]) for f in doc["findings"]] == [
         ("backends-ready", "info"),
         ("short-name-cross-namespace", "info"),
+        ("corefile-assumed", "info"),
         ("ports-resolve", "ok"),
     ]
     assert all({"id", "severity", "message", "hint"} <= set(f) for f in doc["findings"])
