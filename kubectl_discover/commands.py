@@ -83,10 +83,11 @@ SVC = Needs(
     Scope.ONE,
     dns_config=True,
 )
-"""8 LISTs and one GET (the Corefile, :attr:`Needs.dns_config`). ReplicaSets map pods to their Deployment; Deployments and StatefulSets give the
-templates behind "selector matches no pod" and the serviceName checks; nodes give NodePort
-addresses; Ingresses the routes to the Service. DaemonSets, Jobs and CronJobs are left out:
-their pods name them directly in ownerReferences. IngressClasses belong to ``ingress``."""
+"""8 LISTs and one GET (the Corefile, :attr:`Needs.dns_config`). ReplicaSets map pods to
+their Deployment; Deployments and StatefulSets give the templates behind "selector matches no
+pod" and the serviceName checks; nodes give NodePort addresses; Ingresses the routes to the
+Service. DaemonSets, Jobs and CronJobs are left out: their pods name them directly in
+ownerReferences. IngressClasses belong to ``ingress``."""
 
 INGRESS = Needs("ingress", EVERY_KIND, Scope.ONE, tls_secrets=True, events=True)
 ROUTE = Needs("route", EVERY_KIND, Scope.FLAG, tls_secrets=True)
