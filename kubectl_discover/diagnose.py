@@ -93,8 +93,13 @@ def dns_config_findings(
     )
     pod_ips = tuple(e.fqdn.rstrip(".") + "." for e in diagnosis.dns if ".pod." + zone[1:] in e.fqdn)
     dns_ips = _dns_service_ips(index)
+    broken = [
+        e.fqdn.rstrip(".") + "."
+        for e in diagnosis.dns
+        if e.exists is False and e.form.value == "fqdn"
+    ]
     found = clusterdns.dns_config_findings(
-        cluster, names=names[:4], pod_ip_names=pod_ips, dns_service_ips=dns_ips
+        cluster, names=names[:4], pod_ip_names=pod_ips, dns_service_ips=dns_ips, broken=broken
     )
     young = [
         (ObjectRef("Service", diagnosis.namespace, diagnosis.name), name, created)

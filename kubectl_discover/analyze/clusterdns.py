@@ -133,6 +133,21 @@ class ClusterDns:
         return predict(self.config, name, qtype=qtype)
 
     @property
+    def rewrites(self) -> bool:
+        """Whether any server block rewrites names (else no name changes on the way)."""
+        return any(server.rewrites for server in self.config.servers)
+
+    def rewritten(self, name: str) -> tuple[str, str] | None:
+        """(the name ``name`` really becomes, the rewrite line) or None when unchanged."""
+        if not self.rewrites:
+            return None
+        prediction = self.predict(name)
+        if not prediction.rewritten:
+            return None
+        line = next((n.follows for n in prediction.notes if n.follows.startswith("'rewrite")), "")
+        return prediction.name, line
+
+    @property
     def pods(self) -> PodMode:
         return self.settings.pods
 
@@ -221,9 +236,11 @@ def dns_config_findings(
     names: Sequence[str] = (),
     pod_ip_names: Sequence[str] = (),
     dns_service_ips: Sequence[str] = (),
+    broken: Sequence[str] = (),
 ) -> tuple[Finding, ...]:
     """The assumption or the settings followed, the engine's checks on the ConfigMap, and
-    where the Corefile sends ``names`` (absolute cluster names) when not to kubernetes."""
+    where the Corefile sends ``names`` (absolute cluster names) when not to kubernetes; a
+    name in ``broken`` is predicted to have no answer there (the finding fails)."""
     if cluster.dns is None:
         return (
             COREFILE_ASSUMED(
@@ -244,7 +261,7 @@ def dns_config_findings(
         )
     )
     for name in names:
-        routed = _routed(cluster, name)
+        routed = _routed(cluster, name, broken=name in broken)
         if routed is not None:
             found.append(routed)
     return tuple(found)
@@ -271,11 +288,13 @@ def _settings_finding(cluster: ClusterDns) -> Finding:
     )
 
 
-def _routed(cluster: ClusterDns, name: str) -> Finding | None:
+def _routed(cluster: ClusterDns, name: str, *, broken: bool = False) -> Finding | None:
     prediction = cluster.predict(name)
     if prediction.handler is Handler.KUBERNETES and not prediction.rewritten:
         return None
-    cited = "; ".join(str(n) for n in prediction.notes if n.follows) or "the Corefile"
+    plugin = "'rewrite" if prediction.rewritten else f"'{prediction.handler.value}"
+    cited = "; ".join(n.follows for n in prediction.notes if n.follows.startswith(plugin))
+    cited = cited or "the Corefile"
     if prediction.rewritten and prediction.handler is Handler.KUBERNETES:
         what = f"is rewritten to {prediction.name} before the kubernetes plugin sees it"
     elif prediction.rewritten:
@@ -287,8 +306,9 @@ def _routed(cluster: ClusterDns, name: str) -> Finding | None:
         what = f"is answered by {prediction.handler.value}, not the kubernetes plugin"
     return COREFILE_ROUTED(
         cluster.ref,
-        f"{name} {what}: {cited}.",
+        f"{name} {what}: {cited}" + (", where it has no answer." if broken else "."),
         "check the cited Corefile line",
+        severity=Severity.FAIL if broken else None,
         evidence=(("name", name), ("becomes", prediction.name)),
     )
 

@@ -23,7 +23,7 @@ from kubectl_discover.analyze.slices import (
     readiness_known,
     ready_endpoints,
 )
-from kubectl_discover.analyze.sliceview import SliceView
+from kubectl_discover.analyze.sliceview import SliceEndpoint, SliceView
 from kubectl_discover.findings import Check, Finding, Severity
 from kubectl_discover.refs import ObjectRef
 from kubectl_discover.syntax import is_ip
@@ -113,7 +113,18 @@ def _other_has_endpoints(index: Index, service: ServiceView, namespace: str) -> 
 
 
 def predict(index: Index, target: _Target, absolute: str) -> Answer:
-    """What cluster DNS answers for ``absolute`` (CoreDNS's kubernetes plugin grammar)."""
+    """What cluster DNS answers for ``absolute`` (CoreDNS's kubernetes plugin grammar),
+    after the Corefile's ``rewrite`` rules."""
+    rewritten = index.cluster_dns.rewritten(absolute)
+    if rewritten is not None:
+        name, line = rewritten
+        answer = _predict_name(index, target, name)
+        why = f"rewrite {line}: the query becomes {name.rstrip('.')}; {answer.what}"
+        return Answer(answer.exists, answer.answers, why)
+    return _predict_name(index, target, absolute)
+
+
+def _predict_name(index: Index, target: _Target, absolute: str) -> Answer:
     zone = index.snapshot.cluster_domain.lower()
     name = absolute.rstrip(".").lower()
     if not name.endswith("." + zone):
@@ -209,6 +220,16 @@ def _endpoint_answer(
     return Answer(False, (), f"no endpoint {label} in {namespace}/{name}")
 
 
+def _target_label(endpoint: SliceEndpoint, pod_names: bool) -> str:
+    """An endpoint's first label: its hostname, else (Corefile ``endpoint_pod_names``) its
+    pod's name when it fits a label, else its dashed IP."""
+    if endpoint.hostname:
+        return endpoint.hostname
+    if pod_names and endpoint.pod and len(endpoint.pod) <= 63:
+        return endpoint.pod
+    return _dashed(endpoint.addresses)
+
+
 def _dashed(addresses: Sequence[str]) -> str:
     if not addresses:
         return ""
@@ -271,7 +292,9 @@ def dns_analysis(
         )
         rows.extend(short_rows)
         found.extend(short_findings)
-    srv_rows, srv_findings = _srv_rows(service, namespace, fqdn, slices, causes)
+    srv_rows, srv_findings = _srv_rows(
+        service, namespace, fqdn, slices, causes, pod_names=index.cluster_dns.endpoint_pod_names
+    )
     rows.extend(srv_rows)
     found.extend(srv_findings)
     rows.extend(_per_pod_rows(per_pod, qtype))
@@ -335,6 +358,8 @@ def _fqdn_rows(
 
 
 def _fqdn_why(service: ServiceView, answer: Answer, family: str) -> str:
+    if answer.what.startswith("rewrite "):
+        return answer.what  # the Corefile sends the name elsewhere: say where, not the VIP
     if not service.headless:
         if answer.answers:
             return f"the {family} cluster IP (answered even without endpoints)"
@@ -477,6 +502,8 @@ def _srv_rows(
     fqdn: str,
     slices: Sequence[SliceView],
     causes: tuple[str, ...],
+    *,
+    pod_names: bool = False,
 ) -> tuple[list[DnsExpectation], list[Finding]]:
     kind = service.kind
     ports = service.ports
@@ -494,7 +521,7 @@ def _srv_rows(
                 f"set spec.ports[0].name of {subject} (e.g. 'http') if clients use SRV",
             )
         )
-    rows = [_srv_row(kind, port, fqdn, slices, causes) for port in named]
+    rows = [_srv_row(kind, port, fqdn, slices, causes, pod_names=pod_names) for port in named]
     return rows, findings
 
 
@@ -504,6 +531,8 @@ def _srv_row(
     fqdn: str,
     slices: Sequence[SliceView],
     causes: tuple[str, ...],
+    *,
+    pod_names: bool = False,
 ) -> DnsExpectation:
     name = f"_{port.name}._{port.protocol.lower()}.{fqdn}"
     if kind is not ServiceKind.HEADLESS:
@@ -536,7 +565,7 @@ def _srv_row(
         )
     weight = 100 // len(endpoints)
     answers = tuple(
-        f"0 {weight} {p.port} {e.hostname or _dashed(e.addresses)}.{fqdn}."
+        f"0 {weight} {p.port} {_target_label(e, pod_names)}.{fqdn}."
         for e, p in endpoints
         if e.hostname or e.addresses
     )

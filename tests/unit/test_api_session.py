@@ -482,7 +482,7 @@ def test_kind_paths_are_scoped_only_when_namespaced() -> None:
 
 
 def test_svc_kinds_stay_within_the_request_budget() -> None:
-    assert len(SVC.kinds) <= 8
+    assert len(SVC.kinds) + SVC.dns_config <= 9, "8 LISTs and the coredns ConfigMap GET"
     assert SVC.kinds <= listing.ALL_KINDS
     assert "secrets" not in listing.ALL_KINDS, "Secrets are never listed"
 
@@ -690,3 +690,138 @@ def test_commands_declare_exactly_the_kinds_the_loader_lists() -> None:
 
     assert EVERY_KIND | {"events"} == listing.ALL_KINDS
     assert all(needs.kinds <= EVERY_KIND for needs in COMMANDS.values())
+
+
+# --- the Corefile: one GET of kube-system/coredns for svc and dns (issue 16) ---------------
+
+COREDNS_PATH = "/api/v1/namespaces/kube-system/configmaps/coredns"
+CUSTOM_PATH = "/api/v1/namespaces/kube-system/configmaps/coredns-custom"
+KUBEADM_LIKE = textwrap.dedent(
+    """\
+    .:53 {
+        kubernetes cluster.local {
+           pods insecure
+           ttl 30
+        }
+        forward . /etc/resolv.conf
+    }
+    """
+)
+AKS_LIKE = textwrap.dedent(
+    """\
+    .:53 {
+        kubernetes cluster.local {
+           pods insecure
+        }
+        forward . /etc/resolv.conf
+        import custom/*.override
+    }
+    import custom/*.server
+    """
+)
+
+
+class RoutedPool(ScriptedPool):
+    """Answers each LIST with one object, and the ConfigMap GETs from ``configmaps``."""
+
+    def __init__(self, configmaps: dict[str, Reply]) -> None:
+        super().__init__([])
+        self.configmaps = configmaps
+        self.lock = threading.Lock()
+
+    def request(self, method: str, url: str, **kwargs: Any) -> urllib3.HTTPResponse:
+        path = url.split("https://api.test:6443", 1)[1].split("?", 1)[0]
+        with self.lock:
+            if "/configmaps/" in path:
+                self.replies.append(self.configmaps[path])
+            else:
+                item = {"metadata": {"name": "web", "namespace": "shop"}}
+                self.replies.append((200, {}, {"items": [item]}))
+            return super().request(method, url, **kwargs)
+
+
+def _configmap(name: str, **data: str) -> Reply:
+    meta = {"name": name, "namespace": "kube-system", "managedFields": [{"m": 1}]}
+    return (200, {}, {"kind": "ConfigMap", "apiVersion": "v1", "metadata": meta, "data": data})
+
+
+def _load_svc(scripted: Any, configmaps: dict[str, Reply]) -> tuple[Session, Any]:
+    from kubectl_discover.loading import LoadRequest, Source, load_from_session
+
+    session, _ = scripted([])
+    session.api_client.rest_client.pool_manager = RoutedPool(configmaps)
+    request = LoadRequest(SVC, Source(), "shop", detect_cluster_domain=True)
+    return session, load_from_session(session, request)
+
+
+def test_svc_reads_eight_lists_and_the_coredns_configmap(scripted: Any) -> None:
+    kubeadm = _configmap("coredns", Corefile=KUBEADM_LIKE)
+    session, loaded = _load_svc(scripted, {COREDNS_PATH: kubeadm})
+    assert session.requests == 9
+    assert [p for _, p in session.request_log if "configmaps" in p] == [COREDNS_PATH]
+    (configmap,) = loaded.snapshot.dns_configmaps
+    assert configmap["metadata"] == {"name": "coredns", "namespace": "kube-system",
+                                     "creationTimestamp": None}  # fmt: skip
+    assert loaded.index.cluster_dns.assumed == ""
+    assert str(loaded.index.cluster_dns.ref) == "ConfigMap kube-system/coredns"
+
+
+def test_aks_corefile_importing_custom_costs_one_more_get(scripted: Any) -> None:
+    session, loaded = _load_svc(
+        scripted,
+        {
+            COREDNS_PATH: _configmap("coredns", Corefile=AKS_LIKE),
+            CUSTOM_PATH: _configmap("coredns-custom", **{"log.override": "log"}),
+        },
+    )
+    assert session.requests == 10
+    assert [p for _, p in session.request_log if "configmaps" in p] == [COREDNS_PATH, CUSTOM_PATH]
+    dns = loaded.index.cluster_dns.dns
+    assert dns is not None and str(dns.custom) == "ConfigMap kube-system/coredns-custom"
+
+
+def test_forbidden_corefile_is_unavailable_and_kubeadm_is_assumed(scripted: Any) -> None:
+    forbidden = (403, {}, status_body(403, 'configmaps "coredns" is forbidden'))
+    session, loaded = _load_svc(scripted, {COREDNS_PATH: forbidden})
+    assert session.requests == 9
+    from kubectl_discover.snapshot import Unavailable
+
+    assert Unavailable("configmaps", "get", "kube-system", "forbidden") in (
+        loaded.snapshot.unavailable
+    )
+    assert loaded.index.cluster_dns.assumed == (
+        "Corefile not readable: cannot get configmaps in kube-system: forbidden; assumed "
+        "kubeadm's Corefile: pods insecure, no endpoint_pod_names, cluster.local, ttl 30"
+    )
+
+
+def test_missing_corefile_says_so_and_assumes_kubeadm(scripted: Any) -> None:
+    missing = (404, {}, status_body(404, 'configmaps "coredns" not found'))
+    session, loaded = _load_svc(scripted, {COREDNS_PATH: missing})
+    assert session.requests == 9
+    assert loaded.snapshot.dns_configmaps == () and loaded.snapshot.dns_configmaps_read
+    assert loaded.index.cluster_dns.assumed == (
+        "no coredns ConfigMap (not CoreDNS, or named differently); assumed kubeadm's Corefile: "
+        "pods insecure, no endpoint_pod_names, cluster.local, ttl 30"
+    )
+
+
+def test_forbidden_corefile_report_states_the_assumption(scripted: Any) -> None:
+    from datetime import UTC, datetime
+
+    from kubectl_discover.pipeline import Subject, subject_report
+
+    forbidden = (403, {}, status_body(403, 'configmaps "coredns" is forbidden'))
+    _, loaded = _load_svc(scripted, {COREDNS_PATH: forbidden})
+    doc = subject_report(Subject(SVC, "web"), loaded, runner=None, now=datetime.now(UTC))
+    assumed = [f for f in doc["findings"] if f["id"] == "corefile-assumed"]
+    assert [(f["severity"], f["subject"], f["message"]) for f in assumed] == [
+        (
+            "info",
+            "ConfigMap kube-system/coredns",
+            "Corefile not readable: cannot get configmaps in kube-system: forbidden; assumed "
+            "kubeadm's Corefile: pods insecure, no endpoint_pod_names, cluster.local, ttl 30.",
+        )
+    ]
+    assert "cannot get configmaps in kube-system: forbidden" in doc["skipped"]
+    assert not [f for f in doc["findings"] if f["id"] == "access-skipped"]

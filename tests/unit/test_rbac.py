@@ -37,7 +37,9 @@ def grants(rules: list[dict[str, Any]]) -> Grants:
     """(apiGroup, resource) -> verbs, merged over all rules."""
     merged: dict[tuple[str, str], set[str]] = {}
     for rule in rules:
-        assert not rule.get("resourceNames"), "roles here are not name-restricted"
+        if rule.get("resourceNames"):  # only the DNS ConfigMaps are granted by name
+            assert rule["resources"] == [listing.CONFIGMAP_GET_RESOURCE], rule
+            continue
         for group in rule["apiGroups"]:
             for resource in rule["resources"]:
                 merged.setdefault((group, resource), set()).update(rule["verbs"])
@@ -87,3 +89,17 @@ def test_probe_role_adds_exactly_the_pod_verbs(read: Grants, probe: Grants) -> N
     assert added == expected
     dropped = {key for key, verbs in read.items() if not verbs <= probe.get(key, frozenset())}
     assert dropped == set(), "the probe role keeps every read grant"
+
+
+def test_dns_configmaps_are_granted_get_by_name_only() -> None:
+    for name, rules in roles().items():
+        named = [r for r in rules if r.get("resourceNames")]
+        assert named == [
+            {
+                "apiGroups": [""],
+                "resources": ["configmaps"],
+                "resourceNames": list(listing.DNS_CONFIGMAP_NAMES),
+                "verbs": ["get"],
+            }
+        ], name
+        assert not any("configmaps" in r["resources"] for r in rules if r not in named), name
