@@ -59,7 +59,7 @@ COREFILE_SETTINGS = Check(
         "The cluster domain, pod-IP mode, per-endpoint naming and TTLs read from the"
         " Corefile, each with the line it comes from."
     ),
-    fix="Nothing to fix: this says which Corefile lines the DNS rows follow.",
+    fix="Nothing to do.",
     area="corefile",
 )
 COREFILE_ROUTED = Check(
@@ -106,6 +106,8 @@ class ClusterDns:
     assumed: str
     domain_source: str
     """Where the domain comes from: the Corefile line, --cluster-domain, or the assumption."""
+    hint: str = ""
+    """What would let the Corefile be read, when it is assumed."""
 
     @property
     def ref(self) -> ObjectRef:
@@ -198,7 +200,15 @@ def read_cluster_dns(snapshot: Snapshot, cluster_domain: str | None = None) -> C
         f"{domain}, ttl 30"
     )
     source = "--cluster-domain" if cluster_domain else "assumed"
-    return ClusterDns(config, None, settings, domain, assumed, source)
+    hint = (
+        "pass the coredns ConfigMap with -f (kubectl get configmap -n kube-system coredns -o yaml)"
+        if not snapshot.live
+        else "grant 'get' on configmaps coredns, coredns-custom in kube-system (deploy/rbac.yaml)"
+        if snapshot.unavailable_for("configmaps") is not None
+        else "if CoreDNS reads its Corefile from another ConfigMap, save that as "
+        "kube-system/coredns and run with -f to follow it"
+    )
+    return ClusterDns(config, None, settings, domain, assumed, source, hint)
 
 
 def _kubernetes_line(config: CorefileConfig, domain: str) -> str:
@@ -246,8 +256,7 @@ def dns_config_findings(
             COREFILE_ASSUMED(
                 cluster.ref,
                 cluster.assumed + ".",
-                "grant 'get' on configmaps coredns, coredns-custom in kube-system "
-                "(deploy/rbac.yaml), or pass the coredns ConfigMap with -f",
+                cluster.hint,
                 evidence=(("assumed", "kubeadm Corefile"),),
             ),
         )
@@ -293,7 +302,8 @@ def _routed(cluster: ClusterDns, name: str, *, broken: bool = False) -> Finding 
     if prediction.handler is Handler.KUBERNETES and not prediction.rewritten:
         return None
     plugin = "'rewrite" if prediction.rewritten else f"'{prediction.handler.value}"
-    cited = "; ".join(n.follows for n in prediction.notes if n.follows.startswith(plugin))
+    lines = [n.follows for n in prediction.notes if n.follows.startswith(plugin)]
+    cited = "; ".join(dict.fromkeys(lines))
     cited = cited or "the Corefile"
     if prediction.rewritten and prediction.handler is Handler.KUBERNETES:
         what = f"is rewritten to {prediction.name} before the kubernetes plugin sees it"

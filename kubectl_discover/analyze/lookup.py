@@ -376,6 +376,9 @@ def _expectation(
         )
     fails = [f for f in findings if f.severity >= Severity.WARN]
     why = fails[0].message if fails else "every search candidate is NXDOMAIN"
+    pod_ip = next((t[2] for t in result.tried if t[1].kind == "pod-ip"), None)
+    if pod_ip is not None and pod_ip.what.startswith("pods "):
+        why = pod_ip.what  # the Corefile's pods option decides (and says which line)
     fqdn = parsed.fqdn if parsed is not None else name.rstrip(".")
     return DnsExpectation(
         query=name,

@@ -1,0 +1,270 @@
+"""The Corefile wired to svc and dns (issue 16, parts 1 and 4): through the CLI on files,
+with the coredns ConfigMaps in tests/fixtures/corefile/wired/."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kubectl_discover.cli import run
+
+WIRED = Path(__file__).resolve().parents[1] / "fixtures" / "corefile" / "wired"
+SHOP = str(WIRED / "shop.yaml")
+CUSTOM = str(WIRED / "custom-domain.yaml")
+REWRITE = str(WIRED / "rewrite.yaml")
+KUBEADM = str(WIRED.parent / "kubeadm.yaml")
+
+ASSUMED = (
+    "no coredns ConfigMap (kube-system/coredns) among the files; assumed kubeadm's Corefile: "
+    "pods insecure, no endpoint_pod_names, cluster.local, ttl 30."
+)
+CUSTOM_SETTINGS = (
+    "ConfigMap kube-system/coredns read: cluster domain corp.internal ('kubernetes "
+    "corp.internal in-addr.arpa ip6.arpa {...}' (kube-system/coredns/Corefile line 3)), pods "
+    "disabled (kube-system/coredns/Corefile line 4), endpoint_pod_names "
+    "(kube-system/coredns/Corefile line 5), ttl 10, NXDOMAIN cached 10s."
+)
+
+
+def _json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
+    code = run([*args, "-o", "json"])
+    out, err = capsys.readouterr()
+    assert out, err
+    return code, json.loads(out)
+
+
+def _findings(doc: dict[str, Any], *ids: str) -> list[tuple[str, str, str]]:
+    return [(f["id"], f["severity"], f["message"]) for f in doc["findings"] if f["id"] in ids]
+
+
+def _rows(doc: dict[str, Any], form: str) -> list[tuple[str, str, str, str]]:
+    return [
+        (r["query"], r["expected"], r["verdict"], r["why"])
+        for r in doc["dnsNames"]
+        if r["form"] == form
+    ]
+
+
+def test_without_a_corefile_the_kubeadm_assumption_is_stated(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, doc = _json(capsys, "svc", "web", "-n", "shop", "-f", SHOP, "--no-probe")
+    assert (code, doc["verdict"]) == (0, "ok")
+    assert _findings(doc, "corefile-assumed", "corefile-settings") == [
+        ("corefile-assumed", "info", ASSUMED)
+    ]
+    (assumed,) = [f for f in doc["findings"] if f["id"] == "corefile-assumed"]
+    assert assumed["subject"] == "ConfigMap kube-system/coredns"
+    assert assumed["hint"] == (
+        "pass the coredns ConfigMap with -f (kubectl get configmap -n kube-system coredns -o yaml)"
+    )
+    assert [r[0] for r in _rows(doc, "fqdn")] == ["web.shop.svc.cluster.local."]
+
+
+def test_kubeadm_corefile_read_from_the_files(capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = _json(capsys, "svc", "web", "-n", "shop", "-f", SHOP, "-f", KUBEADM, "--no-probe")
+    assert (code, doc["verdict"]) == (0, "ok")
+    assert _findings(doc, "corefile-assumed", "corefile-settings") == [
+        (
+            "corefile-settings",
+            "info",
+            "ConfigMap kube-system/coredns read: cluster domain cluster.local ('kubernetes "
+            "cluster.local in-addr.arpa ip6.arpa {...}' (kube-system/coredns/Corefile line 7)), "
+            "pods insecure (kube-system/coredns/Corefile line 8), no endpoint_pod_names, ttl 30.",
+        )
+    ]
+
+
+def test_custom_cluster_domain_comes_from_the_corefile(capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = _json(capsys, "svc", "web", "-n", "shop", "-f", SHOP, "-f", CUSTOM, "--no-probe")
+    assert (code, doc["verdict"]) == (0, "ok")
+    assert _rows(doc, "fqdn") == [
+        (
+            "web.shop.svc.corp.internal.",
+            "A 10.96.0.20",
+            "ok",
+            "the IPv4 cluster IP (answered even without endpoints)",
+        )
+    ]
+    assert _findings(doc, "corefile-settings") == [("corefile-settings", "info", CUSTOM_SETTINGS)]
+
+
+def test_cluster_domain_flag_overrides_the_corefile(capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = _json(
+        capsys, "svc", "web", "-n", "shop", "-f", SHOP, "-f", CUSTOM, "--no-probe",
+        "--cluster-domain", "cluster.local",
+    )  # fmt: skip
+    assert (code, doc["verdict"]) == (1, "fail")
+    assert [r[0] for r in _rows(doc, "fqdn")] == ["web.shop.svc.cluster.local."]
+    found = _findings(doc, "corefile-no-cluster-domain", "corefile-routed")
+    assert [(f[0], f[1]) for f in found] == [
+        ("corefile-no-cluster-domain", "fail"),
+        ("corefile-routed", "warn"),
+    ]
+
+
+def test_endpoint_pod_names_name_headless_endpoints_after_their_pods(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, doc = _json(capsys, "svc", "db", "-n", "shop", "-f", SHOP, "-f", CUSTOM, "--no-probe")
+    assert (code, doc["verdict"]) == (0, "ok")
+    assert _rows(doc, "per-pod") == [
+        (
+            "db-0.db.shop.svc.corp.internal.",
+            "A 10.244.1.7",
+            "ok",
+            "endpoint_pod_names (kube-system/coredns/Corefile line 5): the per-pod name is "
+            "db-0.db.shop.svc.corp.internal (its endpoint has no hostname, so CoreDNS names it "
+            "after the pod)",
+        )
+    ]
+    assert [r[1] for r in _rows(doc, "srv")] == ["SRV 0 100 5432 db-0.db.shop.svc.corp.internal."]
+    assert _findings(doc, "per-pod-names", "per-pod-no-identity") == [
+        ("per-pod-names", "ok", "1 per-pod name(s) under Service shop/db: db-0.")
+    ]
+
+
+def test_without_endpoint_pod_names_the_pod_name_is_nxdomain(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, doc = _json(capsys, "svc", "db", "-n", "shop", "-f", SHOP, "-f", KUBEADM, "--no-probe")
+    assert code == 0
+    assert _rows(doc, "per-pod") == [
+        (
+            "db-0.db.shop.svc.cluster.local.",
+            "no A (NXDOMAIN/NODATA)",
+            "fail",
+            "db-0 has no spec.hostname and no spec.subdomain",
+        )
+    ]
+    assert [r[1] for r in _rows(doc, "srv")] == [
+        "SRV 0 100 5432 10-244-1-7.db.shop.svc.cluster.local."
+    ]
+
+
+def test_pods_disabled_makes_pod_ip_names_nxdomain(capsys: pytest.CaptureFixture[str]) -> None:
+    name = "10-244-1-5.shop.pod.corp.internal"
+    code, doc = _json(capsys, "dns", name, "-n", "shop", "-f", SHOP, "-f", CUSTOM)
+    assert (code, doc["verdict"]) == (0, "warn")
+    assert _rows(doc, "pod-ip") == [
+        (
+            name,
+            "no A (NXDOMAIN/NODATA)",
+            "fail",
+            "pods disabled (kube-system/coredns/Corefile line 4): pod-IP names are NXDOMAIN",
+        )
+    ]
+    assert [(f[0], f[1]) for f in _findings(doc, "corefile-pods-disabled")] == [
+        ("corefile-pods-disabled", "warn")
+    ]
+
+
+def test_pods_insecure_is_cited_from_the_assumed_corefile(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    name = "10-244-1-5.shop.pod.cluster.local"
+    code, doc = _json(capsys, "dns", name, "-n", "shop", "-f", SHOP)
+    assert (code, doc["verdict"]) == (0, "ok")
+    assert _rows(doc, "pod-ip") == [
+        (
+            name,
+            "A 10.244.1.5",
+            "ok",
+            "pod record (pods insecure (assumed kubeadm Corefile line 8)); search candidate 4 of 4",
+        )
+    ]
+    assert [f[2] for f in _findings(doc, "corefile-assumed")] == [ASSUMED]
+
+
+def test_dns_name_uses_the_corefile_domain(capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = _json(capsys, "dns", "web.shop", "-n", "shop", "-f", SHOP, "-f", CUSTOM)
+    assert (code, doc["verdict"]) == (0, "ok")
+    (row,) = doc["dnsNames"]
+    assert (row["fqdn"], row["expected"]) == ("web.shop.svc.corp.internal", "A 10.96.0.20")
+
+
+def test_rewrite_sends_the_service_name_elsewhere(capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = _json(capsys, "svc", "web", "-n", "shop", "-f", SHOP, "-f", REWRITE, "--no-probe")
+    assert (code, doc["verdict"]) == (1, "fail")
+    line = (
+        "'rewrite name exact web.shop.svc.cluster.local web-canary.shop.svc.cluster.local' "
+        "(kube-system/coredns/Corefile line 3)"
+    )
+    assert _rows(doc, "fqdn") == [
+        (
+            "web.shop.svc.cluster.local.",
+            "no A (NXDOMAIN/NODATA)",
+            "fail",
+            f"rewrite {line}: the query becomes web-canary.shop.svc.cluster.local; no Service "
+            "shop/web-canary",
+        )
+    ]
+    assert _findings(doc, "corefile-routed") == [
+        (
+            "corefile-routed",
+            "fail",
+            "web.shop.svc.cluster.local. is rewritten to web-canary.shop.svc.cluster.local. "
+            f"before the kubernetes plugin sees it: {line}, where it has no answer.",
+        )
+    ]
+
+
+YOUNG = """
+apiVersion: v1
+kind: Service
+metadata: {name: new, namespace: shop, creationTimestamp: "2026-03-01T12:00:00Z"}
+spec:
+  selector: {app: web}
+  clusterIP: 10.96.0.30
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: coredns, namespace: kube-system}
+data:
+  Corefile: |
+    .:53 {
+        kubernetes cluster.local {
+           ttl 120
+        }
+        cache 300 {
+           denial 9984 600
+        }
+        forward . /etc/resolv.conf
+    }
+"""
+
+
+def _young(tmp_path: Path, seconds: int) -> dict[str, Any]:
+    from kubectl_discover import loading, pipeline
+    from kubectl_discover.commands import SVC
+
+    path = tmp_path / "young.yaml"
+    path.write_text(YOUNG)
+    request = loading.LoadRequest(
+        SVC, loading.Source(filenames=(str(path), SHOP)), "shop", detect_cluster_domain=True
+    )
+    loaded = loading.load(request)
+    now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC) + timedelta(seconds=seconds)
+    return pipeline.subject_report(pipeline.Subject(SVC, "new"), loaded, runner=None, now=now)
+
+
+def test_a_service_younger_than_the_denial_ttl_gets_a_note(tmp_path: Path) -> None:
+    doc = _young(tmp_path, 45)
+    assert _findings(doc, "dns-negative-cache") == [
+        (
+            "dns-negative-cache",
+            "info",
+            "Service shop/new was created 45s ago, less than the NXDOMAIN cache TTL of 120s "
+            "('cache 300 {...}' (kube-system/coredns/Corefile line 5)): a client that asked for "
+            "new.shop.svc.cluster.local. before it existed may get NXDOMAIN for up to 75s more.",
+        )
+    ]
+
+
+def test_an_older_service_gets_no_note(tmp_path: Path) -> None:
+    assert _findings(_young(tmp_path, 120), "dns-negative-cache") == []
