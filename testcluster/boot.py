@@ -156,6 +156,8 @@ class Booter:
             pod_ip = self._pod_ip(dns.name)
             assert pod_ip
             self.start(components.coredns(b, lay, dns, [dns.service_ip, pod_ip]))
+            if dns.kubeadm_like:
+                self._publish_corefile(dns, [dns.service_ip, pod_ip])
         self._wait_healthy()
         self.state.ready = True
         self.state.save(lay)
@@ -174,6 +176,14 @@ class Booter:
                 "/api/v1/namespaces/kube-system/services", bootstrap.dns_service(dns)
             )
             self.client.create("/api/v1/namespaces/kube-system/pods", bootstrap.dns_pod(dns))
+
+    def _publish_corefile(self, dns: components.DnsInstance, bind: list[str]) -> None:
+        """kube-system/coredns with the Corefile this process was started with (replaced,
+        so a reboot with new pod IPs never leaves an old text behind)."""
+        text = components.corefile(dns, bind, self.layout.run / "admin.kubeconfig")
+        path = "/api/v1/namespaces/kube-system/configmaps"
+        self.client.request("DELETE", f"{path}/coredns", {"gracePeriodSeconds": 0})
+        self.client.create(path, bootstrap.dns_configmap(text))
 
     def _wait_healthy(self) -> None:
         self.wait(

@@ -57,6 +57,19 @@ def dns_service_account() -> JSON:
     }
 
 
+def dns_configmap(corefile: str) -> JSON:
+    """kube-system/coredns holding the kubeadm-like instance's Corefile, as kubeadm creates it.
+
+    The process reads the same text from a file (there is no kubelet to mount it); the
+    ConfigMap makes the cluster realistic for what kubectl-discover reads."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "coredns", "namespace": "kube-system"},
+        "data": {"Corefile": corefile},
+    }
+
+
 def dns_pod(dns: DnsInstance) -> JSON:
     """The pod standing for a CoreDNS process; its IP is where CoreDNS listens."""
     app = "kube-dns" if dns.kubeadm_like else "kube-dns-defaults"

@@ -55,6 +55,7 @@ def _run(command: dict[str, Any]) -> dict[str, Any]:
     from kubectl_discover.api import listing
     from kubectl_discover.api.session import connect
     from kubectl_discover.errors import DiscoverError
+    from kubectl_discover.snapshot import name_of
 
     session = None
     result: dict[str, Any] = {}
@@ -72,8 +73,10 @@ def _run(command: dict[str, Any]) -> dict[str, Any]:
                 kinds=frozenset(command.get("kinds") or listing.ALL_KINDS),
                 tls_secret_names=(lambda _snap: tls) if tls else None,
                 events_for=tuple(command["events_for"]) if command.get("events_for") else None,
+                dns_config=bool(command.get("dns_config")),
             )
             result["snapshot"] = _summary(snapshot)
+            result["dns_configmaps"] = [name_of(c) for c in snapshot.dns_configmaps]
     except DiscoverError as exc:
         result["error"] = {
             "type": type(exc).__name__,
@@ -96,7 +99,9 @@ if __name__ == "__main__":
 def in_cluster(cluster: Any, **command: Any) -> dict[str, Any]:
     """Run ``command`` through this file's script side inside the cluster's netns."""
     command.setdefault("kubeconfig", str(cluster.kubeconfig))
-    proc = cluster.exec([sys.executable, str(HERE), json.dumps(command)])
+    # This tree's package, not whichever one is installed (a worktree's checkout may differ).
+    env = {"PYTHONPATH": str(HERE.parents[2])}
+    proc = cluster.exec([sys.executable, str(HERE), json.dumps(command)], env=env)
     stdout = proc.stdout.decode() if isinstance(proc.stdout, bytes) else proc.stdout
     assert proc.returncode == 0, f"script failed: {proc.stderr!r}"
     return dict(json.loads(stdout.strip().splitlines()[-1]))
@@ -164,6 +169,20 @@ def test_svc_kinds_are_one_list_each(cluster: Any, shop: str) -> None:
     assert snapshot["counts"]["nodes"] >= 1
     assert snapshot["managed_fields"] is False
     assert snapshot["unavailable"] == []
+
+
+def test_svc_reads_the_corefile_with_one_get(cluster: Any, shop: str) -> None:
+    """``svc``: 8 LISTs and one GET of kube-system/coredns (kubeadm-like: no custom import)."""
+    result = in_cluster(
+        cluster, op="load", namespace=shop, kinds=sorted(SVC.kinds), dns_config=SVC.dns_config
+    )
+    assert "error" not in result, result.get("error")
+    assert len(result["log"]) == len(SVC.kinds) + 1 == 9
+    assert [p for p in paths(result) if "/configmaps" in p] == [
+        "/api/v1/namespaces/kube-system/configmaps/coredns"
+    ]
+    assert result["dns_configmaps"] == ["coredns"]
+    assert result["snapshot"]["unavailable"] == []
 
 
 def test_all_kinds_with_events_and_tls_secret(cluster: Any, shop: str) -> None:

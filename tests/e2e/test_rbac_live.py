@@ -266,6 +266,8 @@ def test_read_role_analyses_statically(cluster: Cluster, users: Users) -> None:
     assert document["subject"]["name"] == "web"
     assert document["skipped"] == []
     assert document["probe"] is None
+    ids = [finding["id"] for finding in document["findings"]]
+    assert "corefile-settings" in ids and "corefile-assumed" not in ids, ids
 
 
 def test_read_role_cannot_probe_and_says_which_verb_is_missing(
@@ -309,6 +311,12 @@ def test_namespace_scoped_read_skips_cluster_kinds(cluster: Cluster, users: User
     assert "cannot list nodes cluster-wide: forbidden" in document["skipped"]
     assert document["verdict"] in ("warn", "fail")
     assert "access-skipped" in [finding["id"] for finding in document["findings"]]
+    assert "cannot get configmaps in kube-system: forbidden" in document["skipped"]
+    assumed = [f["message"] for f in document["findings"] if f["id"] == "corefile-assumed"]
+    assert assumed == [
+        "Corefile not readable: cannot get configmaps in kube-system: forbidden; assumed "
+        "kubeadm's Corefile: pods insecure, no endpoint_pod_names, cluster.local, ttl 30."
+    ]
 
 
 def test_namespace_scoped_read_of_an_ingress(cluster: Cluster, users: Users) -> None:
