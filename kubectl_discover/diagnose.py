@@ -104,7 +104,7 @@ def dns_config_findings(
     young = [
         (ObjectRef("Service", diagnosis.namespace, diagnosis.name), name, created)
         for name, created in _service_created(index, diagnosis)
-    ]
+    ] + _pods_created(index, diagnosis)
     return (*found, *clusterdns.negative_cache_findings(cluster, subject, young, now))
 
 
@@ -123,6 +123,24 @@ def _service_created(index: Index, diagnosis: Diagnosis) -> list[tuple[str, str 
     zone = index.cluster_dns.domain
     fqdn = f"{diagnosis.name}.{diagnosis.namespace}.svc.{zone}."
     return [(fqdn, str(created) if created else None)]
+
+
+def _pods_created(index: Index, diagnosis: Diagnosis) -> list[tuple[ObjectRef, str, str | None]]:
+    """The pods behind predicted per-pod names: (pod, its per-pod name, creationTimestamp)."""
+    found = []
+    for row in diagnosis.dns:
+        if row.form.value != "per-pod" or row.exists is not True:
+            continue
+        label = row.fqdn.split(".", 1)[0]
+        for pod in diagnosis.pods:
+            if pod.from_template or label not in (pod.hostname, pod.name):
+                continue
+            raw = index.snapshot.find(index.snapshot.pods, diagnosis.namespace, pod.name)
+            created = ((raw or {}).get("metadata") or {}).get("creationTimestamp")
+            ref = ObjectRef("Pod", diagnosis.namespace, pod.name)
+            found.append((ref, row.fqdn.rstrip(".") + ".", str(created) if created else None))
+            break
+    return found
 
 
 def _with(diagnosis: Diagnosis, **changes: object) -> Diagnosis:

@@ -343,7 +343,9 @@ def _judge_dns(
             )
         return RowVerdict.OK, f"resolves as predicted: {e.why}"
     if e.exists is True:
-        return RowVerdict.FAIL, _unexpected_negative(e, obs, observed, result)
+        return RowVerdict.FAIL, _unexpected_negative(e, obs, observed, result) + "".join(
+            f"; {note}" for note in _negative_cache_notes(diagnosis, e)
+        )
     if e.exists is False and not positive:
         return _cause_verdict(diagnosis, e), f"{_first_outcome(observed)} because {e.why}"
     if e.exists is False:
@@ -378,6 +380,17 @@ def _unexpected_negative(
                 f"{e.query!r} to it (tried {tried})"
             )
     return f"predicted to resolve ({e.why}) but the DNS server answered {observed}"
+
+
+def _negative_cache_notes(diagnosis: Diagnosis, e: DnsExpectation) -> list[str]:
+    """The object behind the name is younger than the Corefile's NXDOMAIN cache TTL
+    (finding ``dns-negative-cache``): the NXDOMAIN seen may be one cached before it existed."""
+    fqdn = absolute(e.fqdn) if e.fqdn else ""
+    return [
+        f"possibly a cached NXDOMAIN: {f.message}"
+        for f in diagnosis.findings
+        if f.id == "dns-negative-cache" and dict(f.evidence).get("name") == fqdn
+    ]
 
 
 def _walk_evidence(obs: DnsObservation, qtype: str) -> list[tuple[str, str]]:

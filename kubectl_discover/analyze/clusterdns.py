@@ -365,7 +365,11 @@ def negative_cache_findings(
                 + f": a client that asked for {name} before it existed may get NXDOMAIN"
                 f" for up to {int(ttl - age)}s more.",
                 "wait for the negative TTL to pass",
-                evidence=(("age_seconds", str(int(age))), ("denial_ttl", str(ttl))),
+                evidence=(
+                    ("name", name),
+                    ("age_seconds", str(int(age))),
+                    ("denial_ttl", str(ttl)),
+                ),
             )
         )
     return tuple(found)

@@ -268,3 +268,60 @@ def test_a_service_younger_than_the_denial_ttl_gets_a_note(tmp_path: Path) -> No
 
 def test_an_older_service_gets_no_note(tmp_path: Path) -> None:
     assert _findings(_young(tmp_path, 120), "dns-negative-cache") == []
+
+
+PEERS = """
+apiVersion: v1
+kind: Service
+metadata: {name: peers, namespace: shop, creationTimestamp: "2026-01-01T00:00:00Z"}
+spec:
+  clusterIP: None
+  selector: {app: peers}
+  ports: [{name: gossip, port: 7000}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: peers-0
+  namespace: shop
+  labels: {app: peers}
+  creationTimestamp: "2026-03-01T12:00:00Z"
+spec:
+  hostname: peers-0
+  subdomain: peers
+  containers: [{name: p, image: busybox, ports: [{containerPort: 7000}]}]
+status:
+  phase: Running
+  podIP: 10.244.2.9
+  podIPs: [{ip: 10.244.2.9}]
+  conditions: [{type: Ready, status: "True"}]
+"""
+
+
+def test_a_pod_younger_than_the_denial_ttl_gets_a_note_for_its_per_pod_name(
+    tmp_path: Path,
+) -> None:
+    from kubectl_discover import loading, pipeline
+    from kubectl_discover.commands import SVC
+
+    young = tmp_path / "young.yaml"
+    young.write_text(YOUNG.split("---", 1)[1])  # the ConfigMap only
+    peers = tmp_path / "peers.yaml"
+    peers.write_text(PEERS)
+    request = loading.LoadRequest(
+        SVC, loading.Source(filenames=(str(peers), str(young))), "shop", detect_cluster_domain=True
+    )
+    now = datetime(2026, 3, 1, 12, 0, 30, tzinfo=UTC)
+    doc = pipeline.subject_report(
+        pipeline.Subject(SVC, "peers"), loading.load(request), runner=None, now=now
+    )
+    assert _findings(doc, "dns-negative-cache") == [
+        (
+            "dns-negative-cache",
+            "info",
+            "Pod shop/peers-0 was created 30s ago, less than the NXDOMAIN cache TTL of 120s "
+            "('cache 300 {...}' (kube-system/coredns/Corefile line 5)): a client that asked for "
+            "peers-0.peers.shop.svc.cluster.local. before it existed may get NXDOMAIN for up to "
+            "90s more.",
+        )
+    ]

@@ -571,3 +571,30 @@ def test_network_errors_are_said_once_in_plain_words(error: str, observed: str, 
     assert row.observed == observed
     assert row.why.startswith(why)
     assert "OSError" not in row.why and row.why.count("unreachable") <= 1
+
+
+def test_nxdomain_for_a_young_service_names_the_negative_cache() -> None:
+    """The probe sees NXDOMAIN for a Service created less than the Corefile's denial TTL ago
+    (finding dns-negative-cache): the row says it may be a cached NXDOMAIN."""
+    from kubectl_discover.analyze.clusterdns import NEGATIVE_CACHE
+    from kubectl_discover.refs import service_ref
+
+    doc = recorded()
+    doc["dns"] = [walk(FQDN + ".", [step(FQDN + ".", "A", "NXDOMAIN")], None)]
+    note = NEGATIVE_CACHE(
+        service_ref("shop", "web"),
+        "Service shop/web was created 12s ago, less than the NXDOMAIN cache TTL of 30s",
+        evidence=(("name", FQDN + "."), ("age_seconds", "12"), ("denial_ttl", "30")),
+    )
+    e = exp(FQDN + ".", form=NameForm.FQDN, client="")
+    diagnosis = Diagnosis(
+        subject_kind="Service", namespace="shop", name="web", kind="ClusterIP",
+        findings=(note,), dns=(e,),
+    )  # fmt: skip
+    row = only(explain(diagnosis, result_of(doc)), "dns")
+    assert row.verdict is RowVerdict.FAIL
+    assert row.why == (
+        "predicted to resolve (the cluster IP) but the DNS server answered NXDOMAIN; possibly a "
+        "cached NXDOMAIN: Service shop/web was created 12s ago, less than the NXDOMAIN cache TTL "
+        "of 30s"
+    )
