@@ -98,8 +98,23 @@ def dns_config_findings(
         for e in diagnosis.dns
         if e.exists is False and e.form.value == "fqdn"
     ]
+    outside = sorted(
+        {
+            e.fqdn.rstrip(".") + "."
+            for e in diagnosis.dns
+            if diagnosis.subject_kind == "DnsName"
+            and e.exists is None
+            and "." in e.fqdn.strip(".")
+            and not e.fqdn.rstrip(".").lower().endswith(zone)
+        }
+    )
     found = clusterdns.dns_config_findings(
-        cluster, names=names[:4], pod_ip_names=pod_ips, dns_service_ips=dns_ips, broken=broken
+        cluster,
+        names=names[:4],
+        pod_ip_names=pod_ips,
+        dns_service_ips=dns_ips,
+        broken=broken,
+        outside=outside[:4],
     )
     young = [
         (ObjectRef("Service", diagnosis.namespace, diagnosis.name), name, created)

@@ -87,7 +87,26 @@ NEGATIVE_CACHE = Check(
     area="dns",
 )
 
-CHECKS = (COREFILE_ASSUMED, COREFILE_SETTINGS, COREFILE_ROUTED, NEGATIVE_CACHE)
+COREFILE_UPSTREAM = Check(
+    id="corefile-upstream",
+    severity=Severity.INFO,
+    title="Who answers a name outside the cluster domain",
+    meaning=(
+        "A name outside the cluster domain is answered by the Corefile's forward (a stub"
+        " domain or the default upstream), hosts or template lines, or by nobody (REFUSED or"
+        " SERVFAIL): this says which line takes it."
+    ),
+    fix="Nothing to do; if the wrong upstream answers, change the cited Corefile line.",
+    area="corefile",
+)
+
+CHECKS = (
+    COREFILE_ASSUMED,
+    COREFILE_SETTINGS,
+    COREFILE_ROUTED,
+    COREFILE_UPSTREAM,
+    NEGATIVE_CACHE,
+)
 
 
 @dataclass(frozen=True)
@@ -126,10 +145,23 @@ class ClusterDns:
                 "kubernetes": view.directive,
             }.get(what)
         if line is None and view is not None:
-            line = view.directive
+            return f"(default; {view.directive.where})"
         if line is None:
             return "(no kubernetes line)"
         return f"({line.where})"
+
+    def route_of(self, name: str) -> str:
+        """Who answers ``name`` (outside the cluster domain) and the line that says so."""
+        p = self.predict(name)
+        line = p.plugin.cite() if p.plugin is not None else "the Corefile"
+        if p.handler is Handler.FORWARD:
+            to = ", ".join(str(u) for u in p.upstreams) or "its upstreams"
+            return f"forwarded to {to} by {line}"
+        if p.handler is Handler.NONE:
+            why = "; ".join(n.text for n in p.notes if n.text)
+            return f"{p.rcode or 'no answer'} from CoreDNS" + (f": {why}" if why else "")
+        answers = f" with {', '.join(p.answers)}" if p.answers else ""
+        return f"answered by {p.handler.value} {line}{answers}"
 
     def predict(self, name: str, qtype: str = "A") -> Prediction:
         return predict(self.config, name, qtype=qtype)
@@ -247,10 +279,12 @@ def dns_config_findings(
     pod_ip_names: Sequence[str] = (),
     dns_service_ips: Sequence[str] = (),
     broken: Sequence[str] = (),
+    outside: Sequence[str] = (),
 ) -> tuple[Finding, ...]:
     """The assumption or the settings followed, the engine's checks on the ConfigMap, and
     where the Corefile sends ``names`` (absolute cluster names) when not to kubernetes; a
-    name in ``broken`` is predicted to have no answer there (the finding fails)."""
+    name in ``broken`` is predicted to have no answer there (the finding fails); ``outside``
+    names (``dns NAME`` beyond the cluster domain) are said who answers them."""
     if cluster.dns is None:
         return (
             COREFILE_ASSUMED(
@@ -273,6 +307,18 @@ def dns_config_findings(
         routed = _routed(cluster, name, broken=name in broken)
         if routed is not None:
             found.append(routed)
+    for name in outside:
+        prediction = cluster.predict(name)
+        found.append(
+            COREFILE_UPSTREAM(
+                cluster.ref,
+                f"{name} is {cluster.route_of(name)}."
+                if prediction.handler is not Handler.NONE
+                else f"{name} gets {cluster.route_of(name)}.",
+                severity=Severity.WARN if prediction.handler is Handler.NONE else None,
+                evidence=tuple(("upstream", str(u)) for u in prediction.upstreams),
+            )
+        )
     return tuple(found)
 
 

@@ -325,3 +325,44 @@ def test_a_pod_younger_than_the_denial_ttl_gets_a_note_for_its_per_pod_name(
             "90s more.",
         )
     ]
+
+
+STUB = str(WIRED / "stub.yaml")
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        (
+            "db.corp.example",
+            "db.corp.example. is forwarded to 10.0.0.53:53 by 'forward . 10.0.0.53' "
+            "(kube-system/coredns/Corefile line 2).",
+        ),
+        (
+            "legacy.internal",
+            "legacy.internal. is answered by hosts 'hosts {...}' (kube-system/coredns/Corefile "
+            "line 5) with 10.1.2.3.",
+        ),
+        (
+            "api.example.com",
+            "api.example.com. is forwarded to /etc/resolv.conf by 'forward . /etc/resolv.conf' "
+            "(kube-system/coredns/Corefile line 10).",
+        ),
+    ],
+)
+def test_dns_name_outside_the_cluster_says_which_line_answers(
+    capsys: pytest.CaptureFixture[str], name: str, message: str
+) -> None:
+    code, doc = _json(capsys, "dns", name, "-n", "shop", "-f", SHOP, "-f", STUB)
+    assert (code, doc["verdict"]) == (0, "ok")
+    assert _findings(doc, "corefile-upstream") == [("corefile-upstream", "info", message)]
+
+
+def test_a_default_pods_mode_cites_the_kubernetes_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = _json(capsys, "dns", "web.shop", "-n", "shop", "-f", SHOP, "-f", STUB)
+    assert code == 0
+    assert [f[2] for f in _findings(doc, "corefile-settings")] == [
+        "ConfigMap kube-system/coredns read: cluster domain cluster.local ('kubernetes "
+        "cluster.local' (kube-system/coredns/Corefile line 9)), pods disabled (default; "
+        "kube-system/coredns/Corefile line 9), no endpoint_pod_names, ttl 5, NXDOMAIN cached 5s."
+    ]
