@@ -200,8 +200,15 @@ def _endpoint_answer(
         return Answer(False, (), f"names under ExternalName {namespace}/{name} are NXDOMAIN")
     if (namespace, name) != (target.namespace, target.name) and not index.snapshot.live:
         pods = index.pods_selected(namespace, service.selector)
-        hit = any(p.hostname == label and p.subdomain == name for p in pods)
-        return Answer(hit, (), f"endpoint {label} of {namespace}/{name}")
+        by_pod = index.cluster_dns.endpoint_pod_names and service.headless
+        named = any(p.hostname == label and p.subdomain == name for p in pods)
+        by_name = by_pod and any(
+            p.name == label and not (p.hostname and p.subdomain == name) for p in pods
+        )
+        what = f"endpoint {label} of {namespace}/{name}"
+        if by_name and not named:
+            what += _pod_named(index)
+        return Answer(named or by_name, (), what)
     slices = _service_slices(index, target, namespace, name)
     by_pod = index.cluster_dns.endpoint_pod_names  # Corefile: unnamed endpoints -> pod name
     matching = [
@@ -216,8 +223,16 @@ def _endpoint_answer(
         and e.ready is not False
     ]
     if matching:
-        return Answer(True, _addresses(matching), f"endpoint {label} of {namespace}/{name}")
+        what = f"endpoint {label} of {namespace}/{name}"
+        if all(not e.hostname and e.pod == label for e in matching):
+            what += _pod_named(index)
+        return Answer(True, _addresses(matching), what)
     return Answer(False, (), f"no endpoint {label} in {namespace}/{name}")
+
+
+def _pod_named(index: Index) -> str:
+    cited = index.cluster_dns.cite("endpoint_pod_names")
+    return f" (endpoint_pod_names {cited}: named after its pod)"
 
 
 def _target_label(endpoint: SliceEndpoint, pod_names: bool) -> str:

@@ -366,3 +366,19 @@ def test_a_default_pods_mode_cites_the_kubernetes_line(capsys: pytest.CaptureFix
         "cluster.local' (kube-system/coredns/Corefile line 9)), pods disabled (default; "
         "kube-system/coredns/Corefile line 9), no endpoint_pod_names, ttl 5, NXDOMAIN cached 5s."
     ]
+
+
+def test_dns_name_of_a_pod_named_endpoint(capsys: pytest.CaptureFixture[str]) -> None:
+    name = "db-0.db.shop.svc.corp.internal"
+    code, doc = _json(capsys, "dns", name, "-n", "shop", "-f", SHOP, "-f", CUSTOM)
+    assert (code, doc["verdict"]) == (0, "ok")
+    assert [(r["expected"], r["why"]) for r in doc["dnsNames"]] == [
+        (
+            "A record(s)",
+            "endpoint db-0 of shop/db (endpoint_pod_names (kube-system/coredns/Corefile line 5): "
+            "named after its pod); search candidate 1 of 1",
+        )
+    ]
+    code, doc = _json(capsys, "dns", name.replace("corp.internal", "cluster.local"), "-n", "shop",
+                      "-f", SHOP, "-f", KUBEADM)  # fmt: skip
+    assert (code, doc["verdict"]) == (1, "fail")
