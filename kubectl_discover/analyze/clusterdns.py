@@ -9,6 +9,7 @@ each answer carries the Corefile line it follows (docs/corefile.md, "Wired").
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -99,6 +100,13 @@ COREFILE_UPSTREAM = Check(
     fix="Nothing to do; if the wrong upstream answers, change the cited Corefile line.",
     area="corefile",
 )
+
+ABOUT_OTHER_NAMES = frozenset(
+    {"corefile-no-upstream", "corefile-forward-shadowed", "corefile-autopath-inactive"}
+)
+"""Engine checks about names outside the cluster domain (or search-path shortcuts): reported
+as info when only cluster names are asked about (``svc``, ``dns`` of a cluster name), so a
+Corefile without an upstream does not turn every Service's verdict into a warning."""
 
 CHECKS = (
     COREFILE_ASSUMED,
@@ -295,14 +303,19 @@ def dns_config_findings(
             ),
         )
     found: list[Finding] = [_settings_finding(cluster)]
-    found.extend(
-        corefile_findings(
-            cluster.dns,
-            cluster_domain=cluster.domain,
-            pod_ip_names=tuple(pod_ip_names),
-            dns_service_ips=tuple(dns_service_ips),
-        )
-    )
+    for finding in corefile_findings(
+        cluster.dns,
+        cluster_domain=cluster.domain,
+        pod_ip_names=tuple(pod_ip_names),
+        dns_service_ips=tuple(dns_service_ips),
+    ):
+        if not outside and finding.id in ABOUT_OTHER_NAMES and finding.severity > Severity.INFO:
+            finding = dataclasses.replace(
+                finding,
+                severity=Severity.INFO,
+                message=f"{finding.message.rstrip('.')} (not about the names asked here).",
+            )
+        found.append(finding)
     for name in names:
         routed = _routed(cluster, name, broken=name in broken)
         if routed is not None:

@@ -49,6 +49,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import re
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -503,7 +504,11 @@ def _get_configmap(
     }
 
 
+_IMPORTS_CUSTOM = re.compile(r"^\s*import\s+\"?custom/", re.M)
+
+
 def _imports_custom(configmap: Mapping[str, Any]) -> bool:
-    """Whether the Corefile imports AKS's ``custom/`` directory (coredns-custom)."""
+    """Whether the Corefile has an ``import custom/...`` line (AKS's coredns-custom is
+    mounted there). A line test, not a parse: the Corefile is parsed once, in analysis."""
     text = (configmap.get("data") or {}).get("Corefile")
-    return isinstance(text, str) and "custom/" in text and "import" in text
+    return isinstance(text, str) and _IMPORTS_CUSTOM.search(text) is not None

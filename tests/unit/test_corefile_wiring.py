@@ -382,3 +382,30 @@ def test_dns_name_of_a_pod_named_endpoint(capsys: pytest.CaptureFixture[str]) ->
     code, doc = _json(capsys, "dns", name.replace("corp.internal", "cluster.local"), "-n", "shop",
                       "-f", SHOP, "-f", KUBEADM)  # fmt: skip
     assert (code, doc["verdict"]) == (1, "fail")
+
+
+NO_UPSTREAM = str(WIRED / "no-upstream.yaml")
+
+
+def test_no_upstream_is_info_for_a_service_and_a_warning_for_an_outside_name(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, doc = _json(
+        capsys, "svc", "web", "-n", "shop", "-f", SHOP, "-f", NO_UPSTREAM, "--no-probe"
+    )
+    assert (code, doc["verdict"]) == (0, "ok")
+    assert _findings(doc, "corefile-no-upstream") == [
+        (
+            "corefile-no-upstream",
+            "info",
+            "names outside the cluster (e.g. example.com) get SERVFAIL from ConfigMap "
+            "kube-system/coredns: no server block on port 53 forwards them (not about the names "
+            "asked here).",
+        )
+    ]
+    code, doc = _json(capsys, "dns", "api.example.com", "-n", "shop", "-f", SHOP, "-f", NO_UPSTREAM)
+    assert (code, doc["verdict"]) == (0, "warn")
+    assert [(f[0], f[1]) for f in _findings(doc, "corefile-no-upstream", "corefile-upstream")] == [
+        ("corefile-no-upstream", "warn"),
+        ("corefile-upstream", "warn"),
+    ]
