@@ -409,3 +409,45 @@ def test_no_upstream_is_info_for_a_service_and_a_warning_for_an_outside_name(
         ("corefile-no-upstream", "warn"),
         ("corefile-upstream", "warn"),
     ]
+
+
+VERIFIED = """
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: coredns, namespace: kube-system}
+data:
+  Corefile: |
+    .:53 {
+        kubernetes cluster.local {
+           pods verified
+        }
+        forward . /etc/resolv.conf
+    }
+"""
+
+
+@pytest.mark.parametrize(
+    ("label", "expected", "why"),
+    [
+        (
+            "10-244-1-5",
+            "A 10.244.1.5",
+            "pod record (pods verified (kube-system/coredns/Corefile line 3): a pod has "
+            "10.244.1.5); search candidate 4 of 4",
+        ),
+        (
+            "10-244-1-99",
+            "no A (NXDOMAIN/NODATA)",
+            "pods verified (kube-system/coredns/Corefile line 3): no pod with IP 10.244.1.99 in "
+            "shop",
+        ),
+    ],
+)
+def test_pods_verified_answers_only_a_running_pods_ip(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, label: str, expected: str, why: str
+) -> None:
+    corefile = tmp_path / "verified.yaml"
+    corefile.write_text(VERIFIED)
+    name = f"{label}.shop.pod.cluster.local"
+    _, doc = _json(capsys, "dns", name, "-n", "shop", "-f", SHOP, "-f", str(corefile))
+    assert [(r["expected"], r["why"]) for r in doc["dnsNames"]] == [(expected, why)]
