@@ -142,6 +142,18 @@ ProbeTimeout = Annotated[
 DryRun = Annotated[
     bool, typer.Option("--dry-run", help="Print the probe pod and plan; create nothing.")
 ]
+Watch = Annotated[
+    bool,
+    typer.Option(
+        "--watch",
+        "-w",
+        help="Re-read and re-probe every --interval seconds (one probe pod) and show what "
+        "changed, until Ctrl-C.",
+    ),
+]
+Interval = Annotated[
+    float, typer.Option("--interval", metavar="SECONDS", help="Seconds between --watch runs.")
+]
 Record = Annotated[
     str | None,
     typer.Option("--record", metavar="FILE", help="Also write what the probe observed to FILE."),
@@ -168,6 +180,13 @@ class ProbeOptions:
     dry_run: bool = False
     record: str | None = None
     replay: str | None = None
+    watch: bool = False
+    interval: float = 5.0
+
+
+WATCH_LIFETIME = 3600.0
+"""How long ``--watch`` runs at most: the probe pod's deadline is set past it, so a plugin
+that dies never leaves the pod for longer."""
 
 
 @dataclass(frozen=True)
@@ -247,6 +266,10 @@ def validate(options: Options) -> None:
         raise InputError("--replay starts no probe pod: it cannot go with --record or --dry-run")
     if probe.replay is not None and not probe.enabled:
         raise InputError("--replay and --no-probe contradict each other")
+    if probe.watch and (probe.dry_run or probe.record is not None or probe.keep):
+        raise InputError("--watch cannot go with --dry-run, --record or --keep")
+    if probe.watch and not 1.0 <= probe.interval <= WATCH_LIFETIME:
+        raise InputError(f"--interval must be between 1 and {WATCH_LIFETIME:g} seconds")
 
 
 def validate_name(kind: str, name: str) -> None:
@@ -369,6 +392,9 @@ def run_subject(options: Options, subject: Subject) -> int:
 
     from kubectl_discover import loading, pipeline
 
+    if options.probe.watch:
+        return watch_subject(options, subject)
+
     events_for = ("Ingress", subject.name) if subject.needs is INGRESS else None
     loaded = loading.load(load_request(subject.needs, options, events_for))
     now = datetime.now(UTC)
@@ -386,6 +412,60 @@ def run_subject(options: Options, subject: Subject) -> int:
         if spinner is not None:
             spinner.close()
     return emit(document, options)
+
+
+def watch_subject(options: Options, subject: Subject) -> int:
+    """``--watch``: the report, then every ``--interval`` seconds the objects read again,
+    probed again in the same probe pod, and what changed; Ctrl-C ends it (the pod is deleted
+    on every path) with the exit code of the last report."""
+    import contextlib
+    import time
+    from datetime import UTC, datetime
+
+    from kubectl_discover import loading, pipeline, probing
+    from kubectl_discover.render.changes import format_changes
+    from kubectl_discover.render.style import Style
+
+    request = load_request(subject.needs, options)
+    loaded = loading.load(request)
+    probe = options.probe
+    first = pipeline.diagnose_subject(subject, loaded, now=datetime.now(UTC))
+    runners: contextlib.AbstractContextManager[ProbeRunner | None]
+    if probe.replay is not None:
+        runners = contextlib.nullcontext(probing.RecordedProbeRunner.from_file(probe.replay))
+    elif probe.enabled and loaded.session is not None:
+        runners = probing.reused_pod(
+            loaded.session, probe, progress, loaded.snapshot, [first], lifetime=WATCH_LIFETIME
+        )
+    else:
+        runners = contextlib.nullcontext(None)
+    code, previous = EXIT_OK, None
+    ends = time.monotonic() + WATCH_LIFETIME
+    try:
+        with runners as runner:
+            while True:
+                now = datetime.now(UTC)
+                document = pipeline.subject_report(subject, loaded, runner=runner, now=now)
+                code = EXIT_FAIL if document.get("verdict") == "fail" else EXIT_OK
+                if previous is None or options.output in ("json", "yaml"):
+                    text = render(document, options)
+                    sys.stdout.write(
+                        ("---\n" if previous and options.output == "yaml" else "") + text
+                    )
+                else:
+                    when = now.astimezone().strftime("%H:%M:%S")
+                    sys.stdout.write(
+                        format_changes(previous, document, when, style=Style(options.color))
+                    )
+                sys.stdout.flush()
+                previous = document
+                if time.monotonic() + probe.interval > ends:
+                    progress(f"--watch ends after {WATCH_LIFETIME:g} s (the probe pod's deadline)")
+                    return code
+                time.sleep(probe.interval)
+                loaded = loading.load(request)
+    except KeyboardInterrupt:
+        return code
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -427,6 +507,8 @@ def subject_command(
         dry_run: DryRun = False,
         record: Record = None,
         replay: Replay = None,
+        watch: Watch = False,
+        interval: Interval = 5.0,
     ) -> None:
         from kubectl_discover.pipeline import Subject
 
@@ -456,6 +538,8 @@ def subject_command(
                 dry_run=dry_run,
                 record=record,
                 replay=replay,
+                watch=watch,
+                interval=interval,
             ),
         )
         validate(options)

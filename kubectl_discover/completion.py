@@ -83,6 +83,8 @@ PROBE_NAMESPACE = Flag(("--probe-namespace",), "Namespace for the probe pod", "n
 PROBE_TIMEOUT = Flag(("--probe-timeout",), "Seconds to wait for the probe", "text")
 DRY_RUN = Flag(("--dry-run",), "Print the probe pod and plan")
 RECORD = Flag(("--record",), "Write what the probe observed to a file", "path")
+WATCH = Flag(("--watch", "-w"), "Re-probe on an interval and show what changed")
+INTERVAL = Flag(("--interval",), "Seconds between --watch runs", "text")
 REPLAY = Flag(("--replay",), "Replay a recorded probe instead of probing", "path")
 HELP = Flag(("--help", "-h"), "Show help")
 VERSION_OUTPUT = Flag(("--output", "-o"), "text or json", "version-output")
@@ -97,6 +99,8 @@ _PROBE_FLAGS = (
     DRY_RUN,
     RECORD,
     REPLAY,
+    WATCH,
+    INTERVAL,
 )
 _COMMON = (
     NAMESPACE,
