@@ -34,14 +34,9 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 from kubectl_discover.analyze.gateway import hostnames
-from kubectl_discover.analyze.gateway.graph import (
-    BackendResolution,
-    GatewayGraph,
-    GatewayNode,
-    ListenerKey,
-    ListenerNode,
-    RouteNode,
-)
+from kubectl_discover.analyze.gateway.gateways import GatewayNode
+from kubectl_discover.analyze.gateway.graph import GatewayGraph
+from kubectl_discover.analyze.gateway.listeners import ListenerKey, ListenerNode
 from kubectl_discover.analyze.gateway.model import (
     EXACT,
     GRPCROUTE,
@@ -56,6 +51,7 @@ from kubectl_discover.analyze.gateway.model import (
     Rule,
     ValueMatch,
 )
+from kubectl_discover.analyze.gateway.routes import BackendResolution, RouteNode
 from kubectl_discover.errors import InputError
 from kubectl_discover.findings import Verdict
 from kubectl_discover.refs import ObjectRef
