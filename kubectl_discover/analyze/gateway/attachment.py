@@ -70,7 +70,10 @@ def parent_result(
     gateways: Mapping[tuple[str, str], GatewayNode],
     sets: Mapping[tuple[str, str], ListenerSetNode],
     labels: Mapping[str, Mapping[str, str]] | None,
+    *,
+    sets_known: bool = True,
 ) -> ParentResult:
+    """``sets_known`` False: ListenerSets were not read, so a ListenerSet parent is unknown."""
     where = f"spec.parentRefs[{parent.index}] of {route.ref}"
 
     def result(
@@ -123,6 +126,13 @@ def parent_result(
         scope = f"{node.ref}"
     else:
         set_node = sets.get((parent.namespace, parent.name))
+        if set_node is None and not sets_known:
+            return result(
+                None,
+                "Unknown",
+                f"{where} names ListenerSet {parent.namespace}/{parent.name}; ListenerSets "
+                "were not read by this command",
+            )
         if set_node is None:
             return result(
                 False,

@@ -52,10 +52,13 @@ class ClassState:
         return False
 
 
-def class_state(name: str, classes: Mapping[str, GatewayClass], live: bool) -> ClassState:
-    gatewayclass = classes.get(name)
+def class_state(name: str, classes: Mapping[str, GatewayClass] | None, live: bool) -> ClassState:
+    """``classes`` None: GatewayClasses were not read (the class is "unknown")."""
     if not name:
         return ClassState(name, None, "missing", "spec.gatewayClassName is empty")
+    if classes is None:
+        return ClassState(name, None, "unknown", f"GatewayClass {name} was not read")
+    gatewayclass = classes.get(name)
     if gatewayclass is None:
         if not live and not classes:
             return ClassState(
@@ -187,7 +190,7 @@ def listenerset_node(
 
 def gateway_node(
     gateway: Gateway,
-    classes: Mapping[str, GatewayClass],
+    classes: Mapping[str, GatewayClass] | None,
     sets: Mapping[tuple[str, str], ListenerSetNode],
     grants: Sequence[ReferenceGrant] | None,
     secrets: Mapping[tuple[str, str], Obj] | None,

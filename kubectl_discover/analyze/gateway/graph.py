@@ -109,9 +109,9 @@ class GatewayGraph:
 
 def build_graph(
     *,
-    gatewayclasses: Iterable[Obj] = (),
+    gatewayclasses: Iterable[Obj] | None = (),
     gateways: Iterable[Obj] = (),
-    listenersets: Iterable[Obj] = (),
+    listenersets: Iterable[Obj] | None = (),
     httproutes: Iterable[Obj] = (),
     grpcroutes: Iterable[Obj] = (),
     referencegrants: Iterable[Obj] | None = (),
@@ -125,12 +125,14 @@ def build_graph(
     """Parse every object once and decide attachment and references.
 
     ``referencegrants``/``secrets`` None: they could not be read (checks needing them
-    say so). ``namespace_labels`` None: labels unknown (``from: Selector`` undecided).
+    say so). ``gatewayclasses`` None: not read (every class "unknown"); ``listenersets``
+    None: not read (a parentRef to a ListenerSet is "unknown", not "missing").
+    ``namespace_labels`` None: labels unknown (``from: Selector`` undecided).
     """
     ns = default_namespace
-    classes = {c.name: c for c in (parse_gatewayclass(o) for o in gatewayclasses)}
+    classes = {c.name: c for c in (parse_gatewayclass(o) for o in gatewayclasses or ())}
     gateway_views = [parse_gateway(o, ns) for o in gateways]
-    set_views = [parse_listenerset(o, ns) for o in listenersets]
+    set_views = [parse_listenerset(o, ns) for o in listenersets or ()]
     route_views = [parse_route({**o, "kind": o.get("kind") or HTTPROUTE}, ns) for o in httproutes]
     route_views += [parse_route({**o, "kind": o.get("kind") or GRPCROUTE}, ns) for o in grpcroutes]
     grants = (
@@ -150,7 +152,12 @@ def build_graph(
     gateway_nodes: dict[tuple[str, str], GatewayNode] = {}
     for gateway in gateway_views:
         gateway_nodes[gateway.key] = gateway_node(
-            gateway, classes, set_nodes, grants, secret_map, live
+            gateway,
+            None if gatewayclasses is None else classes,
+            set_nodes,
+            grants,
+            secret_map,
+            live,
         )
 
     route_nodes: dict[RouteKey, RouteNode] = {}
@@ -164,6 +171,7 @@ def build_graph(
             service_map,
             policies,
             live,
+            sets_known=listenersets is not None,
         )
     route_nodes = resolve_kind_conflicts(route_nodes)
     attachments: dict[ListenerKey, list[tuple[RouteKey, tuple[str, ...]]]] = defaultdict(list)
@@ -196,9 +204,12 @@ def _route_node(
     services: Mapping[tuple[str, str], ServiceView],
     policies: Sequence[BackendTLSPolicy],
     live: bool,
+    *,
+    sets_known: bool = True,
 ) -> RouteNode:
     parents = tuple(
-        parent_result(route, parent, gateways, sets, labels) for parent in route.parent_refs
+        parent_result(route, parent, gateways, sets, labels, sets_known=sets_known)
+        for parent in route.parent_refs
     )
     backends = tuple(
         tuple(
