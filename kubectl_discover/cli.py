@@ -18,7 +18,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from kubectl_discover import __version__
-from kubectl_discover.commands import DNS, INGRESS, ROUTE, SCAN, SVC, Needs, Scope
+from kubectl_discover.commands import (
+    DNS,
+    GATEWAY,
+    GRPCROUTE,
+    HTTPROUTE,
+    INGRESS,
+    ROUTE,
+    SCAN,
+    SVC,
+    Needs,
+    Scope,
+)
 from kubectl_discover.errors import (
     EXIT_FAIL,
     EXIT_INPUT,
@@ -459,6 +470,14 @@ def _check_ingress_name(name: str) -> None:
         raise InputError(f"{name!r} is not a valid Ingress name")
 
 
+def _check_object_name(kind: str) -> Callable[[str], None]:
+    def check(name: str) -> None:
+        if not is_dns1123_subdomain(name):
+            raise InputError(f"{name!r} is not a valid {kind} name")
+
+    return check
+
+
 def _check_url(url: str) -> None:
     """Parsed by the route analysis's own parser, before anything is read."""
     from kubectl_discover.analyze.routes import parse_url
@@ -489,6 +508,33 @@ ingress = subject_command(
 )
 app.command("ingress")(ingress)
 app.command("ing", hidden=True)(ingress)
+gateway = subject_command(
+    needs=GATEWAY,
+    metavar="NAME",
+    argument_help="Gateway name (gateway.networking.k8s.io).",
+    doc="Explain a Gateway: class, listeners, attached routes, backends, down to the pods.",
+    check=_check_object_name("Gateway"),
+)
+app.command("gateway")(gateway)
+app.command("gtw", hidden=True)(gateway)
+httproute = subject_command(
+    needs=HTTPROUTE,
+    metavar="NAME",
+    argument_help="HTTPRoute name.",
+    doc="Explain an HTTPRoute: parents, attachment per listener, rules, backendRefs, pods.",
+    check=_check_object_name("HTTPRoute"),
+)
+app.command("httproute")(httproute)
+app.command("hr", hidden=True)(httproute)
+grpcroute = subject_command(
+    needs=GRPCROUTE,
+    metavar="NAME",
+    argument_help="GRPCRoute name.",
+    doc="Explain a GRPCRoute: parents, attachment per listener, rules, backendRefs, pods.",
+    check=_check_object_name("GRPCRoute"),
+)
+app.command("grpcroute")(grpcroute)
+app.command("gr", hidden=True)(grpcroute)
 route = subject_command(
     needs=ROUTE,
     metavar="URL",
@@ -519,7 +565,7 @@ def scan(
     cluster_domain: ClusterDomain = None,
     no_color: NoColor = False,
 ) -> None:
-    """Every Service and Ingress in the namespace (or -A): one summary row each, worst first."""
+    """Every Service, Ingress, Gateway and Route in the namespace (or -A), worst first."""
     del no_probe  # scan is static; the flag is accepted everywhere for muscle memory
     options = resolve(
         namespace=namespace,

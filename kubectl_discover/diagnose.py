@@ -12,11 +12,11 @@ import difflib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from kubectl_discover.analyze import ingresses, legacy, lookup, routes, services
+from kubectl_discover.analyze import gatewayapi, ingresses, legacy, lookup, routes, services
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import Diagnosis
 from kubectl_discover.analyze.resolv import cluster_dns_address
-from kubectl_discover.errors import ClusterAccessError, NotFoundError
+from kubectl_discover.errors import ClusterAccessError, InputError, NotFoundError
 from kubectl_discover.findings import Check, Finding, Severity, worst_first
 from kubectl_discover.probe.runner import find_client
 from kubectl_discover.refs import ObjectRef, ingress_ref, service_ref, url_ref
@@ -54,6 +54,13 @@ _NEEDED_BY = {
     "statefulsets": "StatefulSet serviceName checks",
     "deployments": "workload ownership",
     "replicasets": "workload ownership",
+    "gatewayclasses": "GatewayClass acceptance",
+    "gateways": "Gateway listeners and route attachment",
+    "listenersets": "ListenerSet listeners",
+    "httproutes": "HTTPRoute routes",
+    "grpcroutes": "GRPCRoute routes",
+    "referencegrants": "cross-namespace references (ReferenceGrant)",
+    "backendtlspolicies": "BackendTLSPolicy checks",
 }
 
 
@@ -114,6 +121,8 @@ def diagnose_service(
         index, namespace, name, client_namespaces=client_namespaces
     )
     route_rows, route_findings, route_chain = ingresses.routes_for_service(index, namespace, name)
+    gateway_rows = gatewayapi.service_routes(index, namespace, name)
+    gateway_chain = gatewayapi.service_route_chain(index, namespace, name)
     subject = service_ref(namespace, name)
     findings = (
         *diagnosis.findings,
@@ -124,8 +133,8 @@ def diagnose_service(
     return _with(
         diagnosis,
         findings=worst_first(findings),
-        routes=(*diagnosis.routes, *route_rows),
-        chain=(*route_chain, *diagnosis.chain),
+        routes=(*diagnosis.routes, *route_rows, *gateway_rows),
+        chain=(*route_chain, *gateway_chain, *diagnosis.chain),
     )
 
 
@@ -138,6 +147,35 @@ def diagnose_ingress(index: Index, namespace: str, name: str) -> Diagnosis:
         *legacy.legacy_findings(index.snapshot, namespace),
         *access_findings(index, ingress_ref(namespace, name)),
     )
+    return _with(diagnosis, findings=worst_first(findings))
+
+
+def _require_gateway_api(index: Index, kind: str, namespace: str, name: str) -> None:
+    """Exit 2 with one line when the cluster has no Gateway API; else the object or
+    "not found" with "did you mean" (a refused LIST is a cluster-access error)."""
+    if not gatewayapi.installed(index):
+        raise InputError(gatewayapi.NOT_INSTALLED)
+    objs = {
+        "Gateway": index.snapshot.gateways,
+        "HTTPRoute": index.snapshot.httproutes,
+        "GRPCRoute": index.snapshot.grpcroutes,
+    }[kind]
+    require(index, kind, objs, namespace, name)
+
+
+def diagnose_gateway(index: Index, namespace: str, name: str) -> Diagnosis:
+    """``kubectl discover gateway NAME``."""
+    _require_gateway_api(index, "Gateway", namespace, name)
+    diagnosis = gatewayapi.diagnose_gateway(index, namespace, name)
+    findings = (*diagnosis.findings, *access_findings(index, ObjectRef("Gateway", namespace, name)))
+    return _with(diagnosis, findings=worst_first(findings))
+
+
+def diagnose_gateway_route(index: Index, kind: str, namespace: str, name: str) -> Diagnosis:
+    """``kubectl discover httproute NAME`` / ``grpcroute NAME``."""
+    _require_gateway_api(index, kind, namespace, name)
+    diagnosis = gatewayapi.diagnose_route(index, kind, namespace, name)
+    findings = (*diagnosis.findings, *access_findings(index, ObjectRef(kind, namespace, name)))
     return _with(diagnosis, findings=worst_first(findings))
 
 
@@ -170,10 +208,11 @@ def diagnose_name(
 
 
 def scan(index: Index, namespace: str | None) -> tuple[Diagnosis, ...]:
-    """``kubectl discover scan``: every Service and Ingress, worst first."""
+    """``kubectl discover scan``: every Service, Ingress, Gateway and Route, worst first."""
     results = (
         *services.summarize(index, namespace),
         *ingresses.summarize_ingresses(index, namespace),
+        *gatewayapi.summarize(index, namespace),
     )
     return tuple(sorted(results, key=lambda d: (-_rank(d), d.namespace, d.subject_kind, d.name)))
 

@@ -15,8 +15,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from kubectl_discover import diagnose, report
+from kubectl_discover.analyze.gatewayapi import NOT_INSTALLED
 from kubectl_discover.analyze.model import Diagnosis
-from kubectl_discover.commands import DNS, INGRESS, ROUTE, SVC, Needs
+from kubectl_discover.commands import DNS, GATEWAY, GRPCROUTE, HTTPROUTE, INGRESS, ROUTE, SVC, Needs
 from kubectl_discover.explain import explain
 from kubectl_discover.gcpause import cyclic_gc_paused
 from kubectl_discover.loading import Loaded
@@ -59,6 +60,12 @@ def diagnose_subject(subject: Subject, loaded: Loaded, *, now: datetime) -> Diag
         )
     if subject.needs is INGRESS:
         return diagnose.diagnose_ingress(index, loaded.namespace, subject.name)
+    if subject.needs is GATEWAY:
+        return diagnose.diagnose_gateway(index, loaded.namespace, subject.name)
+    if subject.needs is HTTPROUTE:
+        return diagnose.diagnose_gateway_route(index, "HTTPRoute", loaded.namespace, subject.name)
+    if subject.needs is GRPCROUTE:
+        return diagnose.diagnose_gateway_route(index, "GRPCRoute", loaded.namespace, subject.name)
     if subject.needs is ROUTE:
         return diagnose.diagnose_route(index, subject.name, loaded.scope, now=now)
     if subject.needs is DNS:
@@ -73,8 +80,12 @@ def _client_namespaces(loaded: Loaded) -> tuple[str, ...]:
 
 
 def skipped_notes(loaded: Loaded, notes: Sequence[str] = ()) -> list[str]:
-    """The report's ``skipped``: every refused read, then the caller's notes."""
-    return [gap.describe() for gap in loaded.snapshot.unavailable if gap.refused] + list(notes)
+    """The report's ``skipped``: every refused read, the Gateway API's absence, then the
+    caller's notes."""
+    refused = [gap.describe() for gap in loaded.snapshot.unavailable if gap.refused]
+    if not loaded.snapshot.gateway_api_served:
+        refused.append(NOT_INSTALLED + " (HTTPRoutes, GRPCRoutes and Gateways not read)")
+    return refused + list(notes)
 
 
 def subject_report(

@@ -109,14 +109,16 @@ def format_routes(doc: Doc, style: Style, width: int, wide: bool) -> str:
     items = doc.get("routes") or []
     if not items:
         return ""
-    headers = ["", "INGRESS", "HOST", "PATH", "BACKEND", "ENDPOINTS", "TLS", "WHY"]
+    gateway = any(r.get("kind", "Ingress") != "Ingress" for r in items)
+    headers = ["", "ROUTE" if gateway else "INGRESS", "HOST", "PATH", "BACKEND", "ENDPOINTS"]
+    headers += ["TLS", "WHY"]
     rows = [
         [
             style.mark(r["verdict"]),
-            r.get("ingress"),
+            r.get("source") if gateway else r.get("ingress"),
             r.get("host") or "*",
-            f"{r.get('path') or '/'} ({r.get('pathType') or '-'})",
-            f"{r.get('service')}:{r.get('servicePort')}",
+            _route_path(r),
+            f"{r.get('service')}:{r.get('servicePort')}" + _route_weight(r),
             r.get("readyEndpoints"),
             r.get("tls"),
             r.get("why"),
@@ -124,7 +126,18 @@ def format_routes(doc: Doc, style: Style, width: int, wide: bool) -> str:
         for r in items
     ]
     widths: list[int | None] = [None, 24, 28, 24, 24, None, 16, _why_width(width, 130)]
-    return _section("INGRESS ROUTES", _table(headers, rows, widths))
+    return _section("ROUTES" if gateway else "INGRESS ROUTES", _table(headers, rows, widths))
+
+
+def _route_path(route: Doc) -> str:
+    if route.get("kind", "Ingress") != "Ingress":
+        return str(route.get("path") or "/")
+    return f"{route.get('path') or '/'} ({route.get('pathType') or '-'})"
+
+
+def _route_weight(route: Doc) -> str:
+    weight = route.get("weight")
+    return "" if weight is None else f" (weight {weight})"
 
 
 def format_observations(doc: Doc, style: Style, width: int, wide: bool) -> str:
