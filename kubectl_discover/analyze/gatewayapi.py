@@ -24,6 +24,7 @@ from kubectl_discover.analyze.gateway.chain import ServiceRoute
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import ChainLink, Diagnosis, RouteExpectation
 from kubectl_discover.findings import Verdict, worst_first
+from kubectl_discover.refs import ObjectRef
 
 NOT_INSTALLED = (
     "the Gateway API is not installed in this cluster: no gateway.networking.k8s.io resources"
@@ -108,12 +109,16 @@ def diagnose_route(index: Index, kind: str, namespace: str, name: str) -> Diagno
             if b.ref.is_service
         }
     )
-    rows = tuple(
-        expectation
-        for ns, svc in targets
-        for expectation in service_routes(index, ns, svc)
-        if expectation.source.startswith(f"{kind} {namespace}/{name} ")
+    entries = sorted(
+        (
+            (entry.rule, svc, _expectation(entry, ns, svc))
+            for ns, svc in targets
+            for entry in routes_for_service(graph, ns, svc)
+            if entry.route == ObjectRef(kind, namespace, name)
+        ),
+        key=lambda row: (row[0], row[1]),
     )
+    rows = tuple(row[2] for row in entries)
     return Diagnosis(
         subject_kind=kind,
         namespace=namespace,
@@ -142,36 +147,35 @@ def _verdict(entry: ServiceRoute) -> tuple[Verdict, str]:
 
 def service_routes(index: Index, namespace: str, name: str) -> tuple[RouteExpectation, ...]:
     """The HTTPRoute/GRPCRoute rules sending traffic to Service ``namespace/name``."""
-    rows: list[RouteExpectation] = []
-    for entry in routes_for_service(index.gateway_graph, namespace, name):
-        verdict, why = _verdict(entry)
-        port = entry.backend.service_port
-        hosts = sorted({h for _, _, hostnames in entry.listeners for h in hostnames})
-        gateways = sorted(
-            {f"{gw.namespace}/{gw.name} listener {ls}" for gw, ls, _ in entry.listeners}
-        )
-        rows.append(
-            RouteExpectation(
-                ingress="",
-                host=",".join(h or "*" for h in hosts),
-                path=entry.matches,
-                path_type="",
-                service=name,
-                service_port=str(entry.backend.ref.port or ""),
-                target_port="" if port is None or port.target is None else str(port.target),
-                ready_endpoints=None,
-                tls="none",
-                verdict=verdict,
-                why=why,
-                kind=entry.route.kind,
-                source=f"{entry.route.kind} {entry.route.namespace}/{entry.route.name} "
-                f"rule {entry.rule}",
-                gateway=", ".join(gateways),
-                service_namespace=namespace,
-                weight=entry.backend.ref.weight,
-            )
-        )
-    return tuple(rows)
+    return tuple(
+        _expectation(entry, namespace, name)
+        for entry in routes_for_service(index.gateway_graph, namespace, name)
+    )
+
+
+def _expectation(entry: ServiceRoute, namespace: str, name: str) -> RouteExpectation:
+    verdict, why = _verdict(entry)
+    port = entry.backend.service_port
+    hosts = sorted({h for _, _, hostnames in entry.listeners for h in hostnames})
+    gateways = sorted({f"{gw.namespace}/{gw.name} listener {ls}" for gw, ls, _ in entry.listeners})
+    return RouteExpectation(
+        ingress="",
+        host=",".join(h or "*" for h in hosts),
+        path=entry.matches,
+        path_type="",
+        service=name,
+        service_port=str(entry.backend.ref.port or ""),
+        target_port="" if port is None or port.target is None else str(port.target),
+        ready_endpoints=None,
+        tls="none",
+        verdict=verdict,
+        why=why,
+        kind=entry.route.kind,
+        source=f"{entry.route.kind} {entry.route.namespace}/{entry.route.name} rule {entry.rule}",
+        gateway=", ".join(gateways),
+        service_namespace=namespace,
+        weight=entry.backend.ref.weight,
+    )
 
 
 def service_route_chain(index: Index, namespace: str, name: str) -> tuple[ChainLink, ...]:

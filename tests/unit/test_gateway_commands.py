@@ -1,0 +1,258 @@
+"""The Gateway API wired into the commands, end to end through ``cli.run`` on the fixtures
+in tests/fixtures/gateway: ``gateway``, ``httproute``/``hr``, ``grpcroute``/``gr``, the
+Gateway routes under ``svc``, ``scan``, ``-o tree``, and a cluster without the CRDs."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kubectl_discover import loading
+from kubectl_discover.analyze.index import build_index
+from kubectl_discover.cli import run
+from kubectl_discover.snapshot import GATEWAY_NOT_SERVED, GATEWAY_RESOURCES, Unavailable
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "gateway"
+SHOP = str(FIXTURES / "shop.yaml")
+BROKEN = str(FIXTURES / "broken.yaml")
+
+WEB_DEPLOYMENT = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx
+        ports: [{name: http, containerPort: 8080}]
+"""
+
+NOT_INSTALLED = (
+    "error: the Gateway API is not installed in this cluster: no gateway.networking.k8s.io "
+    "resources\n"
+)
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = run(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
+    code, out, err = _run(capsys, *args, "--no-probe", "-o", "json")
+    assert err == ""
+    return code, json.loads(out)
+
+
+def test_gateway_is_explained_with_class_listeners_and_addresses(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, doc = _json(capsys, "gateway", "gw", "-n", "infra", "-f", SHOP)
+    assert code == 0
+    assert doc["subject"] == {"kind": "Gateway", "namespace": "infra", "name": "gw"}
+    assert (doc["kind"], doc["verdict"], doc["findings"]) == ("Gateway", "ok", [])
+    assert doc["facts"] == {
+        "class": "example (accepted)",
+        "listeners": "2",
+        "addresses": "203.0.113.7",
+    }
+    assert [link["label"] for link in doc["chain"]] == [
+        "Gateway infra/gw listener http (HTTP :80, any host)",
+        "Gateway infra/gw listener https (HTTPS :443, *.example.com)",
+    ]
+
+
+def test_httproute_lists_each_backend_with_weight_and_source(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, doc = _json(capsys, "httproute", "store", "-n", "shop", "-f", SHOP)
+    assert code == 0
+    assert doc["facts"] == {"parent": "Gateway infra/gw: attached (Accepted)"}
+    rows = [
+        (r["kind"], r["source"], r["service"], r["servicePort"], r["weight"], r["verdict"])
+        for r in doc["routes"]
+    ]
+    assert rows == [
+        ("HTTPRoute", "HTTPRoute shop/store rule 0", "web", "80", 1, "ok"),
+        ("HTTPRoute", "HTTPRoute shop/store rule 1", "api", "8080", 90, "ok"),
+        ("HTTPRoute", "HTTPRoute shop/store rule 1", "api-v2", "8080", 10, "ok"),
+        ("HTTPRoute", "HTTPRoute shop/store rule 2", "api-v2", "8080", 1, "ok"),
+        ("HTTPRoute", "HTTPRoute shop/store rule 3", "web", "80", 1, "ok"),
+    ]
+    first = doc["routes"][0]
+    assert first["gateway"] == "infra/gw listener http"
+    assert first["serviceNamespace"] == "shop"
+    assert first["host"] == "shop.example.com"
+    assert first["ingress"] == ""
+    assert [f["id"] for f in doc["findings"]] == ["gateway-route-attachment-unknown"]
+
+
+@pytest.mark.parametrize(
+    ("command", "name", "ids"),
+    [
+        ("httproute", "wrong-section", ["gateway-route-no-matching-parent"]),
+        ("hr", "other-host", ["gateway-route-hostname-mismatch"]),
+    ],
+)
+def test_a_route_attached_nowhere_fails(
+    capsys: pytest.CaptureFixture[str], command: str, name: str, ids: list[str]
+) -> None:
+    code, doc = _json(capsys, command, name, "-n", "shop", "-f", SHOP, "-f", BROKEN)
+    assert code == 1
+    assert [f["id"] for f in doc["findings"]] == ids
+    assert [(r["verdict"], r["why"]) for r in doc["routes"]] == [
+        ("fail", f"HTTPRoute shop/{name} is attached to no listener")
+    ]
+
+
+def test_invalid_backends_each_get_a_failing_row(capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = _json(capsys, "hr", "bad-backends", "-n", "shop", "-f", SHOP, "-f", BROKEN)
+    assert code == 1
+    assert [(r["source"], r["service"], r["verdict"]) for r in doc["routes"]] == [
+        ("HTTPRoute shop/bad-backends rule 0", "nope", "fail"),
+        ("HTTPRoute shop/bad-backends rule 1", "db", "fail"),
+        ("HTTPRoute shop/bad-backends rule 3", "web", "fail"),
+        ("HTTPRoute shop/bad-backends rule 5", "web", "warn"),
+        ("HTTPRoute shop/bad-backends rule 6", "nope", "fail"),
+        ("HTTPRoute shop/bad-backends rule 6", "web", "ok"),
+    ]
+    assert doc["routes"][3]["why"] == "weight 0: this backendRef receives no traffic"
+    assert doc["routes"][1]["serviceNamespace"] == "data"
+
+
+def test_svc_lists_the_httproute_rules_that_send_it_traffic(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, doc = _json(capsys, "svc", "api", "-n", "shop", "-f", SHOP)
+    assert code == 1  # selector app=api matches no pod in the files
+    assert [
+        (r["kind"], r["source"], r["gateway"], r["weight"], r["verdict"], r["why"])
+        for r in doc["routes"]
+    ] == [
+        (
+            "HTTPRoute",
+            "HTTPRoute shop/store rule 1",
+            "infra/gw listener http",
+            90,
+            "ok",
+            "attached; 90% of the rule's requests",
+        )
+    ]
+    assert doc["skipped"] == []
+
+
+def test_svc_table_names_the_section_routes_when_gateway_routes_appear(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = _run(capsys, "svc", "api", "-n", "shop", "-f", SHOP, "--no-probe")
+    assert (code, err) == (1, "")
+    assert "\nROUTES\n" in out and "INGRESS ROUTES" not in out
+    assert "api:8080 (weight 90)" in out
+
+
+def test_tree_runs_from_listener_to_the_pods(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    deployment = tmp_path / "web.yaml"
+    deployment.write_text(WEB_DEPLOYMENT)
+    code, out, err = _run(
+        capsys, "hr", "store", "-n", "shop", "-f", SHOP, "-f", str(deployment), "--no-probe",
+        "-o", "tree",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    start = lines.index(
+        "            ├── ✔ HTTPRoute shop/store rule 0: PathPrefix /  (forwards to 1 backend(s))"
+    )
+    assert [line.strip() for line in lines[start + 1 : start + 5]] == [
+        "│   └── ✔ backendRef Service shop/web:80 (weight 1, 100%)  (backendRef Service "
+        "shop/web:80 resolves to Service port http (80/TCP))",
+        "│       └── ? Service shop/web port http (80/TCP) -> targetPort 8080  (the backendRef's "
+        "port is this Service port; readiness unknown)",
+        "│           └── ? predicted slice (IPv4, port 8080)  (1 endpoint(s))",
+        "│               └── ? pod web-<pod> <ip>:8080  (offline: ready once running)",
+    ]
+
+
+def test_scan_includes_gateways_and_routes(capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = _json(capsys, "scan", "-A", "-f", SHOP, "-f", BROKEN)
+    assert code == 1
+    kinds = {(r["subjectKind"], r["namespace"], r["name"]) for r in doc["items"]}
+    assert {
+        ("Gateway", "infra", "gw"),
+        ("Gateway", "infra", "edge"),
+        ("Gateway", "infra", "orphan"),
+        ("HTTPRoute", "shop", "store"),
+        ("HTTPRoute", "shop", "bad-backends"),
+    } <= kinds
+    edge = next(r for r in doc["items"] if r["name"] == "edge")
+    assert (edge["verdict"], edge["fail"], edge["warn"]) == ("fail", 4, 1)
+
+
+def test_not_found_suggests_close_names(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(capsys, "httproute", "stor", "-n", "shop", "-f", SHOP, "--no-probe")
+    assert (code, out) == (2, "")
+    assert err == 'error: HTTPRoute "stor" not found in namespace "shop"; did you mean store?\n'
+
+
+def test_invalid_name_is_refused_before_reading(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(capsys, "gr", "Bad_Name", "-f", "/nonexistent.yaml", "--no-probe")
+    assert (code, out) == (2, "")
+    assert err == "error: 'Bad_Name' is not a valid GRPCRoute name\n"
+
+
+# --- a cluster without the Gateway API CRDs ------------------------------------------------
+
+
+@pytest.fixture
+def no_crds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Load the files, then mark every Gateway API kind as a LIST that answered 404."""
+    real = loading.load
+
+    def load(request: loading.LoadRequest) -> loading.Loaded:
+        loaded = real(request)
+        gaps = tuple(
+            Unavailable(r, "list", "", f"gateway.networking.k8s.io/v1 {GATEWAY_NOT_SERVED}")
+            for r in GATEWAY_RESOURCES
+        )
+        snapshot = dataclasses.replace(
+            loaded.snapshot, unavailable=(*loaded.snapshot.unavailable, *gaps)
+        )
+        return dataclasses.replace(loaded, snapshot=snapshot, index=build_index(snapshot))
+
+    monkeypatch.setattr(loading, "load", load)
+
+
+@pytest.mark.usefixtures("no_crds")
+@pytest.mark.parametrize(
+    ("command", "name"), [("gateway", "gw"), ("httproute", "store"), ("gr", "any")]
+)
+def test_without_crds_named_gateway_commands_exit_2_in_one_line(
+    capsys: pytest.CaptureFixture[str], command: str, name: str
+) -> None:
+    code, out, err = _run(capsys, command, name, "-n", "shop", "-f", SHOP, "--no-probe")
+    assert (code, out, err) == (2, "", NOT_INSTALLED)
+
+
+@pytest.mark.usefixtures("no_crds")
+def test_without_crds_svc_notes_it_and_warns_of_nothing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, doc = _json(capsys, "svc", "web", "-n", "shop", "-f", SHOP)
+    assert code == 1
+    assert doc["skipped"] == [
+        "the Gateway API is not installed in this cluster: no gateway.networking.k8s.io "
+        "resources (HTTPRoutes, GRPCRoutes and Gateways not read)"
+    ]
+    assert "access-skipped" not in {f["id"] for f in doc["findings"]}
