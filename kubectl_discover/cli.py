@@ -154,6 +154,26 @@ Replay = Annotated[
         help="Start no probe pod: replay what --record wrote (with -f or a cluster).",
     ),
 ]
+GatewayFlag = Annotated[
+    str | None,
+    typer.Option(
+        "--gateway",
+        metavar="NAMESPACE/NAME",
+        help="Ask this Gateway alone (default: every Ingress and Gateway that could receive it).",
+    ),
+]
+Header = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--header",
+        "-H",
+        metavar="'NAME: VALUE'",
+        help="A request header, as curl takes it; 'Host: name[:port]' overrides the URL's host.",
+    ),
+]
+Method = Annotated[
+    str, typer.Option("--method", metavar="METHOD", help="The request method (default GET).")
+]
 
 
 @dataclass(frozen=True)
@@ -420,38 +440,10 @@ def subject_command(
         record: Record = None,
         replay: Replay = None,
     ) -> None:
-        from kubectl_discover.pipeline import Subject
-
-        if all_namespaces and needs.scope is Scope.ONE:
-            raise InputError(
-                "a name is looked up in one namespace: use -n NAMESPACE, not -A "
-                "(kubectl discover scan -A looks at every namespace)"
-            )
-        options = resolve(
-            namespace=namespace,
-            all_namespaces=all_namespaces,
-            context=context,
-            kubeconfig=kubeconfig,
-            output=output,
-            filenames=filename,
-            cluster_domain=cluster_domain,
-            no_color=no_color,
-            probe=ProbeOptions(
-                enabled=not no_probe,
-                image=image,
-                node=node,
-                client=client,
-                keep=keep,
-                namespace=probe_namespace,
-                timeout=probe_timeout,
-                dry_run=dry_run,
-                record=record,
-                replay=replay,
-            ),
-        )
-        validate(options)
-        check(subject)
-        raise typer.Exit(run_subject(options, Subject(needs, subject, client)))
+        flags = dict(locals())
+        for closed_over in ("subject", "needs", "check"):  # locals() holds free variables too
+            flags.pop(closed_over, None)
+        raise typer.Exit(_invoke(needs, check, subject, **flags))
 
     command.__doc__ = doc
     # Set as an object, not a string annotation: it closes over this command's metavar.
@@ -459,6 +451,99 @@ def subject_command(
         str, typer.Argument(metavar=metavar, help=argument_help)
     ]
     return command
+
+
+def _invoke(
+    needs: Needs,
+    check: Callable[[str], None],
+    subject: str,
+    *,
+    namespace: str | None,
+    all_namespaces: bool,
+    context: str | None,
+    kubeconfig: str | None,
+    output: str,
+    filename: list[str] | None,
+    no_probe: bool,
+    cluster_domain: str | None,
+    no_color: bool,
+    image: str | None,
+    node: str | None,
+    client: str | None,
+    keep: bool,
+    probe_namespace: str | None,
+    probe_timeout: float,
+    dry_run: bool,
+    record: str | None,
+    replay: str | None,
+    method: str = "GET",
+    headers: Sequence[str] = (),
+    gateway: str | None = None,
+) -> int:
+    """Resolve and validate every flag, then run the subject command."""
+    from kubectl_discover.pipeline import Subject
+
+    if all_namespaces and needs.scope is Scope.ONE:
+        raise InputError(
+            "a name is looked up in one namespace: use -n NAMESPACE, not -A "
+            "(kubectl discover scan -A looks at every namespace)"
+        )
+    options = resolve(
+        namespace=namespace,
+        all_namespaces=all_namespaces,
+        context=context,
+        kubeconfig=kubeconfig,
+        output=output,
+        filenames=filename,
+        cluster_domain=cluster_domain,
+        no_color=no_color,
+        probe=ProbeOptions(
+            enabled=not no_probe,
+            image=image,
+            node=node,
+            client=client,
+            keep=keep,
+            namespace=probe_namespace,
+            timeout=probe_timeout,
+            dry_run=dry_run,
+            record=record,
+            replay=replay,
+        ),
+    )
+    validate(options)
+    check(subject)
+    request = _check_request(subject, method, headers, gateway) if needs is ROUTE else None
+    return run_subject(
+        options,
+        Subject(
+            needs,
+            subject,
+            client,
+            method=request[0] if request else "GET",
+            headers=tuple(headers),
+            gateway=request[1] if request else None,
+        ),
+    )
+
+
+def _check_request(
+    url: str, method: str, headers: Sequence[str], gateway: str | None
+) -> tuple[str, tuple[str, str] | None]:
+    """``route``'s request flags, validated before anything is read: the method, the
+    headers (parsed as the request will be), and ``--gateway NAMESPACE/NAME``."""
+    from kubectl_discover.analyze.gateway import parse_request
+    from kubectl_discover.analyze.gateway.model import HTTP_METHODS
+
+    verb = method.strip().upper()
+    if verb not in HTTP_METHODS:
+        raise InputError(f"--method must be one of {', '.join(HTTP_METHODS)}, not {method!r}")
+    parse_request(url, method=verb, headers=headers)
+    if gateway is None:
+        return verb, None
+    namespace, slash, name = gateway.partition("/")
+    if not slash or not is_dns1123_label(namespace) or not is_dns1123_subdomain(name):
+        raise InputError(f"--gateway must be NAMESPACE/NAME, not {gateway!r}")
+    return verb, (namespace, name)
 
 
 def _check_service_name(name: str) -> None:
@@ -535,13 +620,41 @@ grpcroute = subject_command(
 )
 app.command("grpcroute")(grpcroute)
 app.command("gr", hidden=True)(grpcroute)
-route = subject_command(
-    needs=ROUTE,
-    metavar="URL",
-    argument_help="URL a client requests, e.g. https://host/path.",
-    doc="Simulate which Ingress rule wins for a URL and follow it down to the pods.",
-    check=_check_url,
-)
+
+
+def route(
+    subject: Annotated[
+        str, typer.Argument(metavar="URL", help="URL a client requests, e.g. https://host/path.")
+    ],
+    namespace: Namespace = None,
+    all_namespaces: AllNamespaces = False,
+    context: Context = None,
+    kubeconfig: Kubeconfig = None,
+    output: Output = "table",
+    filename: Filenames = None,
+    no_probe: NoProbe = False,
+    cluster_domain: ClusterDomain = None,
+    no_color: NoColor = False,
+    image: Image = None,
+    node: Node = None,
+    client: From = None,
+    keep: Keep = False,
+    probe_namespace: ProbeNamespace = None,
+    probe_timeout: ProbeTimeout = 60.0,
+    dry_run: DryRun = False,
+    record: Record = None,
+    replay: Replay = None,
+    gateway: GatewayFlag = None,
+    header: Header = None,
+    method: Method = "GET",
+) -> None:
+    """Simulate which Ingress rule or Gateway route wins for a URL, down to the pods."""
+    flags = dict(locals())
+    del flags["subject"], flags["header"]
+    flags["headers"] = tuple(header or ())
+    raise typer.Exit(_invoke(ROUTE, _check_url, subject, **flags))
+
+
 app.command("route")(route)
 dns = subject_command(
     needs=DNS,

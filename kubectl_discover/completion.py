@@ -92,6 +92,9 @@ PROBE_TIMEOUT = Flag(("--probe-timeout",), "Seconds to wait for the probe", "tex
 DRY_RUN = Flag(("--dry-run",), "Print the probe pod and plan")
 RECORD = Flag(("--record",), "Write what the probe observed to a file", "path")
 REPLAY = Flag(("--replay",), "Replay a recorded probe instead of probing", "path")
+GATEWAY = Flag(("--gateway",), "Ask this Gateway alone (NAMESPACE/NAME)", "text")
+HEADER = Flag(("--header", "-H"), "A request header 'Name: value'", "text", True)
+METHOD = Flag(("--method",), "The request method", "text")
 HELP = Flag(("--help", "-h"), "Show help")
 VERSION_OUTPUT = Flag(("--output", "-o"), "text or json", "version-output")
 
@@ -118,7 +121,7 @@ FLAGS: Mapping[str, tuple[Flag, ...]] = {
     "gateway": _SUBJECT,
     "httproute": _SUBJECT,
     "grpcroute": _SUBJECT,
-    "route": _SUBJECT,
+    "route": (*_SUBJECT[:-1], GATEWAY, HEADER, METHOD, HELP),
     "scan": (NAMESPACE, ALL_NAMESPACES, *_COMMON[1:], HELP),
     "dns": _SUBJECT,
     "cleanup": (NAMESPACE, ALL_NAMESPACES, CONTEXT, KUBECONFIG, HELP),

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from kubectl_discover.analyze import gatewayapi, ingresses, legacy, lookup, routes, services
+from kubectl_discover.analyze.gateway import parse_request
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import Diagnosis
 from kubectl_discover.analyze.resolv import cluster_dns_address
@@ -179,11 +180,56 @@ def diagnose_gateway_route(index: Index, kind: str, namespace: str, name: str) -
     return _with(diagnosis, findings=worst_first(findings))
 
 
-def diagnose_route(index: Index, url: str, namespace: str | None, *, now: datetime) -> Diagnosis:
-    """``kubectl discover route URL``."""
-    diagnosis = routes.diagnose_route(index, url, namespace, now=now)
+def diagnose_route(
+    index: Index,
+    url: str,
+    namespace: str | None,
+    *,
+    now: datetime,
+    method: str = "GET",
+    headers: Sequence[str] = (),
+    gateway: tuple[str, str] | None = None,
+) -> Diagnosis:
+    """``kubectl discover route URL``: the Ingresses and the Gateways that could receive
+    the request (``gateway`` given: that Gateway alone, no Ingress)."""
+    request = parse_request(url, method=method, headers=headers)
+    if gateway is not None and not gatewayapi.installed(index):
+        raise InputError(gatewayapi.NOT_INSTALLED)
+    if gateway is not None:
+        require(index, "Gateway", index.snapshot.gateways, *gateway)
+    # The Ingress side routes on the host the request carries (-H 'Host: ...' included).
+    port = "" if request.port == (443 if request.scheme == "https" else 80) else f":{request.port}"
+    ingress_url = f"{request.scheme}://{request.host}{port}{_path_and_query(url)}"
+    diagnosis = routes.diagnose_route(index, ingress_url, namespace, now=now)
+    if gatewayapi.installed(index):
+        answer = gatewayapi.analyze_request(index, request, gateway)
+        if answer.answered or gateway is not None:
+            ingress_matched = bool(diagnosis.routes)
+            kept = (
+                diagnosis.findings
+                if ingress_matched and gateway is None
+                else tuple(f for f in diagnosis.findings if f.id != routes.NO_HOST_MATCH.id)
+            )
+            diagnosis = _with(
+                diagnosis,
+                findings=(*(() if gateway is not None else kept), *answer.findings),
+                routes=(*(() if gateway is not None else diagnosis.routes), *answer.routes),
+                chain=(*(() if gateway is not None else diagnosis.chain), *answer.chain),
+                facts=(*diagnosis.facts, *answer.facts),
+            )
     findings = (*diagnosis.findings, *access_findings(index, url_ref(url)))
-    return _with(diagnosis, findings=worst_first(findings))
+    return _with(diagnosis, name=url, findings=worst_first(findings))
+
+
+def _path_and_query(url: str) -> str:
+    """The path and query of ``url`` as typed (the Ingress side parses them itself)."""
+    text = url.strip()
+    rest = text.split("://", 1)[1] if "://" in text else text
+    slash = rest.find("/")
+    query = rest.find("?")
+    start = min(i for i in (slash, query, len(rest)) if i >= 0)
+    tail = rest[start:]
+    return tail if tail.startswith("/") else "/" + tail
 
 
 def diagnose_name(

@@ -35,6 +35,12 @@ class Subject:
     """A Service or Ingress name, a URL, or a DNS name."""
     client: str | None = None
     """``--from KIND/NAME``: whose resolver a DNS name is read with."""
+    method: str = "GET"
+    """``route --method``."""
+    headers: tuple[str, ...] = ()
+    """``route -H 'Name: value'`` (repeatable; ``Host:`` overrides the URL's host)."""
+    gateway: tuple[str, str] | None = None
+    """``route --gateway NS/NAME``: that Gateway alone."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,15 @@ def diagnose_subject(subject: Subject, loaded: Loaded, *, now: datetime) -> Diag
     if subject.needs is GRPCROUTE:
         return diagnose.diagnose_gateway_route(index, "GRPCRoute", loaded.namespace, subject.name)
     if subject.needs is ROUTE:
-        return diagnose.diagnose_route(index, subject.name, loaded.scope, now=now)
+        return diagnose.diagnose_route(
+            index,
+            subject.name,
+            loaded.scope,
+            now=now,
+            method=subject.method,
+            headers=subject.headers,
+            gateway=subject.gateway,
+        )
     if subject.needs is DNS:
         return diagnose.diagnose_name(index, subject.name, loaded.namespace, client=subject.client)
     raise ValueError(f"{subject.needs.name} has no subject")

@@ -11,11 +11,17 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from kubectl_discover.analyze import services
 from kubectl_discover.analyze.gateway import (
+    GatewayMatch,
+    Request,
     gateway_chain,
     gateway_findings,
+    match_chain,
+    match_request,
+    request_findings,
     route_chain,
     route_findings,
     routes_for_service,
@@ -23,7 +29,7 @@ from kubectl_discover.analyze.gateway import (
 from kubectl_discover.analyze.gateway.chain import ServiceRoute
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import ChainLink, Diagnosis, RouteExpectation
-from kubectl_discover.findings import Verdict, worst_first
+from kubectl_discover.findings import Finding, Verdict, worst_first
 from kubectl_discover.refs import ObjectRef
 
 NOT_INSTALLED = (
@@ -207,3 +213,90 @@ def summarize(index: Index, namespace: str | None) -> tuple[Diagnosis, ...]:
         if namespace is None or ns == namespace:
             found.append(Diagnosis(kind, ns, name, kind, route_findings(graph, kind, ns, name)))
     return tuple(found)
+
+
+@dataclass(frozen=True)
+class RequestAnalysis:
+    """What the Gateways answer to one request (``route URL``)."""
+
+    findings: tuple[Finding, ...]
+    routes: tuple[RouteExpectation, ...]
+    chain: tuple[ChainLink, ...]
+    facts: tuple[tuple[str, str], ...]
+    answered: bool
+    """True when at least one Gateway listens on the request's port and scheme."""
+
+
+def analyze_request(
+    index: Index, request: Request, gateway: tuple[str, str] | None = None
+) -> RequestAnalysis:
+    """Every Gateway that could receive ``request`` (or ``gateway`` alone): the listener,
+    the winning rule and its backends, or why the answer is 404/500/no listener."""
+    graph = index.gateway_graph
+    matches = match_request(graph, request, gateway)
+    rows: list[RouteExpectation] = []
+    facts: list[tuple[str, str]] = []
+    for match in matches:
+        rows.extend(_match_rows(match))
+        winner = f" by {match.winner.source()}" if match.winner is not None else ""
+        facts.append(("gateway", f"{match.gateway.path}: {match.status_text()}{winner}"))
+    chain = extend_chain(index, tuple(match_chain(graph, m) for m in matches))
+    return RequestAnalysis(
+        findings=request_findings(graph, request, matches),
+        routes=tuple(rows),
+        chain=chain,
+        facts=tuple(facts),
+        answered=bool(matches),
+    )
+
+
+def _match_rows(match: GatewayMatch) -> list[RouteExpectation]:
+    listener = f"{match.gateway.path} listener {match.listener[1]}" if match.listener else ""
+    winner = match.winner
+    source = winner.source() if winner is not None else f"Gateway {match.gateway.path}"
+    kind = winner.route.kind if winner is not None else "HTTPRoute"
+    if not match.backends:
+        return [
+            RouteExpectation(
+                ingress="",
+                host=winner.hostname if winner is not None else "",
+                path=winner.description if winner is not None else "",
+                path_type="",
+                service="",
+                service_port="",
+                target_port="",
+                ready_endpoints=None,
+                tls="none",
+                verdict=match.verdict,
+                why=f"{match.status_text()}: {match.reason}",
+                kind=kind,
+                source=source,
+                gateway=listener or match.gateway.path,
+            )
+        ]
+    rows: list[RouteExpectation] = []
+    for share in match.backends:
+        ref = share.resolution.ref
+        port = share.resolution.service_port
+        status = f"{share.status} for {share.share:.0%}" if share.status else f"{share.share:.0%}"
+        rows.append(
+            RouteExpectation(
+                ingress="",
+                host=winner.hostname if winner is not None else "",
+                path=winner.description if winner is not None else "",
+                path_type="",
+                service=ref.name,
+                service_port=str(ref.port or ""),
+                target_port="" if port is None or port.target is None else str(port.target),
+                ready_endpoints=None,
+                tls="none",
+                verdict=Verdict.FAIL if share.status else match.verdict,
+                why=f"{status}: {share.why}",
+                kind=kind,
+                source=source,
+                gateway=listener,
+                service_namespace=ref.namespace,
+                weight=share.weight,
+            )
+        )
+    return rows

@@ -118,7 +118,7 @@ def format_routes(doc: Doc, style: Style, width: int, wide: bool) -> str:
             r.get("source") if gateway else r.get("ingress"),
             r.get("host") or "*",
             _route_path(r),
-            f"{r.get('service')}:{r.get('servicePort')}" + _route_weight(r),
+            _route_backend(r),
             r.get("readyEndpoints"),
             r.get("tls"),
             r.get("why"),
@@ -135,9 +135,12 @@ def _route_path(route: Doc) -> str:
     return f"{route.get('path') or '/'} ({route.get('pathType') or '-'})"
 
 
-def _route_weight(route: Doc) -> str:
+def _route_backend(route: Doc) -> str:
+    if not route.get("service"):
+        return "-"
     weight = route.get("weight")
-    return "" if weight is None else f" (weight {weight})"
+    text = f"{route.get('service')}:{route.get('servicePort')}"
+    return text if weight is None else f"{text} (weight {weight})"
 
 
 def format_observations(doc: Doc, style: Style, width: int, wide: bool) -> str:

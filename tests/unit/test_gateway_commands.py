@@ -256,3 +256,122 @@ def test_without_crds_svc_notes_it_and_warns_of_nothing(
         "resources (HTTPRoutes, GRPCRoutes and Gateways not read)"
     ]
     assert "access-skipped" not in {f["id"] for f in doc["findings"]}
+
+
+# --- route URL across Ingresses and Gateways -----------------------------------------------
+
+INGRESS = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: legacy, namespace: shop}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: shop.example.com
+    http:
+      paths:
+      - {path: /api, pathType: Prefix, backend: {service: {name: api, port: {number: 8080}}}}
+"""
+
+
+def _routes(doc: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return [
+        (r["kind"], r["source"], r["service"], r["weight"], r["verdict"]) for r in doc["routes"]
+    ]
+
+
+def test_route_url_is_answered_by_the_httproute_rule_that_wins(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, doc = _json(capsys, "route", "http://shop.example.com/api/cart", "-n", "shop", "-f", SHOP)
+    assert code == 0
+    assert _routes(doc) == [
+        ("HTTPRoute", "HTTPRoute shop/store rule 1 match 0", "api", 90, "ok"),
+        ("HTTPRoute", "HTTPRoute shop/store rule 1 match 0", "api-v2", 10, "ok"),
+    ]
+    assert doc["routes"][0]["gateway"] == "infra/gw listener http"
+    assert doc["facts"]["gateway"] == "infra/gw: forwarded by HTTPRoute shop/store rule 1 match 0"
+    assert "route-no-host-match" not in {f["id"] for f in doc["findings"]}
+
+
+def test_route_header_picks_the_canary_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = _json(
+        capsys, "route", "http://shop.example.com/api/cart", "-H", "X-Canary: true", "-n", "shop",
+        "-f", SHOP,
+    )  # fmt: skip
+    assert code == 0
+    assert _routes(doc) == [("HTTPRoute", "HTTPRoute shop/store rule 2 match 0", "api-v2", 1, "ok")]
+
+
+def test_route_host_header_overrides_the_url_host(capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = _json(
+        capsys, "route", "http://10.0.0.1/healthz", "-H", "Host: shop.example.com", "-n", "shop",
+        "-f", SHOP,
+    )  # fmt: skip
+    assert code == 0
+    assert doc["subject"]["name"] == "http://10.0.0.1/healthz"
+    assert _routes(doc) == [("HTTPRoute", "HTTPRoute shop/store rule 3 match 0", "web", 1, "ok")]
+
+
+def test_route_no_rule_matching_is_a_404_without_backend(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, doc = _json(capsys, "route", "http://nothing.example.org/", "-A", "-f", SHOP)
+    assert code == 1
+    (row,) = doc["routes"]
+    assert (row["source"], row["service"], row["verdict"]) == ("Gateway infra/gw", "", "fail")
+    assert row["why"].startswith("404: no rule of the 1 HTTPRoute(s) attached to Gateway infra/gw")
+
+
+def test_route_lists_the_ingress_and_the_httproute_claiming_one_host(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ingress = tmp_path / "ingress.yaml"
+    ingress.write_text(INGRESS)
+    args = ("route", "http://shop.example.com/api/x", "-n", "shop", "-f", SHOP, "-f", str(ingress))
+    code, doc = _json(capsys, *args)
+    assert code == 0  # warn: the Ingress side has no endpoints offline
+    assert doc["verdict"] == "warn"
+    assert [r[:3] for r in _routes(doc)] == [
+        ("Ingress", "Ingress shop/legacy", "api"),
+        ("HTTPRoute", "HTTPRoute shop/store rule 1 match 0", "api"),
+        ("HTTPRoute", "HTTPRoute shop/store rule 1 match 0", "api-v2"),
+    ]
+    code, doc = _json(capsys, *args, "--gateway", "infra/gw")
+    assert [r[0] for r in _routes(doc)] == ["HTTPRoute", "HTTPRoute"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (("--method", "FETCH"), "error: --method must be one of GET, HEAD, POST, PUT, DELETE, "
+         "CONNECT, OPTIONS, TRACE, PATCH, not 'FETCH'\n"),
+        (("--gateway", "infra"), "error: --gateway must be NAMESPACE/NAME, not 'infra'\n"),
+        (("-H", "bad"), "error: invalid header 'bad': write it as 'Name: value'\n"),
+    ],
+)  # fmt: skip
+def test_route_request_flags_are_validated_before_any_read(
+    capsys: pytest.CaptureFixture[str], flags: tuple[str, ...], message: str
+) -> None:
+    code, out, err = _run(capsys, "route", "http://a.example/", *flags, "-f", "/nonexistent.yaml")
+    assert (code, out, err) == (2, "", message)
+
+
+def test_route_to_a_gateway_that_does_not_exist(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(
+        capsys, "route", "http://shop.example.com/", "--gateway", "infra/gww", "-f", SHOP,
+        "--no-probe",
+    )  # fmt: skip
+    assert (code, out) == (2, "")
+    assert err == 'error: Gateway "gww" not found in namespace "infra"; did you mean gw?\n'
+
+
+@pytest.mark.usefixtures("no_crds")
+def test_without_crds_route_notes_it(capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = _json(capsys, "route", "http://shop.example.com/", "-n", "shop", "-f", SHOP)
+    assert code == 1  # no Ingress, and the Gateways are not asked
+    assert [r["kind"] for r in doc["routes"]] == []
+    assert doc["skipped"] == [
+        "the Gateway API is not installed in this cluster: no gateway.networking.k8s.io "
+        "resources (HTTPRoutes, GRPCRoutes and Gateways not read)"
+    ]
