@@ -96,9 +96,12 @@ def _client_namespaces(loaded: Loaded) -> tuple[str, ...]:
 def skipped_notes(loaded: Loaded, notes: Sequence[str] = ()) -> list[str]:
     """The report's ``skipped``: every refused read, the Gateway API's absence, then the
     caller's notes."""
-    refused = [gap.describe() for gap in loaded.snapshot.unavailable if gap.refused]
-    if not loaded.snapshot.gateway_api_served:
+    snapshot = loaded.snapshot
+    refused = [gap.describe() for gap in snapshot.unavailable if gap.refused]
+    if not snapshot.gateway_api_served:
         refused.append(NOT_INSTALLED + " (HTTPRoutes, GRPCRoutes and Gateways not read)")
+    else:
+        refused += [gap.describe() for gap in snapshot.unavailable if gap.not_served]
     return refused + list(notes)
 
 

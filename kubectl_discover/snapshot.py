@@ -187,8 +187,11 @@ class Snapshot:
 
     @property
     def gateway_api_served(self) -> bool:
-        """False when the cluster answered 404 to a Gateway API LIST (CRDs not installed)."""
-        return not any(gap.not_served for gap in self.unavailable)
+        """False when the cluster answered 404 to the LIST of Gateways (the Gateway API's
+        CRDs are not installed). A later kind missing from an older release (ListenerSet
+        before v1.6) is a gap of its own, not "not installed"."""
+        gap = self.unavailable_for("gateways")
+        return gap is None or not gap.not_served
 
     def unavailable_for(self, resource: str) -> Unavailable | None:
         for gap in self.unavailable:

@@ -553,15 +553,15 @@ def test_unserved_kind_is_recorded_not_fatal(scripted: Any) -> None:
 
 def test_gateway_api_kind_without_crd_is_not_installed_not_refused(scripted: Any) -> None:
     session, _ = scripted([(404, {}, status_body(404, "the server could not find it"))])
-    snapshot = listing.load_snapshot(session, None, kinds=frozenset({"httproutes"}))
+    snapshot = listing.load_snapshot(session, None, kinds=frozenset({"gateways"}))
     (gap,) = snapshot.unavailable
     assert gap.describe() == (
-        "cannot list httproutes cluster-wide: gateway.networking.k8s.io/v1 not served "
+        "cannot list gateways cluster-wide: gateway.networking.k8s.io/v1 not served "
         "(Gateway API CRDs not installed)"
     )
     assert (gap.not_served, gap.refused) == (True, False)
     assert snapshot.gateway_api_served is False
-    assert snapshot.httproutes == ()
+    assert snapshot.gateways == ()
 
 
 def test_gateways_are_listed_in_every_namespace_for_a_namespaced_command(scripted: Any) -> None:

@@ -375,3 +375,26 @@ def test_without_crds_route_notes_it(capsys: pytest.CaptureFixture[str]) -> None
         "the Gateway API is not installed in this cluster: no gateway.networking.k8s.io "
         "resources (HTTPRoutes, GRPCRoutes and Gateways not read)"
     ]
+
+
+def test_an_older_release_without_listenersets_is_not_called_uninstalled(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = loading.load
+
+    def load(request: loading.LoadRequest) -> loading.Loaded:
+        loaded = real(request)
+        gap = Unavailable(
+            "listenersets", "list", "", f"gateway.networking.k8s.io/v1 {GATEWAY_NOT_SERVED}"
+        )
+        snapshot = dataclasses.replace(loaded.snapshot, unavailable=(gap,), listenersets=())
+        return dataclasses.replace(loaded, snapshot=snapshot, index=build_index(snapshot))
+
+    monkeypatch.setattr(loading, "load", load)
+    code, doc = _json(capsys, "httproute", "store", "-n", "shop", "-f", SHOP)
+    assert code == 0
+    assert doc["skipped"] == [
+        "cannot list listenersets cluster-wide: gateway.networking.k8s.io/v1 not served "
+        "(Gateway API CRDs not installed)"
+    ]
+    assert "access-skipped" not in {f["id"] for f in doc["findings"]}
