@@ -27,6 +27,7 @@ from kubectl_discover.analyze.gateway import (
     routes_for_service,
 )
 from kubectl_discover.analyze.gateway.chain import ServiceRoute
+from kubectl_discover.analyze.gateway.graph import GatewayGraph
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import ChainLink, Diagnosis, RouteExpectation
 from kubectl_discover.findings import Finding, Verdict, worst_first
@@ -117,7 +118,7 @@ def diagnose_route(index: Index, kind: str, namespace: str, name: str) -> Diagno
     )
     entries = sorted(
         (
-            (entry.rule, svc, _expectation(entry, ns, svc))
+            (entry.rule, svc, _expectation(graph, entry, ns, svc))
             for ns, svc in targets
             for entry in routes_for_service(graph, ns, svc)
             if entry.route == ObjectRef(kind, namespace, name)
@@ -137,12 +138,18 @@ def diagnose_route(index: Index, kind: str, namespace: str, name: str) -> Diagno
     )
 
 
-def _verdict(entry: ServiceRoute) -> tuple[Verdict, str]:
+def _verdict(graph: GatewayGraph, entry: ServiceRoute) -> tuple[Verdict, str]:
     backend = entry.backend
     if entry.attached is False:
         return Verdict.FAIL, f"{entry.route} is attached to no listener"
     if backend.valid is False:
         return Verdict.FAIL, backend.message
+    gateways = [graph.gateway(gw.namespace, gw.name) for gw, _, _ in entry.listeners]
+    unserved = [g for g in gateways if g is not None and g.serves is False]
+    if gateways and len(unserved) == len(gateways):
+        return Verdict.FAIL, f"attached, but no controller programs {unserved[0].ref}: " + (
+            unserved[0].cls.why
+        )
     if backend.ref.weight == 0:
         return Verdict.WARN, "weight 0: this backendRef receives no traffic"
     if entry.attached is None or backend.valid is None:
@@ -154,13 +161,15 @@ def _verdict(entry: ServiceRoute) -> tuple[Verdict, str]:
 def service_routes(index: Index, namespace: str, name: str) -> tuple[RouteExpectation, ...]:
     """The HTTPRoute/GRPCRoute rules sending traffic to Service ``namespace/name``."""
     return tuple(
-        _expectation(entry, namespace, name)
+        _expectation(index.gateway_graph, entry, namespace, name)
         for entry in routes_for_service(index.gateway_graph, namespace, name)
     )
 
 
-def _expectation(entry: ServiceRoute, namespace: str, name: str) -> RouteExpectation:
-    verdict, why = _verdict(entry)
+def _expectation(
+    graph: GatewayGraph, entry: ServiceRoute, namespace: str, name: str
+) -> RouteExpectation:
+    verdict, why = _verdict(graph, entry)
     port = entry.backend.service_port
     hosts = sorted({h for _, _, hostnames in entry.listeners for h in hostnames})
     gateways = sorted({f"{gw.namespace}/{gw.name} listener {ls}" for gw, ls, _ in entry.listeners})
