@@ -12,6 +12,7 @@ import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from kubectl_discover.analyze import services
 from kubectl_discover.analyze.gateway import (
@@ -246,7 +247,10 @@ def analyze_request(
     rows: list[RouteExpectation] = []
     facts: list[tuple[str, str]] = []
     for match in matches:
-        rows.extend(_match_rows(match))
+        node = graph.gateway(match.gateway.namespace, match.gateway.name)
+        addresses = tuple(a.value for a in node.gateway.addresses) if node else ()
+        probe = _ProbeTarget(request, addresses)
+        rows.extend(dataclasses.replace(row, **probe.fields()) for row in _match_rows(match))
         winner = f" by {match.winner.source()}" if match.winner is not None else ""
         facts.append(("gateway", f"{match.gateway.path}: {match.status_text()}{winner}"))
     chain = extend_chain(index, tuple(match_chain(graph, m) for m in matches))
@@ -257,6 +261,24 @@ def analyze_request(
         facts=tuple(facts),
         answered=bool(matches),
     )
+
+
+@dataclass(frozen=True)
+class _ProbeTarget:
+    """Where a probe sends the request: the Gateway's status addresses, the request's own
+    host (as Host and SNI), port and path."""
+
+    request: Request
+    addresses: tuple[str, ...]
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "addresses": self.addresses,
+            "host": self.request.host,
+            "port": self.request.port,
+            "request_path": self.request.path,
+            "tls": "unchecked" if self.request.scheme == "https" else "none",
+        }
 
 
 def _match_rows(match: GatewayMatch) -> list[RouteExpectation]:

@@ -151,6 +151,10 @@ class RouteExpectation:
     service_namespace: str = ""
     weight: int | None = None
     """For Gateway routes: the backendRef weight (0 = no traffic)."""
+    port: int | None = None
+    """The port a probe connects to (a Gateway listener's); None: 80, or 443 with TLS."""
+    request_path: str = ""
+    """The path a probe requests (``route URL``: the URL's); "": derived from ``path``."""
 
     @property
     def key(self) -> str:

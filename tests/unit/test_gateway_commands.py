@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from kubectl_discover import loading
+from kubectl_discover import loading, pipeline
 from kubectl_discover.analyze.index import build_index
 from kubectl_discover.cli import run
+from kubectl_discover.commands import ROUTE
+from kubectl_discover.probe.plan import connect_key, route_checks
+from kubectl_discover.probing import RECORD_FORMAT
 from kubectl_discover.snapshot import GATEWAY_NOT_SERVED, GATEWAY_RESOURCES, Unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +40,8 @@ spec:
         image: nginx
         ports: [{name: http, containerPort: 8080}]
 """
+
+NOW = datetime(2026, 11, 30, tzinfo=UTC)
 
 NOT_INSTALLED = (
     "error: the Gateway API is not installed in this cluster: no gateway.networking.k8s.io "
@@ -398,3 +404,80 @@ def test_an_older_release_without_listenersets_is_not_called_uninstalled(
         "(Gateway API CRDs not installed)"
     ]
     assert "access-skipped" not in {f["id"] for f in doc["findings"]}
+
+
+# --- probing a Gateway's status addresses (route URL) -------------------------------------
+
+
+def _record(tmp_path: Path, status: int) -> str:
+    recorded = json.loads(
+        (ROOT / "tests" / "fixtures" / "probe" / "recorded-shop.json").read_text()
+    )
+    key = connect_key("http", "203.0.113.7", 80, path="/api/cart", header="shop.example.com")
+    recorded["dns"] = []
+    recorded["connects"] = [
+        {
+            "key": key,
+            "host": "203.0.113.7",
+            "peer": "203.0.113.7",
+            "port": 80,
+            "scheme": "http",
+            "connect_ms": 1.0,
+            "elapsed_ms": 3.0,
+            "error": None,
+            "tls": None,
+            "http": {
+                "status": status,
+                "status_line": f"HTTP/1.1 {status} X",
+                "headers": {},
+                "host_header": "shop.example.com",
+                "path": "/api/cart",
+                "body_snippet": None,
+                "time_ms": 1.0,
+            },
+        }
+    ]
+    path = tmp_path / "probe.json"
+    path.write_text(
+        json.dumps(
+            {
+                "format": RECORD_FORMAT,
+                "probe": {"pod": "kubectl-discover-probe-x1y2z", "namespace": "shop"},
+                "result": recorded,
+            }
+        )
+    )
+    return str(path)
+
+
+def test_route_url_plans_a_request_to_the_gateway_address() -> None:
+    loaded = loading.load(
+        loading.LoadRequest(ROUTE, loading.Source(filenames=(SHOP,)), namespace="shop")
+    )
+    diagnosis = pipeline.diagnose_subject(
+        pipeline.Subject(ROUTE, "http://shop.example.com/api/cart"), loaded, now=NOW
+    )
+    checks = [c for r in diagnosis.routes for c in route_checks(r)]
+    assert {(c.scheme, c.host, c.port, c.path, c.host_header, c.sni) for c in checks} == {
+        ("http", "203.0.113.7", 80, "/api/cart", "shop.example.com", "")
+    }
+
+
+@pytest.mark.parametrize(("status", "verdict"), [(200, "ok"), (404, "fail")])
+def test_route_url_replayed_probe_judges_the_gateway_answer(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, status: int, verdict: str
+) -> None:
+    code, out, err = _run(
+        capsys, "route", "http://shop.example.com/api/cart", "-n", "shop", "-f", SHOP,
+        "--replay", _record(tmp_path, status), "-o", "json",
+    )  # fmt: skip
+    assert err == ""
+    doc = json.loads(out)
+    assert [(r["weight"], r["verdict"]) for r in doc["routes"]] == [(90, verdict), (10, verdict)]
+    assert {r["observed"] for r in doc["routes"]} == {f"connected in 1 ms; HTTP/1.1 {status} X"}
+    assert code == (0 if verdict == "ok" else 1)
+    why = doc["routes"][0]["why"]
+    if status == 200:
+        assert why.startswith("HTTP 200, as predicted: 90%: backendRef Service shop/api:8080")
+    else:
+        assert why.startswith("404 from the controller: no rule matched Host shop.example.com")
