@@ -35,13 +35,8 @@ from kubectl_discover.analyze.gateway.findings import (
     route_findings,
 )
 from kubectl_discover.analyze.gateway.graph import GatewayGraph, build_graph
-from kubectl_discover.analyze.gateway.matching import (
-    GatewayMatch,
-    Outcome,
-    Request,
-    match_request,
-    parse_request,
-)
+from kubectl_discover.analyze.gateway.matching import GatewayMatch, Outcome, match_request
+from kubectl_discover.analyze.gateway.request import Request, parse_request
 
 __all__ = [
     "CHECKS",
