@@ -13,9 +13,11 @@ from gwhelp import LABELS, fixture, grant, graph_of, http_route, prefix, rule, s
 from kubectl_discover.analyze.gateway.model import (
     NamespacePolicy,
     parse_gateway,
-    parse_route,
 )
 from kubectl_discover.analyze.gateway.namespaces import namespace_allowed
+from kubectl_discover.analyze.gateway.routemodel import (
+    parse_route,
+)
 from kubectl_discover.refs import ObjectRef
 
 GW = ObjectRef("Gateway", "infra", "gw")

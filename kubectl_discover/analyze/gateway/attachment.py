@@ -21,12 +21,14 @@ from kubectl_discover.analyze.gateway.model import (
     CORE_GROUP,
     GATEWAY_GROUP,
     GroupKind,
-    ParentRef,
-    Route,
-    RouteParentStatus,
 )
 from kubectl_discover.analyze.gateway.namespaces import (
     namespace_allowed,
+)
+from kubectl_discover.analyze.gateway.routemodel import (
+    ParentRef,
+    Route,
+    RouteParentStatus,
 )
 from kubectl_discover.analyze.gateway.routes import (
     ListenerVerdict,

@@ -9,10 +9,12 @@ from kubectl_discover.analyze.gateway.grants import Permission, Reference, decid
 from kubectl_discover.analyze.gateway.model import (
     CORE_GROUP,
     GATEWAY_GROUP,
-    BackendRef,
     BackendTLSPolicy,
     GroupKind,
     ReferenceGrant,
+)
+from kubectl_discover.analyze.gateway.routemodel import (
+    BackendRef,
     Route,
 )
 from kubectl_discover.analyze.gateway.routes import (

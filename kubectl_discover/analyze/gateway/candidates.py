@@ -14,16 +14,18 @@ from kubectl_discover.analyze.gateway.model import (
     GRPCROUTE,
     PATH_PREFIX,
     REGULAR_EXPRESSION,
-    GRPCMatch,
-    HTTPMatch,
-    Rule,
-    ValueMatch,
 )
 from kubectl_discover.analyze.gateway.precedence import (
     Precedence,
 )
 from kubectl_discover.analyze.gateway.request import (
     Request,
+)
+from kubectl_discover.analyze.gateway.routemodel import (
+    GRPCMatch,
+    HTTPMatch,
+    Rule,
+    ValueMatch,
 )
 from kubectl_discover.analyze.gateway.routes import RouteNode
 from kubectl_discover.refs import ObjectRef

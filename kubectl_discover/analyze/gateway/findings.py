@@ -23,8 +23,14 @@ from kubectl_discover.analyze.gateway.grants import grant_yaml, near_grants
 from kubectl_discover.analyze.gateway.graph import GatewayGraph
 from kubectl_discover.analyze.gateway.listeners import ListenerNode, ListenerProblem
 from kubectl_discover.analyze.gateway.matching import GatewayMatch, Outcome
-from kubectl_discover.analyze.gateway.model import REGULAR_EXPRESSION, GRPCMatch, HTTPMatch
+from kubectl_discover.analyze.gateway.model import (
+    REGULAR_EXPRESSION,
+)
 from kubectl_discover.analyze.gateway.request import Request
+from kubectl_discover.analyze.gateway.routemodel import (
+    GRPCMatch,
+    HTTPMatch,
+)
 from kubectl_discover.analyze.gateway.routes import BackendResolution, ParentResult, RouteNode
 from kubectl_discover.findings import Check, Finding, Severity, worst_first
 from kubectl_discover.refs import ObjectRef

@@ -52,12 +52,14 @@ from kubectl_discover.analyze.gateway.model import (
     BackendTLSPolicy,
     GatewayClass,
     ReferenceGrant,
-    Route,
     parse_backendtlspolicy,
     parse_gateway,
     parse_gatewayclass,
     parse_listenerset,
     parse_referencegrant,
+)
+from kubectl_discover.analyze.gateway.routemodel import (
+    Route,
     parse_route,
 )
 from kubectl_discover.analyze.gateway.routes import (

@@ -47,7 +47,6 @@ from kubectl_discover.analyze.gateway.listeners import ListenerKey
 from kubectl_discover.analyze.gateway.model import (
     GRPCROUTE,
     HTTPROUTE,
-    Rule,
 )
 from kubectl_discover.analyze.gateway.precedence import (
     Loss,
@@ -55,6 +54,9 @@ from kubectl_discover.analyze.gateway.precedence import (
 )
 from kubectl_discover.analyze.gateway.request import (
     Request,
+)
+from kubectl_discover.analyze.gateway.routemodel import (
+    Rule,
 )
 from kubectl_discover.analyze.gateway.routes import BackendResolution, RouteNode
 from kubectl_discover.findings import Verdict

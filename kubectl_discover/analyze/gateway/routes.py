@@ -17,8 +17,10 @@ from kubectl_discover.analyze.gateway.model import (
     PATH_TYPES,
     REGULAR_EXPRESSION,
     VALUE_MATCH_TYPES,
-    BackendRef,
     BackendTLSPolicy,
+)
+from kubectl_discover.analyze.gateway.routemodel import (
+    BackendRef,
     HTTPMatch,
     ParentRef,
     Route,
