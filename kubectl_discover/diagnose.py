@@ -164,10 +164,10 @@ def _require_gateway_api(index: Index, kind: str, namespace: str, name: str) -> 
     require(index, kind, objs, namespace, name)
 
 
-def diagnose_gateway(index: Index, namespace: str, name: str) -> Diagnosis:
+def diagnose_gateway(index: Index, namespace: str, name: str, *, now: datetime) -> Diagnosis:
     """``kubectl discover gateway NAME``."""
     _require_gateway_api(index, "Gateway", namespace, name)
-    diagnosis = gatewayapi.diagnose_gateway(index, namespace, name)
+    diagnosis = gatewayapi.diagnose_gateway(index, namespace, name, now=now)
     findings = (*diagnosis.findings, *access_findings(index, ObjectRef("Gateway", namespace, name)))
     return _with(diagnosis, findings=worst_first(findings))
 

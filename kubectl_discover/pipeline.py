@@ -67,7 +67,7 @@ def diagnose_subject(subject: Subject, loaded: Loaded, *, now: datetime) -> Diag
     if subject.needs is INGRESS:
         return diagnose.diagnose_ingress(index, loaded.namespace, subject.name)
     if subject.needs is GATEWAY:
-        return diagnose.diagnose_gateway(index, loaded.namespace, subject.name)
+        return diagnose.diagnose_gateway(index, loaded.namespace, subject.name, now=now)
     if subject.needs is HTTPROUTE:
         return diagnose.diagnose_gateway_route(index, "HTTPRoute", loaded.namespace, subject.name)
     if subject.needs is GRPCROUTE:

@@ -12,9 +12,10 @@ import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from kubectl_discover.analyze import services
+from kubectl_discover.analyze import services, tls
 from kubectl_discover.analyze.gateway import (
     GatewayMatch,
     Request,
@@ -26,6 +27,7 @@ from kubectl_discover.analyze.gateway import (
     route_chain,
     route_findings,
     routes_for_service,
+    tls_targets,
 )
 from kubectl_discover.analyze.gateway.chain import ServiceRoute
 from kubectl_discover.analyze.gateway.graph import GatewayGraph
@@ -80,15 +82,44 @@ def _facts_of_gateway(index: Index, namespace: str, name: str) -> tuple[tuple[st
     )
 
 
-def diagnose_gateway(index: Index, namespace: str, name: str) -> Diagnosis:
-    """``kubectl discover gateway NAME``: class, listeners, attached routes, backends."""
+def certificate_findings(
+    index: Index, namespace: str, name: str, *, now: datetime
+) -> tuple[Finding, ...]:
+    """The Ingress certificate checks (analyze/tls.py) on every usable certificateRef of
+    the Gateway's terminating listeners: type, certificate, key, validity, and every
+    hostname the listener serves covered. A broken reference is the engine's finding."""
+    found: list[Finding] = []
+    for target in tls_targets(index.gateway_graph, namespace, name):
+        if not target.usable:
+            continue
+        where = f"listener {target.listener[1]} certificateRef"
+        _, findings = tls.check_certificate(
+            index,
+            target.gateway,
+            where,
+            target.secret_namespace,
+            target.secret_name,
+            target.hostnames,
+            now=now,
+        )
+        found.extend(findings)
+    return tuple(found)
+
+
+def diagnose_gateway(index: Index, namespace: str, name: str, *, now: datetime) -> Diagnosis:
+    """``kubectl discover gateway NAME``: class, listeners, certificates, attached routes,
+    backends."""
     graph = index.gateway_graph
+    findings = (
+        *gateway_findings(graph, namespace, name),
+        *certificate_findings(index, namespace, name, now=now),
+    )
     return Diagnosis(
         subject_kind="Gateway",
         namespace=namespace,
         name=name,
         kind="Gateway",
-        findings=worst_first(gateway_findings(graph, namespace, name)),
+        findings=worst_first(findings),
         chain=extend_chain(index, gateway_chain(graph, namespace, name)),
         facts=_facts_of_gateway(index, namespace, name),
     )

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from certs import leaf, tls_secret
 
 from kubectl_discover import loading, pipeline
 from kubectl_discover.analyze.index import build_index
@@ -61,10 +62,26 @@ def _json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str
     return code, json.loads(out)
 
 
+def _shop_with_certificate(tmp_path: Path, *sans: str, days_left: int = 365) -> str:
+    """shop.yaml with a real certificate in Secret infra/wildcard-tls (the fixture's is empty)."""
+    now = datetime.now(UTC)
+    pair = leaf(
+        *sans, not_before=now - timedelta(days=30), not_after=now + timedelta(days=days_left)
+    )
+    data = tls_secret("wildcard-tls", "infra", pair)["data"]
+    text = Path(SHOP).read_text()
+    empty = 'data: {tls.crt: "", tls.key: ""}'
+    assert empty in text
+    path = tmp_path / "shop-cert.yaml"
+    path.write_text(text.replace(empty, f"data: {json.dumps(data)}"))
+    return str(path)
+
+
 def test_gateway_is_explained_with_class_listeners_and_addresses(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, doc = _json(capsys, "gateway", "gw", "-n", "infra", "-f", SHOP)
+    shop = _shop_with_certificate(tmp_path, "*.example.com")
+    code, doc = _json(capsys, "gateway", "gw", "-n", "infra", "-f", shop)
     assert code == 0
     assert doc["subject"] == {"kind": "Gateway", "namespace": "infra", "name": "gw"}
     assert (doc["kind"], doc["verdict"], doc["findings"]) == ("Gateway", "ok", [])
@@ -262,6 +279,39 @@ def test_without_crds_svc_notes_it_and_warns_of_nothing(
         "resources (HTTPRoutes, GRPCRoutes and Gateways not read)"
     ]
     assert "access-skipped" not in {f["id"] for f in doc["findings"]}
+
+
+@pytest.mark.parametrize(
+    ("sans", "days_left", "ids", "code"),
+    [
+        (("*.example.com",), 365, [], 0),
+        (("shop.example.org",), 365, ["ingress-tls-host-not-covered"], 1),
+        (("*.example.com",), 10, ["ingress-tls-expiring"], 0),
+    ],
+)
+def test_gateway_listener_certificates_get_the_ingress_tls_checks(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    sans: tuple[str, ...],
+    days_left: int,
+    ids: list[str],
+    code: int,
+) -> None:
+    shop = _shop_with_certificate(tmp_path, *sans, days_left=days_left)
+    got, doc = _json(capsys, "gateway", "gw", "-n", "infra", "-f", shop)
+    assert got == code
+    assert [f["id"] for f in doc["findings"]] == ids
+    for finding in doc["findings"]:
+        assert finding["subject"] == "Gateway infra/gw"
+
+
+def test_an_empty_certificate_in_the_fixture_fails(capsys: pytest.CaptureFixture[str]) -> None:
+    code, doc = _json(capsys, "gateway", "gw", "-n", "infra", "-f", SHOP)
+    assert code == 1
+    assert [f["id"] for f in doc["findings"]] == ["ingress-tls-cert-invalid"]
+    assert doc["findings"][0]["message"].startswith(
+        "tls.crt of Secret infra/wildcard-tls cannot be parsed"
+    )
 
 
 # --- route URL across Ingresses and Gateways -----------------------------------------------
