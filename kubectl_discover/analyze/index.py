@@ -130,7 +130,7 @@ class Index:
 
         return build_graph(
             gatewayclasses=read("gatewayclasses", snapshot.gatewayclasses),
-            gateways=snapshot.gateways,
+            gateways=read("gateways", snapshot.gateways),
             listenersets=read("listenersets", snapshot.listenersets),
             httproutes=snapshot.httproutes,
             grpcroutes=snapshot.grpcroutes,

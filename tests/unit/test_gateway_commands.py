@@ -531,3 +531,24 @@ def test_route_url_replayed_probe_judges_the_gateway_answer(
         assert why.startswith("HTTP 200, as predicted: 90%: backendRef Service shop/api:8080")
     else:
         assert why.startswith("404 from the controller: no rule matched Host shop.example.com")
+
+
+def test_gateways_refused_leave_attachment_unknown_not_missing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = loading.load
+
+    def load(request: loading.LoadRequest) -> loading.Loaded:
+        loaded = real(request)
+        gap = Unavailable("gateways", "list", "", "forbidden")
+        snapshot = dataclasses.replace(loaded.snapshot, unavailable=(gap,), gateways=())
+        return dataclasses.replace(loaded, snapshot=snapshot, index=build_index(snapshot))
+
+    monkeypatch.setattr(loading, "load", load)
+    code, doc = _json(capsys, "svc", "web", "-n", "shop", "-f", SHOP)
+    assert code == 1  # the selector matches no pod in the files
+    assert doc["skipped"] == ["cannot list gateways cluster-wide: forbidden"]
+    assert "access-skipped" in {f["id"] for f in doc["findings"]}
+    assert {(r["verdict"], r["why"]) for r in doc["routes"]} == {
+        ("warn", "attachment could not be decided")
+    }

@@ -74,8 +74,10 @@ def parent_result(
     labels: Mapping[str, Mapping[str, str]] | None,
     *,
     sets_known: bool = True,
+    gateways_known: bool = True,
 ) -> ParentResult:
-    """``sets_known`` False: ListenerSets were not read, so a ListenerSet parent is unknown."""
+    """``sets_known``/``gateways_known`` False: ListenerSets/Gateways could not be read,
+    so such a parent is unknown, not missing."""
     where = f"spec.parentRefs[{parent.index}] of {route.ref}"
 
     def result(
@@ -115,6 +117,13 @@ def parent_result(
         )
     if parent.kind == "Gateway":
         node = gateways.get((parent.namespace, parent.name))
+        if node is None and not gateways_known:
+            return result(
+                None,
+                "Unknown",
+                f"{where} names Gateway {parent.namespace}/{parent.name}; Gateways could not "
+                "be read",
+            )
         if node is None:
             return result(
                 False,

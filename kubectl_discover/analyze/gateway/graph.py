@@ -112,7 +112,7 @@ class GatewayGraph:
 def build_graph(
     *,
     gatewayclasses: Iterable[Obj] | None = (),
-    gateways: Iterable[Obj] = (),
+    gateways: Iterable[Obj] | None = (),
     listenersets: Iterable[Obj] | None = (),
     httproutes: Iterable[Obj] = (),
     grpcroutes: Iterable[Obj] = (),
@@ -128,12 +128,13 @@ def build_graph(
 
     ``referencegrants``/``secrets`` None: they could not be read (checks needing them
     say so). ``gatewayclasses`` None: not read (every class "unknown"); ``listenersets``
-    None: not read (a parentRef to a ListenerSet is "unknown", not "missing").
+    None: not read (a parentRef to a ListenerSet is "unknown", not "missing"); ``gateways``
+    None likewise for Gateway parents.
     ``namespace_labels`` None: labels unknown (``from: Selector`` undecided).
     """
     ns = default_namespace
     classes = {c.name: c for c in (parse_gatewayclass(o) for o in gatewayclasses or ())}
-    gateway_views = [parse_gateway(o, ns) for o in gateways]
+    gateway_views = [parse_gateway(o, ns) for o in gateways or ()]
     set_views = [parse_listenerset(o, ns) for o in listenersets or ()]
     route_views = [parse_route({**o, "kind": o.get("kind") or HTTPROUTE}, ns) for o in httproutes]
     route_views += [parse_route({**o, "kind": o.get("kind") or GRPCROUTE}, ns) for o in grpcroutes]
@@ -174,6 +175,7 @@ def build_graph(
             policies,
             live,
             sets_known=listenersets is not None,
+            gateways_known=gateways is not None,
         )
     route_nodes = resolve_kind_conflicts(route_nodes)
     attachments: dict[ListenerKey, list[tuple[RouteKey, tuple[str, ...]]]] = defaultdict(list)
@@ -208,9 +210,18 @@ def _route_node(
     live: bool,
     *,
     sets_known: bool = True,
+    gateways_known: bool = True,
 ) -> RouteNode:
     parents = tuple(
-        parent_result(route, parent, gateways, sets, labels, sets_known=sets_known)
+        parent_result(
+            route,
+            parent,
+            gateways,
+            sets,
+            labels,
+            sets_known=sets_known,
+            gateways_known=gateways_known,
+        )
         for parent in route.parent_refs
     )
     backends = tuple(
