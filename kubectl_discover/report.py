@@ -94,6 +94,11 @@ def route_doc(r: RouteExpectation, row: Row | None) -> dict[str, Any]:
         "readyEndpoints": r.ready_endpoints,
         "tls": r.tls,
         "addresses": list(r.addresses),
+        "kind": r.kind,
+        "source": r.source or f"Ingress {r.ingress}",
+        "gateway": r.gateway or None,
+        "serviceNamespace": r.service_namespace or r.ingress.partition("/")[0],
+        "weight": r.weight,
         **_row_fields(row),
     }
 

@@ -482,7 +482,8 @@ def test_kind_paths_are_scoped_only_when_namespaced() -> None:
 
 
 def test_svc_kinds_stay_within_the_request_budget() -> None:
-    assert len(SVC.kinds) <= 8
+    # 8 core LISTs + 4 Gateway API LISTs; the project's ceiling is 14 (bench/README.md).
+    assert len(SVC.kinds) == 12
     assert SVC.kinds <= listing.ALL_KINDS
     assert "secrets" not in listing.ALL_KINDS, "Secrets are never listed"
 
@@ -545,6 +546,30 @@ def test_unserved_kind_is_recorded_not_fatal(scripted: Any) -> None:
     snapshot = listing.load_snapshot(session, None, kinds=frozenset({"ingressclasses"}))
     assert [gap.describe() for gap in snapshot.unavailable] == [
         "cannot list ingressclasses cluster-wide: networking.k8s.io/v1 not served"
+    ]
+
+
+def test_gateway_api_kind_without_crd_is_not_installed_not_refused(scripted: Any) -> None:
+    session, _ = scripted([(404, {}, status_body(404, "the server could not find it"))])
+    snapshot = listing.load_snapshot(session, None, kinds=frozenset({"gateways"}))
+    (gap,) = snapshot.unavailable
+    assert gap.describe() == (
+        "cannot list gateways cluster-wide: gateway.networking.k8s.io/v1 not served "
+        "(Gateway API CRDs not installed)"
+    )
+    assert (gap.not_served, gap.refused) == (True, False)
+    assert snapshot.gateway_api_served is False
+    assert snapshot.gateways == ()
+
+
+def test_gateways_are_listed_in_every_namespace_for_a_namespaced_command(scripted: Any) -> None:
+    gateway = {"metadata": {"name": "edge", "namespace": "infra"}}
+    session, _ = scripted([(200, {}, {"items": [gateway]}), (200, {}, {})])
+    snapshot = listing.load_snapshot(session, "shop", kinds=frozenset({"gateways"}))
+    assert [g["kind"] for g in snapshot.gateways] == ["Gateway"]
+    assert session.request_log == [
+        ("GET", "/apis/gateway.networking.k8s.io/v1/gateways?limit=500"),
+        ("GET", "/api/v1/namespaces/shop"),
     ]
 
 
