@@ -43,6 +43,14 @@ RESOURCES: dict[str, tuple[str, str, bool]] = {
     "cronjobs": ("batch/v1", "CronJob", True),
     "ingresses": ("networking.k8s.io/v1", "Ingress", True),
     "ingressclasses": ("networking.k8s.io/v1", "IngressClass", False),
+    # Gateway API CRDs: served, and empty unless the generator wrote some.
+    "gatewayclasses": ("gateway.networking.k8s.io/v1", "GatewayClass", False),
+    "gateways": ("gateway.networking.k8s.io/v1", "Gateway", True),
+    "listenersets": ("gateway.networking.k8s.io/v1", "ListenerSet", True),
+    "httproutes": ("gateway.networking.k8s.io/v1", "HTTPRoute", True),
+    "grpcroutes": ("gateway.networking.k8s.io/v1", "GRPCRoute", True),
+    "referencegrants": ("gateway.networking.k8s.io/v1beta1", "ReferenceGrant", True),
+    "backendtlspolicies": ("gateway.networking.k8s.io/v1", "BackendTLSPolicy", True),
 }
 SHORT_NAMES = {
     "services": ["svc"],

@@ -24,6 +24,10 @@ ROOT = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024
 GIB = 1024 * MIB
 
+SVC_REQUEST_BUDGET = 14
+"""``svc NAME --no-probe``: 8 core LISTs + 4 Gateway API LISTs today; 2 kept for
+NetworkPolicies and the CoreDNS ConfigMap (bench/README.md)."""
+
 
 @dataclass
 class Row:
@@ -388,8 +392,8 @@ def _cli_row(label: str, result: dict[str, Any], counts: list[Any], *, svc: bool
     notes.append(f"{label}: {requests} requests: " + "; ".join(result.get("log") or [])[:1500])
     if svc:
         fixed = len({c for c in counts if c is not None}) == 1
-        ok = requests <= 9 and fixed and result["exit"] in (0, 1)
-        budget = "<= 9 requests, same count at any size"
+        ok = requests <= SVC_REQUEST_BUDGET and fixed and result["exit"] in (0, 1)
+        budget = f"<= {SVC_REQUEST_BUDGET} requests, same count at any size"
     else:
         unpaginated = result.get("unpaginated") or []
         ok = not unpaginated and result["exit"] in (0, 1)

@@ -18,7 +18,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from kubectl_discover import __version__
-from kubectl_discover.commands import DNS, INGRESS, ROUTE, SCAN, SVC, Needs, Scope
+from kubectl_discover.commands import (
+    DNS,
+    GATEWAY,
+    GRPCROUTE,
+    HTTPROUTE,
+    INGRESS,
+    ROUTE,
+    SCAN,
+    SVC,
+    Needs,
+    Scope,
+)
 from kubectl_discover.errors import (
     EXIT_FAIL,
     EXIT_INPUT,
@@ -142,6 +153,18 @@ ProbeTimeout = Annotated[
 DryRun = Annotated[
     bool, typer.Option("--dry-run", help="Print the probe pod and plan; create nothing.")
 ]
+Watch = Annotated[
+    bool,
+    typer.Option(
+        "--watch",
+        "-w",
+        help="Re-read and re-probe every --interval seconds (one probe pod) and show what "
+        "changed, until Ctrl-C.",
+    ),
+]
+Interval = Annotated[
+    float, typer.Option("--interval", metavar="SECONDS", help="Seconds between --watch runs.")
+]
 Record = Annotated[
     str | None,
     typer.Option("--record", metavar="FILE", help="Also write what the probe observed to FILE."),
@@ -153,6 +176,26 @@ Replay = Annotated[
         metavar="FILE",
         help="Start no probe pod: replay what --record wrote (with -f or a cluster).",
     ),
+]
+GatewayFlag = Annotated[
+    str | None,
+    typer.Option(
+        "--gateway",
+        metavar="NAMESPACE/NAME",
+        help="Ask this Gateway alone (default: every Ingress and Gateway that could receive it).",
+    ),
+]
+Header = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--header",
+        "-H",
+        metavar="'NAME: VALUE'",
+        help="A request header, as curl takes it; 'Host: name[:port]' overrides the URL's host.",
+    ),
+]
+Method = Annotated[
+    str, typer.Option("--method", metavar="METHOD", help="The request method (default GET).")
 ]
 
 
@@ -168,6 +211,13 @@ class ProbeOptions:
     dry_run: bool = False
     record: str | None = None
     replay: str | None = None
+    watch: bool = False
+    interval: float = 5.0
+
+
+WATCH_LIFETIME = 3600.0
+"""How long ``--watch`` runs at most: the probe pod's deadline is set past it, so a plugin
+that dies never leaves the pod for longer."""
 
 
 @dataclass(frozen=True)
@@ -247,6 +297,10 @@ def validate(options: Options) -> None:
         raise InputError("--replay starts no probe pod: it cannot go with --record or --dry-run")
     if probe.replay is not None and not probe.enabled:
         raise InputError("--replay and --no-probe contradict each other")
+    if probe.watch and (probe.dry_run or probe.record is not None or probe.keep):
+        raise InputError("--watch cannot go with --dry-run, --record or --keep")
+    if probe.watch and not 1.0 <= probe.interval <= WATCH_LIFETIME:
+        raise InputError(f"--interval must be between 1 and {WATCH_LIFETIME:g} seconds")
 
 
 def validate_name(kind: str, name: str) -> None:
@@ -370,6 +424,9 @@ def run_subject(options: Options, subject: Subject) -> int:
 
     from kubectl_discover import loading, pipeline
 
+    if options.probe.watch:
+        return watch_subject(options, subject)
+
     events_for = ("Ingress", subject.name) if subject.needs is INGRESS else None
     loaded = loading.load(load_request(subject.needs, options, events_for))
     now = datetime.now(UTC)
@@ -387,6 +444,60 @@ def run_subject(options: Options, subject: Subject) -> int:
         if spinner is not None:
             spinner.close()
     return emit(document, options)
+
+
+def watch_subject(options: Options, subject: Subject) -> int:
+    """``--watch``: the report, then every ``--interval`` seconds the objects read again,
+    probed again in the same probe pod, and what changed; Ctrl-C ends it (the pod is deleted
+    on every path) with the exit code of the last report."""
+    import contextlib
+    import time
+    from datetime import UTC, datetime
+
+    from kubectl_discover import loading, pipeline, probing
+    from kubectl_discover.render.changes import format_changes
+    from kubectl_discover.render.style import Style
+
+    request = load_request(subject.needs, options)
+    loaded = loading.load(request)
+    probe = options.probe
+    first = pipeline.diagnose_subject(subject, loaded, now=datetime.now(UTC))
+    runners: contextlib.AbstractContextManager[ProbeRunner | None]
+    if probe.replay is not None:
+        runners = contextlib.nullcontext(probing.RecordedProbeRunner.from_file(probe.replay))
+    elif probe.enabled and loaded.session is not None:
+        runners = probing.reused_pod(
+            loaded.session, probe, progress, loaded.snapshot, [first], lifetime=WATCH_LIFETIME
+        )
+    else:
+        runners = contextlib.nullcontext(None)
+    code, previous = EXIT_OK, None
+    ends = time.monotonic() + WATCH_LIFETIME
+    try:
+        with runners as runner:
+            while True:
+                now = datetime.now(UTC)
+                document = pipeline.subject_report(subject, loaded, runner=runner, now=now)
+                code = EXIT_FAIL if document.get("verdict") == "fail" else EXIT_OK
+                if previous is None or options.output in ("json", "yaml"):
+                    text = render(document, options)
+                    sys.stdout.write(
+                        ("---\n" if previous and options.output == "yaml" else "") + text
+                    )
+                else:
+                    when = now.astimezone().strftime("%H:%M:%S")
+                    sys.stdout.write(
+                        format_changes(previous, document, when, style=Style(options.color))
+                    )
+                sys.stdout.flush()
+                previous = document
+                if time.monotonic() + probe.interval > ends:
+                    progress(f"--watch ends after {WATCH_LIFETIME:g} s (the probe pod's deadline)")
+                    return code
+                time.sleep(probe.interval)
+                loaded = loading.load(request)
+    except KeyboardInterrupt:
+        return code
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -428,40 +539,13 @@ def subject_command(
         dry_run: DryRun = False,
         record: Record = None,
         replay: Replay = None,
+        watch: Watch = False,
+        interval: Interval = 5.0,
     ) -> None:
-        from kubectl_discover.pipeline import Subject
-
-        if all_namespaces and needs.scope is Scope.ONE:
-            raise InputError(
-                "a name is looked up in one namespace: use -n NAMESPACE, not -A "
-                "(kubectl discover scan -A looks at every namespace)"
-            )
-        options = resolve(
-            namespace=namespace,
-            all_namespaces=all_namespaces,
-            context=context,
-            kubeconfig=kubeconfig,
-            output=output,
-            filenames=filename,
-            kustomize=kustomize,
-            cluster_domain=cluster_domain,
-            no_color=no_color,
-            probe=ProbeOptions(
-                enabled=not no_probe,
-                image=image,
-                node=node,
-                client=client,
-                keep=keep,
-                namespace=probe_namespace,
-                timeout=probe_timeout,
-                dry_run=dry_run,
-                record=record,
-                replay=replay,
-            ),
-        )
-        validate(options)
-        check(subject)
-        raise typer.Exit(run_subject(options, Subject(needs, subject, client)))
+        flags = dict(locals())
+        for closed_over in ("subject", "needs", "check"):  # locals() holds free variables too
+            flags.pop(closed_over, None)
+        raise typer.Exit(_invoke(needs, check, subject, **flags))
 
     command.__doc__ = doc
     # Set as an object, not a string annotation: it closes over this command's metavar.
@@ -471,6 +555,105 @@ def subject_command(
     return command
 
 
+def _invoke(
+    needs: Needs,
+    check: Callable[[str], None],
+    subject: str,
+    *,
+    namespace: str | None,
+    all_namespaces: bool,
+    context: str | None,
+    kubeconfig: str | None,
+    output: str,
+    filename: list[str] | None,
+    kustomize: str | None,
+    no_probe: bool,
+    cluster_domain: str | None,
+    no_color: bool,
+    image: str | None,
+    node: str | None,
+    client: str | None,
+    keep: bool,
+    probe_namespace: str | None,
+    probe_timeout: float,
+    dry_run: bool,
+    record: str | None,
+    replay: str | None,
+    watch: bool,
+    interval: float,
+    method: str = "GET",
+    headers: Sequence[str] = (),
+    gateway: str | None = None,
+) -> int:
+    """Resolve and validate every flag, then run the subject command."""
+    from kubectl_discover.pipeline import Subject
+
+    if all_namespaces and needs.scope is Scope.ONE:
+        raise InputError(
+            "a name is looked up in one namespace: use -n NAMESPACE, not -A "
+            "(kubectl discover scan -A looks at every namespace)"
+        )
+    options = resolve(
+        namespace=namespace,
+        all_namespaces=all_namespaces,
+        context=context,
+        kubeconfig=kubeconfig,
+        output=output,
+        filenames=filename,
+        kustomize=kustomize,
+        cluster_domain=cluster_domain,
+        no_color=no_color,
+        probe=ProbeOptions(
+            enabled=not no_probe,
+            image=image,
+            node=node,
+            client=client,
+            keep=keep,
+            namespace=probe_namespace,
+            timeout=probe_timeout,
+            dry_run=dry_run,
+            record=record,
+            replay=replay,
+            watch=watch,
+            interval=interval,
+        ),
+    )
+    validate(options)
+    check(subject)
+    request = _check_request(subject, method, headers, gateway) if needs is ROUTE else None
+    return run_subject(
+        options,
+        Subject(
+            needs,
+            subject,
+            client,
+            method=request[0] if request else "GET",
+            headers=tuple(headers),
+            gateway=request[1] if request else None,
+        ),
+    )
+
+
+def _check_request(
+    url: str, method: str, headers: Sequence[str], gateway: str | None
+) -> tuple[str, tuple[str, str] | None]:
+    """``route``'s request flags, validated before anything is read: the method, the
+    headers (parsed as the request will be), and ``--gateway NAMESPACE/NAME``."""
+    from kubectl_discover.analyze.gateway import parse_request
+    from kubectl_discover.analyze.gateway.model import HTTP_METHODS
+
+    verb = method.strip().upper()
+    if verb not in HTTP_METHODS:
+        raise InputError(f"--method must be one of {', '.join(HTTP_METHODS)}, not {method!r}")
+    parse_request(url, method=verb, headers=headers)
+    if gateway is None:
+        return verb, None
+    namespace, slash, name = gateway.partition("/")
+    if not slash or not is_dns1123_label(namespace) or not is_dns1123_subdomain(name):
+        raise InputError(f"--gateway must be NAMESPACE/NAME, not {gateway!r}")
+    return verb, (namespace, name)
+
+
 def _check_service_name(name: str) -> None:
     validate_name("Service", name)
 
@@ -478,6 +661,14 @@ def _check_service_name(name: str) -> None:
 def _check_ingress_name(name: str) -> None:
     if not is_dns1123_subdomain(name):
         raise InputError(f"{name!r} is not a valid Ingress name")
+
+
+def _check_object_name(kind: str) -> Callable[[str], None]:
+    def check(name: str) -> None:
+        if not is_dns1123_subdomain(name):
+            raise InputError(f"{name!r} is not a valid {kind} name")
+
+    return check
 
 
 def _check_url(url: str) -> None:
@@ -510,13 +701,71 @@ ingress = subject_command(
 )
 app.command("ingress")(ingress)
 app.command("ing", hidden=True)(ingress)
-route = subject_command(
-    needs=ROUTE,
-    metavar="URL",
-    argument_help="URL a client requests, e.g. https://host/path.",
-    doc="Simulate which Ingress rule wins for a URL and follow it down to the pods.",
-    check=_check_url,
+gateway = subject_command(
+    needs=GATEWAY,
+    metavar="NAME",
+    argument_help="Gateway name (gateway.networking.k8s.io).",
+    doc="Explain a Gateway: class, listeners, attached routes, backends, down to the pods.",
+    check=_check_object_name("Gateway"),
 )
+app.command("gateway")(gateway)
+app.command("gtw", hidden=True)(gateway)
+httproute = subject_command(
+    needs=HTTPROUTE,
+    metavar="NAME",
+    argument_help="HTTPRoute name.",
+    doc="Explain an HTTPRoute: parents, attachment per listener, rules, backendRefs, pods.",
+    check=_check_object_name("HTTPRoute"),
+)
+app.command("httproute")(httproute)
+app.command("hr", hidden=True)(httproute)
+grpcroute = subject_command(
+    needs=GRPCROUTE,
+    metavar="NAME",
+    argument_help="GRPCRoute name.",
+    doc="Explain a GRPCRoute: parents, attachment per listener, rules, backendRefs, pods.",
+    check=_check_object_name("GRPCRoute"),
+)
+app.command("grpcroute")(grpcroute)
+app.command("gr", hidden=True)(grpcroute)
+
+
+def route(
+    subject: Annotated[
+        str, typer.Argument(metavar="URL", help="URL a client requests, e.g. https://host/path.")
+    ],
+    namespace: Namespace = None,
+    all_namespaces: AllNamespaces = False,
+    context: Context = None,
+    kubeconfig: Kubeconfig = None,
+    output: Output = "table",
+    filename: Filenames = None,
+    kustomize: Kustomize = None,
+    no_probe: NoProbe = False,
+    cluster_domain: ClusterDomain = None,
+    no_color: NoColor = False,
+    image: Image = None,
+    node: Node = None,
+    client: From = None,
+    keep: Keep = False,
+    probe_namespace: ProbeNamespace = None,
+    probe_timeout: ProbeTimeout = 60.0,
+    dry_run: DryRun = False,
+    record: Record = None,
+    replay: Replay = None,
+    watch: Watch = False,
+    interval: Interval = 5.0,
+    gateway: GatewayFlag = None,
+    header: Header = None,
+    method: Method = "GET",
+) -> None:
+    """Simulate which Ingress rule or Gateway route wins for a URL, down to the pods."""
+    flags = dict(locals())
+    del flags["subject"], flags["header"]
+    flags["headers"] = tuple(header or ())
+    raise typer.Exit(_invoke(ROUTE, _check_url, subject, **flags))
+
+
 app.command("route")(route)
 dns = subject_command(
     needs=DNS,
@@ -541,7 +790,7 @@ def scan(
     cluster_domain: ClusterDomain = None,
     no_color: NoColor = False,
 ) -> None:
-    """Every Service and Ingress in the namespace (or -A): one summary row each, worst first."""
+    """Every Service, Ingress, Gateway and Route in the namespace (or -A), worst first."""
     del no_probe  # scan is static; the flag is accepted everywhere for muscle memory
     options = resolve(
         namespace=namespace,

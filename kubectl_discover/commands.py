@@ -13,6 +13,19 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+GATEWAY_KINDS = frozenset(
+    {
+        "gatewayclasses",
+        "gateways",
+        "listenersets",
+        "httproutes",
+        "grpcroutes",
+        "referencegrants",
+        "backendtlspolicies",
+    }
+)
+"""The Gateway API kinds (CRDs; a cluster without them answers 404 -> "not installed")."""
+
 EVERY_KIND = frozenset(
     {
         "services",
@@ -28,6 +41,7 @@ EVERY_KIND = frozenset(
         "ingresses",
         "ingressclasses",
         "namespaces",
+        *GATEWAY_KINDS,
     }
 )
 """Every kind a command may list (``events`` is read per subject, see :attr:`Needs.events`)."""
@@ -78,18 +92,43 @@ SVC = Needs(
             "statefulsets",
             "nodes",
             "ingresses",
+            "httproutes",
+            "grpcroutes",
+            "gateways",
+            "referencegrants",
         }
     ),
     Scope.ONE,
     dns_config=True,
 )
-"""8 LISTs and one GET (the Corefile, :attr:`Needs.dns_config`). ReplicaSets map pods to
+"""12 LISTs and one GET (the Corefile, :attr:`Needs.dns_config`). ReplicaSets map pods to
 their Deployment; Deployments and StatefulSets give the templates behind "selector matches no
 pod" and the serviceName checks; nodes give NodePort addresses; Ingresses the routes to the
 Service. DaemonSets, Jobs and CronJobs are left out: their pods name them directly in
-ownerReferences. IngressClasses belong to ``ingress``."""
+ownerReferences. IngressClasses belong to ``ingress``.
+HTTPRoutes and GRPCRoutes give the Gateway routes to the Service, Gateways (every
+namespace) their listeners and attachment, ReferenceGrants the cross-namespace
+backendRefs; GatewayClasses, ListenerSets and BackendTLSPolicies are not read (a class or
+a ListenerSet parent is then "unknown"), which keeps ``svc`` within its budget of 14."""
 
-INGRESS = Needs("ingress", EVERY_KIND, Scope.ONE, tls_secrets=True, events=True)
+INGRESS = Needs("ingress", EVERY_KIND - GATEWAY_KINDS, Scope.ONE, tls_secrets=True, events=True)
+_GATEWAY_NEEDS = frozenset(
+    {
+        "services",
+        "endpointslices",
+        "pods",
+        "replicasets",
+        "deployments",
+        "statefulsets",
+        "namespaces",
+        *GATEWAY_KINDS,
+    }
+)
+"""A Gateway or a Route: every Gateway API kind, and the Services, slices and pods its
+backends lead to (the chain ends at the pods, as for ``ingress``)."""
+GATEWAY = Needs("gateway", _GATEWAY_NEEDS, Scope.ONE, tls_secrets=True)
+HTTPROUTE = Needs("httproute", _GATEWAY_NEEDS, Scope.ONE, tls_secrets=True)
+GRPCROUTE = Needs("grpcroute", _GATEWAY_NEEDS, Scope.ONE, tls_secrets=True)
 ROUTE = Needs("route", EVERY_KIND, Scope.FLAG, tls_secrets=True)
 DNS = Needs(
     "dns",
@@ -113,4 +152,6 @@ namespaces that exist, and the workloads ``--from`` may name."""
 SCAN = Needs("scan", EVERY_KIND, Scope.FLAG, probes=False)
 """No Corefile: ``scan`` lists what is wrong with Services and Ingresses, not DNS names."""
 
-COMMANDS: dict[str, Needs] = {n.name: n for n in (SVC, INGRESS, ROUTE, DNS, SCAN)}
+COMMANDS: dict[str, Needs] = {
+    n.name: n for n in (SVC, INGRESS, GATEWAY, HTTPROUTE, GRPCROUTE, ROUTE, DNS, SCAN)
+}

@@ -45,13 +45,22 @@ LIST_LIMIT = 500
 COMMANDS: Mapping[str, str] = {
     "svc": "Explain a Service: endpoints, DNS names, Ingress routes",
     "ingress": "Explain an Ingress: class, rules, backends, TLS, status",
+    "gateway": "Explain a Gateway: class, listeners, attached routes",
+    "httproute": "Explain an HTTPRoute: parents, attachment, rules, backends",
+    "grpcroute": "Explain a GRPCRoute: parents, attachment, rules, backends",
     "route": "Which Ingress rule wins for a URL, down to the pods",
     "dns": "Explain a DNS name: its source object, whether it resolves",
-    "scan": "One summary row per Service and Ingress, worst first",
+    "scan": "One summary row per Service, Ingress, Gateway and Route, worst first",
     "cleanup": "Delete leftover probe pods past their deadline",
     "version": "Print the plugin version",
 }
-ALIASES: Mapping[str, str] = {"service": "svc", "ing": "ingress"}
+ALIASES: Mapping[str, str] = {
+    "service": "svc",
+    "ing": "ingress",
+    "gtw": "gateway",
+    "hr": "httproute",
+    "gr": "grpcroute",
+}
 """Hidden command names accepted by the CLI: completed like the command, never offered."""
 
 
@@ -83,7 +92,12 @@ PROBE_NAMESPACE = Flag(("--probe-namespace",), "Namespace for the probe pod", "n
 PROBE_TIMEOUT = Flag(("--probe-timeout",), "Seconds to wait for the probe", "text")
 DRY_RUN = Flag(("--dry-run",), "Print the probe pod and plan")
 RECORD = Flag(("--record",), "Write what the probe observed to a file", "path")
+WATCH = Flag(("--watch", "-w"), "Re-probe on an interval and show what changed")
+INTERVAL = Flag(("--interval",), "Seconds between --watch runs", "text")
 REPLAY = Flag(("--replay",), "Replay a recorded probe instead of probing", "path")
+GATEWAY = Flag(("--gateway",), "Ask this Gateway alone (NAMESPACE/NAME)", "text")
+HEADER = Flag(("--header", "-H"), "A request header 'Name: value'", "text", True)
+METHOD = Flag(("--method",), "The request method", "text")
 HELP = Flag(("--help", "-h"), "Show help")
 VERSION_OUTPUT = Flag(("--output", "-o"), "text or json", "version-output")
 
@@ -97,6 +111,8 @@ _PROBE_FLAGS = (
     DRY_RUN,
     RECORD,
     REPLAY,
+    WATCH,
+    INTERVAL,
 )
 _COMMON = (
     NAMESPACE,
@@ -117,7 +133,10 @@ accept -A only to refuse it with a clear message, as kubectl does for a named ob
 FLAGS: Mapping[str, tuple[Flag, ...]] = {
     "svc": _SUBJECT,
     "ingress": _SUBJECT,
-    "route": _SUBJECT,
+    "gateway": _SUBJECT,
+    "httproute": _SUBJECT,
+    "grpcroute": _SUBJECT,
+    "route": (*_SUBJECT[:-1], GATEWAY, HEADER, METHOD, HELP),
     "scan": (NAMESPACE, ALL_NAMESPACES, *_COMMON[1:], HELP),
     "dns": _SUBJECT,
     "cleanup": (NAMESPACE, ALL_NAMESPACES, CONTEXT, KUBECONFIG, HELP),
@@ -128,6 +147,9 @@ ROOT_FLAGS = (HELP,)
 POSITIONAL: Mapping[str, str] = {
     "svc": "service",
     "ingress": "ingress",
+    "gateway": "gateway",
+    "httproute": "httproute",
+    "grpcroute": "grpcroute",
     "route": "url",
     "dns": "service",  # a name as a client types it: the short Service names are the start
 }
@@ -155,6 +177,8 @@ class Sources:
     namespaces: Callable[[], Sequence[str]] = lambda: ()
     services: Callable[[str | None], Sequence[str]] = lambda _ns: ()
     ingresses: Callable[[str | None], Sequence[str]] = lambda _ns: ()
+    gateway_api: Callable[[str, str | None], Sequence[str]] = lambda _resource, _ns: ()
+    """Names of a Gateway API resource ("gateways", "httproutes", "grpcroutes")."""
     contexts: Callable[[], Sequence[str]] = lambda: ()
 
 
@@ -308,6 +332,9 @@ def complete(words: Sequence[str], sources: Sources) -> Completion:
         return Completion(tuple(_matching(current, sorted(sources.services(_namespace(parsed))))))
     if target == "ingress":
         return Completion(tuple(_matching(current, sorted(sources.ingresses(_namespace(parsed))))))
+    if target in ("gateway", "httproute", "grpcroute"):
+        names = sources.gateway_api(target + "s", _namespace(parsed))
+        return Completion(tuple(_matching(current, sorted(names))))
     return Completion(())
 
 
@@ -371,6 +398,9 @@ def cluster_sources(kubeconfig: str | None, context: str | None) -> Sources:
         services=lambda ns: _quiet(lambda: cluster.namespaced("/api/v1", "services", ns)),
         ingresses=lambda ns: _quiet(
             lambda: cluster.namespaced("/apis/networking.k8s.io/v1", "ingresses", ns)
+        ),
+        gateway_api=lambda resource, ns: _quiet(
+            lambda: cluster.namespaced("/apis/gateway.networking.k8s.io/v1", resource, ns)
         ),
         contexts=lambda: _quiet(cluster.contexts),
     )

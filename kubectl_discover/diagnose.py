@@ -12,11 +12,20 @@ import difflib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from kubectl_discover.analyze import clusterdns, ingresses, legacy, lookup, routes, services
+from kubectl_discover.analyze import (
+    clusterdns,
+    gatewayapi,
+    ingresses,
+    legacy,
+    lookup,
+    routes,
+    services,
+)
+from kubectl_discover.analyze.gateway import parse_request
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import Diagnosis
 from kubectl_discover.analyze.resolv import cluster_dns_address
-from kubectl_discover.errors import ClusterAccessError, NotFoundError
+from kubectl_discover.errors import ClusterAccessError, InputError, NotFoundError
 from kubectl_discover.findings import Check, Finding, Severity, worst_first
 from kubectl_discover.probe.runner import find_client
 from kubectl_discover.refs import ObjectRef, ingress_ref, service_ref, url_ref
@@ -54,6 +63,13 @@ _NEEDED_BY = {
     "statefulsets": "StatefulSet serviceName checks",
     "deployments": "workload ownership",
     "replicasets": "workload ownership",
+    "gatewayclasses": "GatewayClass acceptance",
+    "gateways": "Gateway listeners and route attachment",
+    "listenersets": "ListenerSet listeners",
+    "httproutes": "HTTPRoute routes",
+    "grpcroutes": "GRPCRoute routes",
+    "referencegrants": "cross-namespace references (ReferenceGrant)",
+    "backendtlspolicies": "BackendTLSPolicy checks",
 }
 
 
@@ -205,6 +221,8 @@ def diagnose_service(
         index, namespace, name, client_namespaces=client_namespaces
     )
     route_rows, route_findings, route_chain = ingresses.routes_for_service(index, namespace, name)
+    gateway_rows = gatewayapi.service_routes(index, namespace, name)
+    gateway_chain = gatewayapi.service_route_chain(index, namespace, name)
     subject = service_ref(namespace, name)
     findings = (
         *diagnosis.findings,
@@ -216,8 +234,8 @@ def diagnose_service(
     return _with(
         diagnosis,
         findings=worst_first(findings),
-        routes=(*diagnosis.routes, *route_rows),
-        chain=(*route_chain, *diagnosis.chain),
+        routes=(*diagnosis.routes, *route_rows, *gateway_rows),
+        chain=(*route_chain, *gateway_chain, *diagnosis.chain),
     )
 
 
@@ -233,11 +251,85 @@ def diagnose_ingress(index: Index, namespace: str, name: str) -> Diagnosis:
     return _with(diagnosis, findings=worst_first(findings))
 
 
-def diagnose_route(index: Index, url: str, namespace: str | None, *, now: datetime) -> Diagnosis:
-    """``kubectl discover route URL``."""
-    diagnosis = routes.diagnose_route(index, url, namespace, now=now)
-    findings = (*diagnosis.findings, *access_findings(index, url_ref(url)))
+def _require_gateway_api(index: Index, kind: str, namespace: str, name: str) -> None:
+    """Exit 2 with one line when the cluster has no Gateway API; else the object or
+    "not found" with "did you mean" (a refused LIST is a cluster-access error)."""
+    if not gatewayapi.installed(index):
+        raise InputError(gatewayapi.NOT_INSTALLED)
+    objs = {
+        "Gateway": index.snapshot.gateways,
+        "HTTPRoute": index.snapshot.httproutes,
+        "GRPCRoute": index.snapshot.grpcroutes,
+    }[kind]
+    require(index, kind, objs, namespace, name)
+
+
+def diagnose_gateway(index: Index, namespace: str, name: str, *, now: datetime) -> Diagnosis:
+    """``kubectl discover gateway NAME``."""
+    _require_gateway_api(index, "Gateway", namespace, name)
+    diagnosis = gatewayapi.diagnose_gateway(index, namespace, name, now=now)
+    findings = (*diagnosis.findings, *access_findings(index, ObjectRef("Gateway", namespace, name)))
     return _with(diagnosis, findings=worst_first(findings))
+
+
+def diagnose_gateway_route(index: Index, kind: str, namespace: str, name: str) -> Diagnosis:
+    """``kubectl discover httproute NAME`` / ``grpcroute NAME``."""
+    _require_gateway_api(index, kind, namespace, name)
+    diagnosis = gatewayapi.diagnose_route(index, kind, namespace, name)
+    findings = (*diagnosis.findings, *access_findings(index, ObjectRef(kind, namespace, name)))
+    return _with(diagnosis, findings=worst_first(findings))
+
+
+def diagnose_route(
+    index: Index,
+    url: str,
+    namespace: str | None,
+    *,
+    now: datetime,
+    method: str = "GET",
+    headers: Sequence[str] = (),
+    gateway: tuple[str, str] | None = None,
+) -> Diagnosis:
+    """``kubectl discover route URL``: the Ingresses and the Gateways that could receive
+    the request (``gateway`` given: that Gateway alone, no Ingress)."""
+    request = parse_request(url, method=method, headers=headers)
+    if gateway is not None and not gatewayapi.installed(index):
+        raise InputError(gatewayapi.NOT_INSTALLED)
+    if gateway is not None:
+        require(index, "Gateway", index.snapshot.gateways, *gateway)
+    # The Ingress side routes on the host the request carries (-H 'Host: ...' included).
+    port = "" if request.port == (443 if request.scheme == "https" else 80) else f":{request.port}"
+    ingress_url = f"{request.scheme}://{request.host}{port}{_path_and_query(url)}"
+    diagnosis = routes.diagnose_route(index, ingress_url, namespace, now=now)
+    if gatewayapi.installed(index):
+        answer = gatewayapi.analyze_request(index, request, gateway)
+        if answer.answered or gateway is not None:
+            ingress_matched = bool(diagnosis.routes)
+            kept = (
+                diagnosis.findings
+                if ingress_matched and gateway is None
+                else tuple(f for f in diagnosis.findings if f.id != routes.NO_HOST_MATCH.id)
+            )
+            diagnosis = _with(
+                diagnosis,
+                findings=(*(() if gateway is not None else kept), *answer.findings),
+                routes=(*(() if gateway is not None else diagnosis.routes), *answer.routes),
+                chain=(*(() if gateway is not None else diagnosis.chain), *answer.chain),
+                facts=(*diagnosis.facts, *answer.facts),
+            )
+    findings = (*diagnosis.findings, *access_findings(index, url_ref(url)))
+    return _with(diagnosis, name=url, findings=worst_first(findings))
+
+
+def _path_and_query(url: str) -> str:
+    """The path and query of ``url`` as typed (the Ingress side parses them itself)."""
+    text = url.strip()
+    rest = text.split("://", 1)[1] if "://" in text else text
+    slash = rest.find("/")
+    query = rest.find("?")
+    start = min(i for i in (slash, query, len(rest)) if i >= 0)
+    tail = rest[start:]
+    return tail if tail.startswith("/") else "/" + tail
 
 
 def diagnose_name(
@@ -272,10 +364,11 @@ def diagnose_name(
 
 
 def scan(index: Index, namespace: str | None) -> tuple[Diagnosis, ...]:
-    """``kubectl discover scan``: every Service and Ingress, worst first."""
+    """``kubectl discover scan``: every Service, Ingress, Gateway and Route, worst first."""
     results = (
         *services.summarize(index, namespace),
         *ingresses.summarize_ingresses(index, namespace),
+        *gatewayapi.summarize(index, namespace),
     )
     return tuple(sorted(results, key=lambda d: (-_rank(d), d.namespace, d.subject_kind, d.name)))
 

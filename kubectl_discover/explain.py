@@ -644,7 +644,11 @@ def route_rows(r: RouteExpectation, result: ProbeResult | None) -> list[Row]:
     expected = f"{r.service}:{r.service_port}" + (" over TLS" if r.tls != "none" else "")
     static = RowVerdict(r.verdict.value)
     if result is None or not r.addresses:
-        why = r.why if r.addresses else f"the Ingress has no address to probe; {r.why}"
+        why = (
+            r.why
+            if r.addresses or r.kind != "Ingress"
+            else f"the Ingress has no address to probe; {r.why}"
+        )
         return [Row("routes", subject, expected, NOT_PROBED, static, why, key=r.key)]
     checks = [c for c in route_checks(r) if isinstance(c, ConnectCheck)]
     rows: list[Row] = []

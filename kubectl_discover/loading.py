@@ -15,7 +15,13 @@ from typing import Any, BinaryIO
 from kubectl_discover.analyze.index import Index, build_index
 from kubectl_discover.commands import Needs, Scope
 from kubectl_discover.gcpause import cyclic_gc_paused
-from kubectl_discover.snapshot import NOT_READ, Snapshot, Unavailable, namespace_of
+from kubectl_discover.snapshot import (
+    NOT_READ,
+    Snapshot,
+    Unavailable,
+    certificate_refs,
+    namespace_of,
+)
 
 NAMESPACE_PAGE = 5000
 """Items per LIST page in one namespace: one page for namespaces up to 5,000 objects
@@ -160,8 +166,11 @@ def mark_not_read(snapshot: Snapshot, needs: Needs, namespace: str) -> Snapshot:
 
 
 def tls_secret_names(snapshot: Snapshot) -> list[tuple[str, str]]:
-    """(namespace, name) of every TLS Secret an Ingress references: the only Secrets read."""
-    wanted: list[tuple[str, str]] = []
+    """(namespace, name) of every TLS Secret an Ingress or a Gateway listener references:
+    the only Secrets read."""
+    wanted = certificate_refs(
+        (*snapshot.gateways, *snapshot.listenersets), snapshot.default_namespace
+    )
     for ingress in snapshot.ingresses:
         namespace = namespace_of(ingress, snapshot.default_namespace)
         for tls in ingress.get("spec", {}).get("tls") or ():

@@ -15,8 +15,9 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from kubectl_discover import diagnose, report
+from kubectl_discover.analyze.gatewayapi import NOT_INSTALLED
 from kubectl_discover.analyze.model import Diagnosis
-from kubectl_discover.commands import DNS, INGRESS, ROUTE, SVC, Needs
+from kubectl_discover.commands import DNS, GATEWAY, GRPCROUTE, HTTPROUTE, INGRESS, ROUTE, SVC, Needs
 from kubectl_discover.explain import explain
 from kubectl_discover.gcpause import cyclic_gc_paused
 from kubectl_discover.loading import Loaded
@@ -34,6 +35,12 @@ class Subject:
     """A Service or Ingress name, a URL, or a DNS name."""
     client: str | None = None
     """``--from KIND/NAME``: whose resolver a DNS name is read with."""
+    method: str = "GET"
+    """``route --method``."""
+    headers: tuple[str, ...] = ()
+    """``route -H 'Name: value'`` (repeatable; ``Host:`` overrides the URL's host)."""
+    gateway: tuple[str, str] | None = None
+    """``route --gateway NS/NAME``: that Gateway alone."""
 
 
 @dataclass(frozen=True)
@@ -63,8 +70,22 @@ def diagnose_subject(subject: Subject, loaded: Loaded, *, now: datetime) -> Diag
         )
     if subject.needs is INGRESS:
         return diagnose.diagnose_ingress(index, loaded.namespace, subject.name)
+    if subject.needs is GATEWAY:
+        return diagnose.diagnose_gateway(index, loaded.namespace, subject.name, now=now)
+    if subject.needs is HTTPROUTE:
+        return diagnose.diagnose_gateway_route(index, "HTTPRoute", loaded.namespace, subject.name)
+    if subject.needs is GRPCROUTE:
+        return diagnose.diagnose_gateway_route(index, "GRPCRoute", loaded.namespace, subject.name)
     if subject.needs is ROUTE:
-        return diagnose.diagnose_route(index, subject.name, loaded.scope, now=now)
+        return diagnose.diagnose_route(
+            index,
+            subject.name,
+            loaded.scope,
+            now=now,
+            method=subject.method,
+            headers=subject.headers,
+            gateway=subject.gateway,
+        )
     if subject.needs is DNS:
         return diagnose.diagnose_name(
             index, subject.name, loaded.namespace, client=subject.client, now=now
@@ -79,10 +100,15 @@ def _client_namespaces(loaded: Loaded) -> tuple[str, ...]:
 
 
 def skipped_notes(loaded: Loaded, notes: Sequence[str] = ()) -> list[str]:
-    """The report's ``skipped``: every refused read, the documents the loader left out,
-    then the caller's notes."""
-    refused = [gap.describe() for gap in loaded.snapshot.unavailable if gap.refused]
-    return refused + list(loaded.snapshot.notes) + list(notes)
+    """The report's ``skipped``: every refused read, the Gateway API's absence, the
+    documents the loader left out, then the caller's notes."""
+    snapshot = loaded.snapshot
+    refused = [gap.describe() for gap in snapshot.unavailable if gap.refused]
+    if not snapshot.gateway_api_served:
+        refused.append(NOT_INSTALLED + " (HTTPRoutes, GRPCRoutes and Gateways not read)")
+    else:
+        refused += [gap.describe() for gap in snapshot.unavailable if gap.not_served]
+    return refused + list(snapshot.notes) + list(notes)
 
 
 def subject_report(

@@ -9,8 +9,9 @@ report can be rebuilt, tested and compared with no cluster. Both return the same
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,37 @@ class ClusterProbeRunner:
             progress=self.progress,
         )
         return ProbeRun(result, probe_document(pod, result, self.settings.keep))
+
+
+@contextlib.contextmanager
+def reused_pod(
+    session: Any,
+    settings: ProbeSettings,
+    progress: Callable[[str], None],
+    snapshot: Snapshot,
+    diagnoses: Sequence[Diagnosis],
+    *,
+    lifetime: float,
+) -> Iterator[ProbeRunner]:
+    """One probe pod for many runs (``--watch``): created for ``diagnoses`` as the first run
+    would create it, deleted when the block ends on every path (Ctrl-C included).
+    ``lifetime`` (seconds) bounds the pod's life if the plugin dies without deleting it."""
+    from kubectl_discover.api.probes import probe_pod
+    from kubectl_discover.probe.payload import BOOTSTRAP, build_payload
+
+    pod = pod_for(snapshot, diagnoses, settings, lifetime=lifetime)
+    with probe_pod(
+        session, pod, timeout=settings.timeout, keep=settings.keep, progress=progress
+    ) as running:
+
+        def run(snapshot: Snapshot, diagnoses: Sequence[Diagnosis]) -> ProbeRun | None:
+            plan = plan_for(diagnoses, settings.timeout)
+            if plan.empty:
+                return None
+            result = running.run(build_payload(plan), BOOTSTRAP)
+            return ProbeRun(result, probe_document(pod, result, settings.keep))
+
+        yield run
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ def _row_fields(row: Row | None) -> dict[str, Any]:
 def endpoint_doc(e: EndpointExpectation, row: Row | None) -> dict[str, Any]:
     port = f":{e.port}" if e.port is not None else ""
     return {
+        "key": e.key,
         "kind": e.kind,
         "endpoint": f"{e.address}{port}/{e.protocol}" if port else e.address,
         "address": e.address,
@@ -67,6 +68,7 @@ def endpoint_doc(e: EndpointExpectation, row: Row | None) -> dict[str, Any]:
 
 def dns_doc(d: DnsExpectation, row: Row | None) -> dict[str, Any]:
     return {
+        "key": d.key,
         "query": d.query,
         "type": d.qtype,
         "form": d.form.value,
@@ -81,6 +83,7 @@ def dns_doc(d: DnsExpectation, row: Row | None) -> dict[str, Any]:
 
 def route_doc(r: RouteExpectation, row: Row | None) -> dict[str, Any]:
     return {
+        "key": r.key,
         "ingress": r.ingress,
         "host": r.host,
         "path": r.path,
@@ -91,6 +94,11 @@ def route_doc(r: RouteExpectation, row: Row | None) -> dict[str, Any]:
         "readyEndpoints": r.ready_endpoints,
         "tls": r.tls,
         "addresses": list(r.addresses),
+        "kind": r.kind,
+        "source": r.source or f"Ingress {r.ingress}",
+        "gateway": r.gateway or None,
+        "serviceNamespace": r.service_namespace or r.ingress.partition("/")[0],
+        "weight": r.weight,
         **_row_fields(row),
     }
 

@@ -11,7 +11,7 @@ shape and tests can write fixtures as ordinary YAML.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,41 @@ def annotations_of(obj: Obj) -> Mapping[str, str]:
     return {str(k): str(v) for k, v in annotations.items()}
 
 
+GATEWAY_RESOURCES = (
+    "gatewayclasses",
+    "gateways",
+    "listenersets",
+    "httproutes",
+    "grpcroutes",
+    "referencegrants",
+    "backendtlspolicies",
+)
+"""The Gateway API kinds the loaders read (their Snapshot fields have the same names)."""
+
+GATEWAY_NOT_SERVED = "not served (Gateway API CRDs not installed)"
+"""The reason of an :class:`Unavailable` Gateway API kind whose LIST answered 404."""
+
+
+def certificate_refs(owners: Iterable[Obj], default_namespace: str) -> list[tuple[str, str]]:
+    """(namespace, name) of every Secret a Gateway or ListenerSet listener names in
+    ``tls.certificateRefs`` (core group, kind Secret; namespace defaults to the owner's)."""
+    wanted: list[tuple[str, str]] = []
+    for owner in owners:
+        spec = owner.get("spec")
+        listeners = spec.get("listeners") if isinstance(spec, Mapping) else None
+        for listener in listeners if isinstance(listeners, list) else ():
+            tls = listener.get("tls") if isinstance(listener, Mapping) else None
+            refs = tls.get("certificateRefs") if isinstance(tls, Mapping) else None
+            for ref in refs if isinstance(refs, list) else ():
+                if not isinstance(ref, Mapping) or not isinstance(ref.get("name"), str):
+                    continue
+                if (ref.get("group") or "") != "" or (ref.get("kind") or "Secret") != "Secret":
+                    continue
+                namespace = ref.get("namespace") or namespace_of(owner, default_namespace)
+                wanted.append((str(namespace), ref["name"]))
+    return wanted
+
+
 NOT_READ = "not read by this command"
 """The reason of an :class:`Unavailable` a command chose itself (e.g. ``svc`` reads no
 Secrets): the checks that need it are skipped, but nothing was refused."""
@@ -60,7 +95,12 @@ class Unavailable:
     @property
     def refused(self) -> bool:
         """True when the API refused the read, as opposed to a kind left out on purpose."""
-        return self.reason != NOT_READ
+        return self.reason != NOT_READ and not self.not_served
+
+    @property
+    def not_served(self) -> bool:
+        """True when the cluster does not serve the kind (its CRD is not installed)."""
+        return self.reason.endswith(GATEWAY_NOT_SERVED)
 
     def describe(self) -> str:
         where = f" in {self.namespace}" if self.namespace else " cluster-wide"
@@ -110,10 +150,19 @@ class Snapshot:
     ingresses: tuple[Obj, ...] = ()
     ingressclasses: tuple[Obj, ...] = ()
     secrets: tuple[Obj, ...] = ()
-    """Only the TLS Secrets that Ingresses reference; never listed wholesale."""
+    """Only the TLS Secrets that Ingresses and Gateway listeners reference; never listed
+    wholesale."""
     events: tuple[Obj, ...] = ()
     namespaces: tuple[str, ...] = ()
     """Namespace names known to exist (empty when unknown)."""
+    gatewayclasses: tuple[Obj, ...] = ()
+    """Gateway API (gateway.networking.k8s.io): GatewayClasses (cluster-scoped)."""
+    gateways: tuple[Obj, ...] = ()
+    listenersets: tuple[Obj, ...] = ()
+    httproutes: tuple[Obj, ...] = ()
+    grpcroutes: tuple[Obj, ...] = ()
+    referencegrants: tuple[Obj, ...] = ()
+    backendtlspolicies: tuple[Obj, ...] = ()
     unavailable: tuple[Unavailable, ...] = ()
     conversions: tuple[Conversion, ...] = ()
     """Objects read from removed API versions and converted (offline only)."""
@@ -144,6 +193,14 @@ class Snapshot:
 
     def workloads_of_kind(self, kind: str) -> Iterator[Obj]:
         return (w for w in self.workloads if w.get("kind") == kind)
+
+    @property
+    def gateway_api_served(self) -> bool:
+        """False when the cluster answered 404 to the LIST of Gateways (the Gateway API's
+        CRDs are not installed). A later kind missing from an older release (ListenerSet
+        before v1.6) is a gap of its own, not "not installed"."""
+        gap = self.unavailable_for("gateways")
+        return gap is None or not gap.not_served
 
     def unavailable_for(self, resource: str) -> Unavailable | None:
         for gap in self.unavailable:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar
 
+from kubectl_discover.analyze.gateway.graph import GatewayGraph, build_graph
 from kubectl_discover.analyze.model import PodView
 from kubectl_discover.analyze.pods import (
     PortsCache,
@@ -154,6 +155,31 @@ class Index:
     _label_index: dict[str, dict[tuple[str, str], set[int]]] = field(
         default_factory=dict, repr=False, compare=False
     )
+
+    @cached_property
+    def gateway_graph(self) -> GatewayGraph:
+        """The Gateway API objects as one graph (analyze/gateway), built once. A kind the
+        loader could not read (or left out) is passed as None where the graph can say
+        "unknown" instead of "missing"."""
+        snapshot = self.snapshot
+
+        def read(resource: str, objs: tuple[Obj, ...]) -> tuple[Obj, ...] | None:
+            return None if snapshot.unavailable_for(resource) is not None else objs
+
+        return build_graph(
+            gatewayclasses=read("gatewayclasses", snapshot.gatewayclasses),
+            gateways=read("gateways", snapshot.gateways),
+            listenersets=read("listenersets", snapshot.listenersets),
+            httproutes=snapshot.httproutes,
+            grpcroutes=snapshot.grpcroutes,
+            referencegrants=read("referencegrants", snapshot.referencegrants),
+            backendtlspolicies=snapshot.backendtlspolicies,
+            services=self.services,
+            secrets=read("secrets", snapshot.secrets),
+            namespace_labels=None,
+            default_namespace=snapshot.default_namespace,
+            live=snapshot.live,
+        )
 
     @cached_property
     def services(self) -> Mapping[tuple[str, str], ServiceView]:

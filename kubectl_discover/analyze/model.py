@@ -142,10 +142,26 @@ class RouteExpectation:
     why: str
     addresses: tuple[str, ...] = ()
     """Ingress status addresses (controller load balancer)."""
+    kind: str = "Ingress"
+    """"Ingress", "HTTPRoute" or "GRPCRoute"."""
+    source: str = ""
+    """For Gateway routes: "HTTPRoute shop/web rule 2" (``ingress`` is then empty)."""
+    gateway: str = ""
+    """For Gateway routes: the listeners it is attached to, "infra/edge listener https"."""
+    service_namespace: str = ""
+    weight: int | None = None
+    """For Gateway routes: the backendRef weight (0 = no traffic)."""
+    port: int | None = None
+    """The port a probe connects to (a Gateway listener's); None: 80, or 443 with TLS."""
+    request_path: str = ""
+    """The path a probe requests (``route URL``: the URL's); "": derived from ``path``."""
 
     @property
     def key(self) -> str:
         """What report rows about this route are joined by (one row per address)."""
+        if self.kind != "Ingress":
+            target = f"{self.service_namespace}/{self.service}:{self.service_port}"
+            return f"route {self.source} -> {target}"
         return (
             f"route {self.ingress} {self.host} {self.path} {self.path_type} "
             f"-> {self.service}:{self.service_port}"

@@ -242,3 +242,11 @@ def _portless_link(views: Sequence[SliceView], pods: Sequence[PodView]) -> Chain
         ok = None
     why = "addresses only (no ports)" if children else ("no pods selected" if not pods else "none")
     return ChainLink("no ports (headless)", ok, why, children)
+
+
+def port_chain(index: Index, service: ServiceView, port: ServicePort) -> ChainLink:
+    """One Service port -> EndpointSlices -> pods, as :func:`service_chain` draws it (the
+    Gateway API chains end at a Service port and continue here)."""
+    pods = backends.selected_pods(index, service, service.namespace)
+    views = slices.service_slices(index, service, service.namespace, pods)
+    return _port_link(port, pods, views)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -351,19 +351,49 @@ def check_tls(index: Index, ingress: Obj, *, now: datetime) -> TlsReport:
     entries: list[TlsEntry] = []
     findings: list[Finding] = []
     for i, raw in enumerate(spec.get("tls") or ()):
-        entry, entry_findings = _check_entry(index, namespace, subject, i, raw, now)
+        entry, entry_findings = _check_entry(
+            index, namespace, subject, i, raw, now, f"spec.tls[{i}]"
+        )
         entries.append(dataclasses.replace(entry, findings=tuple(entry_findings)))
         findings.extend(entry_findings)
     findings.extend(_host_pairing(subject, entries, rule_hosts))
     return TlsReport(tuple(entries), tuple(findings))
 
 
+def check_certificate(
+    index: Index,
+    subject: ObjectRef,
+    where: str,
+    namespace: str,
+    secret_name: str,
+    hosts: Sequence[str],
+    *,
+    now: datetime,
+) -> tuple[str, tuple[Finding, ...]]:
+    """The certificate checks of one TLS Secret outside an Ingress (a Gateway listener's
+    certificateRef, named by ``where``): type, certificate, key, validity, every host
+    covered. Returns the short status ("ok", "expired", "SAN mismatch", ...) and findings."""
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    raw = {"secretName": secret_name, "hosts": list(hosts)}
+    entry, found = _check_entry(index, namespace, subject, 0, raw, now, where)
+    status = entry.status
+    if status == "ok" and entry.host_status:
+        status = next(iter(entry.host_status.values()))
+    return status, tuple(found)
+
+
 def _check_entry(
-    index: Index, namespace: str, subject: ObjectRef, i: int, raw: Obj, now: datetime
+    index: Index,
+    namespace: str,
+    subject: ObjectRef,
+    i: int,
+    raw: Obj,
+    now: datetime,
+    where: str,
 ) -> tuple[TlsEntry, list[Finding]]:
     secret_name = str(raw.get("secretName") or "")
     hosts = tuple(str(h) for h in raw.get("hosts") or ())
-    where = f"spec.tls[{i}]"
     ev = [("secretName", secret_name), ("hosts", ", ".join(hosts))]
 
     def entry(

@@ -13,12 +13,15 @@ Request plan (documented because request count is a design goal, not an accident
 - when every namespaced LIST came back empty and the namespace list was not loaded, one
   GET of the Namespace tells "namespace not found" (exit 2) from "empty namespace".
 
-For ``svc NAME --no-probe`` (``kubectl_discover.commands.SVC``): exactly 8 LISTs, constant in the
+For ``svc NAME --no-probe`` (``kubectl_discover.commands.SVC``): exactly 12 LISTs, constant in the
 number of objects up to ``page_size`` per kind — services, endpointslices, pods,
 replicasets, deployments, statefulsets (namespace-scoped), nodes (cluster-scoped), ingresses
-(namespace-scoped), plus one GET of the ConfigMap kube-system/coredns (``dns_config``, below):
-9 requests. Adding ``events`` (with ``events_for``) makes one more; an empty or missing
-namespace costs one more GET (the namespace check above).
+(namespace-scoped), and the Gateway API's httproutes, grpcroutes, referencegrants
+(namespace-scoped) and gateways (every namespace: a route's parent usually lives in a
+shared one), plus one GET of the ConfigMap kube-system/coredns (``dns_config``, below): 13
+requests. Adding ``events`` (with ``events_for``) makes one more; an empty or missing
+namespace costs one more GET (the namespace check above). A Gateway API kind whose CRD is
+not installed answers 404: recorded as "not served (Gateway API CRDs not installed)".
 
 Why these: ReplicaSets map pods to their Deployment (pods' owner is the ReplicaSet);
 Deployments and StatefulSets give the templates behind "selector matches no pod" and the
@@ -58,7 +61,12 @@ from urllib.parse import quote
 
 from kubectl_discover.api.session import ApiNotFound, Forbidden, Session
 from kubectl_discover.errors import InputError, NotFoundError
-from kubectl_discover.snapshot import WORKLOAD_KINDS, Snapshot, Unavailable
+from kubectl_discover.snapshot import (
+    GATEWAY_NOT_SERVED,
+    WORKLOAD_KINDS,
+    Snapshot,
+    Unavailable,
+)
 from kubectl_discover.syntax import is_dns1123_subdomain
 
 MAX_PARALLEL = 4
@@ -69,6 +77,10 @@ METADATA_ONLY = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.i
 
 TLS_SECRET_KEYS = ("tls.crt", "tls.key")
 """The only Secret data kept: the certificate, and the key to check that they match."""
+
+GATEWAY_GROUP = "gateway.networking.k8s.io"
+"""The Gateway API group (standard channel v1.6: every kind v1 but ReferenceGrant v1beta1).
+Its kinds are CRDs: a 404 on their LIST means "not installed", never an error."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,9 @@ class KindSpec:
     """The :class:`Snapshot` field the items go to."""
     params: tuple[tuple[str, str], ...] = ()
     metadata_only: bool = False
+    every_namespace: bool = False
+    """Listed across all namespaces even when one namespace is read: a Route's parent
+    Gateway (or ListenerSet) usually lives in a shared namespace of its own."""
 
     @property
     def api_version(self) -> str:
@@ -96,7 +111,7 @@ class KindSpec:
     def path(self, namespace: str | None) -> str:
         """The collection URL, namespace-scoped when the kind is and a namespace is given."""
         root = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
-        if self.namespaced and namespace:
+        if self.namespaced and namespace and not self.every_namespace:
             return f"{root}/namespaces/{quote(namespace, safe='')}/{self.resource}"
         return f"{root}/{self.resource}"
 
@@ -124,6 +139,25 @@ KINDS: tuple[KindSpec, ...] = (
     KindSpec("ingressclasses", "networking.k8s.io", "v1", "IngressClass", False, "ingressclasses"),
     KindSpec("events", "", "v1", "Event", True, "events"),
     KindSpec("namespaces", "", "v1", "Namespace", False, "namespaces", metadata_only=True),
+    KindSpec("gatewayclasses", GATEWAY_GROUP, "v1", "GatewayClass", False, "gatewayclasses"),
+    KindSpec("gateways", GATEWAY_GROUP, "v1", "Gateway", True, "gateways", every_namespace=True),
+    KindSpec(
+        "listenersets",
+        GATEWAY_GROUP,
+        "v1",
+        "ListenerSet",
+        True,
+        "listenersets",
+        every_namespace=True,
+    ),
+    KindSpec("httproutes", GATEWAY_GROUP, "v1", "HTTPRoute", True, "httproutes"),
+    KindSpec("grpcroutes", GATEWAY_GROUP, "v1", "GRPCRoute", True, "grpcroutes"),
+    KindSpec(
+        "referencegrants", GATEWAY_GROUP, "v1beta1", "ReferenceGrant", True, "referencegrants"
+    ),
+    KindSpec(
+        "backendtlspolicies", GATEWAY_GROUP, "v1", "BackendTLSPolicy", True, "backendtlspolicies"
+    ),
 )
 """Every kind the loader can list, in the order results are assembled."""
 
@@ -209,14 +243,15 @@ def _collect(
     namespace: str | None,
     future: Future[list[dict[str, Any]]],
 ) -> None:
-    scope = namespace if spec.namespaced and namespace else ""
+    scope = namespace if spec.namespaced and namespace and not spec.every_namespace else ""
     try:
         loaded.items[spec.resource] = future.result()
     except Forbidden as refusal:
         loaded.unavailable.append(refusal.unavailable())
     except ApiNotFound:
+        reason = GATEWAY_NOT_SERVED if spec.group == GATEWAY_GROUP else "not served"
         loaded.unavailable.append(
-            Unavailable(spec.resource, "list", scope, f"{spec.api_version} not served")
+            Unavailable(spec.resource, "list", scope, f"{spec.api_version} {reason}")
         )
 
 
@@ -336,7 +371,11 @@ def _check_namespace(session: Session, namespace: str, loaded: _Loaded) -> None:
         if namespace not in names:
             raise NotFoundError(_namespace_missing(namespace, names))
         return
-    if any(loaded.items.get(spec.resource) for spec in KINDS if spec.namespaced):
+    if any(
+        loaded.items.get(spec.resource)
+        for spec in KINDS
+        if spec.namespaced and not spec.every_namespace
+    ):
         return  # something lives there, so the namespace exists
     try:
         session.get_json(f"/api/v1/namespaces/{quote(namespace, safe='')}")
@@ -375,6 +414,13 @@ def _assemble(namespace: str | None, cluster_domain: str, loaded: _Loaded) -> Sn
         events=tuple(fields["events"]),
         namespaces=tuple(_name(item) for item in fields["namespaces"]),
         unavailable=tuple(loaded.unavailable),
+        gatewayclasses=tuple(fields["gatewayclasses"]),
+        gateways=tuple(fields["gateways"]),
+        listenersets=tuple(fields["listenersets"]),
+        httproutes=tuple(fields["httproutes"]),
+        grpcroutes=tuple(fields["grpcroutes"]),
+        referencegrants=tuple(fields["referencegrants"]),
+        backendtlspolicies=tuple(fields["backendtlspolicies"]),
     )
 
 

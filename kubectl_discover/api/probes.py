@@ -17,10 +17,12 @@ one place.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from kubectl_discover.api.session import (
@@ -80,6 +82,40 @@ def run_probe(
     program's own budget is inside the payload's plan). Returns the parsed
     result with ``pod`` set to ``namespace/name``.
     """
+    with probe_pod(session, pod, timeout=timeout, keep=keep, progress=progress) as running:
+        return running.run(payload, bootstrap)
+
+
+@dataclass(frozen=True)
+class RunningProbe:
+    """A probe pod that is Running: the probe program can be exec'd in it, again and again
+    (``--watch``), until :func:`probe_pod` deletes it."""
+
+    session: Session
+    namespace: str
+    name: str
+    timeout: float
+    progress: Progress
+
+    def run(self, payload: bytes, bootstrap: str) -> ProbeResult:
+        self.progress(f"probing from {self.namespace}/{self.name}")
+        stdout, stderr, code = _exec(
+            self.session, self.namespace, self.name, payload, bootstrap, self.timeout
+        )
+        return _parse(stdout, stderr, code, f"{self.namespace}/{self.name}")
+
+
+@contextlib.contextmanager
+def probe_pod(
+    session: Session,
+    pod: dict[str, Any],
+    *,
+    timeout: float,
+    keep: bool,
+    progress: Progress,
+) -> Iterator[RunningProbe]:
+    """Create ``pod`` and wait until it runs; delete it when the block ends, on every path
+    (an error, Ctrl-C), unless ``keep``. Errors while the pod exists become plugin errors."""
     namespace, name = _ref(pod)
     _check_node(session, pod)
     progress(f"creating probe pod {namespace}/{name}")
@@ -94,9 +130,7 @@ def run_probe(
         raise
     try:
         _wait_running(session, created, timeout, progress)
-        progress(f"probing from {namespace}/{name}")
-        stdout, stderr, code = _exec(session, namespace, name, payload, bootstrap, timeout)
-        result = _parse(stdout, stderr, code, f"{namespace}/{name}")
+        yield RunningProbe(session, namespace, name, timeout, progress)
     except BaseException as exc:
         error = _as_discover_error(session, exc, namespace, name)
         if keep:
@@ -110,7 +144,6 @@ def run_probe(
         progress(f"keeping probe pod {namespace}/{name} (--keep); delete it when done")
     else:
         _delete_quietly(session, namespace, name, progress)
-    return result
 
 
 def _as_discover_error(

@@ -29,7 +29,7 @@ from kubectl_discover.errors import InputError
 from kubectl_discover.manifests import documents, files, legacy
 from kubectl_discover.manifests.documents import Document
 from kubectl_discover.manifests.files import MAX_FILE_BYTES
-from kubectl_discover.snapshot import Conversion, Obj, Snapshot, SourceRef
+from kubectl_discover.snapshot import Conversion, Obj, Snapshot, SourceRef, certificate_refs
 
 __all__ = ["MAX_FILE_BYTES", "Ignored", "LoadResult", "load", "load_files"]
 
@@ -50,9 +50,16 @@ _FIELDS: Mapping[tuple[str, str], str] = {
     ("v1", "Secret"): "secrets",
     ("v1", "Event"): "events",
     ("v1", "Namespace"): "namespaces",
+    ("gateway.networking.k8s.io/v1", "GatewayClass"): "gatewayclasses",
+    ("gateway.networking.k8s.io/v1", "Gateway"): "gateways",
+    ("gateway.networking.k8s.io/v1", "ListenerSet"): "listenersets",
+    ("gateway.networking.k8s.io/v1", "HTTPRoute"): "httproutes",
+    ("gateway.networking.k8s.io/v1", "GRPCRoute"): "grpcroutes",
+    ("gateway.networking.k8s.io/v1beta1", "ReferenceGrant"): "referencegrants",
+    ("gateway.networking.k8s.io/v1", "BackendTLSPolicy"): "backendtlspolicies",
     ("v1", "ConfigMap"): "configmaps",
 }
-CLUSTER_SCOPED_KINDS = frozenset({"Node", "Namespace", "IngressClass"})
+CLUSTER_SCOPED_KINDS = frozenset({"Node", "Namespace", "IngressClass", "GatewayClass"})
 BUILTIN_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 
 ENDPOINTS_REASON = (
@@ -61,6 +68,9 @@ ENDPOINTS_REASON = (
     "cluster mirrors Endpoints into EndpointSlices)"
 )
 UNUSED_REASON = "not used by service discovery"
+SECRET_REASON = (
+    "not referenced by any Ingress tls[].secretName or Gateway listener certificateRefs; not kept"
+)
 SECRET_REASON = "not referenced by any Ingress tls[].secretName; not kept"
 DNS_CONFIGMAP_NAMESPACE = "kube-system"
 DNS_CONFIGMAP_NAMES = ("coredns", "coredns-custom")
@@ -356,7 +366,9 @@ class _Collector:
         self, namespace: str | None, cluster_domain: str, names: tuple[str, ...]
     ) -> LoadResult:
         secrets, unused = _referenced_secrets(
-            self.fields.get("secrets", []), self.fields.get("ingresses", [])
+            self.fields.get("secrets", []),
+            self.fields.get("ingresses", []),
+            [*self.fields.get("gateways", []), *self.fields.get("listenersets", [])],
         )
         ignored = list(self.ignored)
         for secret in unused:
@@ -389,6 +401,13 @@ class _Collector:
             secrets=tuple(secrets),
             events=self._field("events"),
             namespaces=self._namespaces(),
+            gatewayclasses=self._field("gatewayclasses"),
+            gateways=self._field("gateways"),
+            listenersets=self._field("listenersets"),
+            httproutes=self._field("httproutes"),
+            grpcroutes=self._field("grpcroutes"),
+            referencegrants=self._field("referencegrants"),
+            backendtlspolicies=self._field("backendtlspolicies"),
             conversions=tuple(self.conversions),
             sources=dict(self.sources),
             notes=tuple(self.notes),
@@ -415,7 +434,15 @@ class _Collector:
 
 _CURRENT_VERSIONS = {kind: version for (version, kind) in _FIELDS}
 _BUILTIN_GROUPS = frozenset(
-    {"", "apps", "batch", "extensions", "networking.k8s.io", "discovery.k8s.io"}
+    {
+        "",
+        "apps",
+        "batch",
+        "extensions",
+        "networking.k8s.io",
+        "discovery.k8s.io",
+        "gateway.networking.k8s.io",
+    }
 )
 
 
@@ -451,14 +478,17 @@ def _with_namespace(obj: Obj, namespace: str) -> dict[str, Any]:
 
 
 def _referenced_secrets(
-    secrets: list[dict[str, Any]], ingresses: list[dict[str, Any]]
+    secrets: list[dict[str, Any]],
+    ingresses: list[dict[str, Any]],
+    listener_owners: Sequence[Obj] = (),
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Split Secrets into those an Ingress TLS entry names and the rest.
+    """Split Secrets into those an Ingress TLS entry or a Gateway listener names and the rest.
 
-    The Snapshot holds only the TLS Secrets Ingresses reference (its contract, and
-    the same set the live loader fetches); other Secrets are never carried along.
+    The Snapshot holds only the TLS Secrets Ingresses and Gateway/ListenerSet listeners
+    reference (its contract, and the same set the live loader fetches); other Secrets are
+    never carried along.
     """
-    wanted: set[tuple[str, str]] = set()
+    wanted: set[tuple[str, str]] = set(certificate_refs(listener_owners, "default"))
     for ingress in ingresses:
         ns = str(ingress["metadata"]["namespace"])
         spec = ingress.get("spec")

@@ -347,12 +347,13 @@ def route_checks(route: RouteExpectation) -> tuple[ConnectCheck | SkippedCheck, 
             SkippedCheck(
                 key=f"skip:route:{route.ingress}:{subject}",
                 subject=subject,
-                reason="the Ingress has no status address to send the request to",
+                reason=f"the {route.kind} has no status address to send the request to",
             ),
         )
     tls = route.tls != "none"
     scheme, port = ("https", 443) if tls else ("http", 80)
-    path = probe_path(route.path)
+    port = route.port or port
+    path = route.request_path or probe_path(route.path)
     checks: list[ConnectCheck | SkippedCheck] = []
     for address in route.addresses:
         header = probe_host(route.host) if route.host else address

@@ -70,13 +70,20 @@ def plan_for(diagnoses: Sequence[Diagnosis], timeout: float) -> ProbePlan:
 
 
 def pod_for(
-    snapshot: Snapshot, diagnoses: Sequence[Diagnosis], options: ProbeSettings
+    snapshot: Snapshot,
+    diagnoses: Sequence[Diagnosis],
+    options: ProbeSettings,
+    *,
+    lifetime: float = 0.0,
 ) -> dict[str, Any]:
-    """The probe Pod for these options: namespace, client, node, image, deadline."""
+    """The probe Pod for these options: namespace, client, node, image, deadline.
+
+    ``lifetime`` is how long the pod is meant to be used (``--watch``); it stops on its own
+    that much later than one run needs, if the plugin dies without deleting it."""
     namespace = options.namespace or (diagnoses[0].namespace if diagnoses else "")
     namespace = namespace or snapshot.default_namespace
     client = find_client(snapshot, options.client, namespace) if options.client else None
-    deadline = int(2 * options.timeout) + POD_SLACK_SECONDS
+    deadline = int(2 * options.timeout + lifetime) + POD_SLACK_SECONDS
     return build_pod(
         name=probe_name(random_suffix()),
         namespace=namespace if client is None else namespace_of(client, namespace),

@@ -188,15 +188,17 @@ def format_dns(doc: Doc, style: Style, width: int, wide: bool, notes: Notes) -> 
 
 def format_routes(doc: Doc, style: Style, width: int, wide: bool, notes: Notes) -> str:
     items = doc.get("routes") or []
-    headers = ["INGRESS", "HOST", "PATH", "BACKEND", "ENDPOINTS", "TLS", "OBSERVED"]
+    gateway = any(r.get("kind", "Ingress") != "Ingress" for r in items)
+    headers = ["ROUTE" if gateway else "INGRESS", "HOST", "PATH", "BACKEND", "ENDPOINTS"]
+    headers += ["TLS", "OBSERVED"]
     rows = [
         (
             r,
             [
-                r.get("ingress"),
+                r.get("source") if gateway else r.get("ingress"),
                 r.get("host") or "*",
-                f"{r.get('path') or '/'} ({r.get('pathType') or '-'})",
-                f"{r.get('service')}:{r.get('servicePort')}",
+                _route_path(r),
+                _route_backend(r),
                 r.get("readyEndpoints"),
                 r.get("tls"),
                 r.get("observed"),
@@ -205,7 +207,22 @@ def format_routes(doc: Doc, style: Style, width: int, wide: bool, notes: Notes) 
         for r in items
     ]
     widths: list[int | None] = [None, None, None, None, None, 16, 28]
-    return _rows_section("INGRESS ROUTES", headers, rows, widths, style, width, wide, notes)
+    title = "ROUTES" if gateway else "INGRESS ROUTES"
+    return _rows_section(title, headers, rows, widths, style, width, wide, notes)
+
+
+def _route_path(route: Doc) -> str:
+    if route.get("kind", "Ingress") != "Ingress":
+        return str(route.get("path") or "/")
+    return f"{route.get('path') or '/'} ({route.get('pathType') or '-'})"
+
+
+def _route_backend(route: Doc) -> str:
+    if not route.get("service"):
+        return "-"
+    weight = route.get("weight")
+    text = f"{route.get('service')}:{route.get('servicePort')}"
+    return text if weight is None else f"{text} (weight {weight})"
 
 
 def format_observations(doc: Doc, style: Style, width: int, wide: bool, notes: Notes) -> str:

@@ -99,7 +99,8 @@ if __name__ == "__main__":
 def in_cluster(cluster: Any, **command: Any) -> dict[str, Any]:
     """Run ``command`` through this file's script side inside the cluster's netns."""
     command.setdefault("kubeconfig", str(cluster.kubeconfig))
-    # This tree's package, not whichever one is installed (a worktree's checkout may differ).
+    # Run as a script, sys.path[0] is tests/e2e: put this tree first, or the installed
+    # kubectl_discover (possibly another checkout) would be the one tested.
     env = {"PYTHONPATH": str(HERE.parents[2])}
     proc = cluster.exec([sys.executable, str(HERE), json.dumps(command)], env=env)
     stdout = proc.stdout.decode() if isinstance(proc.stdout, bytes) else proc.stdout
@@ -160,7 +161,7 @@ def test_svc_kinds_are_one_list_each(cluster: Any, shop: str) -> None:
         listing.KINDS_BY_RESOURCE[kind].path(shop) for kind in sorted(SVC.kinds)
     )
     assert sorted(paths(result)) == expected
-    assert len(result["log"]) == len(SVC.kinds) <= 8
+    assert len(result["log"]) == len(SVC.kinds) == 12  # budget: <= 14
     assert all(verb == "GET" for verb, _ in result["log"])
     snapshot = result["snapshot"]
     assert snapshot["live"] is True
@@ -168,21 +169,29 @@ def test_svc_kinds_are_one_list_each(cluster: Any, shop: str) -> None:
     assert "Service" in snapshot["kinds"] and "Deployment" in snapshot["kinds"]
     assert snapshot["counts"]["nodes"] >= 1
     assert snapshot["managed_fields"] is False
-    assert snapshot["unavailable"] == []
+    # The test cluster has no Gateway API CRDs: their LISTs answer 404, recorded as such.
+    not_served = "not served (Gateway API CRDs not installed)"
+    assert snapshot["unavailable"] == [
+        "cannot list gateways cluster-wide: gateway.networking.k8s.io/v1 " + not_served,
+        f"cannot list grpcroutes in {shop}: gateway.networking.k8s.io/v1 " + not_served,
+        f"cannot list httproutes in {shop}: gateway.networking.k8s.io/v1 " + not_served,
+        f"cannot list referencegrants in {shop}: gateway.networking.k8s.io/v1beta1 " + not_served,
+    ]
 
 
 def test_svc_reads_the_corefile_with_one_get(cluster: Any, shop: str) -> None:
-    """``svc``: 8 LISTs and one GET of kube-system/coredns (kubeadm-like: no custom import)."""
+    """``svc``: its 12 LISTs and one GET of kube-system/coredns (the test cluster's Corefile
+    imports nothing, so coredns-custom is not asked for): 13 of the budget of 14."""
     result = in_cluster(
         cluster, op="load", namespace=shop, kinds=sorted(SVC.kinds), dns_config=SVC.dns_config
     )
     assert "error" not in result, result.get("error")
-    assert len(result["log"]) == len(SVC.kinds) + 1 == 9
+    assert len(result["log"]) == len(SVC.kinds) + 1 == 13
     assert [p for p in paths(result) if "/configmaps" in p] == [
         "/api/v1/namespaces/kube-system/configmaps/coredns"
     ]
     assert result["dns_configmaps"] == ["coredns"]
-    assert result["snapshot"]["unavailable"] == []
+    assert not [gap for gap in result["snapshot"]["unavailable"] if "configmaps" in gap]
 
 
 def test_all_kinds_with_events_and_tls_secret(cluster: Any, shop: str) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from kubectl_discover.analyze.gateway.graph import GatewayGraph, build_graph
+from kubectl_discover.analyze.serviceview import view_service
 
 Doc = dict[str, Any]
 
@@ -60,7 +61,10 @@ def graph_of(
         grpcroutes=fields["grpcroutes"],
         referencegrants=fields["referencegrants"] if grants_readable else None,
         backendtlspolicies=fields["backendtlspolicies"],
-        services=fields["services"],
+        services={
+            (v.namespace, v.name): v
+            for v in (view_service(o, "default") for o in fields["services"])
+        },
         secrets=fields["secrets"] if secrets_readable else None,
         namespace_labels=labels,
         live=live,

@@ -40,6 +40,11 @@ class Recorder:
             self.calls.append(("ingresses", namespace))
             return ingresses.get(namespace, [])
 
+        def gateway_api(resource: str, namespace: str | None) -> Sequence[str]:
+            self.calls.append((resource, namespace))
+            table = {"gateways": ["edge"], "httproutes": ["store", "stats"], "grpcroutes": []}
+            return table[resource] if namespace == "shop" else []
+
         def namespaces() -> Sequence[str]:
             self.calls.append(("namespaces", None))
             return ["shop", "default", "kube-system"]
@@ -48,6 +53,7 @@ class Recorder:
             namespaces=namespaces,
             services=svc,
             ingresses=ing,
+            gateway_api=gateway_api,
             contexts=lambda: ["prod", "kind-dev"],
         )
 
@@ -63,7 +69,18 @@ def run(*words: str) -> tuple[Completion, Recorder]:
 
 def test_subcommands_with_descriptions_and_no_files() -> None:
     result, _ = run("")
-    assert values(result) == ["svc", "ingress", "route", "dns", "scan", "cleanup", "version"]
+    assert values(result) == [
+        "svc",
+        "ingress",
+        "gateway",
+        "httproute",
+        "grpcroute",
+        "route",
+        "dns",
+        "scan",
+        "cleanup",
+        "version",
+    ]
     assert all("\t" in line for line in result.candidates)
     assert result.directive == DIRECTIVE_NO_FILE_COMP
 
@@ -105,6 +122,23 @@ def test_service_names_from_the_namespace_given(words: tuple[str, ...]) -> None:
 def test_ingress_names_including_the_hidden_alias() -> None:
     assert values(run("ingress", "-n", "shop", "")[0]) == ["shop-admin", "storefront"]
     assert values(run("ing", "")[0]) == ["public"]
+
+
+@pytest.mark.parametrize(
+    ("words", "resource", "expected"),
+    [
+        (("httproute", "-n", "shop", "st"), "httproutes", ["stats", "store"]),
+        (("hr", "-n", "shop", "sto"), "httproutes", ["store"]),
+        (("gateway", "-n", "shop", ""), "gateways", ["edge"]),
+        (("gr", "-n", "shop", ""), "grpcroutes", []),
+    ],
+)
+def test_gateway_api_names_including_the_hidden_aliases(
+    words: tuple[str, ...], resource: str, expected: list[str]
+) -> None:
+    result, recorder = run(*words)
+    assert values(result) == expected
+    assert recorder.calls == [(resource, "shop")]
 
 
 def test_nothing_after_the_one_positional() -> None:

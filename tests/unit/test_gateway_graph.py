@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from gwhelp import LABELS, fixture, grant, graph_of, http_route, prefix, rule, service, shop
 
-from kubectl_discover.analyze.gateway.graph import namespace_allowed
 from kubectl_discover.analyze.gateway.model import (
     NamespacePolicy,
     parse_gateway,
+)
+from kubectl_discover.analyze.gateway.namespaces import namespace_allowed
+from kubectl_discover.analyze.gateway.routemodel import (
     parse_route,
 )
 from kubectl_discover.refs import ObjectRef

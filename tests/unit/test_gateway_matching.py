@@ -11,14 +11,10 @@ from gwhelp import exact, fixture, graph_of, http_route, prefix, rule, shop
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kubectl_discover.analyze.gateway.matching import (
-    Criterion,
-    MissPart,
-    Outcome,
-    match_request,
-    parse_request,
-    path_matches,
-)
+from kubectl_discover.analyze.gateway.candidates import MissPart, path_matches
+from kubectl_discover.analyze.gateway.matching import Outcome, match_request
+from kubectl_discover.analyze.gateway.precedence import Criterion
+from kubectl_discover.analyze.gateway.request import parse_request
 from kubectl_discover.errors import InputError
 from kubectl_discover.findings import Verdict
 

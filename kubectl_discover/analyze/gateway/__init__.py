@@ -27,21 +27,15 @@ from kubectl_discover.analyze.gateway.chain import (
     tls_targets,
 )
 from kubectl_discover.analyze.gateway.checks import CHECKS
-from kubectl_discover.analyze.gateway.findings import (
-    all_findings,
+from kubectl_discover.analyze.gateway.findings import all_findings, request_findings
+from kubectl_discover.analyze.gateway.gateway_findings import (
     gateway_findings,
     listenerset_findings,
-    request_findings,
-    route_findings,
 )
 from kubectl_discover.analyze.gateway.graph import GatewayGraph, build_graph
-from kubectl_discover.analyze.gateway.matching import (
-    GatewayMatch,
-    Outcome,
-    Request,
-    match_request,
-    parse_request,
-)
+from kubectl_discover.analyze.gateway.matching import GatewayMatch, Outcome, match_request
+from kubectl_discover.analyze.gateway.request import Request, parse_request
+from kubectl_discover.analyze.gateway.route_findings import route_findings
 
 __all__ = [
     "CHECKS",

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kubectl_discover.analyze.gateway.graph import (
-    BackendResolution,
-    GatewayGraph,
-    GatewayNode,
-    ListenerKey,
-    ListenerNode,
-    RouteNode,
-)
+from kubectl_discover.analyze.gateway.gateways import GatewayNode
+from kubectl_discover.analyze.gateway.graph import GatewayGraph
+from kubectl_discover.analyze.gateway.listeners import ListenerKey, ListenerNode
 from kubectl_discover.analyze.gateway.matching import GatewayMatch
-from kubectl_discover.analyze.gateway.model import HTTPS, TERMINATE, TLS, Rule
+from kubectl_discover.analyze.gateway.model import (
+    HTTPS,
+    TERMINATE,
+    TLS,
+)
+from kubectl_discover.analyze.gateway.routemodel import (
+    Rule,
+)
+from kubectl_discover.analyze.gateway.routes import BackendResolution, RouteNode
 from kubectl_discover.analyze.model import ChainLink
 from kubectl_discover.refs import ObjectRef
 

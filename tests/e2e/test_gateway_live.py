@@ -1,0 +1,172 @@
+"""The Gateway API commands against the real API server: first without the CRDs (every
+Gateway API LIST answers 404), then with minimal CRDs of our own
+(tests/e2e/fixtures/gateway-api-crds.yaml) and a Gateway, an HTTPRoute and a Service.
+
+No Gateway controller runs in the test cluster, so the GatewayClass is never Accepted and
+no status is written: the test asserts exactly what the plugin says about that. Every
+object it creates (CRDs, the GatewayClass, the namespace) is deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from testcluster import Cluster
+
+pytestmark = pytest.mark.e2e
+
+CRDS = (Path(__file__).resolve().parent / "fixtures" / "gateway-api-crds.yaml").read_text()
+CRD_LABEL = "app.kubernetes.io/part-of=kubectl-discover-e2e"
+NOT_INSTALLED = (
+    "error: the Gateway API is not installed in this cluster: no gateway.networking.k8s.io "
+    "resources\n"
+)
+
+OBJECTS = """
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {{name: edge}}
+spec:
+  gatewayClassName: {cls}
+  listeners:
+  - {{name: http, port: 80, protocol: HTTP}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {{name: store}}
+spec:
+  parentRefs: [{{name: edge}}]
+  hostnames: [shop.example.com]
+  rules:
+  - matches: [{{path: {{type: PathPrefix, value: /api}}}}]
+    backendRefs: [{{name: api, port: 8080}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: api}}
+spec:
+  selector: {{app: api}}
+  ports: [{{name: http, port: 8080, targetPort: 8080}}]
+"""
+
+
+def discover(cluster: Cluster, *args: str) -> tuple[int, Any, str]:
+    result = cluster.exec([sys.executable, "-m", "kubectl_discover", *args], timeout=120)
+    out = result.stdout
+    document = json.loads(out) if out.strip().startswith("{") else out
+    return result.returncode, document, result.stderr
+
+
+def crds_present(cluster: Cluster) -> bool:
+    return bool(cluster.get_json("crd", "-l", CRD_LABEL)["items"]) or bool(
+        cluster.kubectl("get", "crd", "gateways.gateway.networking.k8s.io", check=False).returncode
+        == 0
+    )
+
+
+def remove_crds(cluster: Cluster) -> None:
+    cluster.kubectl("delete", "crd", "-l", CRD_LABEL, "--wait=true", check=False, timeout=120)
+    cluster.wait_for(
+        "the Gateway API CRDs to be gone",
+        lambda: (
+            cluster.kubectl(
+                "get", "--raw", "/apis/gateway.networking.k8s.io/v1/gateways", check=False
+            ).returncode
+            != 0
+        ),
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def gateway_api(cluster: Cluster) -> Iterator[str]:
+    """The CRDs installed for one test (removed afterwards); yields a GatewayClass name."""
+    cluster.apply(CRDS)
+    cls = f"kd-e2e-{uuid.uuid4().hex[:6]}"
+    try:
+        cluster.kubectl(
+            "wait", "--for=condition=Established", "crd", "-l", CRD_LABEL, "--timeout=60s"
+        )
+        cluster.wait_for(
+            "the Gateway API to be served",
+            lambda: (
+                cluster.kubectl(
+                    "get", "--raw", "/apis/gateway.networking.k8s.io/v1/gateways", check=False
+                ).returncode
+                == 0
+            ),
+            timeout=60,
+        )
+        cluster.apply(
+            "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\n"
+            f"metadata: {{name: {cls}}}\nspec: {{controllerName: example.net/none}}\n"
+        )
+        yield cls
+    finally:
+        cluster.kubectl("delete", "gatewayclass", cls, "--ignore-not-found", check=False)
+        remove_crds(cluster)
+
+
+def test_without_the_crds_gateway_commands_say_so_in_one_line(
+    cluster: Cluster, namespace: str
+) -> None:
+    assert not crds_present(cluster), "Gateway API CRDs left in the test cluster"
+    code, out, err = discover(cluster, "httproute", "store", "-n", namespace, "--no-probe")
+    assert (code, out, err) == (2, "", NOT_INSTALLED)
+    code, doc, err = discover(
+        cluster, "route", "http://shop.example.com/api", "-n", namespace, "--no-probe", "-o", "json"
+    )
+    assert code == 1 and err == ""
+    assert doc["skipped"] == [
+        "the Gateway API is not installed in this cluster: no gateway.networking.k8s.io "
+        "resources (HTTPRoutes, GRPCRoutes and Gateways not read)"
+    ]
+    assert doc["routes"] == []
+
+
+def test_httproute_and_route_live_without_a_controller(
+    cluster: Cluster, namespace: str, gateway_api: str
+) -> None:
+    cluster.apply(OBJECTS.format(cls=gateway_api), namespace)
+
+    code, doc, err = discover(
+        cluster, "httproute", "store", "-n", namespace, "--no-probe", "-o", "json"
+    )
+    assert err == ""
+    assert (code, doc["verdict"]) == (1, "fail")
+    ids = [f["id"] for f in doc["findings"]]
+    assert ids == ["gateway-class-not-accepted"]
+    assert doc["facts"] == {"parent": f"Gateway {namespace}/edge: attached (Accepted)"}
+    assert [(r["source"], r["service"], r["weight"], r["verdict"]) for r in doc["routes"]] == [
+        (f"HTTPRoute {namespace}/store rule 0", "api", 1, "fail")
+    ]
+    assert doc["routes"][0]["why"] == (
+        f"attached, but no controller programs Gateway {namespace}/edge: no controller has "
+        f"answered for GatewayClass {gateway_api} (controllerName example.net/none): no "
+        "Accepted condition"
+    )
+
+    code, doc, err = discover(
+        cluster, "route", "http://shop.example.com/api/cart", "-n", namespace, "--no-probe",
+        "-o", "json",
+    )  # fmt: skip
+    assert err == ""
+    assert (code, doc["verdict"]) == (1, "fail")
+    assert doc["facts"]["gateway"] == (
+        f"{namespace}/edge: forwarded by HTTPRoute {namespace}/store rule 0 match 0"
+    )
+    assert [f["id"] for f in doc["findings"]] == ["gateway-url-not-served", "gateway-url-routed"]
+    assert [(r["kind"], r["service"], r["verdict"]) for r in doc["routes"]] == [
+        ("HTTPRoute", "api", "fail")
+    ]
+
+    code, out, err = discover(cluster, "gateway", "edge", "-n", namespace, "--no-probe")
+    assert (code, err) == (1, "")
+    assert f"class: {gateway_api} (pending)" in out
