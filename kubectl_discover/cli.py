@@ -197,6 +197,10 @@ Header = Annotated[
 Method = Annotated[
     str, typer.Option("--method", metavar="METHOD", help="The request method (default GET).")
 ]
+# The same three for the other subject commands: hidden, and refused when given.
+NoGateway = Annotated[str | None, typer.Option("--gateway", hidden=True)]
+NoHeader = Annotated[list[str] | None, typer.Option("--header", "-H", hidden=True)]
+NoMethod = Annotated[str, typer.Option("--method", hidden=True)]
 
 
 @dataclass(frozen=True)
@@ -540,17 +544,24 @@ def subject_command(
         replay: Replay = None,
         watch: Watch = False,
         interval: Interval = 5.0,
+        gateway: GatewayFlag = None,
+        header: Header = None,
+        method: Method = "GET",
     ) -> None:
         flags = dict(locals())
-        for closed_over in ("subject", "needs", "check"):  # locals() holds free variables too
+        for closed_over in ("subject", "needs", "check", "header"):  # locals() has free vars
             flags.pop(closed_over, None)
+        flags["headers"] = tuple(header or ())
         raise typer.Exit(_invoke(needs, check, subject, **flags))
 
     command.__doc__ = doc
-    # Set as an object, not a string annotation: it closes over this command's metavar.
+    # Set as objects, not string annotations: they close over this command's metavar, and
+    # the request flags (--gateway, -H, --method) exist for route alone.
     command.__annotations__["subject"] = Annotated[
         str, typer.Argument(metavar=metavar, help=argument_help)
     ]
+    if needs is not ROUTE:
+        command.__annotations__.update(gateway=NoGateway, header=NoHeader, method=NoMethod)
     return command
 
 
@@ -619,6 +630,8 @@ def _invoke(
     )
     validate(options)
     check(subject)
+    if needs is not ROUTE and (gateway is not None or headers or method != "GET"):
+        raise InputError("--gateway, --header and --method describe a request: use them with route")
     request = _check_request(subject, method, headers, gateway) if needs is ROUTE else None
     return run_subject(
         options,
@@ -729,42 +742,13 @@ app.command("grpcroute")(grpcroute)
 app.command("gr", hidden=True)(grpcroute)
 
 
-def route(
-    subject: Annotated[
-        str, typer.Argument(metavar="URL", help="URL a client requests, e.g. https://host/path.")
-    ],
-    namespace: Namespace = None,
-    all_namespaces: AllNamespaces = False,
-    context: Context = None,
-    kubeconfig: Kubeconfig = None,
-    output: Output = "table",
-    filename: Filenames = None,
-    kustomize: Kustomize = None,
-    no_probe: NoProbe = False,
-    cluster_domain: ClusterDomain = None,
-    no_color: NoColor = False,
-    image: Image = None,
-    node: Node = None,
-    client: From = None,
-    keep: Keep = False,
-    probe_namespace: ProbeNamespace = None,
-    probe_timeout: ProbeTimeout = 60.0,
-    dry_run: DryRun = False,
-    record: Record = None,
-    replay: Replay = None,
-    watch: Watch = False,
-    interval: Interval = 5.0,
-    gateway: GatewayFlag = None,
-    header: Header = None,
-    method: Method = "GET",
-) -> None:
-    """Simulate which Ingress rule or Gateway route wins for a URL, down to the pods."""
-    flags = dict(locals())
-    del flags["subject"], flags["header"]
-    flags["headers"] = tuple(header or ())
-    raise typer.Exit(_invoke(ROUTE, _check_url, subject, **flags))
-
-
+route = subject_command(
+    needs=ROUTE,
+    metavar="URL",
+    argument_help="URL a client requests, e.g. https://host/path.",
+    doc="Simulate which Ingress rule or Gateway route wins for a URL, down to the pods.",
+    check=_check_url,
+)
 app.command("route")(route)
 dns = subject_command(
     needs=DNS,
