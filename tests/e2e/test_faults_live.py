@@ -537,3 +537,24 @@ def test_ctrl_c_says_interrupted_on_one_line(cluster: Cluster, app: str, tmp_pat
         time.sleep(2.0)
         stderr = interrupt(proc, [])
     assert error_line(stderr, 130, proc.returncode) == "error: interrupted"
+
+
+def test_watch_reuses_one_probe_pod_and_deletes_it_on_ctrl_c(cluster: Cluster, app: str) -> None:
+    """--watch: one probe pod, probed again each interval; Ctrl-C ends the watch with the
+    last report's exit code (not 130) and the pod is deleted."""
+    proc = popen(
+        cluster, "svc", "web", "-n", app, "--node", node(cluster), "--watch", "--interval", "1"
+    )
+    seen = wait_for_line(proc, "probing from")
+    seen += wait_for_line(proc, "probing from")
+    seen += wait_for_line(proc, "probing from")
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = finish(proc, seen)
+    assert "Traceback" not in stderr and "error:" not in stderr, stderr
+    assert stderr.count("discover: creating probe pod") == 1
+    assert stderr.count("discover: probing from") >= 3
+    assert stderr.count("discover: deleting probe pod") == 1
+    assert stdout.startswith("Service ")
+    last = [line for line in stdout.splitlines() if "verdict" in line][-1]
+    assert proc.returncode == (1 if last.endswith("FAIL)") or last.endswith("FAIL") else 0)
