@@ -100,6 +100,8 @@ def _prepare(layout: Layout) -> None:
     for path in (layout.run / "admin.kubeconfig", layout.kubeconfig):
         kubeconfig.write(path, d / "ca.crt", d / "admin.crt", d / "admin.key", "kubernetes-admin")
     write_kwok_stages(layout)
+    # The nodes' own resolver (dnsPolicy Default): CoreDNS; nothing outside the namespace.
+    (layout.run / "node-resolv.conf").write_text(f"nameserver {c.DNS_SERVER}\n")
 
 
 def _write_exec_script(layout: Layout, name: str) -> None:

@@ -174,6 +174,8 @@ def kubelet(bins: Binaries, layout: Layout) -> Component:
             f"--resolv-dir={layout.resolv_dir}",
             f"--nameserver={c.DNS_SERVER}",
             f"--cluster-domain={c.CLUSTER_DOMAIN}",
+            f"--kubeconfig={layout.run / 'admin.kubeconfig'}",
+            f"--node-resolv-conf={layout.run / 'node-resolv.conf'}",
         ],
     )
 

@@ -188,7 +188,8 @@ def kubelet_config(layout: Layout, node: RealNodeSpec, netns_name: str) -> dict[
         "authorization": {"mode": "AlwaysAllow"},
         "clusterDNS": [c.DNS_SERVER],
         "clusterDomain": c.CLUSTER_DOMAIN,
-        "resolvConf": str(d / "resolv.conf"),
+        # dnsPolicy Default gets this (the nodes' resolver: CoreDNS, nothing outside).
+        "resolvConf": str(layout.run / "node-resolv.conf"),
         "registerWithTaints": [{"key": c.REAL_NODE_TAINT, "value": "true", "effect": "NoSchedule"}],
         # The test disk may be nearly full; evict only when really out of it.
         "evictionHard": {
@@ -223,8 +224,6 @@ def prepare(layout: Layout, netns_name: str, bins: Binaries) -> None:
         (d / "containerd.toml").write_text(containerd_config(bins, d))
         (d / "certs.d" / "_default" / "hosts.toml").write_text(registry_hosts())
         (d / "cni" / "10-kd-pods.conflist").write_text(json.dumps(cni_config(node), indent=2))
-        # dnsPolicy Default gets this (the "node's" resolver: CoreDNS, nothing outside).
-        (d / "resolv.conf").write_text(f"nameserver {c.DNS_SERVER}\n")
         (d / "kubelet.yaml").write_text(
             json.dumps(kubelet_config(layout, node, netns_name), indent=2) + "\n"
         )

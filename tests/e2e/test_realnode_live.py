@@ -380,13 +380,13 @@ def test_probe_pod_is_admitted_by_a_restricted_namespace_on_a_real_node(
     assert doc["verdict"] == "ok", doc["dnsNames"]
 
 
-def _client_pod(namespace: str, name: str, spec: dict[str, Any]) -> str:
+def _client_pod(namespace: str, name: str, node: str, spec: dict[str, Any]) -> str:
     pod = {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {"name": name, "namespace": namespace},
         "spec": {
-            "nodeName": "kd-real-2",
+            "nodeName": node,
             "containers": [
                 {
                     "name": "c",
@@ -401,6 +401,7 @@ def _client_pod(namespace: str, name: str, spec: dict[str, Any]) -> str:
     return json.dumps(pod)
 
 
+@pytest.mark.parametrize("node", ["kd-real-2", "kd-node-2"])
 @pytest.mark.parametrize(
     ("spec", "resolv", "outcome"),
     [
@@ -447,13 +448,16 @@ def _client_pod(namespace: str, name: str, spec: dict[str, Any]) -> str:
 def test_from_a_client_the_kubelet_writes_the_clients_dns_config(
     cluster: Cluster,
     shop: str,
+    node: str,
     spec: dict[str, Any],
     resolv: dict[str, Any],
     outcome: tuple[int, str],
 ) -> None:
-    """The probe copies the client's DNS settings; the real kubelet writes resolv.conf."""
+    """The probe copies the client's DNS settings; the kubelet writes resolv.conf from them:
+    the real one (containerd) on kd-real-2; on the KWOK node kd-node-2 the project's fake
+    kubelet, through the upstream kubelet's DNS configurer."""
     with cluster.namespace("from") as ns:
-        cluster.apply(_client_pod(ns, "client", spec))
+        cluster.apply(_client_pod(ns, "client", node, spec))
         eventually("client running", lambda: pod_phase(cluster, ns, "client") == "Running")
         cluster.kubectl(
             "create",
@@ -470,9 +474,10 @@ def test_from_a_client_the_kubelet_writes_the_clients_dns_config(
     expected = {
         k: [v.format(ns=ns) for v in vs] if isinstance(vs, list) else vs for k, vs in resolv.items()
     }
-    assert doc["probe"]["node"] == "kd-real-2", err
+    assert doc["probe"]["node"] == node, err
     assert doc["probe"]["resolvConf"] == expected, err
-    assert doc["probe"]["python"] == IMAGE_PYTHON
+    if node in REAL:
+        assert doc["probe"]["python"] == IMAGE_PYTHON
     assert (code, doc["verdict"]) == outcome, [(d["query"], d["verdict"]) for d in doc["dnsNames"]]
 
 
