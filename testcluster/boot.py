@@ -242,6 +242,9 @@ def healthy(layout: Layout) -> bool:
         return False
     if not all(procs.alive(pid) for pid in state.pids.values()):
         return False
+    # A cluster started before the real nodes were added is replaced.
+    if any(f"{node.name}-kubelet" not in state.pids for node in c.REAL_NODES):
+        return False
     booter = Booter(layout, state)
     if not booter.client.ready():
         return False

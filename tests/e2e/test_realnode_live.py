@@ -596,3 +596,74 @@ def test_ctrl_c_while_probing_on_a_real_node_deletes_the_pod(
     assert proc.returncode == 130, (stdout, stderr)
     assert "deleting probe pod" in "".join(seen) + stderr
     assert [p for p in probe_pods(cluster) if p.startswith(namespace + "/")] == []
+
+
+# --- the pod network ---------------------------------------------------------------------
+
+WHO_SERVER = (
+    "import http.server, socket\n"
+    "class H(http.server.BaseHTTPRequestHandler):\n"
+    "    def do_GET(self):\n"
+    "        body = socket.gethostname().encode()\n"
+    "        self.send_response(200)\n"
+    "        self.send_header('Content-Length', str(len(body)))\n"
+    "        self.end_headers()\n"
+    "        self.wfile.write(body)\n"
+    "http.server.ThreadingHTTPServer(('', 8080), H).serve_forever()\n"
+)
+WHO_CLIENT = (
+    "import sys, urllib.request\n"
+    "seen = set()\n"
+    "for _ in range(40):\n"
+    "    seen.add(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())\n"
+    "print(' '.join(sorted(seen)))\n"
+    "print(urllib.request.urlopen(sys.argv[2], timeout=5).status)\n"
+)
+
+
+def test_real_pods_reach_services_on_both_nodes_and_kwok_pod_addresses(
+    cluster: Cluster, namespace: str
+) -> None:
+    """One kube-proxy in the namespace serves the real pods too: a ClusterIP reaches the
+    backend on the client's own bridge (hairpin through the VIP) and on the other node;
+    a KWOK pod's address (a listener in the namespace) answers a real pod."""
+    who = json.loads(backends(namespace))["items"][0]
+    who["metadata"]["name"] = "who"
+    template = who["spec"]["template"]
+    who["spec"]["selector"]["matchLabels"] = template["metadata"]["labels"] = {"app": "who"}
+    template["spec"]["topologySpreadConstraints"][0]["labelSelector"]["matchLabels"] = {
+        "app": "who"
+    }
+    template["spec"]["containers"][0]["command"] = ["python3", "-c", WHO_SERVER]
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "who", "namespace": namespace},
+        "spec": {"selector": {"app": "who"}, "ports": [{"port": 80, "targetPort": 8080}]},
+    }
+    cluster.apply(json.dumps({"apiVersion": "v1", "kind": "List", "items": [who, service]}))
+    eventually("2 ready who pods", lambda: len(ready_endpoints(cluster, namespace, "who")) == 2)
+    pods = cluster.get_json("pods", "-n", namespace, "-l", "app=who")["items"]
+    assert sorted(p["spec"]["nodeName"] for p in pods) == list(REAL)
+    kwok_ip = "10.244.3.213"
+    with cluster.serve_http(kwok_ip, 8080) as kwok_url:
+        client = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "client", "namespace": namespace},
+            "spec": {
+                "nodeName": "kd-real-1",
+                "restartPolicy": "Never",
+                "containers": [
+                    {
+                        "name": "c",
+                        "image": "python:3.12-slim",
+                        "command": ["python3", "-c", WHO_CLIENT, "http://who", kwok_url],
+                    }
+                ],
+            },
+        }
+        cluster.apply(json.dumps(client))
+        phase, logs = finished_pod_logs(cluster, namespace, "client")
+    assert phase == "Succeeded", logs
+    assert logs.splitlines() == [" ".join(sorted(p["metadata"]["name"] for p in pods)), "200"]
