@@ -667,3 +667,127 @@ def test_real_pods_reach_services_on_both_nodes_and_kwok_pod_addresses(
         phase, logs = finished_pod_logs(cluster, namespace, "client")
     assert phase == "Succeeded", logs
     assert logs.splitlines() == [" ".join(sorted(p["metadata"]["name"] for p in pods)), "200"]
+
+
+def test_dns_command_probes_from_a_real_node(cluster: Cluster, shop: str) -> None:
+    name = f"web.{shop}.svc.cluster.local"
+    code, doc, err = discover(cluster, "dns", name, "-n", shop, "--node", "kd-real-1", "-o", "json")
+    assert code == 0, err
+    assert doc["verdict"] == "ok"
+    assert (doc["probe"]["node"], doc["probe"]["python"]) == ("kd-real-1", IMAGE_PYTHON)
+    ip = cluster.get_json("service", "web", "-n", shop)["spec"]["clusterIP"]
+    assert [(d["query"], d["verdict"], d["expectedAnswers"]) for d in doc["dnsNames"]] == [
+        (name, "ok", [ip])
+    ]
+
+
+def test_resource_quota_without_room_refuses_the_probe_pod_for_a_real_node(
+    cluster: Cluster, namespace: str
+) -> None:
+    quota = {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {"name": "no-pods", "namespace": namespace},
+        "spec": {"hard": {"pods": "0"}},
+    }
+    cluster.apply(json.dumps(quota))
+    cluster.kubectl("create", "service", "clusterip", "web", "--tcp=80:8080", "-n", namespace)
+    eventually(
+        "quota status",
+        lambda: bool(cluster.get_json("resourcequota", "no-pods", "-n", namespace).get("status")),
+    )
+    code, _out, err = discover(cluster, "svc", "web", "-n", namespace, "--node", "kd-real-1")
+    assert code == 7, err  # the cluster refused the pod
+    assert "exceeded quota: no-pods, requested: pods=1, used: pods=0, limited: pods=0" in err
+
+
+def test_ingress_and_route_probed_through_a_controller_in_a_real_container(
+    cluster: Cluster, shop: str
+) -> None:
+    """A stand-in ingress controller (a real container answering HTTP on :80 on kd-real-2)
+    holds the Ingress's address; the probe on kd-real-1 sends the request there."""
+    klass = f"kd-nginx-{shop}"
+    objects = [
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "IngressClass",
+            "metadata": {"name": klass},
+            "spec": {"controller": "k8s.io/ingress-nginx"},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "controller", "namespace": shop},
+            "spec": {
+                "nodeName": "kd-real-2",
+                "containers": [
+                    {
+                        "name": "c",
+                        "image": "python:3.12-slim",
+                        "command": ["python3", "-m", "http.server", "80"],
+                        "workingDir": "/tmp",
+                        "readinessProbe": {"tcpSocket": {"port": 80}, "periodSeconds": 1},
+                    }
+                ],
+            },
+        },
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": {"name": "storefront", "namespace": shop},
+            "spec": {
+                "ingressClassName": klass,
+                "rules": [
+                    {
+                        "host": "shop.example.com",
+                        "http": {
+                            "paths": [
+                                {
+                                    "path": "/",
+                                    "pathType": "Prefix",
+                                    "backend": {
+                                        "service": {"name": "web", "port": {"name": "http"}}
+                                    },
+                                }
+                            ]
+                        },
+                    }
+                ],
+            },
+        },
+    ]
+    try:
+        cluster.apply(json.dumps({"apiVersion": "v1", "kind": "List", "items": objects}))
+        eventually(
+            "the controller pod ready",
+            lambda: any(
+                c["type"] == "Ready" and c["status"] == "True"
+                for c in cluster.get_json("pod", "controller", "-n", shop)["status"].get(
+                    "conditions", []
+                )
+            ),
+        )
+        ip = cluster.get_json("pod", "controller", "-n", shop)["status"]["podIP"]
+        status = {"status": {"loadBalancer": {"ingress": [{"ip": ip}]}}}
+        cluster.kubectl(
+            "patch", "ingress", "storefront", "-n", shop, "--subresource=status",
+            "--type=merge", "-p", json.dumps(status),
+        )  # fmt: skip
+        code, doc, err = discover(
+            cluster, "ingress", "storefront", "-n", shop, "--node", "kd-real-1", "-o", "json"
+        )
+        assert code == 0, err
+        assert doc["verdict"] == "ok"
+        assert doc["probe"]["node"] == "kd-real-1"
+        assert [(r["verdict"], r["observed"].split("; ")[1]) for r in doc["routes"]] == [
+            ("ok", "HTTP/1.0 200 OK")
+        ]
+        code, doc, err = discover(
+            cluster, "route", "http://shop.example.com/cart", "-n", shop,
+            "--node", "kd-real-1", "-o", "json",
+        )  # fmt: skip
+        assert code == 0, err
+        assert doc["probe"]["node"] == "kd-real-1"
+        assert [(r["service"], r["verdict"]) for r in doc["routes"]] == [("web", "ok")]
+    finally:
+        cluster.kubectl("delete", "ingressclass", klass, "--ignore-not-found", check=False)
