@@ -90,7 +90,7 @@ def _shared_libraries(binaries: Iterable[Path]) -> set[Path]:
 
 
 class _Tar:
-    """A deterministic tar stream (mtime 0, owner root) of an image root."""
+    """A deterministic tar stream (owner root; mtime 0 but for host files) of an image root."""
 
     def __init__(self) -> None:
         self.buffer = io.BytesIO()
@@ -120,15 +120,19 @@ class _Tar:
         self.seen.add(name.strip("/"))
         self.tar.addfile(info)
 
-    def data(self, name: str, data: bytes, mode: int = 0o644) -> None:
+    def data(self, name: str, data: bytes, mode: int = 0o644, mtime: int = 0) -> None:
         self.directory(os.path.dirname(name.strip("/")))
         info = self._info(name, tarfile.REGTYPE, mode)
-        info.size = len(data)
+        info.size, info.mtime = len(data), mtime
         self.seen.add(name.strip("/"))
         self.tar.addfile(info, io.BytesIO(data))
 
     def file(self, name: str, source: Path) -> None:
-        self.data(name, source.read_bytes(), source.stat().st_mode & 0o755 | 0o644)
+        """A host file, with its modification time: a ``.pyc`` in ``__pycache__`` is used
+        only while its source's mtime matches the one recorded in it (else every import
+        compiles again, and cannot even save the result on a read-only root)."""
+        stat = source.stat()
+        self.data(name, source.read_bytes(), stat.st_mode & 0o755 | 0o644, int(stat.st_mtime))
 
     def close(self) -> bytes:
         self.tar.close()
