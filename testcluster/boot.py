@@ -165,8 +165,7 @@ class Booter:
             assert pod_ip
             self.start(components.coredns(b, lay, dns, [dns.service_ip, pod_ip]))
         self._wait_healthy()
-        self.state.ready = True
-        self.state.save(lay)
+        # state.ready is set by cluster.up once the real nodes are Ready too.
 
     def _create_objects(self) -> None:
         for spec in c.NODES:

@@ -194,6 +194,8 @@ def up(layout: Layout | None = None, reuse: bool = True) -> tuple[Cluster, bool]
                 )
             state = State.load(layout) or state  # boot recorded the pids
             _start_real_nodes(layout, state)
+            state.ready = True
+            state.save(layout)
             _write_exec_script(layout, state.netns)
         except BaseException:
             log("startup failed, tearing down")
