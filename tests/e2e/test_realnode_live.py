@@ -791,3 +791,91 @@ def test_ingress_and_route_probed_through_a_controller_in_a_real_container(
         assert [(r["service"], r["verdict"]) for r in doc["routes"]] == [("web", "ok")]
     finally:
         cluster.kubectl("delete", "ingressclass", klass, "--ignore-not-found", check=False)
+
+
+# --- hygiene -------------------------------------------------------------------------------
+
+#: Paths the kubelet, containerd, runc and CNI write by default (see testcluster/README.md).
+FIXED_HOST_PATHS = (
+    "/run/containerd",
+    "/run/nri",
+    "/run/mount",
+    "/var/lib/kubelet",
+    "/var/lib/containerd",
+    "/var/lib/cni",
+    "/var/log/pods",
+    "/var/log/containers",
+    "/opt/containerd",
+    "/opt/cni",
+    "/etc/cni",
+    "/usr/libexec/kubernetes",
+)
+KUBELET_SYSCTLS = (
+    "vm/overcommit_memory",
+    "vm/panic_on_oom",
+    "kernel/panic",
+    "kernel/panic_on_oops",
+    "kernel/keys/root_maxkeys",
+    "kernel/keys/root_maxbytes",
+)
+
+
+def _host_view() -> dict[str, Any]:
+    return {
+        "paths": [p for p in FIXED_HOST_PATHS if Path(p).exists()],
+        "netns": sorted(p.name for p in Path("/run/netns").glob("cni-*")),
+        "sysctls": {s: Path("/proc/sys", s).read_text() for s in KUBELET_SYSCTLS},
+    }
+
+
+def _in_cgroup_of(netns: str) -> list[str]:
+    """Processes in a real node's cgroups of the cluster in ``netns``: pid, state, command."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and f"/{netns}-" in (proc / "cgroup").read_text():
+                state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                command = (proc / "cmdline").read_bytes().replace(b"\0", b" ")[:80]
+                found.append(f"{proc.name} {state} {command.decode(errors='replace')}")
+        except OSError:
+            continue
+    return found
+
+
+def test_a_second_cluster_runs_real_pods_and_leaves_nothing_behind(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    """A private cluster beside the session's: its real nodes run a pod; its teardown, with
+    the pod still running, leaves no process, cgroup, mount, netns, host path or sysctl
+    change, and the session cluster's real nodes keep working."""
+    from testcluster import Layout, down, up
+
+    layout = Layout(tmp_path / "second", bin_root=cluster.layout.bin_root or cluster.layout.root)
+    before = _host_view()
+    second, started = up(layout, reuse=False)
+    try:
+        assert started and second.netns != cluster.netns
+        pod = json.loads(_client_pod("default", "sleeper", "kd-real-1", {}))
+        second.apply(json.dumps(pod))
+        second.wait_for(
+            "the pod running",
+            lambda: pod_phase(second, "default", "sleeper") == "Running",
+            timeout=90,
+        )
+        assert _in_cgroup_of(second.netns), "the pod's processes are in the node's cgroups"
+        assert _host_view() == before  # nothing of the running nodes is visible on the host
+    finally:
+        down(layout)
+    # The pods' processes are killed; orphaned, they are reaped by PID 1, which on these
+    # VMs (firecracker's process_api) does so lazily: a zombie holds no resources.
+    assert [p for p in _in_cgroup_of(second.netns) if p.split()[1] != "Z"] == []
+    assert [h for h in Path("/sys/fs/cgroup").glob(f"*/{second.netns}-*")] == []
+    mounts = Path("/proc/self/mountinfo").read_text()
+    assert str(layout.root) not in mounts
+    assert not (layout.root / "nodes").exists()
+    assert not Path("/run/netns", second.netns).exists()
+    assert _host_view() == before
+    nodes = {n["metadata"]["name"]: n for n in cluster.get_json("nodes")["items"]}
+    for name in REAL:
+        ready = [c for c in nodes[name]["status"]["conditions"] if c["type"] == "Ready"]
+        assert ready[0]["status"] == "True", name
