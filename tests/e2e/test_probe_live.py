@@ -187,6 +187,8 @@ def _from_client(command: dict[str, Any]) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    # This checkout's plugin, not whichever one is installed (e.g. from another worktree).
+    sys.path.insert(0, str(HERE.parents[2]))
     summary = _script(json.loads(sys.argv[1]))
     print(json.dumps(summary), flush=True)
     sys.exit(130 if summary.get("interrupted") else 0)
@@ -227,7 +229,15 @@ SERVICE = textwrap.dedent(
 )
 
 
-def test_probe_resolves_through_the_pods_search_path_and_connects(cluster: Any) -> None:
+#: Where a probe pod runs: on a KWOK node (exec by the project's fake kubelet) or on a real
+#: node (kubelet + containerd + runc; testcluster/README.md, "Real nodes").
+ON_NODES = pytest.mark.parametrize("node", [None, "kd-real-1"], ids=["kwok", "real"])
+
+
+@ON_NODES
+def test_probe_resolves_through_the_pods_search_path_and_connects(
+    cluster: Any, node: str | None
+) -> None:
     with cluster.namespace("probe") as ns:
         cluster.apply(SERVICE, namespace=ns)
         ip = cluster.get_json("service", "web", "-n", ns)["spec"]["clusterIP"]
@@ -238,6 +248,7 @@ def test_probe_resolves_through_the_pods_search_path_and_connects(cluster: Any) 
                 namespace=ns,
                 dns=[["web", f"web.{ns}.svc.cluster.local"]],
                 connects=[[server_ip, port]],
+                node=node,
             )
         assert "error" not in out, out.get("error")
         result = out["result"]
@@ -278,11 +289,12 @@ def test_node_selector_nothing_matches_is_unschedulable(cluster: Any) -> None:
     assert any(m.startswith("deleting probe pod") for m in out["progress"])
 
 
-def test_restricted_namespace_admits_the_probe_pod(cluster: Any) -> None:
+@ON_NODES
+def test_restricted_namespace_admits_the_probe_pod(cluster: Any, node: str | None) -> None:
     with cluster.namespace("restricted") as ns:
         cluster.kubectl("label", "namespace", ns, "pod-security.kubernetes.io/enforce=restricted")
         cluster.apply(SERVICE, namespace=ns)
-        out = run(cluster, namespace=ns, dns=[["web", f"web.{ns}.svc.cluster.local"]])
+        out = run(cluster, namespace=ns, dns=[["web", f"web.{ns}.svc.cluster.local"]], node=node)
     assert "error" not in out, out.get("error")
     assert (
         out["result"]["dns"][f"dns:addr:web@{ns}"]["answered_by"] == f"web.{ns}.svc.cluster.local."
@@ -353,7 +365,8 @@ def test_from_pod_runs_the_probe_on_the_clients_node(cluster: Any) -> None:
     assert out["verdicts"] == ["ok"]
 
 
-def test_ctrl_c_while_probing_deletes_the_pod(cluster: Any) -> None:
+@ON_NODES
+def test_ctrl_c_while_probing_deletes_the_pod(cluster: Any, node: str | None) -> None:
     """SIGINT during the exec: the finally deletes the pod before the script exits."""
     silent_ip, port = "10.244.3.211", 8081
     hold = (
@@ -371,6 +384,7 @@ def test_ctrl_c_while_probing_deletes_the_pod(cluster: Any) -> None:
                 "connects": [[silent_ip, port]],
                 "check_timeout": 60.0,
                 "budget": 90.0,
+                "node": node,
             }
             env = {**os.environ, "KUBECONFIG": str(cluster.kubeconfig)}
             proc = subprocess.Popen(
