@@ -287,6 +287,8 @@ class Cluster:
     dns_server_defaults: str = c.DNS_SERVER_DEFAULTS
     cluster_domain: str = c.CLUSTER_DOMAIN
     nodes: tuple[c.NodeSpec, ...] = c.NODES
+    #: The real nodes (kubelet + containerd + runc), tainted ``c.REAL_NODE_TAINT``.
+    real_nodes: tuple[c.RealNodeSpec, ...] = c.REAL_NODES
     _kubectl: str | None = field(default=None, repr=False)
 
     @property
