@@ -285,7 +285,8 @@ def test_runc_enforces_the_restricted_security_context(cluster: Cluster, namespa
             print("write", exc.errno)
         print("memory", open("/sys/fs/cgroup/memory/memory.limit_in_bytes").read().strip())
         print("cpu", open("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").read().strip())
-        print("netns", os.readlink("/proc/self/ns/net") != os.readlink("/proc/1/ns/net"))
+        print("interfaces", *sorted(os.listdir("/sys/class/net")))
+        print("hosts", open("/etc/hosts").read().split()[-2].rsplit(".", 1)[0])
         """
     )
     pod = {
@@ -318,7 +319,8 @@ def test_runc_enforces_the_restricted_security_context(cluster: Cluster, namespa
         "write 30",  # EROFS
         f"memory {64 * 1024 * 1024}",
         "cpu 20000",
-        "netns False",  # the container shares the pod sandbox's namespace (pid 1 is pause)
+        "interfaces eth0 lo",  # its own network namespace: a veth on the node's bridge
+        "hosts 10.244.128",  # the kubelet's /etc/hosts: the pod IP from kd-real-1's CIDR
     ]
 
 
