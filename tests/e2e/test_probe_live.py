@@ -316,17 +316,19 @@ def test_restricted_namespace_rejects_a_copied_host_network_client(cluster: Any)
 
 
 def test_image_that_cannot_be_pulled(cluster: Any) -> None:
-    """KWOK never pulls images: a pod with any image becomes Running. What can be asserted
-    live is that the probe neither hangs nor leaks the pod; the ErrImagePull/ImagePullBackOff
-    classification is covered by tests/unit/test_probe_pod.py on recorded pod statuses."""
+    """On a real node the kubelet really pulls, from the harness's registry, which does not
+    have this image: ErrImagePull, exit 5. (KWOK never pulls: any image "runs" there.)"""
     with cluster.namespace("probe") as ns:
-        out = run(cluster, namespace=ns, image="registry.invalid/kubectl-discover/none:0")
-    if "error" in out:
-        assert out["error"]["type"] == "ProbeImageError", out
-        assert "--image" in out["error"]["message"]
-    else:
-        print("KWOK marked a pod with an unpullable image Running; the probe ran", file=sys.stderr)
-        assert out["result"]["resolver"]["namespace"] == ns
+        image = "registry.invalid/kubectl-discover/none:0"
+        out = run(cluster, namespace=ns, image=image, node="kd-real-1")
+    assert out["error"]["type"] == "ProbeImageError", out
+    assert out["error"]["exit_code"] == 5
+    assert out["error"]["message"].endswith(
+        f"cannot pull image {image} (ErrImagePull: rpc error: code = NotFound desc = failed "
+        f'to pull and unpack image "{image}": failed to resolve image: {image}: not found); '
+        "pass --image with an image the cluster can pull that has python3"
+    ), out["error"]["message"]
+    assert any(m.startswith("deleting probe pod") for m in out["progress"])
 
 
 def test_cleanup_deletes_only_expired_probe_pods(cluster: Any) -> None:
