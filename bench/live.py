@@ -157,7 +157,9 @@ def rows(sizes: Sizes, cache: Path) -> list[Row]:
                 notes=["live: no running test cluster (make cluster-up; testcluster/README.md)"],
             )
         ]
-    nodes = [n.removeprefix("node/") for n in _kubectl("get", "nodes", "-o", "name").split()]
+    # The KWOK nodes only: a real node's kubelet would really run (and pull for) every pod.
+    kwok = _kubectl("get", "nodes", "-l", "type=kwok", "-o", "name")
+    nodes = [n.removeprefix("node/") for n in kwok.split()]
     tag = f"{os.getpid() % 100000}"
     big, small = f"kd-bench-{tag}", f"kd-bench-small-{tag}"
     services, pods = sizes.svc

@@ -541,9 +541,9 @@ def probe_rows(runs: int) -> list[Row]:
 
 
 def live_rows(sizes: Sizes, cache: Path) -> list[Row]:
-    from bench import live
+    from bench import live, realnode
 
-    return live.rows(sizes, cache)
+    return [*live.rows(sizes, cache), *realnode.rows(sizes.runs)]
 
 
 # --- output ---------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--bin-root", type=Path, help=argparse.SUPPRESS)
     parser.add_argument(
-        "command", choices=["up", "down", "status", "build", "exec", "_boot", "_health"]
+        "command",
+        choices=["up", "down", "status", "build", "exec", "_boot", "_real_nodes", "_health"],
     )
     parser.add_argument("args", nargs=argparse.REMAINDER)
     ns = parser.parse_args(argv)
@@ -48,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
         os.execvpe(argv_[0], argv_, handle._env(None))
     elif ns.command == "_boot":
         boot.boot(layout)
+    elif ns.command == "_real_nodes":
+        boot.real_nodes(layout)
     elif ns.command == "_health":
         return 0 if boot.healthy(layout) else 1
     return 0

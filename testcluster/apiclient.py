@@ -35,14 +35,20 @@ class ApiClient:
         self._ctx = ssl.create_default_context(cafile=str(ca))
         self._ctx.load_cert_chain(str(cert), str(key))
 
-    def request(self, method: str, path: str, body: JSON | None = None) -> tuple[int, str]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: JSON | None = None,
+        content_type: str = "application/json",
+    ) -> tuple[int, str]:
         """Send one request; returns (status, body text)."""
         conn = http.client.HTTPSConnection(
             self._host, self._port, context=self._ctx, timeout=self._timeout
         )
         try:
             payload = json.dumps(body).encode() if body is not None else None
-            headers = {"Content-Type": "application/json", "Accept": "application/json"}
+            headers = {"Content-Type": content_type, "Accept": "application/json"}
             conn.request(method, path, body=payload, headers=headers)
             response = conn.getresponse()
             return response.status, response.read().decode(errors="replace")

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from . import bootstrap, components, procs
+from . import bootstrap, components, images, procs
 from . import config as c
 from .apiclient import ApiClient
 from .build import Binaries
@@ -134,8 +134,16 @@ class Booter:
                 return False
         return True
 
+    def start_registry(self) -> None:
+        """Start the registry and push the built images into it."""
+        self.start(components.registry(self.bins))
+        self.wait("registry", lambda: http_ok(f"http://{c.REGISTRY_ADDRESS}/v2/"))
+        for image in images.ensure_images(self.layout, self.bins.pause):
+            images.push(image, c.REGISTRY_ADDRESS)
+
     def run(self) -> None:
         b, lay = self.bins, self.layout
+        self.start_registry()
         self.start(components.etcd(b, lay))
         self.wait("etcd", lambda: http_ok(f"http://127.0.0.1:{c.ETCD_CLIENT_PORT}/health"))
         self.start(components.apiserver(b, lay))
@@ -159,8 +167,7 @@ class Booter:
             if dns.kubeadm_like:
                 self._publish_corefile(dns, [dns.service_ip, pod_ip])
         self._wait_healthy()
-        self.state.ready = True
-        self.state.save(lay)
+        # state.ready is set by cluster.up once the real nodes are Ready too.
 
     def _create_objects(self) -> None:
         for spec in c.NODES:
@@ -203,6 +210,32 @@ class Booter:
             ),
         )
 
+    def _real_node_ready(self, spec: c.RealNodeSpec) -> bool:
+        obj = self.client.get(f"/api/v1/nodes/{spec.name}")
+        if obj is None:
+            return False
+        if not obj.get("spec", {}).get("podCIDR"):
+            # No IPAM controller runs: the harness assigns the CIDR its bridge uses.
+            patch = {"spec": {"podCIDR": spec.pod_cidr, "podCIDRs": [spec.pod_cidr]}}
+            path = f"/api/v1/nodes/{spec.name}"
+            self.client.request("PATCH", path, patch, "application/merge-patch+json")
+            return False
+        conds = obj.get("status", {}).get("conditions", [])
+        return any(x.get("type") == "Ready" and x.get("status") == "True" for x in conds)
+
+    def wait_real_nodes(self) -> None:
+        for spec in c.REAL_NODES:
+            self.wait(f"{spec.name} Ready", partial(self._real_node_ready, spec), timeout=120)
+
+
+def real_nodes(layout: Layout) -> None:
+    """Wait until the real kubelets (started from the host) have registered their
+    nodes Ready; give each node its pod CIDR."""
+    state = State.load(layout)
+    if state is None:
+        raise RuntimeError(f"no state file at {layout.state_file}")
+    Booter(layout, state).wait_real_nodes()
+
 
 def boot(layout: Layout) -> None:
     state = State.load(layout)
@@ -217,6 +250,9 @@ def healthy(layout: Layout) -> bool:
     if state is None or not state.ready:
         return False
     if not all(procs.alive(pid) for pid in state.pids.values()):
+        return False
+    # A cluster started before the real nodes were added is replaced.
+    if any(f"{node.name}-kubelet" not in state.pids for node in c.REAL_NODES):
         return False
     booter = Booter(layout, state)
     if not booter.client.ready():

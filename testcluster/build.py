@@ -21,7 +21,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import K8S_VERSION, KWOK_VERSION, PACKAGE_DIR, Layout
+from . import images
+from .config import (
+    CNI_PLUGINS_VERSION,
+    CONTAINERD_VERSION,
+    K8S_VERSION,
+    KWOK_VERSION,
+    PACKAGE_DIR,
+    RUNC_VERSION,
+    Layout,
+)
 
 _VERSION_PKG = "k8s.io/component-base/version"
 
@@ -44,14 +53,32 @@ PLAIN_LDFLAGS = "-s -w"
 
 @dataclass(frozen=True)
 class Binaries:
-    """Paths of the three executables the cluster runs."""
+    """Paths of the executables the cluster runs.
+
+    ``containerd`` and ``cni`` are directories: containerd with its runc shim
+    (the shim is found next to it, on ``PATH``), and the CNI plugins.
+    """
 
     k8s: Path
     coredns: Path
     kwok: Path
+    containerd: Path
+    runc: Path
+    cni: Path
+    registry: Path
+    pause: Path
 
     def all(self) -> tuple[Path, ...]:
-        return (self.k8s, self.coredns, self.kwok)
+        return (self.k8s, self.coredns, self.kwok, self.containerd, self.runc, self.cni)
+
+
+CONTAINERD_PROGRAMS = ("containerd", "containerd-shim-runc-v2")
+CNI_PLUGINS = {
+    "bridge": "plugins/main/bridge",
+    "host-local": "plugins/ipam/host-local",
+    "loopback": "plugins/main/loopback",
+    "portmap": "plugins/meta/portmap",
+}
 
 
 def module_key(module_dir: Path, ldflags: str) -> str:
@@ -74,6 +101,11 @@ def expected_binaries(layout: Layout) -> Binaries:
         k8s=layout.bin_dir / f"k8s-{module_key(PACKAGE_DIR / 'go', _k8s_ldflags())}",
         coredns=layout.bin_dir / f"coredns-{module_key(PACKAGE_DIR / 'coredns', PLAIN_LDFLAGS)}",
         kwok=layout.bin_dir / f"kwok-{KWOK_VERSION}",
+        containerd=layout.bin_dir / f"containerd-{CONTAINERD_VERSION}",
+        runc=layout.bin_dir / f"runc-{RUNC_VERSION}",
+        cni=layout.bin_dir / f"cni-{CNI_PLUGINS_VERSION}",
+        registry=layout.bin_dir / f"registry-{module_key(PACKAGE_DIR / 'nodeimg', PLAIN_LDFLAGS)}",
+        pause=layout.bin_dir / f"pause-{module_key(PACKAGE_DIR / 'nodeimg', PLAIN_LDFLAGS)}",
     )
 
 
@@ -117,18 +149,56 @@ def _build_module(
     tmp.rename(target)
 
 
-def _build_kwok(target: Path, layout: Layout) -> None:
+def _go_install(
+    packages: list[str],
+    target: Path,
+    layout: Layout,
+    *,
+    tags: str = "",
+    cgo: bool = False,
+    single: bool = True,
+) -> None:
+    """``go install PKG@VERSION...`` into a temporary GOBIN, then move the result
+    to ``target``: the one binary (``single``) or the whole directory."""
     with tempfile.TemporaryDirectory(dir=layout.bin_dir) as gobin:
-        env = _go_env() | {"GOBIN": gobin}
-        argv = [
-            "go",
-            "install",
-            "-trimpath",
-            f"-ldflags={PLAIN_LDFLAGS}",
-            f"sigs.k8s.io/kwok/cmd/kwok@{KWOK_VERSION}",
-        ]
-        _run_logged(argv, layout.bin_dir, layout.logs / "build-kwok.log", env)
-        shutil.move(str(Path(gobin) / "kwok"), target)
+        env = _go_env() | {"GOBIN": gobin, "CGO_ENABLED": "1" if cgo else "0"}
+        argv = ["go", "install", "-trimpath", f"-ldflags={PLAIN_LDFLAGS}"]
+        argv += [f"-tags={tags}"] if tags else []
+        log = layout.logs / f"build-{target.name.rsplit('-', 1)[0]}.log"
+        _run_logged([*argv, *packages], layout.bin_dir, log, env)
+        built = sorted(Path(gobin).iterdir())
+        if single:
+            shutil.move(str(built[0]), target)
+        else:
+            tmp = target.with_name(target.name + ".tmp")
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.move(gobin, tmp)
+            Path(gobin).mkdir()  # TemporaryDirectory removes it again
+            tmp.chmod(0o755)
+            tmp.rename(target)
+
+
+def _build_kwok(target: Path, layout: Layout) -> None:
+    _go_install([f"sigs.k8s.io/kwok/cmd/kwok@{KWOK_VERSION}"], target, layout)
+
+
+def _build_containerd(target: Path, layout: Layout) -> None:
+    """containerd and its runc shim (``no_btrfs``: no btrfs headers needed)."""
+    module = f"github.com/containerd/containerd/v2/cmd/{{}}@{CONTAINERD_VERSION}"
+    packages = [module.format(p) for p in CONTAINERD_PROGRAMS]
+    _go_install(packages, target, layout, tags="no_btrfs", single=False)
+
+
+def _build_runc(target: Path, layout: Layout) -> None:
+    """runc with seccomp (cgo, links libseccomp: ``libseccomp-dev`` at build time)."""
+    package = f"github.com/opencontainers/runc@{RUNC_VERSION}"
+    _go_install([package], target, layout, tags="seccomp", cgo=True)
+
+
+def _build_cni(target: Path, layout: Layout) -> None:
+    module = "github.com/containernetworking/plugins"
+    packages = [f"{module}/{path}@{CNI_PLUGINS_VERSION}" for path in CNI_PLUGINS.values()]
+    _go_install(packages, target, layout, single=False)
 
 
 def _remove_stale(target: Path, keep: int = 2) -> None:
@@ -149,22 +219,39 @@ def _remove_stale(target: Path, keep: int = 2) -> None:
             old.unlink()
 
 
-#: Host tools kube-proxy executes (by name, on PATH), by the Debian package providing them.
-#: ``conntrack`` is not run by kube-proxy (it uses netlink); it is there to debug.
+#: Host tools kube-proxy and the CNI plugins execute (by name, on PATH), by the Debian
+#: package providing them. ``conntrack`` is not run by kube-proxy (it uses netlink); it is
+#: there to debug. ``gcc`` and ``pkg-config`` build runc (cgo); ``nsenter`` and ``unshare``
+#: start the real nodes.
 HOST_TOOLS = {
     "iptables": ("iptables", "iptables-save", "iptables-restore", "ip6tables", "ip6tables-save"),
     "conntrack": ("conntrack",),
+    "gcc": ("gcc",),
+    "pkg-config": ("pkg-config",),
+    "util-linux": ("nsenter", "unshare"),
+}
+#: Debian packages found by a file they install rather than a command: runc's seccomp
+#: support links libseccomp (headers and pkg-config file from ``libseccomp-dev``).
+HOST_FILES = {
+    "libseccomp-dev": (
+        "/usr/include/seccomp.h",
+        "/usr/lib/x86_64-linux-gnu/pkgconfig/libseccomp.pc",
+    ),
 }
 _SBIN_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
 
 
 def missing_packages() -> list[str]:
-    """Debian packages to install for the host tools that are not found."""
-    return [
+    """Debian packages to install for the host tools and files that are not found."""
+    missing = [
         package
         for package, tools in HOST_TOOLS.items()
         if any(shutil.which(tool, path=_SBIN_PATH) is None for tool in tools)
     ]
+    missing += [
+        package for package, files in HOST_FILES.items() if not any(Path(f).exists() for f in files)
+    ]
+    return missing
 
 
 def ensure_host_tools() -> None:
@@ -206,4 +293,18 @@ def ensure_binaries(layout: Layout) -> Binaries:
         if not bins.kwok.exists():
             _build_kwok(bins.kwok, layout)
             _remove_stale(bins.kwok)
+        for target, builder in (
+            (bins.containerd, _build_containerd),
+            (bins.runc, _build_runc),
+            (bins.cni, _build_cni),
+        ):
+            if not target.exists():
+                builder(target, layout)
+        if not (bins.registry.exists() and bins.pause.exists()):
+            nodeimg = PACKAGE_DIR / "nodeimg"
+            _build_module(nodeimg, "./cmd/registry", bins.registry, PLAIN_LDFLAGS, layout)
+            _build_module(nodeimg, "./cmd/pause", bins.pause, PLAIN_LDFLAGS, layout)
+            _remove_stale(bins.registry)
+            _remove_stale(bins.pause)
+        images.ensure_images(layout, bins.pause)
     return bins

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import build, kubeconfig, netns, pki, procs
+from . import build, kubeconfig, netns, nodes, pki, procs
 from . import config as c
 from .components import write_kwok_stages
 from .config import Layout
@@ -100,6 +100,8 @@ def _prepare(layout: Layout) -> None:
     for path in (layout.run / "admin.kubeconfig", layout.kubeconfig):
         kubeconfig.write(path, d / "ca.crt", d / "admin.crt", d / "admin.key", "kubernetes-admin")
     write_kwok_stages(layout)
+    # The nodes' own resolver (dnsPolicy Default): CoreDNS; nothing outside the namespace.
+    (layout.run / "node-resolv.conf").write_text(f"nameserver {c.DNS_SERVER}\n")
 
 
 def _write_exec_script(layout: Layout, name: str) -> None:
@@ -113,9 +115,41 @@ def _write_exec_script(layout: Layout, name: str) -> None:
     layout.exec_script.chmod(0o755)
 
 
+def _start_real_nodes(layout: Layout, state: State) -> None:
+    """Start each real node's holder, containerd and kubelet from the host side
+    (``nsenter``, so the cgroup hierarchies stay visible; see nodes.py)."""
+    bins = build.Binaries(**{k: Path(v) for k, v in state.binaries.items()})
+    nodes.prepare(layout, state.netns, bins)
+    env = nodes.env(bins)
+
+    def start(component: Any) -> int:
+        pid = procs.start(component, layout.logs, env)
+        state.pids[component.name] = pid
+        state.save(layout)
+        return pid
+
+    for node in c.REAL_NODES:
+        d = nodes.node_dir(layout, node)
+        [holder_component] = nodes.components(layout, state.netns, bins, node, None)
+        holder = start(holder_component)
+        nodes.wait_file(d / "ready", holder_component.name, holder)
+        containerd, kubelet = nodes.components(layout, state.netns, bins, node, holder)
+        pid = start(containerd)
+        nodes.wait_file(d / "run" / "containerd" / "containerd.sock", containerd.name, pid)
+        start(kubelet)
+    result = _in_netns_python(state.netns, layout, "_real_nodes", timeout=180)
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"real nodes did not get Ready (exit {result.returncode}); logs in {layout.logs}"
+        )
+
+
 def _teardown(layout: Layout, state: State | None) -> None:
     if state is not None:
         procs.stop_namespace(state.netns)
+        left = nodes.teardown(layout, state.netns)
+        if left:
+            log(f"could not remove cgroups: {left}")
         netns.delete(state.netns)
     for path in (layout.state_file, layout.kubeconfig, layout.exec_script):
         path.unlink(missing_ok=True)
@@ -158,6 +192,10 @@ def up(layout: Layout | None = None, reuse: bool = True) -> tuple[Cluster, bool]
                 raise RuntimeError(
                     f"cluster boot failed (exit {result.returncode}); logs in {layout.logs}"
                 )
+            state = State.load(layout) or state  # boot recorded the pids
+            _start_real_nodes(layout, state)
+            state.ready = True
+            state.save(layout)
             _write_exec_script(layout, state.netns)
         except BaseException:
             log("startup failed, tearing down")
@@ -249,6 +287,8 @@ class Cluster:
     dns_server_defaults: str = c.DNS_SERVER_DEFAULTS
     cluster_domain: str = c.CLUSTER_DOMAIN
     nodes: tuple[c.NodeSpec, ...] = c.NODES
+    #: The real nodes (kubelet + containerd + runc), tainted ``c.REAL_NODE_TAINT``.
+    real_nodes: tuple[c.RealNodeSpec, ...] = c.REAL_NODES
     _kubectl: str | None = field(default=None, repr=False)
 
     @property

@@ -174,6 +174,8 @@ def kubelet(bins: Binaries, layout: Layout) -> Component:
             f"--resolv-dir={layout.resolv_dir}",
             f"--nameserver={c.DNS_SERVER}",
             f"--cluster-domain={c.CLUSTER_DOMAIN}",
+            f"--kubeconfig={layout.run / 'admin.kubeconfig'}",
+            f"--node-resolv-conf={layout.run / 'node-resolv.conf'}",
         ],
     )
 
@@ -305,3 +307,8 @@ def coredns(bins: Binaries, layout: Layout, dns: DnsInstance, bind: list[str]) -
     path = layout.run / f"Corefile.{dns.name}"
     path.write_text(corefile(dns, bind, layout.run / "admin.kubeconfig"))
     return Component(dns.name, [str(bins.coredns), "-conf", str(path)])
+
+
+def registry(bins: Binaries) -> Component:
+    """The in-memory OCI registry the real nodes' containerd pulls from."""
+    return Component("registry", [str(bins.registry), f"--listen={c.REGISTRY_ADDRESS}"])

@@ -21,8 +21,13 @@ CLUSTER_DOMAIN = "cluster.local"
 POD_CIDR = "10.244.0.0/16"
 SERVICE_CIDR = "10.96.0.0/16"
 NODE_CIDR = "10.250.0.0/16"
+#: The part of the pod range that is "AnyIP" (local, bindable) in the namespace: the
+#: KWOK nodes' pod CIDRs. The upper half holds the real nodes' pod CIDRs, which are
+#: routed to their bridges. (A ``throw`` route for them in the ``local`` table does
+#: not work: without custom rules the kernel merges the local and main tables.)
+ANYIP_POD_CIDR = "10.244.0.0/17"
 #: Every CIDR routed to loopback inside the namespace.
-LOCAL_CIDRS = (POD_CIDR, SERVICE_CIDR, NODE_CIDR)
+LOCAL_CIDRS = (ANYIP_POD_CIDR, SERVICE_CIDR, NODE_CIDR)
 
 API_SERVICE_IP = "10.96.0.1"
 API_ADVERTISE_IP = "10.250.255.1"
@@ -47,6 +52,10 @@ DNS_READY_PORT = 8181
 DNS_DEFAULTS_READY_PORT = 8182
 
 KWOK_VERSION = "v0.8.0"
+#: The real nodes' container runtime and pod network (``go install``ed, cached by version).
+CONTAINERD_VERSION = "v2.4.2"
+RUNC_VERSION = "v1.5.3"
+CNI_PLUGINS_VERSION = "v1.10.0"
 K8S_VERSION = "v1.36.3"
 COREDNS_VERSION = "v1.14.7"
 
@@ -68,6 +77,44 @@ NODES: tuple[NodeSpec, ...] = tuple(
     for i in (1, 2, 3)
 )
 REGION = "region-1"
+
+
+@dataclass(frozen=True)
+class RealNodeSpec:
+    """A real node: the upstream kubelet with its own containerd, runc and CNI bridge.
+
+    ``ip`` is a /32 on ``lo`` in the cluster namespace (the kubelet serves on it);
+    ``pod_cidr`` is the node's bridge subnet, inside the cluster's pod range (so
+    kube-proxy treats its pods as cluster-local) but outside its AnyIP part, so the
+    kernel routes it to the node's bridge.
+    """
+
+    name: str
+    ip: str
+    pod_cidr: str
+    zone: str
+    bridge: str
+
+
+REAL_NODES: tuple[RealNodeSpec, ...] = tuple(
+    RealNodeSpec(
+        f"kd-real-{i}",
+        f"10.250.1.{i}",
+        f"10.244.{127 + i}.0/24",
+        f"zone-{'ab'[i - 1]}",
+        f"kd-br{i}",
+    )
+    for i in (1, 2)
+)
+#: Taint (NoSchedule) and label of the real nodes: the scheduler keeps ordinary
+#: (KWOK) test pods off them; tests target them with nodeName or a toleration.
+REAL_NODE_TAINT = "kubectl-discover.test/real"
+REAL_NODE_LABEL = "kubectl-discover.test/real"
+#: The real kubelets serve on their node IP; 10250 is the fake kubelet's (on 0.0.0.0).
+REAL_KUBELET_PORT = 10350
+REAL_KUBELET_HEALTHZ_PORT = 10348
+#: The harness's OCI registry (inside the namespace), where containerd pulls every image.
+REGISTRY_ADDRESS = "10.250.255.2:5000"
 #: The node kube-proxy runs "on" (its node IPs and NodePorts are this node's).
 PROXY_NODE = NODES[0]
 
@@ -116,6 +163,16 @@ class Layout:
     @property
     def etcd_data(self) -> Path:
         return self.root / "run" / "etcd"
+
+    @property
+    def nodes_dir(self) -> Path:
+        """Per real node: configuration, state and the paths its components fix."""
+        return self.root / "nodes"
+
+    @property
+    def images_dir(self) -> Path:
+        """Built OCI images (shared, like the binaries)."""
+        return (self.bin_root or self.root) / "images"
 
     @property
     def resolv_dir(self) -> Path:

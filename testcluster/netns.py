@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from .config import CLUSTER_DOMAIN, DNS_SERVER, LOCAL_CIDRS, NODES
+from .config import CLUSTER_DOMAIN, DNS_SERVER, LOCAL_CIDRS, NODES, REAL_NODES
 
 PREFIX = "kd-"
 
@@ -45,6 +45,9 @@ def create(name: str) -> None:
     needs a global-scope address to rewrite the source to (``127.0.0.1`` is
     host-scoped, so without one the kernel drops masqueraded packets). The first
     node's IP, added first, is that source.
+
+    The real nodes' IPs are on ``lo`` too; their pod CIDRs are outside the AnyIP
+    routes (the CNI bridge plugin routes them to each node's bridge).
     """
     _ip("netns", "add", name)
     _ip("-n", name, "link", "set", "lo", "up")
@@ -52,6 +55,8 @@ def create(name: str) -> None:
         _ip("-n", name, "route", "add", "local", cidr, "dev", "lo")
     for node in NODES:
         _ip("-n", name, "addr", "add", f"{node.ip}/32", "dev", "lo")
+    for real in REAL_NODES:
+        _ip("-n", name, "addr", "add", f"{real.ip}/32", "dev", "lo")
     etc = etc_dir(name)
     etc.mkdir(parents=True, exist_ok=True)
     (etc / "resolv.conf").write_text(pod_resolv_conf("default"))

@@ -304,6 +304,16 @@ def classify_pod(pod: Obj, *, image: str = "") -> PodProgress:
         if "running" in state and status.get("phase") == "Running":
             return PodProgress("running")
     phase = status.get("phase")
+    if phase == "Failed" and _kubelet_rejected(str(status.get("reason") or "")):
+        node = (pod.get("spec") or {}).get("nodeName") or "its node"
+        detail = " ".join(str(status.get("message") or "").split())
+        return PodProgress(
+            "failed",
+            "unschedulable",
+            f"probe pod {name} was rejected by the kubelet of {node} ({status.get('reason')}"
+            + (f": {detail}" if detail else "")
+            + "); pick another node with --node",
+        )
     if phase in ("Failed", "Succeeded"):
         return PodProgress("failed", "start", _terminated_message(name, image, status))
     for condition in status.get("conditions") or ():
@@ -324,6 +334,31 @@ def classify_pod(pod: Obj, *, image: str = "") -> PodProgress:
     return PodProgress("waiting", message=str(phase or "Pending"))
 
 
+#: Reasons a kubelet gives a pod it refuses to admit (the pod ends Failed at once):
+#: its own checks, the scheduler's node filters it re-runs, and ``OutOf<resource>``.
+_KUBELET_ADMISSION_REASONS = frozenset(
+    {
+        "TaintToleration",
+        "NodeAffinity",
+        "NodeName",
+        "NodePorts",
+        "PodOSSelectorNodeLabelDoesNotMatch",
+        "PodOSNotSupported",
+    }
+)
+
+
+def _kubelet_rejected(reason: str) -> bool:
+    return reason in _KUBELET_ADMISSION_REASONS or (
+        reason.startswith("OutOf") and len(reason) > len("OutOf")
+    )
+
+
+def _missing_python(code: object, message: str) -> bool:
+    """Exit 126/127 from a shell, or the runtime's "executable file not found" (exit 128)."""
+    return code in (126, 127) or ("python3" in message and "not found" in message)
+
+
 def _terminated_message(name: str, image: str, status: Mapping[str, Any]) -> str:
     reason = str(status.get("reason") or "")
     for container in status.get("containerStatuses") or ():
@@ -331,10 +366,15 @@ def _terminated_message(name: str, image: str, status: Mapping[str, Any]) -> str
         if terminated:
             code = terminated.get("exitCode")
             reason = str(terminated.get("reason") or reason)
+            detail = " ".join(str(terminated.get("message") or "").split())
             hint = (
-                " (does the image have python3 on PATH? try --image)" if code in (126, 127) else ""
+                " (does the image have python3 on PATH? try --image)"
+                if _missing_python(code, detail)
+                else ""
             )
             return (
-                f"probe pod {name} stopped before the probe ran: {reason}, exit code {code}{hint}"
+                f"probe pod {name} stopped before the probe ran: {reason}, exit code {code}"
+                + (f": {detail}" if detail else "")
+                + hint
             )
     return f"probe pod {name} stopped before the probe ran: {reason or status.get('phase')}"

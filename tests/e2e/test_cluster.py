@@ -211,8 +211,13 @@ def wait_pod_running(cluster: Cluster, namespace: str, name: str) -> dict[str, A
 
 
 def test_nodes_are_ready_fake_nodes_with_zones(cluster: Cluster) -> None:
-    nodes = cluster.get_json("nodes")["items"]
-    assert len(nodes) >= 3
+    """The KWOK nodes; the real nodes (tainted) are covered by test_realnode_live.py."""
+    nodes = [
+        n
+        for n in cluster.get_json("nodes")["items"]
+        if "kubectl-discover.test/real" not in n["metadata"]["labels"]
+    ]
+    assert sorted(n["metadata"]["name"] for n in nodes) == ["kd-node-1", "kd-node-2", "kd-node-3"]
     for node in nodes:
         assert node["metadata"]["annotations"]["kwok.x-k8s.io/node"] == "fake"
         assert node["metadata"]["labels"]["topology.kubernetes.io/zone"].startswith("zone-")

@@ -165,6 +165,13 @@ def app(cluster: Cluster) -> Iterator[str]:
         yield namespace
 
 
+@pytest.fixture(params=["kd-node-1", "kd-real-1"], ids=["kwok", "real"])
+def probe_node(request: pytest.FixtureRequest) -> str:
+    """Where a probe runs: a KWOK node (the project's fake kubelet) or a real node
+    (kubelet + containerd + runc; see testcluster/README.md, "Real nodes")."""
+    return str(request.param)
+
+
 @pytest.fixture
 def ghost_node(cluster: Cluster) -> Iterator[str]:
     """A Node no kubelet serves: a probe pod bound to it (``--node``) stays Pending."""
@@ -209,7 +216,7 @@ def tcp_proxy(
 # --- admission --------------------------------------------------------------------------
 
 
-def test_restricted_pod_security_admits_a_probed_run(cluster: Cluster) -> None:
+def test_restricted_pod_security_admits_a_probed_run(cluster: Cluster, probe_node: str) -> None:
     with cluster.namespace("restricted") as namespace:
         cluster.kubectl(
             "label", "namespace", namespace, "pod-security.kubernetes.io/enforce=restricted"
@@ -220,7 +227,7 @@ def test_restricted_pod_security_admits_a_probed_run(cluster: Cluster) -> None:
             "spec: {ports: [{port: 80}], clusterIP: None}\n",
             namespace,
         )
-        result = cli(cluster, "svc", "api", "-n", namespace, "--node", node(cluster), "-o", "json")
+        result = cli(cluster, "svc", "api", "-n", namespace, "--node", probe_node, "-o", "json")
         assert "Traceback" not in result.stderr
         assert result.returncode in (0, 1), result.stderr
         report = json.loads(result.stdout)
@@ -230,7 +237,7 @@ def test_restricted_pod_security_admits_a_probed_run(cluster: Cluster) -> None:
 
 
 def test_resource_quota_without_room_is_a_probe_error_naming_the_quota(
-    cluster: Cluster, app: str
+    cluster: Cluster, app: str, probe_node: str
 ) -> None:
     quota = f"no-pods-{uuid.uuid4().hex[:4]}"
     cluster.apply(
@@ -243,7 +250,7 @@ def test_resource_quota_without_room_is_a_probe_error_naming_the_quota(
             "quota status",
             lambda: bool(cluster.get_json("resourcequota", quota, "-n", app).get("status")),
         )
-        result = cli(cluster, "svc", "web", "-n", app, "--node", node(cluster))
+        result = cli(cluster, "svc", "web", "-n", app, "--node", probe_node)
         line = error_line(result.stderr, 7, result.returncode)  # the cluster refused the pod
         assert quota in line
         assert "quota" in line.lower()
@@ -256,7 +263,7 @@ def test_resource_quota_without_room_is_a_probe_error_naming_the_quota(
 
 
 def test_api_server_gone_while_probing_names_the_pod_left_behind(
-    cluster: Cluster, app: str, tmp_path: Path
+    cluster: Cluster, app: str, tmp_path: Path, probe_node: str
 ) -> None:
     """Kill the proxy during the exec (the probe is held by a listener that never answers):
     the plugin cannot delete its pod, and says so."""
@@ -271,9 +278,7 @@ def test_api_server_gone_while_probing_names_the_pod_left_behind(
         cluster.background([sys.executable, "-c", hold], listen=(pod_ip, 8080)),
         tcp_proxy(cluster, tmp_path) as (kubeconfig, proxy),
     ):
-        proc = popen(
-            cluster, "svc", "web", "-n", app, "--node", node(cluster), kubeconfig=kubeconfig
-        )
+        proc = popen(cluster, "svc", "web", "-n", app, "--node", probe_node, kubeconfig=kubeconfig)
         seen = wait_for_line(proc, "probing from")
         time.sleep(0.5)
         proxy.kill()
@@ -438,10 +443,10 @@ def dns_server_stopped(cluster: Cluster) -> Iterator[None]:
         os.kill(pid, signal.SIGCONT)
 
 
-def test_dns_server_down_for_the_probe(cluster: Cluster, app: str) -> None:
+def test_dns_server_down_for_the_probe(cluster: Cluster, app: str, probe_node: str) -> None:
     with dns_server_stopped(cluster):
         result = cli(
-            cluster, "svc", "web", "-n", app, "--node", node(cluster), "-o", "json", timeout=180
+            cluster, "svc", "web", "-n", app, "--node", probe_node, "-o", "json", timeout=180
         )
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == 1, result.stderr
@@ -461,11 +466,9 @@ def test_dns_server_down_for_the_probe(cluster: Cluster, app: str) -> None:
 # --- Ctrl-C at every phase ---------------------------------------------------------------
 
 
-def test_ctrl_c_while_loading(cluster: Cluster, app: str, tmp_path: Path) -> None:
+def test_ctrl_c_while_loading(cluster: Cluster, app: str, tmp_path: Path, probe_node: str) -> None:
     with tcp_proxy(cluster, tmp_path, delay=30.0) as (kubeconfig, _):
-        proc = popen(
-            cluster, "svc", "web", "-n", app, "--node", node(cluster), kubeconfig=kubeconfig
-        )
+        proc = popen(cluster, "svc", "web", "-n", app, "--node", probe_node, kubeconfig=kubeconfig)
         time.sleep(2.0)
         stderr = interrupt(proc, [])
     interrupted(stderr, proc.returncode)
@@ -481,7 +484,7 @@ def test_ctrl_c_while_waiting_for_the_pod(cluster: Cluster, app: str, ghost_node
     assert "deleting probe pod" in stderr
 
 
-def test_ctrl_c_during_the_exec(cluster: Cluster, app: str) -> None:
+def test_ctrl_c_during_the_exec(cluster: Cluster, app: str, probe_node: str) -> None:
     pod_ip = cluster.get_json("pod", "web-0", "-n", app)["status"]["podIP"]
     hold = (
         # SO_REUSEADDR: an earlier test's server on a recycled pod IP may leave TIME_WAIT
@@ -490,7 +493,7 @@ def test_ctrl_c_during_the_exec(cluster: Cluster, app: str) -> None:
         f"s.bind(({pod_ip!r}, 8080)); s.listen(); time.sleep(120)"
     )
     with cluster.background([sys.executable, "-c", hold], listen=(pod_ip, 8080)):
-        proc = popen(cluster, "svc", "web", "-n", app, "--node", node(cluster))
+        proc = popen(cluster, "svc", "web", "-n", app, "--node", probe_node)
         seen = wait_for_line(proc, "probing from")
         time.sleep(0.5)
         stderr = interrupt(proc, seen)
@@ -501,8 +504,8 @@ def test_ctrl_c_during_the_exec(cluster: Cluster, app: str) -> None:
 # --- concurrency and input ----------------------------------------------------------------
 
 
-def test_two_runs_at_once_use_distinct_pods(cluster: Cluster, app: str) -> None:
-    args = ("svc", "web", "-n", app, "--node", node(cluster), "-o", "json")
+def test_two_runs_at_once_use_distinct_pods(cluster: Cluster, app: str, probe_node: str) -> None:
+    args = ("svc", "web", "-n", app, "--node", probe_node, "-o", "json")
     procs = [popen(cluster, *args) for _ in range(2)]
     results = [proc.communicate(timeout=120) for proc in procs]
     pods = []
@@ -537,3 +540,24 @@ def test_ctrl_c_says_interrupted_on_one_line(cluster: Cluster, app: str, tmp_pat
         time.sleep(2.0)
         stderr = interrupt(proc, [])
     assert error_line(stderr, 130, proc.returncode) == "error: interrupted"
+
+
+def test_watch_reuses_one_probe_pod_and_deletes_it_on_ctrl_c(cluster: Cluster, app: str) -> None:
+    """--watch: one probe pod, probed again each interval; Ctrl-C ends the watch with the
+    last report's exit code (not 130) and the pod is deleted."""
+    proc = popen(
+        cluster, "svc", "web", "-n", app, "--node", node(cluster), "--watch", "--interval", "1"
+    )
+    seen = wait_for_line(proc, "probing from")
+    seen += wait_for_line(proc, "probing from")
+    seen += wait_for_line(proc, "probing from")
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = finish(proc, seen)
+    assert "Traceback" not in stderr and "error:" not in stderr, stderr
+    assert stderr.count("discover: creating probe pod") == 1
+    assert stderr.count("discover: probing from") >= 3
+    assert stderr.count("discover: deleting probe pod") == 1
+    assert stdout.startswith("Service ")
+    last = [line for line in stdout.splitlines() if "verdict" in line][-1]
+    assert proc.returncode == (1 if last.endswith("FAIL)") or last.endswith("FAIL") else 0)

@@ -188,6 +188,8 @@ def _from_client(command: dict[str, Any]) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
+    # This checkout's plugin, not whichever one is installed (e.g. from another worktree).
+    sys.path.insert(0, str(HERE.parents[2]))
     summary = _script(json.loads(sys.argv[1]))
     print(json.dumps(summary), flush=True)
     sys.exit(130 if summary.get("interrupted") else 0)
@@ -228,7 +230,15 @@ SERVICE = textwrap.dedent(
 )
 
 
-def test_probe_resolves_through_the_pods_search_path_and_connects(cluster: Any) -> None:
+#: Where a probe pod runs: on a KWOK node (exec by the project's fake kubelet) or on a real
+#: node (kubelet + containerd + runc; testcluster/README.md, "Real nodes").
+ON_NODES = pytest.mark.parametrize("node", [None, "kd-real-1"], ids=["kwok", "real"])
+
+
+@ON_NODES
+def test_probe_resolves_through_the_pods_search_path_and_connects(
+    cluster: Any, node: str | None
+) -> None:
     with cluster.namespace("probe") as ns:
         cluster.apply(SERVICE, namespace=ns)
         ip = cluster.get_json("service", "web", "-n", ns)["spec"]["clusterIP"]
@@ -239,6 +249,7 @@ def test_probe_resolves_through_the_pods_search_path_and_connects(cluster: Any) 
                 namespace=ns,
                 dns=[["web", f"web.{ns}.svc.cluster.local"]],
                 connects=[[server_ip, port]],
+                node=node,
             )
         assert "error" not in out, out.get("error")
         result = out["result"]
@@ -279,11 +290,12 @@ def test_node_selector_nothing_matches_is_unschedulable(cluster: Any) -> None:
     assert any(m.startswith("deleting probe pod") for m in out["progress"])
 
 
-def test_restricted_namespace_admits_the_probe_pod(cluster: Any) -> None:
+@ON_NODES
+def test_restricted_namespace_admits_the_probe_pod(cluster: Any, node: str | None) -> None:
     with cluster.namespace("restricted") as ns:
         cluster.kubectl("label", "namespace", ns, "pod-security.kubernetes.io/enforce=restricted")
         cluster.apply(SERVICE, namespace=ns)
-        out = run(cluster, namespace=ns, dns=[["web", f"web.{ns}.svc.cluster.local"]])
+        out = run(cluster, namespace=ns, dns=[["web", f"web.{ns}.svc.cluster.local"]], node=node)
     assert "error" not in out, out.get("error")
     assert (
         out["result"]["dns"][f"dns:addr:web@{ns}"]["answered_by"] == f"web.{ns}.svc.cluster.local."
@@ -305,17 +317,19 @@ def test_restricted_namespace_rejects_a_copied_host_network_client(cluster: Any)
 
 
 def test_image_that_cannot_be_pulled(cluster: Any) -> None:
-    """KWOK never pulls images: a pod with any image becomes Running. What can be asserted
-    live is that the probe neither hangs nor leaks the pod; the ErrImagePull/ImagePullBackOff
-    classification is covered by tests/unit/test_probe_pod.py on recorded pod statuses."""
+    """On a real node the kubelet really pulls, from the harness's registry, which does not
+    have this image: ErrImagePull, exit 5. (KWOK never pulls: any image "runs" there.)"""
     with cluster.namespace("probe") as ns:
-        out = run(cluster, namespace=ns, image="registry.invalid/kubectl-discover/none:0")
-    if "error" in out:
-        assert out["error"]["type"] == "ProbeImageError", out
-        assert "--image" in out["error"]["message"]
-    else:
-        print("KWOK marked a pod with an unpullable image Running; the probe ran", file=sys.stderr)
-        assert out["result"]["resolver"]["namespace"] == ns
+        image = "registry.invalid/kubectl-discover/none:0"
+        out = run(cluster, namespace=ns, image=image, node="kd-real-1")
+    assert out["error"]["type"] == "ProbeImageError", out
+    assert out["error"]["exit_code"] == 5
+    assert out["error"]["message"].endswith(
+        f"cannot pull image {image} (ErrImagePull: rpc error: code = NotFound desc = failed "
+        f'to pull and unpack image "{image}": failed to resolve image: {image}: not found); '
+        "pass --image with an image the cluster can pull that has python3"
+    ), out["error"]["message"]
+    assert any(m.startswith("deleting probe pod") for m in out["progress"])
 
 
 def test_cleanup_deletes_only_expired_probe_pods(cluster: Any) -> None:
@@ -354,7 +368,8 @@ def test_from_pod_runs_the_probe_on_the_clients_node(cluster: Any) -> None:
     assert out["verdicts"] == ["ok"]
 
 
-def test_ctrl_c_while_probing_deletes_the_pod(cluster: Any) -> None:
+@ON_NODES
+def test_ctrl_c_while_probing_deletes_the_pod(cluster: Any, node: str | None) -> None:
     """SIGINT during the exec: the finally deletes the pod before the script exits."""
     silent_ip, port = "10.244.3.211", 8081
     hold = (
@@ -372,6 +387,7 @@ def test_ctrl_c_while_probing_deletes_the_pod(cluster: Any) -> None:
                 "connects": [[silent_ip, port]],
                 "check_timeout": 60.0,
                 "budget": 90.0,
+                "node": node,
             }
             env = {**os.environ, "KUBECONFIG": str(cluster.kubeconfig)}
             proc = subprocess.Popen(

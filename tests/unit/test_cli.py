@@ -331,3 +331,13 @@ def test_spinner_redraws_the_current_phase_and_clears_its_line(
     assert "waiting for probe pod shop/discover-probe-abc" in text
     assert text.count("\r") >= 2 and text.endswith("\r\x1b[K")
     assert "\n" not in text
+
+
+def test_request_flags_belong_to_route(capsys: pytest.CaptureFixture[str]) -> None:
+    """One flag list for every subject command: route's request flags exist, hidden, on the
+    others and are refused there before anything is read."""
+    code, _, err = _run(capsys, "svc", "web", "-n", "shop", "-f", "/nonexistent.yaml", "-H", "X: y")
+    assert (code, err) == (
+        2,
+        "error: --gateway, --header and --method describe a request: use them with route\n",
+    )

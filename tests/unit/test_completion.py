@@ -345,7 +345,7 @@ def _cli_options() -> dict[str, set[str]]:
     for name, command in group.commands.items():
         opts: set[str] = set()
         for param in command.params:
-            if param.param_type_name == "option":
+            if param.param_type_name == "option" and not getattr(param, "hidden", False):
                 opts.update(param.opts)
         found[name] = opts | {"--help", "-h"}
     return found
@@ -372,7 +372,9 @@ def test_value_flags_match_the_cli() -> None:
         takes_value = {
             param.opts[0]
             for param in group.commands[command].params
-            if param.param_type_name == "option" and not param.is_flag
+            if param.param_type_name == "option"
+            and not param.is_flag
+            and not getattr(param, "hidden", False)
         }
         ours = {flag.names[0] for flag in flags if flag.value is not None}
         assert ours == takes_value, command

@@ -293,3 +293,57 @@ def test_classify_pod(
     assert (progress.state, progress.reason) == (state, reason)
     for word in words:
         assert word in progress.message
+
+
+def test_start_error_keeps_the_runtimes_message_and_hints_at_python3() -> None:
+    """containerd + runc: an image without python3 ends StartError, exit code 128."""
+    message = (
+        "failed to create containerd task: failed to create shim task: OCI runtime create "
+        'failed: runc create failed: unable to start container process: exec: "python3": '
+        "executable file not found in $PATH"
+    )
+    terminated = {"reason": "StartError", "exitCode": 128, "message": message}
+    pod = status_pod(
+        {"phase": "Failed", "containerStatuses": [{"state": {"terminated": terminated}}]}
+    )
+    progress = classify_pod(pod)
+    assert (progress.state, progress.reason) == ("failed", "start")
+    name = pod["metadata"]["name"]
+    assert progress.message == (
+        f"probe pod {name} stopped before the probe ran: StartError, exit code 128: "
+        f"{message} (does the image have python3 on PATH? try --image)"
+    )
+
+
+def test_start_error_of_another_cause_gets_no_python3_hint() -> None:
+    terminated = {"reason": "StartError", "exitCode": 128, "message": "mount failed: EPERM"}
+    pod = status_pod(
+        {"phase": "Failed", "containerStatuses": [{"state": {"terminated": terminated}}]}
+    )
+    name = pod["metadata"]["name"]
+    assert classify_pod(pod).message == (
+        f"probe pod {name} stopped before the probe ran: StartError, exit code 128: "
+        "mount failed: EPERM"
+    )
+
+
+@pytest.mark.parametrize(
+    "reason", ["TaintToleration", "NodeAffinity", "OutOfcpu", "OutOfmemory", "OutOfpods"]
+)
+def test_kubelet_admission_rejection_means_no_node_accepts_the_pod(reason: str) -> None:
+    message = f"Pod was rejected: Predicate {reason} failed: node(s) had untolerated taint"
+    pod = status_pod({"phase": "Failed", "reason": reason, "message": message})
+    pod["spec"]["nodeName"] = "kd-real-1"
+    progress = classify_pod(pod)
+    assert (progress.state, progress.reason) == ("failed", "unschedulable")
+    name = pod["metadata"]["name"]
+    assert progress.message == (
+        f"probe pod {name} was rejected by the kubelet of kd-real-1 ({reason}: {message}); "
+        "pick another node with --node"
+    )
+
+
+def test_a_failed_pod_with_another_reason_is_not_an_admission_rejection() -> None:
+    for reason in ("DeadlineExceeded", "Evicted", "OutOf"):
+        progress = classify_pod(status_pod({"phase": "Failed", "reason": reason}))
+        assert (progress.state, progress.reason) == ("failed", "start"), reason

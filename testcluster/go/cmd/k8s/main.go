@@ -6,6 +6,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 
@@ -16,11 +17,12 @@ import (
 	controllermanager "k8s.io/kubernetes/cmd/kube-controller-manager/app"
 	proxy "k8s.io/kubernetes/cmd/kube-proxy/app"
 	scheduler "k8s.io/kubernetes/cmd/kube-scheduler/app"
+	kubelet "k8s.io/kubernetes/cmd/kubelet/app"
 
 	"kubectl-discover.invalid/testcluster/internal/fakekubelet"
 )
 
-const usage = "usage: k8s {etcd|apiserver|controller-manager|scheduler|proxy|kubelet|pod-init} [flags]"
+const usage = "usage: k8s {etcd|apiserver|controller-manager|scheduler|proxy|real-kubelet|kubelet|pod-init} [flags]"
 
 func main() {
 	if len(os.Args) < 2 {
@@ -42,6 +44,9 @@ func main() {
 		// The real kube-proxy; the harness runs it inside the cluster's
 		// network namespace, so the rules it programs are that namespace's.
 		runCobra(proxy.NewProxyCommand(), rest)
+	case "real-kubelet":
+		// The upstream kubelet, for the real nodes (containerd + runc + CNI).
+		runCobra(kubelet.NewKubeletCommand(context.Background()), rest)
 	case "kubelet":
 		// Not the upstream kubelet: a stand-in serving exec and logs for
 		// KWOK's fake nodes (see internal/fakekubelet).

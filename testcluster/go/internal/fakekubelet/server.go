@@ -5,8 +5,9 @@
 //
 // An exec runs the requested command as a local process. Before the command
 // starts, a helper (see RunPodInit) enters a private mount namespace and
-// bind-mounts a resolv.conf for the pod's namespace over /etc/resolv.conf, so
-// the command sees DNS the way a process in a real pod would.
+// bind-mounts the pod's resolv.conf over /etc/resolv.conf, so the command sees
+// DNS the way a process in a real pod would. That file follows the pod's
+// dnsPolicy and dnsConfig, computed by the upstream kubelet's DNS configurer.
 package fakekubelet
 
 import (
@@ -21,7 +22,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -40,6 +40,10 @@ type Config struct {
 	Nameserver    string
 	ClusterDomain string
 	WorkDir       string
+	// Kubeconfig lets the server read the pod of an exec, whose dnsPolicy and
+	// dnsConfig decide its resolv.conf (see dns.go).
+	Kubeconfig     string
+	NodeResolvConf string
 }
 
 // Main parses args and runs the server until it fails.
@@ -67,11 +71,15 @@ func parseFlags(args []string) (Config, error) {
 	fs.StringVar(&cfg.Nameserver, "nameserver", "10.96.0.10", "cluster DNS server written into resolv.conf")
 	fs.StringVar(&cfg.ClusterDomain, "cluster-domain", "cluster.local", "cluster DNS domain")
 	fs.StringVar(&cfg.WorkDir, "workdir", "/", "working directory of exec'd commands")
+	fs.StringVar(&cfg.Kubeconfig, "kubeconfig", "", "kubeconfig to read pods with (their DNS settings)")
+	fs.StringVar(&cfg.NodeResolvConf, "node-resolv-conf", "", "the nodes' resolv.conf (base of dnsPolicy Default)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
-	if cfg.CertFile == "" || cfg.KeyFile == "" || cfg.ClientCAFile == "" || cfg.ResolvDir == "" {
-		return cfg, errors.New("--tls-cert-file, --tls-private-key-file, --client-ca-file and --resolv-dir are required")
+	if cfg.CertFile == "" || cfg.KeyFile == "" || cfg.ClientCAFile == "" || cfg.ResolvDir == "" ||
+		cfg.Kubeconfig == "" || cfg.NodeResolvConf == "" {
+		return cfg, errors.New("--tls-cert-file, --tls-private-key-file, --client-ca-file, --resolv-dir, " +
+			"--kubeconfig and --node-resolv-conf are required")
 	}
 	return cfg, nil
 }
@@ -92,7 +100,11 @@ func serve(cfg Config) error {
 	if err != nil {
 		return err
 	}
-	k := &kubelet{cfg: cfg, self: self}
+	dns, err := newPodDNS(context.Background(), cfg.Kubeconfig, cfg)
+	if err != nil {
+		return err
+	}
+	k := &kubelet{cfg: cfg, self: self, dns: dns}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") })
 	mux.HandleFunc("/exec/", k.handleExec)
@@ -149,6 +161,7 @@ func handleLogs(w http.ResponseWriter, r *http.Request) {
 type kubelet struct {
 	cfg  Config
 	self string
+	dns  *podDNS
 }
 
 func (k *kubelet) handleExec(w http.ResponseWriter, r *http.Request) {
@@ -175,23 +188,6 @@ func (k *kubelet) handleExec(w http.ResponseWriter, r *http.Request) {
 		4*time.Hour, 30*time.Second, remotecommand.SupportedStreamingProtocols)
 }
 
-// resolvConf writes (if needed) and returns the resolv.conf for a namespace,
-// matching what the kubelet generates for dnsPolicy ClusterFirst.
-func (k *kubelet) resolvConf(namespace string) (string, error) {
-	d := k.cfg.ClusterDomain
-	content := fmt.Sprintf("search %s.svc.%s svc.%s %s\nnameserver %s\noptions ndots:5\n",
-		namespace, d, d, d, k.cfg.Nameserver)
-	path := filepath.Join(k.cfg.ResolvDir, namespace+".conf")
-	if old, err := os.ReadFile(path); err == nil && string(old) == content {
-		return path, nil
-	}
-	tmp := path + fmt.Sprintf(".%d.tmp", os.Getpid())
-	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
-		return "", err
-	}
-	return path, os.Rename(tmp, path)
-}
-
 type executor struct {
 	k   *kubelet
 	ref podRef
@@ -207,9 +203,9 @@ func (e *executor) ExecInContainer(ctx context.Context, _ string, _ string, _ st
 			}
 		}()
 	}
-	resolv, err := e.k.resolvConf(e.ref.Namespace)
+	resolv, err := e.k.dns.resolvConf(ctx, e.k.cfg.ResolvDir, e.ref.Namespace, e.ref.Pod)
 	if err != nil {
-		return err
+		return fmt.Errorf("resolv.conf of pod %s/%s: %w", e.ref.Namespace, e.ref.Pod, err)
 	}
 	args := append([]string{"pod-init", "--resolv-conf", resolv, "--"}, cmd...)
 	c := exec.CommandContext(ctx, e.k.self, args...)

@@ -1,0 +1,165 @@
+"""Every flag resolved into one value (:class:`Options`), validated before anything is read,
+and turned into the loader's request.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from kubectl_discover.commands import (
+    Needs,
+)
+from kubectl_discover.errors import (
+    InputError,
+)
+from kubectl_discover.refs import CLIENT_USAGE, parse_client
+from kubectl_discover.syntax import is_dns1123_label, is_dns1123_subdomain
+
+if TYPE_CHECKING:
+    from kubectl_discover.loading import LoadRequest
+
+
+OUTPUTS = ("table", "wide", "json", "yaml", "tree")
+
+
+@dataclass(frozen=True)
+class ProbeOptions:
+    enabled: bool
+    image: str | None = None
+    node: str | None = None
+    client: str | None = None
+    keep: bool = False
+    namespace: str | None = None
+    timeout: float = 60.0
+    dry_run: bool = False
+    record: str | None = None
+    replay: str | None = None
+    watch: bool = False
+    interval: float = 5.0
+
+
+WATCH_LIFETIME = 3600.0
+"""How long ``--watch`` runs at most: the probe pod's deadline is set past it, so a plugin
+that dies never leaves the pod for longer."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """Every flag, resolved. Built by :func:`resolve`, checked by :func:`validate`."""
+
+    namespace: str | None
+    all_namespaces: bool
+    context: str | None
+    kubeconfig: str | None
+    output: str
+    filenames: tuple[str, ...]
+    cluster_domain: str | None
+    color: bool
+    width: int
+    probe: ProbeOptions = field(default_factory=lambda: ProbeOptions(enabled=False))
+    kustomize: str | None = None
+
+    @property
+    def offline(self) -> bool:
+        return bool(self.filenames) or self.kustomize is not None
+
+
+def resolve(
+    *,
+    namespace: str | None,
+    all_namespaces: bool,
+    context: str | None,
+    kubeconfig: str | None,
+    output: str,
+    filenames: Sequence[str] | None,
+    cluster_domain: str | None,
+    no_color: bool,
+    probe: ProbeOptions | None = None,
+    kustomize: str | None = None,
+) -> Options:
+    """Flags plus environment (terminal, NO_COLOR) into one value."""
+    tty = sys.stdout.isatty()
+    color = tty and not no_color and "NO_COLOR" not in os.environ and output != "json"
+    # COLUMNS first (as kubectl's printers), then the terminal; 120 when neither says.
+    width = shutil.get_terminal_size((120, 24)).columns
+    return Options(
+        namespace=namespace,
+        all_namespaces=all_namespaces,
+        context=context,
+        kubeconfig=kubeconfig,
+        output=output.lower(),
+        filenames=tuple(filenames or ()),
+        cluster_domain=cluster_domain,
+        color=color,
+        width=width,
+        probe=probe or ProbeOptions(enabled=False),
+        kustomize=kustomize,
+    )
+
+
+def validate(options: Options) -> None:
+    """Reject what cannot work before touching files or the cluster."""
+    if options.output not in OUTPUTS:
+        raise InputError(f"--output must be one of {', '.join(OUTPUTS)}, not {options.output!r}")
+    if options.namespace is not None and not is_dns1123_label(options.namespace):
+        raise InputError(f"--namespace {options.namespace!r} is not a valid namespace name")
+    if options.cluster_domain is not None and not is_dns1123_subdomain(
+        options.cluster_domain.rstrip(".")
+    ):
+        raise InputError(f"--cluster-domain {options.cluster_domain!r} is not a DNS name")
+    if options.filenames.count("-") > 1:
+        raise InputError("-f - (stdin) may be given only once")
+    if options.kustomize is not None and not options.kustomize:
+        raise InputError("-k: an empty directory name was given")
+    probe = options.probe
+    if probe.client is not None and parse_client(probe.client, "") is None:
+        raise InputError(f"--from must be {CLIENT_USAGE}, not {probe.client!r}")
+    if probe.timeout <= 0:
+        raise InputError("--probe-timeout must be positive")
+    if probe.replay is not None and (probe.record is not None or probe.dry_run):
+        raise InputError("--replay starts no probe pod: it cannot go with --record or --dry-run")
+    if probe.replay is not None and not probe.enabled:
+        raise InputError("--replay and --no-probe contradict each other")
+    if probe.watch and (probe.dry_run or probe.record is not None or probe.keep):
+        raise InputError("--watch cannot go with --dry-run, --record or --keep")
+    if probe.watch and not 1.0 <= probe.interval <= WATCH_LIFETIME:
+        raise InputError(f"--interval must be between 1 and {WATCH_LIFETIME:g} seconds")
+
+
+def validate_name(kind: str, name: str) -> None:
+    if not is_dns1123_label(name):
+        raise InputError(
+            f"{name!r} is not a valid {kind} name (lowercase letters, digits and '-', "
+            "at most 63 characters, starting and ending with a letter or digit)"
+        )
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+def load_request(
+    needs: Needs, options: Options, events_for: tuple[str, str] | None = None
+) -> LoadRequest:
+    """What to load for ``needs`` under these options."""
+    from kubectl_discover.loading import LoadRequest, Source
+
+    return LoadRequest(
+        needs=needs,
+        source=Source(
+            filenames=options.filenames,
+            kustomize=options.kustomize,
+            kubeconfig=options.kubeconfig,
+            context=options.context,
+            stdin=sys.stdin.buffer,
+        ),
+        namespace=options.namespace,
+        all_namespaces=options.all_namespaces,
+        cluster_domain=(options.cluster_domain or "cluster.local").rstrip("."),
+        events_for=events_for,
+        detect_cluster_domain=options.cluster_domain is None,
+    )
