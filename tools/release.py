@@ -574,7 +574,7 @@ def build_platform(
     completer.chmod(0o755)
     with zipfile.ZipFile(executable) as archive:
         names = set(archive.namelist())
-    if f"site-packages/{PACKAGE}/cli.py" not in names:
+    if f"site-packages/{PACKAGE}/cli/__init__.py" not in names:
         raise BuildError(f"{executable}: the plugin package is missing from the archive")
     output = dist / archive_name(version, platform)
     write_tarball(

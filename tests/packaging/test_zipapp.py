@@ -95,7 +95,7 @@ def test_executable_is_a_zipapp_with_a_python3_shebang(built: Release) -> None:
     assert executable.read_bytes()[:64].startswith(b"#!/usr/bin/env python3\n")
     with zipfile.ZipFile(executable) as archive:
         names = set(archive.namelist())
-    assert "site-packages/kubectl_discover/cli.py" in names
+    assert "site-packages/kubectl_discover/cli/__init__.py" in names
     assert "site-packages/kubectl_discover_launcher.py" in names
     assert not any("__pycache__" in n or "/.mypy_cache/" in n for n in names)
     for python in ("311", "312", "313", "314"):
