@@ -43,7 +43,14 @@ from kubectl_discover.probe.errors import (
     ProbeUnschedulableError,
 )
 from kubectl_discover.probe.observations import ProbeResult
-from kubectl_discover.probe.pod import CONTAINER, LABEL_SELECTOR, classify_pod, expires_at
+from kubectl_discover.probe.pod import (
+    CONTAINER,
+    LABEL_SELECTOR,
+    LIMITS,
+    REQUESTS,
+    classify_pod,
+    expires_at,
+)
 
 Progress = Callable[[str], None]
 
@@ -233,8 +240,9 @@ def _forbidden(exc: Forbidden, namespace: str, name: str) -> Exception:
         )
     if "quota" in message.lower():
         return ProbeRejectedError(
-            f"ResourceQuota in {namespace} rejected probe pod {name} (it requests 50m CPU, 64Mi "
-            f"memory, limits 500m/128Mi): {message}"
+            f"ResourceQuota in {namespace} rejected probe pod {name} (it requests "
+            f"{REQUESTS['cpu']} CPU, {REQUESTS['memory']} memory, limits "
+            f"{LIMITS['cpu']}/{LIMITS['memory']}): {message}"
         )
     return ProbeRejectedError(f"admission rejected probe pod {name}: {message}")
 
