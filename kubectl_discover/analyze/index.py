@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from kubectl_discover.analyze.gateway.graph import GatewayGraph, build_graph
 from kubectl_discover.analyze.model import PodView
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 
 
+_MISSING: Any = object()
 K = TypeVar("K")
 R = TypeVar("R")
 V = TypeVar("V")
@@ -47,11 +48,21 @@ class _ParsedOnce(Mapping[K, V]):
         self._parsed: dict[K, V] = {}
 
     def __getitem__(self, key: K) -> V:
-        try:
-            return self._parsed[key]
-        except KeyError:
-            value = self._parsed[key] = self._parse(self._raw[key])
+        value: V | None = self.get(key, _MISSING)
+        if value is _MISSING:
+            raise KeyError(key)
+        return cast(V, value)
+
+    def get(self, key: K, default: Any = None) -> Any:
+        """No exception on the common paths (a miss is frequent: Services without slices)."""
+        value: Any = self._parsed.get(key, _MISSING)
+        if value is not _MISSING:
             return value
+        raw: Any = self._raw.get(key, _MISSING)
+        if raw is _MISSING:
+            return default
+        parsed = self._parsed[key] = self._parse(raw)
+        return parsed
 
     def __contains__(self, key: object) -> bool:
         return key in self._raw

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import typer
 
-from kubectl_discover.cli.app import app, version
+from kubectl_discover.cli.app import app, root_app, version
 from kubectl_discover.cli.output import Spinner
 from kubectl_discover.errors import (
     EXIT_INPUT,
@@ -58,9 +58,10 @@ def run(argv: Sequence[str] | None = None, *, prog_name: str = PROG) -> int:
         # through pydantic, which costs more than the rest of start-up (bench/README.md).
         version(args[-1] if len(args) == 3 else "text")
         return EXIT_OK
-    command = typer.main.get_command(app)
     if not args:
         args = ["--help"]
+    # The root help lists names and first doc lines only: built from stubs (cli/app.py).
+    command = typer.main.get_command(root_app() if args in (["--help"], ["-h"]) else app)
     try:
         code = command.main(args=args, prog_name=prog_name, standalone_mode=False)
     except click_exit as exit_:

@@ -4,6 +4,7 @@ and version. Options are resolved, validated, then run (cli/running.py).
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -403,3 +404,29 @@ def version(
         sys.stdout.write(json.dumps({"version": __version__}) + "\n")
     else:
         sys.stdout.write(f"kubectl-discover {__version__}\n")
+
+
+def root_app() -> typer.Typer:
+    """The same application with every visible command as a parameterless stub: for
+    ``kubectl discover --help`` alone, whose text lists only names and first doc lines.
+    Building every command's ~30 options costs ~20 ms that the root help never shows
+    (tests/unit/test_cli.py checks both texts are the same)."""
+    light = typer.Typer(
+        name=app.info.name,
+        help=app.info.help,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    for info in app.registered_commands:
+        if info.hidden or info.callback is None:
+            continue
+
+        def stub() -> None:
+            """Never run: the root help only reads the docstring."""
+
+        stub.__doc__ = inspect.getdoc(info.callback)
+        light.command(info.name)(stub)
+    return light

@@ -341,3 +341,18 @@ def test_request_flags_belong_to_route(capsys: pytest.CaptureFixture[str]) -> No
         2,
         "error: --gateway, --header and --method describe a request: use them with route\n",
     )
+
+
+def test_the_quick_root_help_is_the_full_apps_help(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--help`` alone is built from stubs for speed (bench/README.md): the same text."""
+    import typer
+
+    from kubectl_discover.cli.app import app
+
+    code, quick, _ = _run(capsys, "--help")
+    full_command = typer.main.get_command(app)
+    with pytest.raises(SystemExit):
+        full_command.main(args=["--help"], prog_name="kubectl discover")
+    full, _ = capsys.readouterr()
+    assert code == 0 and quick == full
+    assert "httproute" in quick and "service" not in quick.split("Commands:")[1]
