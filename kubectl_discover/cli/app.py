@@ -8,6 +8,7 @@ import inspect
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -277,69 +278,97 @@ def _check_dns_name(name: str) -> None:
         raise InputError(f"{name!r} is not a DNS name")
 
 
-svc = subject_command(
-    needs=SVC,
-    metavar="NAME",
-    argument_help="Service name.",
-    doc="Explain a Service: its kind, endpoints, DNS names, Ingress routes, and why each fails.",
-    check=_check_service_name,
-)
-app.command("svc")(svc)
-app.command("service", hidden=True)(svc)
-ingress = subject_command(
-    needs=INGRESS,
-    metavar="NAME",
-    argument_help="Ingress name.",
-    doc="Explain an Ingress: class, rules, backends, TLS, status, and the chain to the pods.",
-    check=_check_ingress_name,
-)
-app.command("ingress")(ingress)
-app.command("ing", hidden=True)(ingress)
-gateway = subject_command(
-    needs=GATEWAY,
-    metavar="NAME",
-    argument_help="Gateway name (gateway.networking.k8s.io).",
-    doc="Explain a Gateway: class, listeners, attached routes, backends, down to the pods.",
-    check=_check_object_name("Gateway"),
-)
-app.command("gateway")(gateway)
-app.command("gtw", hidden=True)(gateway)
-httproute = subject_command(
-    needs=HTTPROUTE,
-    metavar="NAME",
-    argument_help="HTTPRoute name.",
-    doc="Explain an HTTPRoute: parents, attachment per listener, rules, backendRefs, pods.",
-    check=_check_object_name("HTTPRoute"),
-)
-app.command("httproute")(httproute)
-app.command("hr", hidden=True)(httproute)
-grpcroute = subject_command(
-    needs=GRPCROUTE,
-    metavar="NAME",
-    argument_help="GRPCRoute name.",
-    doc="Explain a GRPCRoute: parents, attachment per listener, rules, backendRefs, pods.",
-    check=_check_object_name("GRPCRoute"),
-)
-app.command("grpcroute")(grpcroute)
-app.command("gr", hidden=True)(grpcroute)
+@dataclass(frozen=True)
+class SubjectCommand:
+    """One subject command as the CLI shows it: its name, hidden aliases, argument, help."""
+
+    needs: Needs
+    name: str
+    aliases: tuple[str, ...]
+    metavar: str
+    argument_help: str
+    doc: str
+    check: Callable[[str], None]
 
 
-route = subject_command(
-    needs=ROUTE,
-    metavar="URL",
-    argument_help="URL a client requests, e.g. https://host/path.",
-    doc="Simulate which Ingress rule or Gateway route wins for a URL, down to the pods.",
-    check=_check_url,
+SUBJECT_COMMANDS = (
+    SubjectCommand(
+        SVC,
+        "svc",
+        ("service",),
+        "NAME",
+        "Service name.",
+        "Explain a Service: its kind, endpoints, DNS names, Ingress routes, and why each fails.",
+        _check_service_name,
+    ),
+    SubjectCommand(
+        INGRESS,
+        "ingress",
+        ("ing",),
+        "NAME",
+        "Ingress name.",
+        "Explain an Ingress: class, rules, backends, TLS, status, and the chain to the pods.",
+        _check_ingress_name,
+    ),
+    SubjectCommand(
+        GATEWAY,
+        "gateway",
+        ("gtw",),
+        "NAME",
+        "Gateway name (gateway.networking.k8s.io).",
+        "Explain a Gateway: class, listeners, attached routes, backends, down to the pods.",
+        _check_object_name("Gateway"),
+    ),
+    SubjectCommand(
+        HTTPROUTE,
+        "httproute",
+        ("hr",),
+        "NAME",
+        "HTTPRoute name.",
+        "Explain an HTTPRoute: parents, attachment per listener, rules, backendRefs, pods.",
+        _check_object_name("HTTPRoute"),
+    ),
+    SubjectCommand(
+        GRPCROUTE,
+        "grpcroute",
+        ("gr",),
+        "NAME",
+        "GRPCRoute name.",
+        "Explain a GRPCRoute: parents, attachment per listener, rules, backendRefs, pods.",
+        _check_object_name("GRPCRoute"),
+    ),
+    SubjectCommand(
+        ROUTE,
+        "route",
+        (),
+        "URL",
+        "URL a client requests, e.g. https://host/path.",
+        "Simulate which Ingress rule or Gateway route wins for a URL, down to the pods.",
+        _check_url,
+    ),
+    SubjectCommand(
+        DNS,
+        "dns",
+        (),
+        "NAME",
+        "A DNS name as a client types it.",
+        "Explain a DNS name: which object it should come from, and whether it resolves.",
+        _check_dns_name,
+    ),
 )
-app.command("route")(route)
-dns = subject_command(
-    needs=DNS,
-    metavar="NAME",
-    argument_help="A DNS name as a client types it.",
-    doc="Explain a DNS name: which object it should come from, and whether it resolves.",
-    check=_check_dns_name,
-)
-app.command("dns")(dns)
+"""Every subject command, in the order ``--help`` lists them."""
+
+for _spec in SUBJECT_COMMANDS:
+    _command = subject_command(
+        needs=_spec.needs,
+        metavar=_spec.metavar,
+        argument_help=_spec.argument_help,
+        doc=_spec.doc,
+        check=_spec.check,
+    )
+    app.command(_spec.name)(_command)
+    for _alias in _spec.aliases:
+        app.command(_alias, hidden=True)(_command)
 
 
 @app.command("scan")

@@ -156,34 +156,25 @@ def _http_candidate(
             match.describe(),
         )
     headers = _first_by_name(match.headers, fold=True)
-    for item in headers:
-        actual = request.header(item.name)
-        matched, note = _value_match(item, actual)
-        if note:
-            notes.append(note)
-        if not matched:
-            shown = "absent" if actual is None else repr(actual)
-            return Miss(
-                *base,
-                MissPart.HEADER,
-                f"header {item.name} is {shown}, not {item.value!r}"
-                + (" (regex)" if item.type == REGULAR_EXPRESSION else ""),
-                match.describe(),
-            )
     query = _first_by_name(match.query, fold=False)
-    for item in query:
-        actual = request.query_value(item.name)
-        matched, note = _value_match(item, actual)
-        if note:
-            notes.append(note)
-        if not matched:
-            shown = "absent" if actual is None else repr(actual)
-            return Miss(
-                *base,
-                MissPart.QUERY,
-                f"query parameter {item.name} is {shown}, not {item.value!r}",
-                match.describe(),
-            )
+    for items, part, what, value_of in (
+        (headers, MissPart.HEADER, "header", request.header),
+        (query, MissPart.QUERY, "query parameter", request.query_value),
+    ):
+        for item in items:
+            actual = value_of(item.name)
+            matched, note = _value_match(item, actual)
+            if note:
+                notes.append(note)
+            if not matched:
+                shown = "absent" if actual is None else repr(actual)
+                regex = " (regex)" if item.type == REGULAR_EXPRESSION else ""
+                return Miss(
+                    *base,
+                    part,
+                    f"{what} {item.name} is {shown}, not {item.value!r}{regex}",
+                    match.describe(),
+                )
     key = Precedence(
         precise_host=host[0],
         host=host[1],
