@@ -35,7 +35,7 @@ READY_PATH = "custom-columns=READY:.status.conditions[?(@.type=='Ready')].status
 SERVER_FIELDS = ("uid", "resourceVersion", "creationTimestamp", "ownerReferences", "generateName")
 
 
-def _kubectl(*args: str, timeout: float = 600, stdin: str | None = None) -> str:
+def kubectl(*args: str, timeout: float = 600, stdin: str | None = None) -> str:
     done = subprocess.run(
         [str(EXEC), "kubectl", *args],
         input=stdin,
@@ -110,7 +110,7 @@ def _create(objects: dict[str, list[Any]], directory: Path) -> None:
                     {"apiVersion": "v1", "kind": "List", "items": items[start : start + 1000]}
                 )
             )
-            _kubectl("create", "-f", str(path), "-o", "name")
+            kubectl("create", "-f", str(path), "-o", "name")
 
 
 def _wait_ready(namespace: str, pods: int, services: int) -> float:
@@ -118,7 +118,7 @@ def _wait_ready(namespace: str, pods: int, services: int) -> float:
     start = time.monotonic()
     while time.monotonic() - start < WAIT_SECONDS:
         ready = (
-            _kubectl(
+            kubectl(
                 "get",
                 "pods",
                 "-n",
@@ -130,7 +130,7 @@ def _wait_ready(namespace: str, pods: int, services: int) -> float:
             .split()
             .count("True")
         )
-        slices = len(_kubectl("get", "endpointslices", "-n", namespace, "-o", "name").split())
+        slices = len(kubectl("get", "endpointslices", "-n", namespace, "-o", "name").split())
         if ready >= pods * 0.95 and slices >= services:
             return time.monotonic() - start
         time.sleep(5)
@@ -158,7 +158,7 @@ def rows(sizes: Sizes, cache: Path) -> list[Row]:
             )
         ]
     # The KWOK nodes only: a real node's kubelet would really run (and pull for) every pod.
-    kwok = _kubectl("get", "nodes", "-l", "type=kwok", "-o", "name")
+    kwok = kubectl("get", "nodes", "-l", "type=kwok", "-o", "name")
     nodes = [n.removeprefix("node/") for n in kwok.split()]
     tag = f"{os.getpid() % 100000}"
     big, small = f"kd-bench-{tag}", f"kd-bench-small-{tag}"
@@ -172,7 +172,7 @@ def rows(sizes: Sizes, cache: Path) -> list[Row]:
                 (big, generate.svc_shape(services, pods)),
                 (small, generate.svc_shape(small_services, small_pods)),
             ):
-                _kubectl("create", "namespace", namespace)
+                kubectl("create", "namespace", namespace)
                 running = min(RUNNING_PER_NODE * len(nodes), shape.big_pods)
                 objects = manifests(shape, namespace, nodes, running)
                 _create(objects, Path(tmp))

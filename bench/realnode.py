@@ -27,6 +27,7 @@ import threading
 import time
 from typing import Any
 
+from bench.live import kubectl
 from bench.run import ROOT, Row
 
 EXEC = ROOT / ".cluster" / "exec"
@@ -35,22 +36,8 @@ IMAGE = "python:3.12-slim"
 TOLERATE = [{"key": "kubectl-discover.test/real", "operator": "Exists", "effect": "NoSchedule"}]
 
 
-def _kubectl(*args: str, stdin: str | None = None, timeout: float = 120) -> str:
-    done = subprocess.run(
-        [str(EXEC), "kubectl", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"kubectl {' '.join(args[:3])}: {done.stderr.strip()[:300]}")
-    return done.stdout
-
-
 def _setup(namespace: str) -> None:
-    _kubectl("create", "namespace", namespace)
+    kubectl("create", "namespace", namespace)
     deployment = {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -83,8 +70,8 @@ def _setup(namespace: str) -> None:
         "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": "http"}]},
     }
     items = {"apiVersion": "v1", "kind": "List", "items": [deployment, service]}
-    _kubectl("apply", "-f", "-", stdin=json.dumps(items))
-    _kubectl("rollout", "status", "-n", namespace, "deployment/web", "--timeout=120s")
+    kubectl("apply", "-f", "-", stdin=json.dumps(items))
+    kubectl("rollout", "status", "-n", namespace, "deployment/web", "--timeout=120s")
 
 
 class _PodWatch:
@@ -181,7 +168,7 @@ def _baseline_run(namespace: str, n: int) -> float:
         }
     }
     start = time.monotonic()
-    _kubectl(
+    kubectl(
         "run", f"baseline-{n}", "-n", namespace, "--rm", "-i", "--restart=Never", "--quiet",
         f"--image={IMAGE}", f"--overrides={json.dumps(overrides)}", "--",
         "python3", "-c",
