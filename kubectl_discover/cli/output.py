@@ -37,10 +37,15 @@ def render(document: dict[str, Any], options: Options) -> str:
     )
 
 
+def exit_code(document: dict[str, Any]) -> int:
+    """The exit code a report's verdict gives: 1 when it fails, else 0."""
+    return EXIT_FAIL if document.get("verdict") == "fail" else EXIT_OK
+
+
 def emit(document: dict[str, Any], options: Options) -> int:
     """Write the report; the exit code follows its verdict."""
     sys.stdout.write(render(document, options))
-    return EXIT_FAIL if document.get("verdict") == "fail" else EXIT_OK
+    return exit_code(document)
 
 
 def progress(message: str) -> None:

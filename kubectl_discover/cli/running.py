@@ -9,19 +9,18 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from kubectl_discover.cli.options import WATCH_LIFETIME, Options, load_request
-from kubectl_discover.cli.output import Spinner, emit, progress, render
+from kubectl_discover.cli.output import Spinner, emit, exit_code, progress, render
 from kubectl_discover.commands import (
     INGRESS,
     SCAN,
 )
 from kubectl_discover.errors import (
-    EXIT_FAIL,
     EXIT_OK,
 )
 
 if TYPE_CHECKING:
     from kubectl_discover.analyze.model import Diagnosis
-    from kubectl_discover.loading import Loaded
+    from kubectl_discover.loading import Loaded, LoadRequest
     from kubectl_discover.pipeline import ProbeRunner, Subject
 
 
@@ -42,6 +41,18 @@ def _probe_runner(
     return runner
 
 
+def _request(options: Options, subject: Subject) -> LoadRequest:
+    """What to load for ``subject`` (an Ingress's own Events too)."""
+    events_for = ("Ingress", subject.name) if subject.needs is INGRESS else None
+    return load_request(subject.needs, options, events_for)
+
+
+def _notes(options: Options) -> list[str]:
+    if options.probe.enabled and options.offline and options.probe.replay is None:
+        return ["live probes need a cluster; analysed the files statically"]
+    return []
+
+
 def run_subject(options: Options, subject: Subject) -> int:
     """load -> (dry run | diagnose -> probe -> explain -> report) -> write."""
     from datetime import UTC, datetime
@@ -51,14 +62,11 @@ def run_subject(options: Options, subject: Subject) -> int:
     if options.probe.watch:
         return watch_subject(options, subject)
 
-    events_for = ("Ingress", subject.name) if subject.needs is INGRESS else None
-    loaded = loading.load(load_request(subject.needs, options, events_for))
+    loaded = loading.load(_request(options, subject))
     now = datetime.now(UTC)
     if options.probe.dry_run:
         return _dry_run(options, loaded, pipeline.diagnose_subject(subject, loaded, now=now))
-    notes = []
-    if options.probe.enabled and options.offline and options.probe.replay is None:
-        notes.append("live probes need a cluster; analysed the files statically")
+    notes = _notes(options)
     live_probe = options.probe.enabled and options.probe.replay is None and loaded.session
     spinner = Spinner() if live_probe and sys.stderr.isatty() else None
     try:
@@ -82,8 +90,9 @@ def watch_subject(options: Options, subject: Subject) -> int:
     from kubectl_discover.render.changes import format_changes
     from kubectl_discover.render.style import Style
 
-    request = load_request(subject.needs, options)
+    request = _request(options, subject)
     loaded = loading.load(request)
+    notes = _notes(options)
     probe = options.probe
     first = pipeline.diagnose_subject(subject, loaded, now=datetime.now(UTC))
     runners: contextlib.AbstractContextManager[ProbeRunner | None]
@@ -101,8 +110,10 @@ def watch_subject(options: Options, subject: Subject) -> int:
         with runners as runner:
             while True:
                 now = datetime.now(UTC)
-                document = pipeline.subject_report(subject, loaded, runner=runner, now=now)
-                code = EXIT_FAIL if document.get("verdict") == "fail" else EXIT_OK
+                document = pipeline.subject_report(
+                    subject, loaded, runner=runner, now=now, notes=notes
+                )
+                code = exit_code(document)
                 if previous is None or options.output in ("json", "yaml"):
                     text = render(document, options)
                     sys.stdout.write(
