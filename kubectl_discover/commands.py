@@ -24,7 +24,14 @@ GATEWAY_KINDS = frozenset(
         "backendtlspolicies",
     }
 )
-"""The Gateway API kinds (CRDs; a cluster without them answers 404 -> "not installed")."""
+"""The Gateway API kinds (CRDs; a cluster without them answers 404 -> "not installed");
+their Snapshot fields have the same names."""
+
+_SERVICE_KINDS = frozenset(
+    {"services", "endpointslices", "pods", "replicasets", "deployments", "statefulsets"}
+)
+"""What following a Service to its pods reads: the Service, its slices, the pods, and the
+workloads that own them (ReplicaSets map pods to their Deployment)."""
 
 EVERY_KIND = frozenset(
     {
@@ -82,22 +89,8 @@ class Needs:
 
 SVC = Needs(
     "svc",
-    frozenset(
-        {
-            "services",
-            "endpointslices",
-            "pods",
-            "replicasets",
-            "deployments",
-            "statefulsets",
-            "nodes",
-            "ingresses",
-            "httproutes",
-            "grpcroutes",
-            "gateways",
-            "referencegrants",
-        }
-    ),
+    _SERVICE_KINDS
+    | {"nodes", "ingresses", "httproutes", "grpcroutes", "gateways", "referencegrants"},
     Scope.ONE,
     dns_config=True,
 )
@@ -114,12 +107,7 @@ a ListenerSet parent is then "unknown"), which keeps ``svc`` within its budget o
 INGRESS = Needs("ingress", EVERY_KIND - GATEWAY_KINDS, Scope.ONE, tls_secrets=True, events=True)
 _GATEWAY_NEEDS = frozenset(
     {
-        "services",
-        "endpointslices",
-        "pods",
-        "replicasets",
-        "deployments",
-        "statefulsets",
+        *_SERVICE_KINDS,
         "namespaces",
         *GATEWAY_KINDS,
     }

@@ -39,17 +39,6 @@ def annotations_of(obj: Obj) -> Mapping[str, str]:
     return {str(k): str(v) for k, v in annotations.items()}
 
 
-GATEWAY_RESOURCES = (
-    "gatewayclasses",
-    "gateways",
-    "listenersets",
-    "httproutes",
-    "grpcroutes",
-    "referencegrants",
-    "backendtlspolicies",
-)
-"""The Gateway API kinds the loaders read (their Snapshot fields have the same names)."""
-
 GATEWAY_NOT_SERVED = "not served (Gateway API CRDs not installed)"
 """The reason of an :class:`Unavailable` Gateway API kind whose LIST answered 404."""
 

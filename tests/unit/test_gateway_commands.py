@@ -16,10 +16,10 @@ from certs import leaf, tls_secret
 from kubectl_discover import loading, pipeline
 from kubectl_discover.analyze.index import build_index
 from kubectl_discover.cli import run
-from kubectl_discover.commands import ROUTE
+from kubectl_discover.commands import GATEWAY_KINDS, ROUTE
 from kubectl_discover.probe.plan import connect_key, route_checks
 from kubectl_discover.probing import RECORD_FORMAT
-from kubectl_discover.snapshot import GATEWAY_NOT_SERVED, GATEWAY_RESOURCES, Unavailable
+from kubectl_discover.snapshot import GATEWAY_NOT_SERVED, Unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "gateway"
@@ -247,7 +247,7 @@ def no_crds(monkeypatch: pytest.MonkeyPatch) -> None:
         loaded = real(request)
         gaps = tuple(
             Unavailable(r, "list", "", f"gateway.networking.k8s.io/v1 {GATEWAY_NOT_SERVED}")
-            for r in GATEWAY_RESOURCES
+            for r in sorted(GATEWAY_KINDS)
         )
         snapshot = dataclasses.replace(
             loaded.snapshot, unavailable=(*loaded.snapshot.unavailable, *gaps)
