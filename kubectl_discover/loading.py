@@ -114,8 +114,8 @@ def _load_cluster(request: LoadRequest) -> Loaded:
 
 
 def load_from_session(session: Any, request: LoadRequest) -> Loaded:
-    """The live half of :func:`load`, for a session already connected (the benchmarks
-    connect to their own loopback API server)."""
+    """The live half of :func:`load`, for a session already connected (the unit tests
+    drive it with a scripted session)."""
     from kubectl_discover.api import listing
 
     namespace = request.namespace or session.namespace

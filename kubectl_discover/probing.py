@@ -36,23 +36,12 @@ class ClusterProbeRunner:
     progress: Callable[[str], None]
 
     def __call__(self, snapshot: Snapshot, diagnoses: Sequence[Diagnosis]) -> ProbeRun | None:
-        from kubectl_discover.api.probes import run_probe
-        from kubectl_discover.probe.payload import BOOTSTRAP, build_payload
-
-        plan = plan_for(diagnoses, self.settings.timeout)
-        if plan.empty:
-            return None
-        pod = pod_for(snapshot, diagnoses, self.settings)
-        result = run_probe(
-            self.session,
-            pod,
-            build_payload(plan),
-            BOOTSTRAP,
-            timeout=self.settings.timeout,
-            keep=self.settings.keep,
-            progress=self.progress,
-        )
-        return ProbeRun(result, probe_document(pod, result, self.settings.keep))
+        if plan_for(diagnoses, self.settings.timeout).empty:
+            return None  # nothing to probe: no pod at all
+        with reused_pod(
+            self.session, self.settings, self.progress, snapshot, diagnoses, lifetime=0.0
+        ) as run:
+            return run(snapshot, diagnoses)
 
 
 @contextlib.contextmanager
@@ -65,8 +54,8 @@ def reused_pod(
     *,
     lifetime: float,
 ) -> Iterator[ProbeRunner]:
-    """One probe pod for many runs (``--watch``): created for ``diagnoses`` as the first run
-    would create it, deleted when the block ends on every path (Ctrl-C included).
+    """A probe pod for one run (:class:`ClusterProbeRunner`) or many (``--watch``): created
+    for ``diagnoses``, deleted when the block ends on every path (Ctrl-C included).
     ``lifetime`` (seconds) bounds the pod's life if the plugin dies without deleting it."""
     from kubectl_discover.api.probes import probe_pod
     from kubectl_discover.probe.payload import BOOTSTRAP, build_payload
