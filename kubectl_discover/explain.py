@@ -122,10 +122,6 @@ def explain(
     return tuple(rows)
 
 
-def _static(ok: bool | None) -> RowVerdict:
-    return RowVerdict.of_prediction(ok)
-
-
 def _raw(obj: Any) -> Mapping[str, Any]:
     data: Mapping[str, Any] = dataclasses.asdict(obj)
     return data
@@ -274,7 +270,9 @@ def dns_row(diagnosis: Diagnosis, e: DnsExpectation, result: ProbeResult | None)
     expected = _expected_dns(e)
     causes = tuple(("finding", c) for c in e.causes)
     # Not probed: a name predicted absent weighs as its cause, exactly as when probed.
-    static = _cause_verdict(diagnosis, e) if e.exists is False else _static(e.exists)
+    static = (
+        _cause_verdict(diagnosis, e) if e.exists is False else RowVerdict.of_prediction(e.exists)
+    )
     if result is None:
         return Row("dns", e.query, expected, NOT_PROBED, static, e.why, causes, key=e.key)
     obs = result.dns_for(dns_key(e.query, e.qtype, walk_namespace(e))) or result.dns_for(
@@ -525,7 +523,17 @@ def endpoint_rows(e: EndpointExpectation, result: ProbeResult | None, fqdn: str)
     expected = f"answers ({e.target})" if e.ready is not False else f"no answer ({e.target})"
     if result is None or not e.address:
         why = e.why if e.address else f"no address yet; {e.why}"
-        return [Row("endpoints", subject, expected, NOT_PROBED, _static(e.ready), why, key=e.key)]
+        return [
+            Row(
+                "endpoints",
+                subject,
+                expected,
+                NOT_PROBED,
+                RowVerdict.of_prediction(e.ready),
+                why,
+                key=e.key,
+            )
+        ]
     checks = endpoint_checks(e, service_fqdn=fqdn)
     skipped = [c for c in checks if isinstance(c, SkippedCheck)]
     if skipped:
@@ -544,7 +552,17 @@ def endpoint_rows(e: EndpointExpectation, result: ProbeResult | None, fqdn: str)
     observed = [(c, result.connect_for(c.key)) for c in connects]
     tcp = observed[0][1]
     if tcp is None:
-        return [Row("endpoints", subject, expected, NOT_PROBED, _static(e.ready), e.why, key=e.key)]
+        return [
+            Row(
+                "endpoints",
+                subject,
+                expected,
+                NOT_PROBED,
+                RowVerdict.of_prediction(e.ready),
+                e.why,
+                key=e.key,
+            )
+        ]
     http = next((o for c, o in observed[1:2] if o is not None), None)
     text = _connect_text(tcp)
     if http is not None and http.http is not None:

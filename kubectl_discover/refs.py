@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kubectl_discover.snapshot import Obj, name_of, namespace_of
-
 
 @dataclass(frozen=True, order=True)
 class ObjectRef:
@@ -29,11 +27,6 @@ class ObjectRef:
     def path(self) -> str:
         """``namespace/name`` (or ``name`` when cluster-scoped)."""
         return f"{self.namespace}/{self.name}" if self.namespace else self.name
-
-    @classmethod
-    def of(cls, obj: Obj, default_namespace: str = "") -> ObjectRef:
-        """The reference of a raw object as the API serialises it."""
-        return cls(str(obj.get("kind") or ""), namespace_of(obj, default_namespace), name_of(obj))
 
 
 def service_ref(namespace: str, name: str) -> ObjectRef:
