@@ -86,6 +86,9 @@ CLUSTER_DOMAIN = Flag(("--cluster-domain",), "Cluster DNS domain", "text")
 NO_COLOR = Flag(("--no-color",), "Never colour the output")
 IMAGE = Flag(("--image",), "Probe pod image", "text")
 NODE = Flag(("--node",), "Run the probe pod on this node", "text")
+ALL_NODES = Flag(("--all-nodes",), "One probe pod on every Ready node")
+NODES = Flag(("--nodes",), "One probe pod on each of these nodes (A,B)", "text")
+PER_ZONE = Flag(("--per-zone",), "One probe pod per zone")
 FROM = Flag(("--from",), "Probe as pod/, deploy/, sts/ or ds/NAME sees it", "from")
 KEEP = Flag(("--keep",), "Leave the probe pod for inspection")
 PROBE_NAMESPACE = Flag(("--probe-namespace",), "Namespace for the probe pod", "namespace")
@@ -104,6 +107,9 @@ VERSION_OUTPUT = Flag(("--output", "-o"), "text or json", "version-output")
 _PROBE_FLAGS = (
     IMAGE,
     NODE,
+    ALL_NODES,
+    NODES,
+    PER_ZONE,
     FROM,
     KEEP,
     PROBE_NAMESPACE,

@@ -73,6 +73,17 @@ class RowVerdict(enum.Enum):
 
 
 @dataclass(frozen=True)
+class NodeCell:
+    """What one node's probe pod observed for a row (a fan-out: kubectl_discover/pernode.py)."""
+
+    node: str
+    observed: str
+    verdict: RowVerdict
+    why: str
+    observation: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class Row:
     """One line of the report: expectation, observation, verdict and why.
 
@@ -95,6 +106,10 @@ class Row:
     observation: Mapping[str, Any] | None = None
     """The raw observation, for JSON output."""
     key: str = PROBE_ROW
+    nodes: tuple[NodeCell, ...] = ()
+    """Per node, with a fan-out probe (one pod per node): the row as each node saw it."""
+    nodes_differ: bool = False
+    """The nodes did not all observe the same: a node-scoped fault (the why names them)."""
 
 
 def explain(

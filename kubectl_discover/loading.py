@@ -59,6 +59,8 @@ class LoadRequest:
     """(kind, name) of the subject whose Events are read, when ``needs.events``."""
     detect_cluster_domain: bool = False
     """No ``--cluster-domain``: the Corefile's cluster domain replaces ``cluster_domain``."""
+    extra_kinds: frozenset[str] = frozenset()
+    """Kinds read besides ``needs.kinds`` (``nodes`` for a fan-out probe under ``dns``)."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,8 @@ def load_from_session(session: Any, request: LoadRequest) -> Loaded:
     namespace = request.namespace or session.namespace
     scope = None if _every_namespace(request) else namespace
     needs = request.needs
+    if request.extra_kinds - needs.kinds:
+        needs = dataclasses.replace(needs, kinds=needs.kinds | request.extra_kinds)
     snapshot = listing.load_snapshot(
         session,
         scope,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from kubectl_discover import diagnose, report
+from kubectl_discover import diagnose, pernode, report
 from kubectl_discover.analyze.gatewayapi import NOT_INSTALLED
 from kubectl_discover.analyze.model import Diagnosis
 from kubectl_discover.commands import DNS, GATEWAY, GRPCROUTE, HTTPROUTE, INGRESS, ROUTE, SVC, Needs
@@ -44,11 +44,27 @@ class Subject:
 
 
 @dataclass(frozen=True)
+class NodeRun:
+    """One node's probe pod in a fan-out (``--all-nodes``, ``--nodes``, ``--per-zone``): what
+    it observed (None: it did not run, ``error`` says why) and its ``probe`` section."""
+
+    node: str
+    result: ProbeResult | None
+    document: Mapping[str, Any]
+    error: str = ""
+
+
+@dataclass(frozen=True)
 class ProbeRun:
-    """What a probe pod observed, and the report's ``probe`` section about the pod."""
+    """What a probe pod observed, and the report's ``probe`` section about the pod.
+
+    With a fan-out, ``nodes`` holds every node's run (``result``/``document`` are the first
+    node's that ran) and ``notes`` the nodes left out and why."""
 
     result: ProbeResult
     document: Mapping[str, Any]
+    nodes: tuple[NodeRun, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 class ProbeRunner(Protocol):
@@ -122,15 +138,27 @@ def subject_report(
     """Diagnose, probe when a runner is given, explain, and build the report document."""
     diagnosis = diagnose_subject(subject, loaded, now=now)
     run = runner(loaded.snapshot, [diagnosis]) if runner is not None else None
-    rows = explain(
-        diagnosis, run.result if run is not None else None, **explain_context(loaded.snapshot)
-    )
+    context = explain_context(loaded.snapshot)
+    if run is not None and run.nodes:
+        rows = pernode.merge(
+            [
+                pernode.NodeRows(
+                    n.node,
+                    explain(diagnosis, n.result, **context) if n.result is not None else None,
+                    n.error,
+                )
+                for n in run.nodes
+            ]
+        )
+    else:
+        rows = explain(diagnosis, run.result if run is not None else None, **context)
     return report.build_report(
         diagnosis,
         rows,
         source=loaded.source,
         probe=run.document if run is not None else None,
-        skipped=skipped_notes(loaded, notes),
+        skipped=skipped_notes(loaded, [*notes, *(run.notes if run is not None else ())]),
+        probes=[n.document for n in run.nodes] if run is not None else (),
     )
 
 

@@ -17,11 +17,20 @@ from pathlib import Path
 from typing import Any
 
 from kubectl_discover.analyze.model import Diagnosis
-from kubectl_discover.errors import InputError
-from kubectl_discover.pipeline import ProbeRun, ProbeRunner
+from kubectl_discover.errors import DiscoverError, InputError
+from kubectl_discover.pipeline import NodeRun, ProbeRun, ProbeRunner
+from kubectl_discover.probe.errors import ProbeForbiddenError
+from kubectl_discover.probe.nodes import NodeFanOut, select_nodes
 from kubectl_discover.probe.observations import ProbeResult
-from kubectl_discover.probe.runner import ProbeSettings, plan_for, pod_for, probe_document
-from kubectl_discover.snapshot import Snapshot
+from kubectl_discover.probe.runner import (
+    ProbeSettings,
+    failed_probe_document,
+    plan_for,
+    pod_for,
+    pods_for_nodes,
+    probe_document,
+)
+from kubectl_discover.snapshot import Obj, Snapshot
 
 RECORD_FORMAT = "kubectl-discover/probe-record/v1"
 MAX_RECORD_BYTES = 64 * 1024 * 1024
@@ -73,6 +82,59 @@ def reused_pod(
             return ProbeRun(result, probe_document(pod, result, settings.keep))
 
         yield run
+
+
+@dataclass(frozen=True)
+class FanOutProbeRunner:
+    """One probe pod per node (``--all-nodes``, ``--nodes``, ``--per-zone``), created, watched,
+    exec'd and deleted together (:mod:`kubectl_discover.api.fanout`); every node's result."""
+
+    session: Any
+    settings: ProbeSettings
+    fan_out: NodeFanOut
+    progress: Callable[[str], None]
+
+    def __call__(self, snapshot: Snapshot, diagnoses: Sequence[Diagnosis]) -> ProbeRun | None:
+        from kubectl_discover.api.fanout import probe_pods
+        from kubectl_discover.probe.payload import BOOTSTRAP, build_payload
+
+        plan = plan_for(diagnoses, self.settings.timeout)
+        if plan.empty:
+            return None
+        selection = select_nodes(self._nodes(snapshot), self.fan_out)
+        pods = pods_for_nodes(snapshot, diagnoses, self.settings, selection.nodes)
+        keep = self.settings.keep
+        with probe_pods(
+            self.session, pods, timeout=self.settings.timeout, keep=keep, progress=self.progress
+        ) as running:
+            results = running.run(build_payload(plan), BOOTSTRAP)
+        nodes = []
+        for (node, pod), result in zip(pods, results, strict=True):
+            if isinstance(result, ProbeResult):
+                nodes.append(NodeRun(node, result, probe_document(pod, result, keep)))
+            else:
+                error = result.message
+                nodes.append(
+                    NodeRun(node, None, failed_probe_document(pod, node, error, keep), error)
+                )
+        first = next((n for n in nodes if n.result is not None), None)
+        if first is None or first.result is None:
+            error_result = results[0]
+            assert isinstance(error_result, DiscoverError)
+            raise error_result
+        return ProbeRun(first.result, first.document, nodes=tuple(nodes), notes=selection.notes())
+
+    def _nodes(self, snapshot: Snapshot) -> Sequence[Obj]:
+        """The Node LIST the loader read; without it only ``--nodes`` can go on (unchecked)."""
+        gap = snapshot.unavailable_for("nodes")
+        if gap is None:
+            return snapshot.nodes
+        if self.fan_out.names:
+            return [{"metadata": {"name": name}} for name in self.fan_out.names]
+        raise ProbeForbiddenError(
+            f"{self.fan_out.describe()} needs the nodes ({gap.describe()}): grant list on "
+            "nodes, or name them with --nodes A,B"
+        )
 
 
 @dataclass(frozen=True)

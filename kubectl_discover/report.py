@@ -17,7 +17,7 @@ from kubectl_discover.analyze.model import (
     PodView,
     RouteExpectation,
 )
-from kubectl_discover.explain import PROBE_ROW, Row
+from kubectl_discover.explain import PROBE_ROW, NodeCell, Row
 from kubectl_discover.findings import Finding, Severity, Verdict
 
 SCHEMA_VERSION = "kubectl-discover/v1"
@@ -47,7 +47,23 @@ def _row_fields(row: Row | None) -> dict[str, Any]:
         fields["evidence"] = dict(row.evidence)
     if row.observation is not None:
         fields["observation"] = dict(row.observation)
+    if row.nodes:
+        fields["nodes"] = [node_cell_doc(cell) for cell in row.nodes]
+        fields["nodesDiffer"] = row.nodes_differ
     return fields
+
+
+def node_cell_doc(cell: NodeCell) -> dict[str, Any]:
+    """One node's view of a row (a fan-out probe: ``--all-nodes``, ``--nodes``, ``--per-zone``)."""
+    doc: dict[str, Any] = {
+        "node": cell.node,
+        "observed": cell.observed,
+        "verdict": cell.verdict.value,
+        "why": cell.why,
+    }
+    if cell.observation is not None:
+        doc["observation"] = dict(cell.observation)
+    return doc
 
 
 def endpoint_doc(e: EndpointExpectation, row: Row | None) -> dict[str, Any]:
@@ -173,10 +189,12 @@ def build_report(
     source: str,
     probe: Mapping[str, Any] | None = None,
     skipped: Sequence[str] = (),
+    probes: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The document for ``svc``, ``ingress``, ``route`` and ``dns``."""
+    """The document for ``svc``, ``ingress``, ``route`` and ``dns``. ``probes``: one probe
+    section per node of a fan-out probe (``probe`` is then the first node's that ran)."""
     joined = _Joined(rows)
-    return {
+    document = {
         "schemaVersion": SCHEMA_VERSION,
         "subject": {
             "kind": diagnosis.subject_kind,
@@ -197,6 +215,10 @@ def build_report(
         "skipped": list(skipped),
         "probe": dict(probe) if probe is not None else None,
     }
+    if probes:
+        document["probeNodes"] = [str(p.get("node")) for p in probes]
+        document["probes"] = [dict(p) for p in probes]
+    return document
 
 
 def build_scan_report(

@@ -327,16 +327,26 @@ def _watch_pod(
 
 
 def _exec(
-    session: Session, namespace: str, name: str, payload: bytes, bootstrap: str, timeout: float
+    session: Session,
+    namespace: str,
+    name: str,
+    payload: bytes,
+    bootstrap: str,
+    timeout: float,
+    core: Any = None,
 ) -> tuple[bytes, bytes, int | None]:
-    """Run the bootstrap with the framed payload on stdin; collect stdout, stderr, exit code."""
+    """Run the bootstrap with the framed payload on stdin; collect stdout, stderr, exit code.
+
+    ``core`` is the CoreV1Api to open the stream with (the session's by default). The
+    client's ``stream()`` swaps the ApiClient's ``call_api`` while it opens the websocket, so
+    concurrent execs (api/fanout.py) each pass a CoreV1Api of their own ApiClient."""
     from kubernetes.client.exceptions import ApiException
     from kubernetes.stream import stream
 
     command = ["python3", "-B", "-c", bootstrap]
     try:
         ws = stream(
-            session.core_v1().connect_get_namespaced_pod_exec,
+            (core or session.core_v1()).connect_get_namespaced_pod_exec,
             name,
             namespace,
             container=CONTAINER,

@@ -16,6 +16,7 @@ import typer
 from kubectl_discover import __version__
 from kubectl_discover.cli.flags import (
     AllNamespaces,
+    AllNodes,
     ClusterDomain,
     Context,
     DryRun,
@@ -32,11 +33,13 @@ from kubectl_discover.cli.flags import (
     Namespace,
     NoColor,
     Node,
+    Nodes,
     NoGateway,
     NoHeader,
     NoMethod,
     NoProbe,
     Output,
+    PerZone,
     ProbeNamespace,
     ProbeTimeout,
     Record,
@@ -59,6 +62,7 @@ from kubectl_discover.commands import (
 from kubectl_discover.errors import (
     InputError,
 )
+from kubectl_discover.probe.nodes import NodeFanOut, parse_node_list
 from kubectl_discover.syntax import is_dns1123_label, is_dns1123_subdomain
 
 if TYPE_CHECKING:
@@ -118,6 +122,9 @@ def subject_command(
         no_color: NoColor = False,
         image: Image = None,
         node: Node = None,
+        all_nodes: AllNodes = False,
+        nodes: Nodes = None,
+        per_zone: PerZone = False,
         client: From = None,
         keep: Keep = False,
         probe_namespace: ProbeNamespace = None,
@@ -165,6 +172,9 @@ def _invoke(
     no_color: bool,
     image: str | None,
     node: str | None,
+    all_nodes: bool,
+    nodes: str | None,
+    per_zone: bool,
     client: str | None,
     keep: bool,
     probe_namespace: str | None,
@@ -209,6 +219,7 @@ def _invoke(
             replay=replay,
             watch=watch,
             interval=interval,
+            fan_out=_fan_out(all_nodes, nodes, per_zone),
         ),
     )
     validate(options)
@@ -227,6 +238,14 @@ def _invoke(
             gateway=request[1] if request else None,
         ),
     )
+
+
+def _fan_out(all_nodes: bool, nodes: str | None, per_zone: bool) -> NodeFanOut:
+    """The fan-out flags as one value; ``--nodes`` with no name is refused here."""
+    names = parse_node_list(nodes) if nodes is not None else ()
+    if nodes is not None and not names:
+        raise InputError("--nodes needs at least one node name (--nodes NODE,NODE)")
+    return NodeFanOut(all_nodes=all_nodes, names=names, per_zone=per_zone)
 
 
 def _check_request(

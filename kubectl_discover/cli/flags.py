@@ -68,6 +68,27 @@ Image = Annotated[
 Node = Annotated[
     str | None, typer.Option("--node", metavar="NODE", help="Run the probe pod on this node.")
 ]
+AllNodes = Annotated[
+    bool,
+    typer.Option(
+        "--all-nodes",
+        help="One probe pod on every Ready node at once (not cordoned, no NoExecute taint); "
+        "a column per node.",
+    ),
+]
+Nodes = Annotated[
+    str | None,
+    typer.Option(
+        "--nodes", metavar="NODE,NODE", help="One probe pod on each of these nodes at once."
+    ),
+]
+PerZone = Annotated[
+    bool,
+    typer.Option(
+        "--per-zone",
+        help="One probe pod per topology.kubernetes.io/zone (the first Ready node by name).",
+    ),
+]
 From = Annotated[
     str | None,
     typer.Option(

@@ -17,6 +17,7 @@ from kubectl_discover.commands import (
 from kubectl_discover.errors import (
     InputError,
 )
+from kubectl_discover.probe.nodes import NodeFanOut
 from kubectl_discover.refs import CLIENT_USAGE, parse_client
 from kubectl_discover.syntax import is_dns1123_label, is_dns1123_subdomain
 
@@ -41,6 +42,8 @@ class ProbeOptions:
     replay: str | None = None
     watch: bool = False
     interval: float = 5.0
+    fan_out: NodeFanOut = field(default_factory=NodeFanOut)
+    """``--all-nodes``, ``--nodes A,B``, ``--per-zone``: one probe pod per node."""
 
 
 WATCH_LIFETIME = 3600.0
@@ -129,6 +132,44 @@ def validate(options: Options) -> None:
         raise InputError("--watch cannot go with --dry-run, --record or --keep")
     if probe.watch and not 1.0 <= probe.interval <= WATCH_LIFETIME:
         raise InputError(f"--interval must be between 1 and {WATCH_LIFETIME:g} seconds")
+    _validate_fan_out(probe)
+
+
+def _validate_fan_out(probe: ProbeOptions) -> None:
+    """``--all-nodes`` / ``--nodes`` / ``--per-zone``: one of them, well-formed names, and
+    none of the flags that mean one pod. Whether the nodes exist is checked against the
+    Node LIST, still before any pod is created."""
+    fan_out = probe.fan_out
+    given = [flag for flag, on in _fan_out_flags(fan_out) if on]
+    if len(given) > 1:
+        raise InputError(f"{' and '.join(given)} contradict each other: give one")
+    if not given:
+        return
+    for name in fan_out.names:
+        if not is_dns1123_subdomain(name):
+            raise InputError(f"--nodes: {name!r} is not a node name")
+    others = [
+        flag
+        for flag, on in (
+            ("--no-probe", not probe.enabled),
+            ("--node", probe.node is not None),
+            ("--watch", probe.watch),
+            ("--dry-run", probe.dry_run),
+            ("--record", probe.record is not None),
+            ("--replay", probe.replay is not None),
+        )
+        if on
+    ]
+    if others:
+        raise InputError(f"{given[0]} runs one probe pod per node: it cannot go with {others[0]}")
+
+
+def _fan_out_flags(fan_out: NodeFanOut) -> tuple[tuple[str, bool], ...]:
+    return (
+        ("--all-nodes", fan_out.all_nodes),
+        ("--nodes", bool(fan_out.names)),
+        ("--per-zone", fan_out.per_zone),
+    )
 
 
 def validate_name(kind: str, name: str) -> None:
@@ -162,4 +203,5 @@ def load_request(
         cluster_domain=(options.cluster_domain or "cluster.local").rstrip("."),
         events_for=events_for,
         detect_cluster_domain=options.cluster_domain is None,
+        extra_kinds=frozenset({"nodes"}) if options.probe.fan_out.wanted else frozenset(),
     )

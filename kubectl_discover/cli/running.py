@@ -35,6 +35,8 @@ def _probe_runner(
         return probing.RecordedProbeRunner.from_file(probe.replay)
     if not probe.enabled or loaded.session is None:
         return None
+    if probe.fan_out.wanted:
+        return probing.FanOutProbeRunner(loaded.session, probe, probe.fan_out, progress)
     runner: ProbeRunner = probing.ClusterProbeRunner(loaded.session, probe, progress)
     if probe.record is not None:
         runner = probing.RecordingProbeRunner(runner, probe.record)

@@ -75,11 +75,13 @@ def pod_for(
     options: ProbeSettings,
     *,
     lifetime: float = 0.0,
+    node: str | None = None,
 ) -> dict[str, Any]:
     """The probe Pod for these options: namespace, client, node, image, deadline.
 
     ``lifetime`` is how long the pod is meant to be used (``--watch``); it stops on its own
-    that much later than one run needs, if the plugin dies without deleting it."""
+    that much later than one run needs, if the plugin dies without deleting it. ``node``
+    (a fan-out's node) wins over ``--node`` and the client's node."""
     namespace = options.namespace or (diagnoses[0].namespace if diagnoses else "")
     namespace = namespace or snapshot.default_namespace
     client = find_client(snapshot, options.client, namespace) if options.client else None
@@ -89,9 +91,34 @@ def pod_for(
         namespace=namespace if client is None else namespace_of(client, namespace),
         image=options.image or DEFAULT_IMAGE,
         deadline_seconds=deadline,
-        node=options.node,
+        node=node or options.node,
         client=client,
     )
+
+
+def pods_for_nodes(
+    snapshot: Snapshot,
+    diagnoses: Sequence[Diagnosis],
+    options: ProbeSettings,
+    nodes: Sequence[str],
+) -> list[tuple[str, dict[str, Any]]]:
+    """A fan-out's pods: one per node, each bound to its node (``spec.nodeName``)."""
+    return [(node, pod_for(snapshot, diagnoses, options, node=node)) for node in nodes]
+
+
+def failed_probe_document(
+    pod: Mapping[str, Any], node: str, error: str, keep: bool
+) -> dict[str, Any]:
+    """The ``probes[]`` section of a fan-out node whose pod did not run (docs/output.md)."""
+    container = (pod.get("spec") or {}).get("containers", [{}])[0]
+    return {
+        "pod": pod["metadata"]["name"],
+        "namespace": pod["metadata"]["namespace"],
+        "image": container.get("image", ""),
+        "node": node,
+        "kept": keep,
+        "error": error,
+    }
 
 
 def probe_document(pod: Mapping[str, Any], result: ProbeResult, keep: bool) -> dict[str, Any]:

@@ -158,28 +158,67 @@ def _rows_section(
     return _section(title, table, "" if wide else notes.take(first, width))
 
 
+class Observed:
+    """The OBSERVED column, or with a fan-out probe (``probeNodes``) one column per node:
+    each cell the node's mark and what it observed; a row whose nodes disagree gets ``≠``
+    in front of its cells, and its note names the nodes that differ."""
+
+    def __init__(self, doc: Doc, style: Style, width: int = 28) -> None:
+        self.nodes: list[str] = [str(n) for n in doc.get("probeNodes") or ()]
+        self.style = style
+        self.width = width
+
+    def headers(self) -> list[str]:
+        return [n.upper() for n in self.nodes] if self.nodes else ["OBSERVED"]
+
+    def widths(self) -> list[int | None]:
+        if not self.nodes:
+            return [self.width]
+        return [max(14, min(self.width, 72 // len(self.nodes)))] * len(self.nodes)
+
+    def cells(self, item: Mapping[str, Any]) -> list[Any]:
+        if not self.nodes:
+            return [item.get("observed")]
+        by_node = {str(c.get("node")): c for c in item.get("nodes") or ()}
+        flag = "≠ " if item.get("nodesDiffer") else ""
+        cells: list[Any] = []
+        for node in self.nodes:
+            cell = by_node.get(node)
+            if cell is None:
+                cells.append(item.get("observed"))
+                continue
+            verdict = str(cell.get("verdict"))
+            cells.append(f"{flag}{self.style.mark(verdict)} {cell.get('observed')}")
+        return cells
+
+
 def format_endpoints(doc: Doc, style: Style, width: int, wide: bool, notes: Notes) -> str:
     items = doc.get("endpoints") or []
+    observed = Observed(doc, style)
     rows = [
-        (e, [e["kind"], e["endpoint"], e.get("target"), e.get("expected", "-"), e.get("observed")])
+        (
+            e,
+            [e["kind"], e["endpoint"], e.get("target"), e.get("expected", "-"), *observed.cells(e)],
+        )
         for e in items
     ]
-    headers = ["KIND", "ENDPOINT", "TARGET", "EXPECTED", "OBSERVED"]
-    widths: list[int | None] = [None, None, 30, 24, 28]
+    headers = ["KIND", "ENDPOINT", "TARGET", "EXPECTED", *observed.headers()]
+    widths: list[int | None] = [None, None, 30, 24, *observed.widths()]
     return _rows_section("ENDPOINTS", headers, rows, widths, style, width, wide, notes)
 
 
 def format_dns(doc: Doc, style: Style, width: int, wide: bool, notes: Notes) -> str:
     items = doc.get("dnsNames") or []
-    headers = ["NAME", "TYPE", "FROM NS", "EXPECTED", "OBSERVED"]
-    widths: list[int | None] = [None, None, None, 28, 30]
+    observed = Observed(doc, style, 30)
+    headers = ["NAME", "TYPE", "FROM NS", "EXPECTED", *observed.headers()]
+    widths: list[int | None] = [None, None, None, 28, *observed.widths()]
     if wide:
         headers[2:2] = ["FORM", "FQDN"]
         widths[2:2] = [None, None]
     rows = []
     for d in items:
         cells = [d["query"], d["type"], d.get("clientNamespace") or "-"]
-        cells += [d.get("expected"), d.get("observed")]
+        cells += [d.get("expected"), *observed.cells(d)]
         if wide:
             cells[2:2] = [d.get("form"), d.get("fqdn")]
         rows.append((d, cells))
@@ -189,8 +228,9 @@ def format_dns(doc: Doc, style: Style, width: int, wide: bool, notes: Notes) -> 
 def format_routes(doc: Doc, style: Style, width: int, wide: bool, notes: Notes) -> str:
     items = doc.get("routes") or []
     gateway = any(r.get("kind", "Ingress") != "Ingress" for r in items)
+    observed = Observed(doc, style)
     headers = ["ROUTE" if gateway else "INGRESS", "HOST", "PATH", "BACKEND", "ENDPOINTS"]
-    headers += ["TLS", "OBSERVED"]
+    headers += ["TLS", *observed.headers()]
     rows = [
         (
             r,
@@ -201,12 +241,12 @@ def format_routes(doc: Doc, style: Style, width: int, wide: bool, notes: Notes) 
                 _route_backend(r),
                 r.get("readyEndpoints"),
                 r.get("tls"),
-                r.get("observed"),
+                *observed.cells(r),
             ],
         )
         for r in items
     ]
-    widths: list[int | None] = [None, None, None, None, None, 16, 28]
+    widths: list[int | None] = [None, None, None, None, None, 16, *observed.widths()]
     title = "ROUTES" if gateway else "INGRESS ROUTES"
     return _rows_section(title, headers, rows, widths, style, width, wide, notes)
 
@@ -229,9 +269,10 @@ def format_observations(doc: Doc, style: Style, width: int, wide: bool, notes: N
     """Probe rows beside no expectation: the probe pod's resolver, a second Ingress
     address, the SNI check of an ExternalName."""
     items = doc.get("observations") or []
-    rows = [(o, [o["subject"], o.get("expected"), o.get("observed")]) for o in items]
-    widths: list[int | None] = [None, 28, 30]
-    headers = ["CHECK", "EXPECTED", "OBSERVED"]
+    observed = Observed(doc, style, 30)
+    rows = [(o, [o["subject"], o.get("expected"), *observed.cells(o)]) for o in items]
+    widths: list[int | None] = [None, 28, *observed.widths()]
+    headers = ["CHECK", "EXPECTED", *observed.headers()]
     return _rows_section("PROBE", headers, rows, widths, style, width, wide, notes)
 
 
