@@ -11,10 +11,11 @@ that the cause is node-scoped. A node whose pod never ran has "probe did not run
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kubectl_discover.explain import PROBE_ROW, NodeCell, Row, RowVerdict
+from kubectl_discover.explain import NodeCell, Row, RowVerdict
 
 NODE_SCOPED = (
     "node-scoped: kube-proxy, the CNI, a node-local DNS cache or internalTrafficPolicy: Local "
@@ -69,6 +70,15 @@ def _cell(node: NodeRows, row: Row | None) -> NodeCell:
     return NodeCell(node.node, row.observed, row.verdict, row.why, row.observation)
 
 
+_DURATION = re.compile(r"\b\d+(?:\.\d+)? ?(?:ms|s)\b")
+
+
+def _timeless(observed: str) -> str:
+    """``observed`` without its timings ("connected in 2.43 ms"): nodes that saw the same
+    outcome at different speeds agree."""
+    return _DURATION.sub("", observed)
+
+
 def _merged(rows: dict[str, Row], per_node: Sequence[NodeRows]) -> Row:
     cells = tuple(_cell(n, rows.get(n.node)) for n in per_node)
     ran = [c for c in cells if c.observed != DID_NOT_RUN]
@@ -76,20 +86,22 @@ def _merged(rows: dict[str, Row], per_node: Sequence[NodeRows]) -> Row:
         return dataclasses.replace(next(iter(rows.values())), nodes=cells)
     worst = max(ran, key=lambda c: _RANK[c.verdict])
     base = rows.get(worst.node) or next(iter(rows.values()))
-    differ = len({(c.observed, c.verdict) for c in ran}) > 1
-    if not differ:
-        return dataclasses.replace(base, nodes=cells)
-    bad = [c.node for c in ran if _RANK[c.verdict] == _RANK[worst.verdict]]
+    if len({c.verdict for c in ran}) == 1 or worst.verdict is RowVerdict.OK:
+        if len({_timeless(c.observed) for c in ran}) == 1:
+            return dataclasses.replace(base, nodes=cells)
+        seen = "; ".join(f"{c.observed} on {c.node}" for c in ran)
+        return dataclasses.replace(
+            base, why=f"{base.why}; differs by node: {seen}", nodes=cells, nodes_differ=True
+        )
+    bad = [c.node for c in ran if c.verdict is worst.verdict]
     others = [c for c in ran if c.node not in bad]
     word = _WORD.get(worst.verdict, "differs")
-    elsewhere = "; ".join(sorted({f"{c.observed} on {c.node}" for c in others}))
+    elsewhere = "; ".join(f"{c.observed} on {c.node}" for c in others)
     why = (
         f"{word} only on {', '.join(bad)} ({len(bad)} of {len(ran)} nodes): {NODE_SCOPED}"
         + (f"; there: {worst.why}" if worst.why else "")
         + (f"; elsewhere: {elsewhere}" if elsewhere else "")
     )
-    if base.key == PROBE_ROW and worst.verdict is RowVerdict.OK:
-        why = f"differs by node: {'; '.join(f'{c.observed} on {c.node}' for c in ran)}"
     return dataclasses.replace(
         base,
         observed=worst.observed,

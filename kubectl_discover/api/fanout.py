@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -86,19 +88,37 @@ class RunningPods:
         results: dict[str, ProbeResult | DiscoverError] = {
             o.node: o.error for o in self.outcomes if o.error is not None
         }
-        pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(ready) or 1))
-        try:
-            futures = {
-                pool.submit(self._run_one, outcome.name, payload, bootstrap): outcome.node
-                for outcome in ready
-            }
-            for future in concurrent.futures.as_completed(futures):
-                results[futures[future]] = future.result()
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+        # Daemon threads, not a pool: after Ctrl-C the main thread deletes the pods at once
+        # and exits; an exec still reading its closing websocket must not hold the exit.
+        done: queue.Queue[tuple[str, ProbeResult | DiscoverError | BaseException]] = queue.Queue()
+        for outcome in ready:
+            threading.Thread(
+                target=self._run_one,
+                args=(outcome.node, outcome.name, payload, bootstrap, done),
+                name=f"probe-exec-{outcome.node}",
+                daemon=True,
+            ).start()
+        for _ in ready:
+            node, result = done.get()
+            if not isinstance(result, ProbeResult | DiscoverError):
+                raise result
+            results[node] = result
         return [results[o.node] for o in self.outcomes]
 
-    def _run_one(self, name: str, payload: bytes, bootstrap: str) -> ProbeResult | DiscoverError:
+    def _run_one(
+        self,
+        node: str,
+        name: str,
+        payload: bytes,
+        bootstrap: str,
+        done: queue.Queue[tuple[str, ProbeResult | DiscoverError | BaseException]],
+    ) -> None:
+        try:
+            done.put((node, self._exec_one(name, payload, bootstrap)))
+        except BaseException as exc:  # a bug: re-raised in the main thread
+            done.put((node, exc))
+
+    def _exec_one(self, name: str, payload: bytes, bootstrap: str) -> ProbeResult | DiscoverError:
         from kubernetes.client import ApiClient, CoreV1Api
 
         client = ApiClient(self.session.api_client.configuration)
