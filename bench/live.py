@@ -26,7 +26,9 @@ from typing import Any
 from bench import generate
 from bench.run import ROOT, Row, Sizes, cli_rows
 
-EXEC = ROOT / ".cluster" / "exec"
+EXEC = Path(os.environ.get("KD_CLUSTER_DIR") or ROOT / ".cluster") / "exec"
+"""The cluster's exec script: ``make cluster-up``'s, or that of the cluster directory
+``KD_CLUSTER_DIR`` names (``python -m testcluster --cluster-dir DIR up``)."""
 README = ROOT / "testcluster" / "README.md"
 WAIT_SECONDS = 420.0
 RUNNING_PER_NODE = 150

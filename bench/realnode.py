@@ -27,11 +27,14 @@ import threading
 import time
 from typing import Any
 
-from bench.live import kubectl
+from bench.live import EXEC, kubectl
 from bench.run import ROOT, Row
 
-EXEC = ROOT / ".cluster" / "exec"
 NODE = "kd-real-1"
+FAN_OUT = ("--nodes", "kd-real-1,kd-real-2")
+"""The fan-out row: one probe pod on each real node, created, watched, exec'd and deleted
+together; budget: at most 1.2x the single probe's time to verdict (issue 16 item 5)."""
+FAN_OUT_RATIO = 1.2
 IMAGE = "python:3.12-slim"
 TOLERATE = [{"key": "kubectl-discover.test/real", "operator": "Exists", "effect": "NoSchedule"}]
 
@@ -118,13 +121,13 @@ class _PodWatch:
         self.proc.wait(timeout=10)
 
 
-def _plugin_run(namespace: str) -> dict[str, float]:
+def _plugin_run(namespace: str, where: tuple[str, ...] = ("--node", NODE)) -> dict[str, float]:
     start = time.monotonic()
     watch = _PodWatch(namespace, start)
     time.sleep(0.3)  # the watch's initial list is in
     start = time.monotonic()
     watch.start = start
-    argv = ["python", "-m", "kubectl_discover", "svc", "web", "-n", namespace, "--node", NODE]
+    argv = ["python", "-m", "kubectl_discover", "svc", "web", "-n", namespace, *where]
     proc = subprocess.Popen(
         [str(EXEC), *argv],
         cwd=ROOT,
@@ -138,13 +141,14 @@ def _plugin_run(namespace: str) -> dict[str, float]:
     for line in proc.stderr:
         now = time.monotonic() - start
         for key, text in (
-            ("create", "creating probe pod"),
+            ("create", "creating "),
             ("probing", "probing from"),
             ("deleting", "deleting probe pod"),
         ):
             if text in line:
                 marks.setdefault(key, now)
-                pod = pod or line.rsplit("/", 1)[-1].split()[0].strip()
+                if "/" in line:  # one pod: "creating probe pod NS/NAME"
+                    pod = pod or line.rsplit("/", 1)[-1].split()[0].strip()
     proc.wait()
     marks["verdict"] = time.monotonic() - start
     time.sleep(0.5)
@@ -186,10 +190,12 @@ def rows(runs: int) -> list[Row]:
         _setup(namespace)
         _baseline_run(namespace, 0)  # warm-up: the image is on the node afterwards
         _plugin_run(namespace)
-        baseline, plugin = [], []
+        _plugin_run(namespace, FAN_OUT)  # warm-up: the image is on kd-real-2 too
+        baseline, plugin, fanned = [], [], []
         for n in range(1, runs + 1):
             baseline.append(_baseline_run(namespace, n))
             plugin.append(_plugin_run(namespace))
+            fanned.append(_plugin_run(namespace, FAN_OUT))
     except (RuntimeError, subprocess.TimeoutExpired) as error:
         return [Row("probe on a real node", holds="not measured", notes=[f"real node: {error}"])]
     finally:
@@ -216,8 +222,31 @@ def rows(runs: int) -> list[Row]:
             budget=f"<= baseline {base:.2f} s + 1.5 s",
             holds=holds,
             notes=notes,
-        )
+        ),
+        _fan_out_row(fanned, median["verdict"], runs),
     ]
+
+
+def _fan_out_row(fanned: list[dict[str, float]], single: float, runs: int) -> Row:
+    """``--nodes kd-real-1,kd-real-2`` against the single probe of the same runs."""
+    keys = ("create", "probing", "deleting", "verdict")
+    median = {k: statistics.median(r[k] for r in fanned if k in r) for k in keys}
+    ratio = median["verdict"] / single
+    each = ", ".join(f"{r['verdict']:.2f}" for r in fanned)
+    note = (
+        f"fan-out over both real nodes: time to verdict {median['verdict']:.2f} s (median of "
+        f"{runs}; from the start: create {median['create']:.2f} s, probing "
+        f"{median['probing']:.2f} s, deleting {median['deleting']:.2f} s; runs: "
+        f"{each}) vs one probe {single:.2f} s: "
+        f"{ratio:.2f}x"
+    )
+    return Row(
+        "svc NAME --nodes kd-real-1,kd-real-2 (2 real containers)",
+        wall=f"{median['verdict']:.2f} s",
+        budget=f"<= {FAN_OUT_RATIO}x one probe ({FAN_OUT_RATIO * single:.2f} s)",
+        holds="yes" if ratio <= FAN_OUT_RATIO else "no",
+        notes=[note],
+    )
 
 
 if __name__ == "__main__":

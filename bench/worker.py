@@ -75,9 +75,7 @@ def _analysis(args: argparse.Namespace) -> Callable[[Any], str]:
     if args.mode == "svc":
 
         def one(loaded: Any) -> str:
-            document = pipeline.subject_report(
-                subject, loaded, runner=None, now=datetime.now(UTC)
-            )
+            document = pipeline.subject_report(subject, loaded, runner=None, now=datetime.now(UTC))
             return str(document["verdict"])
 
         return one

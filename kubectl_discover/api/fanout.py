@@ -1,15 +1,16 @@
 """Probe pods on many nodes at once (``--all-nodes``, ``--nodes``, ``--per-zone``).
 
 One pod per node, all in one namespace: created together (one thread per POST), watched
-together (ONE watch over all of them, by their instance labels), exec'd together (one
-thread and one websocket per pod), deleted together (concurrent DELETEs, then one watch
+together (ONE watch over all of them, by their instance labels), each exec'd the moment it
+runs (one thread and one websocket per pod, so a pod that starts late delays only its own
+column), deleted together (concurrent DELETEs, then one watch
 until every one is gone). Deleted on every path: an error, Ctrl-C at any point, and a
 creation that succeeded for some pods and failed for others (every name is deleted; a
 POST still in flight when Ctrl-C arrives is waited for first, so it cannot land after its
 DELETE). ``--keep`` keeps them only when every pod was created.
 
 A pod that fails to start on its node (image, kubelet refusal, timeout) or whose exec
-fails is that node's result (:class:`NodeOutcome` with an ``error``), not the whole run's:
+fails is that node's result (the error in its place), not the whole run's:
 a fan-out exists to show that one node differs. Creation refusals (RBAC, Pod Security,
 quota, a missing namespace) are the same for every node and end the run.
 """
@@ -55,55 +56,51 @@ _FAILURES = {
 
 
 @dataclass(frozen=True)
-class NodeOutcome:
-    """One node's probe pod: Running (``error`` None) or the reason it is not."""
-
-    node: str
-    pod: Mapping[str, Any]
-    error: DiscoverError | None = None
-
-    @property
-    def name(self) -> str:
-        return _ref(self.pod)[1]
-
-
-@dataclass(frozen=True)
-class RunningPods:
-    """The fan-out's pods once each is Running or has failed: exec the program in all."""
+class CreatedPods:
+    """The fan-out's pods, created: :meth:`run` waits for them (one watch) and execs the
+    program in each the moment it runs, so a pod that starts late delays only itself."""
 
     session: Session
     namespace: str
-    outcomes: tuple[NodeOutcome, ...]
+    pods: tuple[tuple[str, Mapping[str, Any]], ...]
+    """(node, the created pod) in the order of the nodes."""
     timeout: float
     progress: Progress
 
     def run(self, payload: bytes, bootstrap: str) -> list[ProbeResult | DiscoverError]:
-        """The program's result on every node (in ``outcomes`` order), concurrently; a pod
-        that never ran keeps its error."""
-        ready = [o for o in self.outcomes if o.error is None]
-        self.progress(
-            f"probing from {len(ready)} pods in {self.namespace} "
-            f"({', '.join(o.node for o in ready)})"
-        )
-        results: dict[str, ProbeResult | DiscoverError] = {
-            o.node: o.error for o in self.outcomes if o.error is not None
-        }
+        """The program's result on every node (in ``pods`` order); a pod that never ran
+        has the reason instead. Raises the first node's reason when no pod ran at all."""
+        nodes = {_ref(pod)[1]: node for node, pod in self.pods}
         # Daemon threads, not a pool: after Ctrl-C the main thread deletes the pods at once
         # and exits; an exec still reading its closing websocket must not hold the exit.
         done: queue.Queue[tuple[str, ProbeResult | DiscoverError | BaseException]] = queue.Queue()
-        for outcome in ready:
+        started: list[str] = []
+
+        def exec_in(name: str) -> None:
+            self.progress(f"probing from {self.namespace}/{name} on node {nodes[name]}")
+            started.append(name)
             threading.Thread(
                 target=self._run_one,
-                args=(outcome.node, outcome.name, payload, bootstrap, done),
-                name=f"probe-exec-{outcome.node}",
+                args=(nodes[name], name, payload, bootstrap, done),
+                name=f"probe-exec-{name}",
                 daemon=True,
             ).start()
-        for _ in ready:
+
+        created = [pod for _node, pod in self.pods]
+        errors = _wait_all(
+            self.session, self.namespace, created, self.timeout, self.progress, exec_in
+        )
+        if not started:
+            raise errors[_ref(created[0])[1]]
+        results: dict[str, ProbeResult | DiscoverError] = {
+            nodes[name]: error for name, error in errors.items()
+        }
+        for _ in started:
             node, result = done.get()
             if not isinstance(result, ProbeResult | DiscoverError):
                 raise result
             results[node] = result
-        return [results[o.node] for o in self.outcomes]
+        return [results[node] for node, _pod in self.pods]
 
     def _run_one(
         self,
@@ -152,10 +149,9 @@ def probe_pods(
     timeout: float,
     keep: bool,
     progress: Progress,
-) -> Iterator[RunningPods]:
-    """Create one pod per ``(node, pod)`` and wait, with one watch, until each runs or fails;
-    delete them all when the block ends, on every path (unless ``keep`` and all were
-    created). Raises when no pod runs at all (the first node's error)."""
+) -> Iterator[CreatedPods]:
+    """Create one pod per ``(node, pod)`` at once; delete them all when the block ends, on
+    every path (unless ``keep`` and all were created)."""
     namespace = _ref(pods[0][1])[0]
     names = [_ref(pod)[1] for _node, pod in pods]
     progress(f"creating {len(pods)} probe pods in {namespace}: {', '.join(names)}")
@@ -163,13 +159,13 @@ def probe_pods(
     try:
         created = _create_all(session, [pod for _node, pod in pods])
         created_all = True
-        errors = _wait_all(session, namespace, created, timeout, progress)
-        outcomes = tuple(NodeOutcome(node, pod, errors.get(_ref(pod)[1])) for node, pod in pods)
-        if all(o.error is not None for o in outcomes):
-            first = outcomes[0].error
-            assert first is not None
-            raise first
-        yield RunningPods(session, namespace, outcomes, timeout, progress)
+        yield CreatedPods(
+            session,
+            namespace,
+            tuple((node, pod) for (node, _pod), pod in zip(pods, created, strict=True)),
+            timeout,
+            progress,
+        )
     except BaseException as exc:
         error = _as_discover_error(session, exc, namespace, ", ".join(names))
         if keep and created_all:
@@ -229,8 +225,10 @@ def _wait_all(
     created: Sequence[Mapping[str, Any]],
     timeout: float,
     progress: Progress,
+    on_running: Callable[[str], None],
 ) -> dict[str, DiscoverError]:
-    """Watch every pod (one watch) until each runs or fails; the errors by pod name."""
+    """Watch every pod (one watch) until each runs (``on_running`` is called with its name
+    at once) or fails; the errors by pod name."""
     pending = {_ref(pod)[1]: pod for pod in created}
     errors: dict[str, DiscoverError] = {}
     deadline = time.monotonic() + timeout
@@ -243,6 +241,7 @@ def _wait_all(
         state = classify_pod(pod)
         if state.state == "running":
             del pending[name]
+            on_running(name)
         elif state.state == "failed":
             errors[name] = _FAILURES[state.reason](state.message)
             del pending[name]
