@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -137,18 +138,23 @@ def web(cluster: Cluster) -> Iterator[tuple[str, str]]:
         yield namespace, vip
 
 
+@contextmanager
+def kd_real_2_drops(cluster: Cluster, address: str) -> Iterator[None]:
+    """What kd-real-2's pods send to ``address`` (TCP) is dropped, before kube-proxy's DNAT."""
+    rule = ["-t", "raw", "PREROUTING", "-i", "kd-br2", "-d", address, "-p", "tcp", "-j", "DROP"]
+    cluster.exec(["iptables", *rule[:2], "-I", *rule[2:]], check=True)
+    try:
+        yield
+    finally:
+        cluster.exec(["iptables", *rule[:2], "-D", *rule[2:]], check=True)
+
+
 @pytest.fixture
 def kd_real_2_drops_the_vip(cluster: Cluster, web: tuple[str, str]) -> Iterator[str]:
     """The node-scoped fault: what kd-real-2's pods send to web's ClusterIP is dropped."""
     _namespace, vip = web
-    rule = ["-t", "raw", "PREROUTING", "-i", "kd-br2", "-d", vip, "-p", "tcp", "-j", "DROP"]
-    add = ["iptables", rule[0], rule[1], "-I", *rule[2:]]
-    delete = ["iptables", rule[0], rule[1], "-D", *rule[2:]]
-    cluster.exec(add, check=True)
-    try:
+    with kd_real_2_drops(cluster, vip):
         yield vip
-    finally:
-        cluster.exec(delete, check=True)
 
 
 def entry(doc: dict[str, Any], section: str, **match: Any) -> dict[str, Any]:
@@ -222,6 +228,127 @@ def test_without_the_fault_both_nodes_agree(cluster: Cluster, web: tuple[str, st
     assert {n: v for n, (v, _o) in cells(vip_row).items()} == {"kd-real-1": "ok", "kd-real-2": "ok"}
     assert vip_row["nodesDiffer"] is False
     assert code == (EXIT_FAIL if doc["verdict"] == "fail" else 0)
+
+
+def test_ingress_and_route_fan_out_name_the_node_that_cannot_reach_the_controller(
+    cluster: Cluster, web: tuple[str, str]
+) -> None:
+    """A stand-in controller (a real container answering HTTP on :80 on kd-real-1) holds the
+    Ingress's address; kd-real-2's bridge drops what goes to it."""
+    namespace, _vip = web
+    klass = f"kd-fanout-{namespace}"
+    controller = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "controller", "namespace": namespace},
+        "spec": {
+            "nodeName": "kd-real-1",
+            "containers": [
+                {
+                    "name": "c",
+                    "image": "python:3.12-slim",
+                    "command": ["python3", "-m", "http.server", "80"],
+                    "workingDir": "/tmp",
+                    "readinessProbe": {"tcpSocket": {"port": 80}, "periodSeconds": 1},
+                }
+            ],
+        },
+    }
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "storefront", "namespace": namespace},
+        "spec": {
+            "ingressClassName": klass,
+            "rules": [
+                {
+                    "host": "shop.example.com",
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": "web", "port": {"number": 80}}},
+                            }
+                        ]
+                    },
+                }
+            ],
+        },
+    }
+    klass_object = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": klass},
+        "spec": {"controller": "k8s.io/ingress-nginx"},
+    }
+    items = [klass_object, controller, ingress]
+    try:
+        cluster.apply(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+
+        def controller_ip() -> str:
+            status = cluster.get_json("pod", "controller", "-n", namespace)["status"]
+            ready = any(
+                c["type"] == "Ready" and c["status"] == "True" for c in status.get("conditions", [])
+            )
+            return str(status.get("podIP") or "") if ready else ""
+
+        cluster.wait_for("the controller pod ready", lambda: bool(controller_ip()), timeout=90)
+        ip = controller_ip()
+        status = {"status": {"loadBalancer": {"ingress": [{"ip": ip}]}}}
+        cluster.kubectl(
+            "patch", "ingress", "storefront", "-n", namespace, "--subresource=status",
+            "--type=merge", "-p", json.dumps(status),
+        )  # fmt: skip
+        with kd_real_2_drops(cluster, ip):
+            code, doc, err = discover(
+                cluster, "ingress", "storefront", "-n", namespace,
+                "--nodes", "kd-real-1,kd-real-2", "-o", "json",
+            )  # fmt: skip
+            assert code == EXIT_FAIL, err
+            (route,) = doc["routes"]
+            assert [(c["node"], c["verdict"]) for c in route["nodes"]] == [
+                ("kd-real-1", "ok"),
+                ("kd-real-2", "fail"),
+            ], route
+            assert route["why"].startswith("fails only on kd-real-2 (1 of 2 nodes): node-scoped")
+            code, doc, err = discover(
+                cluster, "route", "http://shop.example.com/cart", "-n", namespace,
+                "--nodes", "kd-real-1,kd-real-2", "-o", "json",
+            )  # fmt: skip
+            assert code == EXIT_FAIL, err
+            assert doc["probeNodes"] == list(REAL)
+            (route,) = doc["routes"]
+            assert [(c["node"], c["verdict"]) for c in route["nodes"]] == [
+                ("kd-real-1", "ok"),
+                ("kd-real-2", "fail"),
+            ], route
+    finally:
+        cluster.kubectl("delete", "ingressclass", klass, "--ignore-not-found", check=False)
+        cluster.kubectl("delete", "pod", "controller", "-n", namespace, "--wait=false", check=False)
+        cluster.kubectl("delete", "ingress", "storefront", "-n", namespace, check=False)
+
+
+def test_keep_leaves_one_pod_per_node_until_deleted(cluster: Cluster, web: tuple[str, str]) -> None:
+    namespace, _vip = web
+    _code, doc, err = discover(
+        cluster, "svc", "web", "-n", namespace, "--nodes", "kd-real-1,kd-node-1", "--keep",
+        "-o", "json",
+    )  # fmt: skip
+    try:
+        assert [(p["node"], p["kept"]) for p in doc["probes"]] == [
+            ("kd-real-1", True),
+            ("kd-node-1", True),
+        ], err
+        kept = cluster.get_json("pods", "-n", namespace, "-l", PROBE_LABEL)["items"]
+        assert sorted(p["spec"]["nodeName"] for p in kept) == ["kd-node-1", "kd-real-1"]
+        assert sorted(p["metadata"]["name"] for p in kept) == sorted(
+            p["pod"] for p in doc["probes"]
+        )
+    finally:
+        cluster.kubectl(
+            "delete", "pods", "-n", namespace, "-l", PROBE_LABEL, "--grace-period=0", "--force"
+        )
 
 
 # --- every node, per zone ----------------------------------------------------------------
