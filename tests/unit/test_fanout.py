@@ -311,3 +311,88 @@ def test_without_a_fan_out_the_document_and_table_are_unchanged(tmp_path: Path) 
         line for line in format_table(document).splitlines() if line.lstrip().startswith("NAME")
     )
     assert header.split()[-1] == "OBSERVED"
+
+
+# --- the pods: deleted on every path (faults a real server cannot time: Ctrl-C) -----------
+
+
+class Recorder:
+    """A session that records every request: POSTs answered (or failed by ``fail``), the
+    label-selected LIST of what is left answered empty, DELETEs recorded."""
+
+    server = "https://api.invalid"
+    request_timeout = 1.0
+
+    def __init__(self, fail: dict[str, BaseException]) -> None:
+        self.fail = fail
+        self.sent: list[tuple[str, str]] = []
+
+    def send_json(self, method: str, path: str, params: Any = None, body: Any = None) -> Any:
+        self.sent.append((method, path))
+        if method == "POST":
+            name = body["metadata"]["name"]
+            if name in self.fail:
+                raise self.fail[name]
+            return {**body, "metadata": {**body["metadata"], "resourceVersion": "1"}}
+        return {}
+
+    def get_json(self, path: str, params: Any = None) -> Any:
+        self.sent.append(("GET", path))
+        return {"metadata": {"resourceVersion": "2"}, "items": []}
+
+
+def _pods(*nodes: str) -> list[tuple[str, dict[str, Any]]]:
+    from kubectl_discover.probe.pod import build_pod
+
+    return [
+        (n, build_pod(name=f"p-{n}", namespace="ns", deadline_seconds=60, node=n)) for n in nodes
+    ]
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [KeyboardInterrupt(), InputError("refused")],
+    ids=["ctrl-c-during-creation", "one-creation-refused"],
+)
+def test_every_pod_is_deleted_when_one_creation_fails(fault: BaseException) -> None:
+    from kubectl_discover.api.fanout import probe_pods
+
+    session = Recorder({"discover-probe-p-b": fault})
+    with (
+        pytest.raises(type(fault)),
+        probe_pods(
+            session,  # type: ignore[arg-type]
+            _pods("a", "b", "c"),
+            timeout=5,
+            keep=True,  # --keep never keeps a partly created fan-out
+            progress=lambda _line: None,
+        ),
+    ):
+        pytest.fail("the block must not run")
+    posts = sorted(path for method, path in session.sent if method == "POST")
+    deletes = sorted(path for method, path in session.sent if method == "DELETE")
+    assert posts == ["/api/v1/namespaces/ns/pods"] * 3
+    assert deletes == [f"/api/v1/namespaces/ns/pods/discover-probe-p-{n}" for n in ("a", "b", "c")]
+
+
+def test_ctrl_c_while_the_pods_start_deletes_every_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kubectl_discover.api import fanout
+
+    def interrupted(*_args: Any, **_kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fanout, "_wait_all", interrupted)
+    session = Recorder({})
+    with (
+        pytest.raises(KeyboardInterrupt),
+        fanout.probe_pods(
+            session,  # type: ignore[arg-type]
+            _pods("a", "b"),
+            timeout=5,
+            keep=False,
+            progress=lambda _line: None,
+        ) as created,
+    ):
+        created.run(b"", "")
+    deletes = sorted(path for method, path in session.sent if method == "DELETE")
+    assert deletes == [f"/api/v1/namespaces/ns/pods/discover-probe-p-{n}" for n in ("a", "b")]
