@@ -101,7 +101,7 @@ class FanOutProbeRunner:
         plan = plan_for(diagnoses, self.settings.timeout)
         if plan.empty:
             return None
-        selection = select_nodes(self._nodes(snapshot), self.fan_out)
+        selection = select_nodes(fan_out_nodes(snapshot, self.fan_out), self.fan_out)
         pods = pods_for_nodes(snapshot, diagnoses, self.settings, selection.nodes)
         keep = self.settings.keep
         with probe_pods(
@@ -124,17 +124,18 @@ class FanOutProbeRunner:
             raise error_result
         return ProbeRun(first.result, first.document, nodes=tuple(nodes), notes=selection.notes())
 
-    def _nodes(self, snapshot: Snapshot) -> Sequence[Obj]:
-        """The Node LIST the loader read; without it only ``--nodes`` can go on (unchecked)."""
-        gap = snapshot.unavailable_for("nodes")
-        if gap is None:
-            return snapshot.nodes
-        if self.fan_out.names:
-            return [{"metadata": {"name": name}} for name in self.fan_out.names]
-        raise ProbeForbiddenError(
-            f"{self.fan_out.describe()} needs the nodes ({gap.describe()}): grant list on "
-            "nodes, or name them with --nodes A,B"
-        )
+
+def fan_out_nodes(snapshot: Snapshot, fan_out: NodeFanOut) -> Sequence[Obj]:
+    """The Node LIST the loader read; without it only ``--nodes`` can go on (unchecked)."""
+    gap = snapshot.unavailable_for("nodes")
+    if gap is None:
+        return snapshot.nodes
+    if fan_out.names:
+        return [{"metadata": {"name": name}} for name in fan_out.names]
+    raise ProbeForbiddenError(
+        f"{fan_out.describe()} needs the nodes ({gap.describe()}): grant list on nodes, or "
+        "name them with --nodes A,B"
+    )
 
 
 @dataclass(frozen=True)

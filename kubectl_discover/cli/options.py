@@ -154,7 +154,6 @@ def _validate_fan_out(probe: ProbeOptions) -> None:
             ("--no-probe", not probe.enabled),
             ("--node", probe.node is not None),
             ("--watch", probe.watch),
-            ("--dry-run", probe.dry_run),
             ("--record", probe.record is not None),
             ("--replay", probe.replay is not None),
         )

@@ -147,9 +147,17 @@ def run_scan(options: Options) -> int:
 def _dry_run(options: Options, loaded: Loaded, diagnosis: Diagnosis) -> int:
     """Print the probe pod manifest and the probe plan; create nothing."""
     from kubectl_discover import render as renderers
-    from kubectl_discover.probe.runner import dry_run_document
+    from kubectl_discover.probe.runner import dry_run_document, fan_out_dry_run_document
 
-    document = dry_run_document(loaded.snapshot, [diagnosis], options.probe)
+    fan_out = options.probe.fan_out
+    if fan_out.wanted:
+        from kubectl_discover.probe.nodes import select_nodes
+        from kubectl_discover.probing import fan_out_nodes
+
+        selection = select_nodes(fan_out_nodes(loaded.snapshot, fan_out), fan_out)
+        document = fan_out_dry_run_document(loaded.snapshot, [diagnosis], options.probe, selection)
+    else:
+        document = dry_run_document(loaded.snapshot, [diagnosis], options.probe)
 
     if options.output == "json":
         sys.stdout.write(renderers.format_json(document))

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from kubectl_discover.analyze.model import Diagnosis
 from kubectl_discover.analyze.resolv import cluster_dns_address
 from kubectl_discover.errors import InputError, NotFoundError
+from kubectl_discover.probe.nodes import NodeSelection
 from kubectl_discover.probe.observations import ProbeResult
 from kubectl_discover.probe.plan import ProbePlan, build_plan
 from kubectl_discover.probe.pod import (
@@ -152,6 +153,24 @@ def dry_run_document(
         "pod": pod,
         "plan": plan_for(diagnoses, options.timeout).to_json(),
         "restrictedViolations": list(restricted_violations(pod)),
+    }
+
+
+def fan_out_dry_run_document(
+    snapshot: Snapshot,
+    diagnoses: Sequence[Diagnosis],
+    options: ProbeSettings,
+    selection: NodeSelection,
+) -> dict[str, Any]:
+    """``--dry-run`` with ``--all-nodes``/``--nodes``/``--per-zone``: the pod for each node,
+    the one plan they all run, and the nodes left out with the reason."""
+    pods = [pod for _node, pod in pods_for_nodes(snapshot, diagnoses, options, selection.nodes)]
+    return {
+        "nodes": list(selection.nodes),
+        "pods": pods,
+        "plan": plan_for(diagnoses, options.timeout).to_json(),
+        "restrictedViolations": list(restricted_violations(pods[0])) if pods else [],
+        "leftOut": list(selection.notes()),
     }
 
 

@@ -122,7 +122,6 @@ def test_node_list_parsing() -> None:
         (["--all-nodes", "--node", "a"], "--all-nodes runs one probe pod per node: it cannot go "),
         (["--per-zone", "--watch"], "--per-zone runs one probe pod per node: it cannot go with"),
         (["--nodes", "a", "--no-probe"], "--nodes runs one probe pod per node: it cannot go with"),
-        (["--all-nodes", "--dry-run"], "it cannot go with --dry-run"),
         (["--all-nodes", "--record", "x"], "it cannot go with --record"),
     ],
 )
@@ -136,6 +135,38 @@ def test_fan_out_flags_are_checked_before_any_read(
     assert out == ""
     assert len(err.strip().splitlines()) == 1, err
     assert message in err
+
+
+def test_dry_run_prints_one_pod_per_node_and_creates_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    nodes = tmp_path / "nodes.json"
+    nodes.write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "List",
+                "items": [
+                    {"apiVersion": "v1", "kind": "Node", **node("n-1", zone="a")},
+                    {"apiVersion": "v1", "kind": "Node", **node("n-2", zone="a")},
+                    {"apiVersion": "v1", "kind": "Node", **node("n-3", zone="b", cordoned=True)},
+                ],
+            }
+        )
+    )
+    code = run(
+        ["svc", "web", "-n", "shop", "-f", SHOP, "-f", str(nodes), "--all-nodes", "--dry-run",
+         "-o", "json"]
+    )  # fmt: skip
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    doc = json.loads(out)
+    assert doc["nodes"] == ["n-1", "n-2"]
+    assert [p["spec"]["nodeName"] for p in doc["pods"]] == ["n-1", "n-2"]
+    assert len({p["metadata"]["name"] for p in doc["pods"]}) == 2
+    assert doc["leftOut"] == ["node n-3 not probed: cordoned (spec.unschedulable)"]
+    assert doc["restrictedViolations"] == []
+    assert doc["plan"]["dns"], doc["plan"]
 
 
 # --- merging rows -----------------------------------------------------------------------
