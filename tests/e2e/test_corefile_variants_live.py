@@ -178,15 +178,20 @@ def variants(cluster: Cluster) -> Iterator[Variants]:
             yield Variants(full, stub, other, namespace, client_namespace, ips)
 
 
-def discover(cluster: Cluster, v: Variants, variant: cf.Variant, name: str) -> dict[str, Any]:
+def discover(
+    cluster: Cluster, v: Variants, variant: cf.Variant, name: str, *probe: str
+) -> dict[str, Any]:
+    """``dns NAME -o json`` with ``variant`` published: ``--no-probe`` unless ``probe``
+    flags are given."""
+    flags = list(probe) or ["--no-probe"]
     with cf.published(cluster, variant.corefile):
         result = cluster.exec(
             [
                 sys.executable, "-m", "kubectl_discover", "dns", name, "-n", v.namespace,
-                "--no-probe", "-o", "json",
+                *flags, "-o", "json",
             ],
             env={"PYTHONPATH": str(ROOT)},
-            timeout=120,
+            timeout=180,
         )  # fmt: skip
     assert result.stdout.startswith("{"), result.stderr
     doc: dict[str, Any] = json.loads(result.stdout)
@@ -395,3 +400,73 @@ def test_autopath_completes_the_clients_search_path_on_the_server(
     ]
     # from an address that is no pod, autopath does nothing: the name is NXDOMAIN
     assert ask(cluster, v.full, typed)["rcode"] == "NXDOMAIN"
+
+
+# --- a live probe through a variant -------------------------------------------------------
+
+
+def test_a_probe_resolving_through_the_variant_observes_the_prediction(
+    cluster: Cluster, variants: Variants
+) -> None:
+    """A client on kd-real-1 whose resolv.conf names the ``full`` variant (dnsPolicy None);
+    ``--from pod/client`` gives the probe pod the same DNS settings, so what the probe
+    observes is what that CoreDNS answers: the rewritten name, as predicted."""
+    v = variants
+    client = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "resolver-client", "namespace": v.namespace},
+        "spec": {
+            "nodeName": "kd-real-1",
+            "dnsPolicy": "None",
+            "dnsConfig": {
+                "nameservers": [FULL_IP],
+                "searches": [f"{v.namespace}.svc.cluster.local", "svc.cluster.local"],
+                "options": [{"name": "ndots", "value": "5"}],
+            },
+            "containers": [
+                {
+                    "name": "c",
+                    "image": "python:3.12-slim",
+                    "command": ["python3", "-c", "import time; time.sleep(3600)"],
+                }
+            ],
+        },
+    }
+    cluster.apply(json.dumps(client))
+    try:
+        cluster.wait_for(
+            "the client running on kd-real-1",
+            lambda: (
+                cluster.get_json("pod", "resolver-client", "-n", v.namespace)
+                .get("status", {})
+                .get("phase")
+                == "Running"
+            ),
+            timeout=90,
+        )
+        name = f"web.{v.namespace}.svc.cluster.local"
+        doc = discover(cluster, v, v.full, name + ".", "--from", "pod/resolver-client")
+        (nodot_row,) = discover(cluster, v, v.full, name, "--from", "pod/resolver-client")[
+            "dnsNames"
+        ]
+    finally:
+        cluster.kubectl(
+            "delete", "pod", "resolver-client", "-n", v.namespace, "--grace-period=0", "--force"
+        )
+    assert doc["probe"]["node"] == "kd-real-1"
+    assert doc["probe"]["resolvConf"]["nameservers"] == [FULL_IP]
+    (row,) = doc["dnsNames"]
+    assert row["expected"] == f"A {v.ips['web-canary']}"
+    assert row["observed"].startswith(f"A {v.ips['web-canary']} (TTL "), row
+    assert row["verdict"] == "ok", row
+    # Typed without the trailing dot, the name walks the search path: its first candidate
+    # (NAME.<ns>.svc.cluster.local.<ns>.svc.cluster.local) is completed on the server by
+    # autopath, whose own lookups run after rewrite, so web's OWN address comes back (a CNAME
+    # to web's name). The prediction does not model autopath+rewrite yet: the probe catches
+    # the difference (warn); its why does not name autopath yet (not asserted; reported).
+    assert nodot_row["expected"] == f"A {v.ips['web-canary']}"
+    assert nodot_row["observed"].startswith(f"A {v.ips['web']} (TTL "), nodot_row
+    (step, _aaaa) = nodot_row["observation"]["steps"]
+    assert [a["rtype"] for a in step["answers"]] == ["CNAME", "A"]
+    assert nodot_row["verdict"] == "warn"
