@@ -8,7 +8,9 @@ generated Corefile, on addresses of their own in the cluster's network namespace
   ``endpoint_pod_names`` and ``ttl 60``, and a ``cache`` with short success and denial TTLs;
 - ``stub``: the second CoreDNS answering ``corp.test`` (``hosts``);
 - ``other``: a cluster domain that is not cluster.local (``corp.internal``), ``pods
-  disabled``.
+  disabled``;
+- ``fall``: ``corp.internal`` with ``fallthrough`` and ``ttl 15`` (no cache), forwarding the
+  rest to ``stub``, which also answers one name of ``corp.internal``.
 
 Each test publishes the variant's Corefile as ``kube-system/coredns`` (the ConfigMap the
 plugin reads), runs ``kubectl discover dns NAME --no-probe -o json``, and asserts that the
@@ -34,8 +36,8 @@ from testcluster import corefiles as cf
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-FULL_IP, STUB_IP, OTHER_IP = cf.VARIANT_IPS[:3]
-FULL_PORT, STUB_PORT, OTHER_PORT = cf.VARIANT_READY_PORTS[:3]
+FULL_IP, STUB_IP, OTHER_IP, FALL_IP = cf.VARIANT_IPS[:4]
+FULL_PORT, STUB_PORT, OTHER_PORT, FALL_PORT = cf.VARIANT_READY_PORTS[:4]
 CM = "kube-system/coredns/Corefile"
 
 
@@ -72,6 +74,7 @@ class Variants:
     full: cf.Variant
     stub: cf.Variant
     other: cf.Variant
+    fall: cf.Variant
     namespace: str
     client_namespace: str
     ips: dict[str, str]
@@ -112,8 +115,22 @@ def full_corefile(cluster: Cluster, namespace: str) -> str:
 
 
 def stub_corefile() -> str:
-    return cf.server_block(
+    corp_test = cf.server_block(
         STUB_IP, STUB_PORT, "hosts {\n        10.9.9.9 app.corp.test\n    }", zone="corp.test"
+    )
+    corp_internal = (
+        f"corp.internal:53 {{\n    bind {STUB_IP}\n"
+        "    hosts {\n        10.8.8.8 legacy.corp.internal\n    }\n}\n"
+    )
+    return corp_test + corp_internal
+
+
+def fall_corefile(cluster: Cluster) -> str:
+    return cf.server_block(
+        FALL_IP,
+        FALL_PORT,
+        cf.kubernetes_block(cluster, "corp.internal", "fallthrough", "ttl 15"),
+        f"forward . {STUB_IP}",
     )
 
 
@@ -174,8 +191,14 @@ def variants(cluster: Cluster) -> Iterator[Variants]:
         full = cf.Variant("full", FULL_IP, FULL_PORT, full_corefile(cluster, namespace))
         stub = cf.Variant("stub", STUB_IP, STUB_PORT, stub_corefile())
         other = cf.Variant("other", OTHER_IP, OTHER_PORT, other_corefile(cluster))
-        with cf.running(cluster, stub), cf.running(cluster, full), cf.running(cluster, other):
-            yield Variants(full, stub, other, namespace, client_namespace, ips)
+        fall = cf.Variant("fall", FALL_IP, FALL_PORT, fall_corefile(cluster))
+        with (
+            cf.running(cluster, stub),
+            cf.running(cluster, full),
+            cf.running(cluster, other),
+            cf.running(cluster, fall),
+        ):
+            yield Variants(full, stub, other, fall, namespace, client_namespace, ips)
 
 
 def discover(
@@ -292,6 +315,41 @@ def test_a_cluster_domain_that_is_not_cluster_local(cluster: Cluster, variants: 
     assert ask(cluster, v.other, f"web.{v.namespace}.svc.cluster.local.")["rcode"] == "SERVFAIL"
 
 
+def test_kubernetes_ttl_without_a_cache(cluster: Cluster, variants: Variants) -> None:
+    v = variants
+    name = f"web.{v.namespace}.svc.corp.internal"
+    doc = discover(cluster, v, v.fall, name)
+    assert finding(doc, "corefile-settings").endswith("no endpoint_pod_names, ttl 15.")
+    real = ask(cluster, v.fall, name + ".")
+    assert real["answers"] == [f"{name}. 15 A {v.ips['web']}"]
+
+
+def test_fallthrough_sends_unknown_cluster_names_to_the_upstream(
+    cluster: Cluster, variants: Variants
+) -> None:
+    """``kubernetes corp.internal { fallthrough }``: a name there that is no object is not
+    NXDOMAIN but forwarded, and ``stub`` answers it."""
+    from kubectl_discover.analyze.corefile import load_corefile, predict
+    from kubectl_discover.analyze.corefile.prediction import Handler
+
+    v = variants
+    line = v.line(v.fall, "kubernetes corp.internal")
+    doc = discover(cluster, v, v.fall, "legacy.corp.internal")
+    assert finding(doc, "corefile-cluster-fallthrough") == (
+        f"'kubernetes corp.internal {{...}}' ({CM} line {line}) in ConfigMap kube-system/coredns "
+        "falls through for corp.internal: names there that do not exist are forwarded to "
+        f"{STUB_IP}:53 instead of answered NXDOMAIN."
+    )
+    prediction = predict(load_corefile(v.fall.corefile, source=CM), "legacy.corp.internal.")
+    assert prediction.fallthrough is not None
+    assert prediction.fallthrough.handler is Handler.FORWARD
+    assert [u.address for u in prediction.fallthrough.upstreams] == [STUB_IP]
+    real = ask(cluster, v.fall, "legacy.corp.internal.")
+    assert (real["rcode"], [a.split()[-1] for a in real["answers"]]) == ("NOERROR", ["10.8.8.8"])
+    # without fallthrough (the other variant) the same name is NXDOMAIN
+    assert ask(cluster, v.other, "legacy.corp.internal.")["rcode"] == "NXDOMAIN"
+
+
 # --- rewrite, stub domain, hosts, template, autopath --------------------------------------
 
 
@@ -367,8 +425,9 @@ def test_cache_caps_success_and_denial_ttls(cluster: Cluster, variants: Variants
     settings = finding(doc, "corefile-settings")
     line = v.line(v.full, "endpoint_pod_names")
     assert settings.endswith(f"endpoint_pod_names ({CM} line {line}), ttl 20, NXDOMAIN cached 7s.")
-    answer = ask(cluster, v.full, f"web-canary.{v.namespace}.svc.cluster.local.")
-    assert [int(a.split()[1]) for a in answer["answers"]] == [20]
+    # a name no other test asks (a cached answer's TTL counts down)
+    answer = ask(cluster, v.full, f"db.{v.namespace}.svc.cluster.local.")
+    assert [a.split()[1] for a in answer["answers"]] == ["20"]
     denial = ask(cluster, v.full, f"nothing-here.{v.namespace}.svc.cluster.local.")
     assert (denial["rcode"], denial["soa_ttl"]) == ("NXDOMAIN", 7)
 
