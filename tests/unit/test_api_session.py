@@ -450,6 +450,13 @@ def test_non_json_reply_is_a_cluster_access_error(scripted: Any) -> None:
         ("GET", "/api/v1/namespaces/shop", ("get", "namespaces", "", "shop")),
         ("GET", "/api/v1/nodes", ("list", "nodes", "", "")),
         ("GET", "/apis/apps/v1/statefulsets", ("list", "statefulsets", "", "")),
+        ("GET", "/apis", ("get", "/apis", "", "")),
+        (
+            "GET",
+            "/apis/gateway.networking.k8s.io/v1",
+            ("get", "/apis/gateway.networking.k8s.io/v1", "", ""),
+        ),
+        ("GET", "/api/v1", ("get", "/api/v1", "", "")),
         ("POST", "/api/v1/namespaces/a/pods/p/exec", ("create", "pods/exec", "a", "p")),
         ("DELETE", "/api/v1/namespaces/a/pods/p", ("delete", "pods", "a", "p")),
     ],
