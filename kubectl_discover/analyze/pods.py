@@ -268,8 +268,13 @@ def snapshot_pod_namespace(snapshot: Snapshot, pod: Obj) -> str:
 
 def snapshot_pod_labels(pod: Obj) -> dict[str, str]:
     """The ``labels`` of :func:`snapshot_pod_view` of ``pod``, without building the view."""
-    labels = pod.get("metadata", {}).get("labels") or {}
-    return {str(k): str(v) for k, v in labels.items()}
+    labels = pod.get("metadata", {}).get("labels")
+    if not labels:
+        return {}
+    for key, value in labels.items():
+        if type(key) is not str or type(value) is not str:  # a hand-written file's `v: 1`
+            return {str(k): str(v) for k, v in labels.items()}
+    return dict(labels)
 
 
 def snapshot_pod_view(
