@@ -53,16 +53,24 @@ ALLOWED, DENIED = Outcome.ALLOWED, Outcome.DENIED
 
 SERVER = (
     "import socket, threading\n"
+    "def answer(c):\n"
+    "    try:\n"
+    "        c.settimeout(2); c.recv(4096)\n"
+    "        c.sendall(b'HTTP/1.0 200 OK\\r\\nContent-Length: 0\\r\\n\\r\\n')\n"
+    "    except OSError:\n"
+    "        pass\n"
+    "    c.close()\n"
     "def serve(port):\n"
     "    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
     "    s.bind(('', port)); s.listen(64)\n"
     "    while True:\n"
-    "        c, _ = s.accept(); c.close()\n"
+    "        threading.Thread(target=answer, args=(s.accept()[0],), daemon=True).start()\n"
     "for p in (8080, 9090):\n"
     "    threading.Thread(target=serve, args=(p,), daemon=True).start()\n"
     "threading.Event().wait()\n"
 )
-"""Every pod here: a TCP listener on 8080 and 9090 (also the clients, for ingress cases)."""
+"""Every pod here: a minimal HTTP answer on 8080 and 9090 (the clients too, for the
+ingress cases), so the probe's HTTP check of a reachable backend is ``ok``."""
 
 CHECKER = (
     "import json, socket, struct, sys\n"
@@ -670,7 +678,9 @@ def test_as_client_is_admitted_where_the_plain_probe_is_blocked(
 
     code, as_client, stderr = discover(cluster, *args, "--as-client")
     assert code == 0, (stderr, as_client)
-    assert [r["verdict"] for r in endpoint_rows(as_client)] == ["ok"]
+    assert [r["verdict"] for r in endpoint_rows(as_client)] == ["ok"], json.dumps(
+        endpoint_rows(as_client)
+    )
     borrowed = as_client["probe"]["asClient"]
     assert borrowed["labels"]["app"] == "client"
     assert borrowed["droppedLabels"] == []
