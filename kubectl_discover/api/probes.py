@@ -470,9 +470,9 @@ def ephemeral_probe(
                 f"Pod Security admission rejected ephemeral container {name}: {exc.server_message}"
             ) from None
         raise ProbeForbiddenError(
-            f"not allowed to patch pods/ephemeralcontainers in {namespace} (RBAC): grant the "
-            "optional ephemeral-containers rule of deploy/rbac.yaml, or probe without "
-            "--ephemeral"
+            f"not allowed to patch pods/ephemeralcontainers in {namespace} (RBAC): bind the "
+            "optional ClusterRole kubectl-discover-ephemeral of deploy/rbac.yaml beside the "
+            "probe role, or probe without --ephemeral"
         ) from None
     except ApiNotFound:
         raise ProbeRejectedError(

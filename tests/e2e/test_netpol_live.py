@@ -721,3 +721,39 @@ def test_ephemeral_probes_from_inside_the_client_pod(
     code, document, stderr = discover(cluster, *args, "--from", "pod/other")
     assert code == 1, (stderr, document)
     assert [r["verdict"] for r in endpoint_rows(document)] == ["fail"]
+
+
+def test_ephemeral_needs_the_optional_role_and_says_which(
+    cluster: Cluster, namespace: str, web_and_client: dict[str, str]
+) -> None:
+    """deploy/rbac.yaml as shipped: the probe role alone cannot add an ephemeral container
+    (exit 7, one line naming the rule); with the optional role bound beside it, it can."""
+    cluster.apply((Path(__file__).resolve().parents[2] / "deploy" / "rbac.yaml").read_text())
+    user = f"np-eph-{namespace[-6:]}"
+    kubeconfig = cluster.user_kubeconfig(user)
+    bindings = [f"{user}-probe", f"{user}-ephemeral"]
+
+    def bind(name: str, role: str) -> None:
+        cluster.kubectl(
+            "create", "clusterrolebinding", name, f"--clusterrole={role}", f"--user={user}"
+        )
+
+    args = ("svc", "web", "-n", namespace, "-o", "json", "--from", "pod/client", "--ephemeral")
+    args += ("--kubeconfig", str(kubeconfig), "--probe-timeout", "60")
+    try:
+        bind(bindings[0], "kubectl-discover-probe")
+        code, _document, stderr = discover(cluster, *args)
+        assert code == 7, stderr
+        [error] = [line for line in stderr.splitlines() if line.startswith("error:")]
+        assert error.startswith("error: not allowed to patch pods/ephemeralcontainers in ")
+        assert "ClusterRole kubectl-discover-ephemeral of deploy/rbac.yaml" in error
+        live = cluster.get_json("pod", "client", "-n", namespace)
+        assert "ephemeralContainers" not in live["spec"]
+
+        bind(bindings[1], "kubectl-discover-ephemeral")
+        code, document, stderr = discover(cluster, *args)
+        assert code == 0, stderr
+        assert document["probe"]["ephemeralContainer"].startswith("discover-")
+    finally:
+        for name in bindings:
+            cluster.kubectl("delete", "clusterrolebinding", name, "--ignore-not-found")

@@ -9,6 +9,7 @@ The live half is tests/e2e/test_netpol_live.py.
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
 import pytest
@@ -265,3 +266,72 @@ def test_refused_combinations(probe: dict[str, Any], message: str) -> None:
 )
 def test_accepted_combinations(probe: dict[str, Any]) -> None:
     validate(_options(**probe))
+
+
+# ------------------------------------------------------------------ the CLI's --dry-run
+
+MANIFESTS = """
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: client
+  namespace: shop
+  labels: {app: client, pod-template-hash: 5d6f7}
+spec:
+  nodeName: n1
+  serviceAccountName: client-sa
+  containers: [{name: c, image: app:1}]
+"""
+
+
+def _dry_run(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str], *flags: str
+) -> tuple[int, Any, str]:
+    from kubectl_discover.cli import run
+
+    path = tmp_path / "objects.yaml"
+    path.write_text(MANIFESTS)
+    argv = ["svc", "web", "-n", "shop", "-f", str(path), "--dry-run", "-o", "json", *flags]
+    code = run(argv)
+    out, err = capsys.readouterr()
+    return code, (json.loads(out) if out.strip() else None), err
+
+
+def test_dry_run_as_client_shows_the_borrowed_identity(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, document, _ = _dry_run(tmp_path, capsys, "--from", "pod/client", "--as-client")
+    assert code == 0
+    pod = document["pod"]
+    assert pod["metadata"]["labels"]["app"] == "client"
+    assert "pod-template-hash" not in pod["metadata"]["labels"]
+    assert pod["metadata"]["annotations"][AS_CLIENT_ANNOTATION] == "pod-template-hash"
+    assert pod["spec"]["serviceAccountName"] == "client-sa"
+    assert pod["spec"]["nodeName"] == "n1"
+    assert document["restrictedViolations"] == []
+
+
+def test_dry_run_ephemeral_shows_the_container_for_the_client_pod(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, document, _ = _dry_run(tmp_path, capsys, "--from", "pod/client", "--ephemeral")
+    assert code == 0
+    assert document["pod"] == "shop/client"
+    assert document["ephemeralContainer"]["name"].startswith("discover-")
+    assert document["restrictedViolations"] == []
+    assert "probe" not in document  # no probe pod is built
+
+
+def test_ephemeral_from_a_pod_that_does_not_exist_is_not_found(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _dry_run(tmp_path, capsys, "--from", "pod/nope", "--ephemeral")
+    assert code == 2
+    assert err.strip() == "error: --from pod/nope: no Pod nope in namespace shop; Pods here: client"
