@@ -658,39 +658,100 @@ ADMITS_CLIENT_ONLY = {
 }
 
 
+def restricted(cluster: Cluster, namespace: str) -> None:
+    """Enforce Pod Security "restricted" in ``namespace``: the probe pod, and an ephemeral
+    container added to a pod, are checked by admission against it."""
+    cluster.kubectl(
+        "label", "namespace", namespace, "pod-security.kubernetes.io/enforce=restricted"
+    )
+
+
 def test_as_client_is_admitted_where_the_plain_probe_is_blocked(
     cluster: Cluster, namespace: str, web_and_client: dict[str, str]
 ) -> None:
-    apply(cluster, policy(namespace, "web-from-client", ADMITS_CLIENT_ONLY))
-    # enforcement in place: the client itself gets through, "other" does not
+    """The client is a Deployment's pod (it has pod-template-hash). ``--keep`` leaves the
+    ``--as-client`` probe to inspect: labelled like the client but not adopted by its
+    ReplicaSet, and never Ready, so the Service selecting the client's labels never sends
+    it traffic."""
+    restricted(cluster, namespace)
+    template = pod(namespace, "app", {"app": "client", "role": "app"})
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "app", "namespace": namespace},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"role": "app"}},
+            "template": {
+                "metadata": {"labels": template["metadata"]["labels"]},
+                "spec": template["spec"],
+            },
+        },
+    }
+    clients = service(namespace, "clients", {"app": "client"})
+    apply(cluster, deployment, clients, policy(namespace, "web-from-client", ADMITS_CLIENT_ONLY))
+    cluster.wait_for(
+        "the Deployment's pod",
+        lambda: any(
+            p["status"].get("phase") == "Running"
+            for p in cluster.get_json("pods", "-n", namespace, "-l", "role=app")["items"]
+        ),
+        timeout=120,
+    )
+    [app] = cluster.get_json("pods", "-n", namespace, "-l", "role=app")["items"]
+    assert "pod-template-hash" in app["metadata"]["labels"]
+    # enforcement in place: the client gets through, "other" does not
     conns = [
-        Conn("client", f"{namespace}/client", "tcp", web_and_client["web"], 8080),
+        Conn(
+            "client", f"{namespace}/{app['metadata']['name']}", "tcp", web_and_client["web"], 8080
+        ),
         Conn("other", f"{namespace}/other", "tcp", web_and_client["web"], 8080),
     ]
     eventually_equal(cluster, conns, {"client": ALLOWED, "other": DENIED})
-    args = ("svc", "web", "-n", namespace, "--from", "pod/client", "-o", "json")
-    args += ("--probe-timeout", "60")
+    args = ("svc", "web", "-n", namespace, "--from", f"pod/{app['metadata']['name']}")
+    args += ("-o", "json", "--probe-timeout", "60")
 
     code, plain, stderr = discover(cluster, *args)
     assert code == 1, stderr
     assert [r["verdict"] for r in endpoint_rows(plain)] == ["fail"], plain["endpoints"]
     assert "probing as the client" not in stderr
 
-    code, as_client, stderr = discover(cluster, *args, "--as-client")
+    code, as_client, stderr = discover(cluster, *args, "--as-client", "--keep")
     assert code == 0, (stderr, as_client)
     assert [r["verdict"] for r in endpoint_rows(as_client)] == ["ok"], json.dumps(
         endpoint_rows(as_client)
     )
     borrowed = as_client["probe"]["asClient"]
-    assert borrowed["labels"]["app"] == "client"
-    assert borrowed["droppedLabels"] == []
-    assert "discover: probing as the client: labels " in stderr
+    assert borrowed["labels"]["app"] == "client" and borrowed["labels"]["role"] == "app"
+    assert borrowed["droppedLabels"] == ["pod-template-hash"]
+    assert "dropped pod-template-hash (its controller would adopt the probe)" in stderr
     assert as_client["probe"]["node"] == NODE
+
+    kept = as_client["probe"]["pod"]
+    try:
+        probe_pod = cluster.get_json("pod", kept, "-n", namespace)
+        assert probe_pod["metadata"].get("ownerReferences") is None  # not adopted
+        ready = [c for c in probe_pod["status"]["conditions"] if c["type"] == "Ready"]
+        assert [c["status"] for c in ready] == ["False"]
+        slices = cluster.get_json(
+            "endpointslices", "-n", namespace, "-l", "kubernetes.io/service-name=clients"
+        )["items"]
+        by_pod = {
+            e["targetRef"]["name"]: e["conditions"].get("ready")
+            for s in slices
+            for e in s.get("endpoints") or ()
+        }
+        assert by_pod == {"client": True, app["metadata"]["name"]: True, kept: False}
+        replica_sets = cluster.get_json("replicasets", "-n", namespace)["items"]
+        assert [r["status"].get("replicas") for r in replica_sets] == [1]
+    finally:
+        cluster.kubectl("delete", "pod", kept, "-n", namespace, "--grace-period=0", "--wait")
 
 
 def test_ephemeral_probes_from_inside_the_client_pod(
     cluster: Cluster, namespace: str, web_and_client: dict[str, str]
 ) -> None:
+    restricted(cluster, namespace)
     apply(cluster, policy(namespace, "web-from-client", ADMITS_CLIENT_ONLY))
     conns = [Conn("other", f"{namespace}/other", "tcp", web_and_client["web"], 8080)]
     eventually_equal(cluster, conns, {"other": DENIED})
