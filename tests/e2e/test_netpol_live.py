@@ -21,6 +21,7 @@ REJECTed). Every case of issue 15 item 1 runs the same way:
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -326,12 +327,10 @@ def test_kube_router_enforces_in_the_clusters_namespace_only(cluster: Cluster) -
     rules = cluster.exec(["iptables-save", "-t", "filter"], check=True).stdout
     for chain in ("KUBE-ROUTER-INPUT", "KUBE-ROUTER-FORWARD", "KUBE-ROUTER-OUTPUT"):
         assert f":{chain} " in rules
-    host = (
-        __import__("subprocess")
-        .run(["iptables-save", "-t", "filter"], capture_output=True, text=True, check=False)
-        .stdout
-    )
-    assert "KUBE-ROUTER" not in host
+    host = subprocess.run(
+        ["iptables-save", "-t", "filter"], capture_output=True, text=True, check=False
+    ).stdout
+    assert "KUBE-ROUTER" not in host, "kube-router wrote to the host's own iptables"
 
 
 # --- issue 15 item 1, case by case ---------------------------------------------------------
