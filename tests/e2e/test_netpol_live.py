@@ -331,6 +331,8 @@ def test_kube_router_enforces_in_the_clusters_namespace_only(cluster: Cluster) -
         ["iptables-save", "-t", "filter"], capture_output=True, text=True, check=False
     ).stdout
     assert "KUBE-ROUTER" not in host, "kube-router wrote to the host's own iptables"
+    host_sets = subprocess.run(["ipset", "list", "-n"], capture_output=True, text=True).stdout
+    assert not [s for s in host_sets.split() if s.startswith("KUBE-")], "ipsets on the host"
 
 
 # --- issue 15 item 1, case by case ---------------------------------------------------------
