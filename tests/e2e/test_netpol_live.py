@@ -579,6 +579,34 @@ def test_namespace_and_pod_selector_in_one_peer_or_two(
         run_case(cluster, conns, [rule], {"x": x_expected, "y": DENIED}, predict)
 
 
+def test_an_ip_block_holding_a_pod_ip_is_unknown_and_kube_router_admits_it(
+    cluster: Cluster, namespace: str, web_and_client: dict[str, str]
+) -> None:
+    """Whether an ``ipBlock`` matches pod IPs is implementation-defined (the API reference:
+    "These should be cluster-external IPs"): the engine says unknown, never a guess.
+    What this implementation does is recorded here: kube-router matches it."""
+    web = web_and_client["web"]
+    client = f"{namespace}/client"
+    conns = [Conn("web:8080", client, "tcp", web, 8080), Conn("web:9090", client, "tcp", web, 9090)]
+    pod_cidr = policy(
+        namespace,
+        "client-egress-pod-cidr",
+        {
+            "podSelector": {"matchLabels": {"app": "client"}},
+            "policyTypes": ["Egress"],
+            "egress": [
+                {"to": [{"ipBlock": {"cidr": "10.244.128.0/24"}}], "ports": [{"port": 8080}]}
+            ],
+        },
+    )
+    baseline_open(cluster, conns)
+    apply(cluster, pod_cidr)
+    src, dst = endpoint_of(cluster, client), endpoint_of(cluster, f"{namespace}/web")
+    assert predict_to(cluster, src, dst, 8080, "TCP") is Outcome.UNKNOWN
+    assert predict_to(cluster, src, dst, 9090, "TCP") is DENIED  # no rule has the port
+    eventually_equal(cluster, conns, {"web:8080": ALLOWED, "web:9090": DENIED})
+
+
 def test_an_ingress_only_policy_does_not_restrict_egress(
     cluster: Cluster, namespace: str, web_and_client: dict[str, str]
 ) -> None:
