@@ -17,10 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from kubectl_discover.analyze.model import Diagnosis
+from kubectl_discover.analyze.resolv import cluster_dns_address
 from kubectl_discover.errors import InputError
 from kubectl_discover.pipeline import ProbeRun, ProbeRunner
+from kubectl_discover.probe.dnspath import DnsPathTargets, replicas_from_slices
 from kubectl_discover.probe.observations import ProbeResult
-from kubectl_discover.probe.runner import ProbeSettings, plan_for, pod_for, probe_document
+from kubectl_discover.probe.runner import (
+    ProbeSettings,
+    path_plan_for,
+    plan_for,
+    pod_for,
+    probe_document,
+)
 from kubectl_discover.snapshot import Snapshot
 
 RECORD_FORMAT = "kubectl-discover/probe-record/v1"
@@ -66,13 +74,30 @@ def reused_pod(
     ) as running:
 
         def run(snapshot: Snapshot, diagnoses: Sequence[Diagnosis]) -> ProbeRun | None:
-            plan = plan_for(diagnoses, settings.timeout)
-            if plan.empty:
+            if plan_for(diagnoses, settings.timeout).empty:
                 return None
+            path = path_plan_for(snapshot, diagnoses, settings, dns_path_targets(session, snapshot))
+            plan = plan_for(diagnoses, settings.timeout, dns_path=path)
             result = running.run(build_payload(plan), BOOTSTRAP)
             return ProbeRun(result, probe_document(pod, result, settings.keep))
 
         yield run
+
+
+def dns_path_targets(session: Any, snapshot: Snapshot) -> DnsPathTargets:
+    """The kube-dns ClusterIP (from the snapshot) and its replicas (one LIST of its
+    EndpointSlices); a refused LIST is a stated skip, never a failure."""
+    from kubectl_discover.api.dnspath import kube_dns_slices
+    from kubectl_discover.api.session import ApiNotFound, Forbidden
+
+    service_ip = cluster_dns_address(snapshot)
+    try:
+        slices = kube_dns_slices(session)
+    except Forbidden as refusal:
+        return DnsPathTargets(service_ip, None, skipped=refusal.unavailable().describe())
+    except ApiNotFound:
+        return DnsPathTargets(service_ip, None, skipped="discovery.k8s.io/v1 not served")
+    return DnsPathTargets(service_ip, replicas_from_slices(slices))
 
 
 @dataclass(frozen=True)

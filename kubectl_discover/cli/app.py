@@ -40,6 +40,7 @@ from kubectl_discover.cli.flags import (
     ProbeNamespace,
     ProbeTimeout,
     Record,
+    Repeat,
     Replay,
     Watch,
 )
@@ -127,6 +128,7 @@ def subject_command(
         replay: Replay = None,
         watch: Watch = False,
         interval: Interval = 5.0,
+        repeat: Repeat = 1,
         gateway: GatewayFlag = None,
         header: Header = None,
         method: Method = "GET",
@@ -174,6 +176,7 @@ def _invoke(
     replay: str | None,
     watch: bool,
     interval: float,
+    repeat: int = 1,
     method: str = "GET",
     headers: Sequence[str] = (),
     gateway: str | None = None,
@@ -209,6 +212,7 @@ def _invoke(
             replay=replay,
             watch=watch,
             interval=interval,
+            repeat=repeat,
         ),
     )
     validate(options)

@@ -1,0 +1,20 @@
+"""The one request the DNS path probe adds: the kube-dns EndpointSlices (its replicas).
+
+Read only when a probe runs (never by ``--no-probe``, so not in ``svc``'s request budget):
+one LIST in kube-system with ``labelSelector=kubernetes.io/service-name=kube-dns``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubectl_discover.api.session import Session
+from kubectl_discover.probe.dnspath import KUBE_DNS, KUBE_DNS_SELECTOR
+
+SLICES_PATH = f"/apis/discovery.k8s.io/v1/namespaces/{KUBE_DNS[0]}/endpointslices"
+
+
+def kube_dns_slices(session: Session) -> list[dict[str, Any]]:
+    """The kube-dns EndpointSlices as the API serialises them; raises ``Forbidden``
+    (a 403) for the caller to turn into a stated skip."""
+    return session.list_all(SLICES_PATH, {"labelSelector": KUBE_DNS_SELECTOR})
