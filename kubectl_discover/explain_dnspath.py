@@ -10,6 +10,7 @@ do. ``--repeat`` adds the latency distribution and the pattern of lost answers.
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -232,16 +233,26 @@ def _problems(
         got = _answer(hop, name)
         if reference is None or got is None or got == reference:
             continue
+        said = f"answers {_text(got)} for {name} where {source} say {_text(reference)}"
+        if hop.role == Role.SERVICE:
+            problems.append(
+                (
+                    RowVerdict.FAIL,
+                    f"{said}: kube-proxy sent this query to a replica that answers differently "
+                    "(see the replica rows); clients get either answer, query by query",
+                )
+            )
+            continue
+        namespace, _, pod = hop.pod.partition("/")
         fix = (
-            f"restart it (kubectl -n {hop.pod.split('/')[0]} delete pod {hop.pod.split('/')[-1]})"
-            if hop.role == Role.REPLICA and hop.pod
+            f"restart it (kubectl -n {namespace} delete pod {pod})"
+            if hop.role == Role.REPLICA and pod
             else "find the server behind it and compare its zone data and Corefile"
         )
         problems.append(
             (
                 RowVerdict.FAIL,
-                f"answers {_text(got)} for {name} where {source} say {_text(reference)}: "
-                f"a stale or differently configured server (a stuck API watch, an old "
+                f"{said}: a stale or differently configured server (a stuck API watch, an old "
                 f"Corefile); clients it serves get the wrong answer; {fix}",
             )
         )
@@ -357,11 +368,21 @@ def _observation(hop: HopObservation, latency: Latency) -> dict[str, Any]:
     }
 
 
-def rows_for(diagnoses: Sequence[Diagnosis], path: DnsPathResult | None) -> list[Row]:
-    """The DNS path rows of a probe run (none when the path was not asked)."""
+def rows_for(
+    diagnoses: Sequence[Diagnosis], path: DnsPathResult | None, *, probe_node: str = ""
+) -> list[Row]:
+    """The DNS path rows of a probe run (none when the path was not asked). A node-local
+    cache (or another nameserver of the pod's own) is on ``probe_node``, the probe pod's."""
     if path is None:
         return []
     expected: dict[str, frozenset[str]] = {}
     for diagnosis in diagnoses:
         expected.update(expected_answers(diagnosis))
+    if probe_node:
+        local = (Role.NODE_LOCAL, Role.RESOLVER)
+        placed = tuple(
+            dataclasses.replace(h, node=probe_node) if h.role in local and not h.node else h
+            for h in path.hops
+        )
+        path = dataclasses.replace(path, hops=placed)
     return dns_path_rows(path, expected)

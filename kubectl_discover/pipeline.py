@@ -126,7 +126,8 @@ def subject_report(
         diagnosis, run.result if run is not None else None, **explain_context(loaded.snapshot)
     )
     if run is not None:
-        rows += tuple(explain_dnspath.rows_for([diagnosis], run.result.dns_path))
+        node = str(run.document.get("node") or "")
+        rows += tuple(explain_dnspath.rows_for([diagnosis], run.result.dns_path, probe_node=node))
     return report.build_report(
         diagnosis,
         rows,

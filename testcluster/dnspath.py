@@ -168,3 +168,15 @@ def stale_replica(cluster: Cluster, only_namespace: str = "default") -> Iterator
         path.write_text(original)
         os.kill(pid, signal.SIGUSR1)
         time.sleep(2.0)
+
+
+@contextlib.contextmanager
+def stopped_nodelocal(cluster: Cluster) -> Iterator[str]:
+    """The node-local cache stopped (SIGSTOP): a pod whose resolv.conf names 169.254.20.10
+    gets no answer, as when the node-local-dns pod of its node is down. Yields the address."""
+    pid = _pid(cluster, NODELOCAL_NAME)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield NODELOCAL_ADDRESS
+    finally:
+        os.kill(pid, signal.SIGCONT)
