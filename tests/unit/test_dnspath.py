@@ -1,0 +1,417 @@
+"""The DNS path: which hops are asked (plan), how the program asks them (real UDP and TCP
+sockets against the loopback DNS server of test_probe_program), and how each hop is judged.
+
+The judging tests feed fixed program output (the JSON the in-pod program prints) and
+check the exact row verdicts and the words that name the bad hop.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from typing import Any
+
+import dns.message
+import dns.rdatatype
+import pytest
+from test_probe_program import DnsServer, Zone
+
+from kubectl_discover.analyze.model import Diagnosis, DnsExpectation, NameForm
+from kubectl_discover.cli import run
+from kubectl_discover.explain import RowVerdict
+from kubectl_discover.explain_dnspath import rows_for
+from kubectl_discover.probe import program
+from kubectl_discover.probe.dnspath import (
+    DnsHop,
+    DnsPathTargets,
+    Role,
+    build_path_plan,
+    path_names,
+    replicas_from_slices,
+)
+from kubectl_discover.probe.dnspath_result import DnsPathResult, percentile
+from kubectl_discover.probe.plan import ProbePlan, build_plan
+from kubectl_discover.report import build_report
+
+NAME = "web.shop.svc.cluster.local."
+VIP = "10.96.7.7"
+
+
+def slice_(*endpoints: dict[str, Any]) -> dict[str, Any]:
+    return {"addressType": "IPv4", "endpoints": list(endpoints)}
+
+
+def endpoint(ip: str, pod: str, node: str, **conditions: bool) -> dict[str, Any]:
+    return {
+        "addresses": [ip],
+        "conditions": {"ready": True, **conditions},
+        "nodeName": node,
+        "targetRef": {"kind": "Pod", "namespace": "kube-system", "name": pod},
+    }
+
+
+def diagnosis(answers: tuple[str, ...] = (VIP,)) -> Diagnosis:
+    expectation = DnsExpectation(
+        query=NAME,
+        qtype="A",
+        form=NameForm.FQDN,
+        fqdn=NAME,
+        exists=True,
+        answers=answers,
+        why="the ClusterIP",
+    )
+    return Diagnosis("Service", "shop", "web", "ClusterIP", (), dns=(expectation,))
+
+
+# ---------------------------------------------------------------- plan
+
+
+def test_replicas_come_from_every_slice_in_address_order_without_terminating_ones() -> None:
+    slices = [
+        slice_(endpoint("10.244.2.1", "coredns-b", "node-2")),
+        slice_(
+            endpoint("10.244.1.1", "coredns-a", "node-1", ready=False),
+            endpoint("10.244.3.1", "coredns-old", "node-3", terminating=True),
+        ),
+    ]
+    assert replicas_from_slices(slices) == (
+        DnsHop(Role.REPLICA, "10.244.1.1", "kube-system/coredns-a", "node-1", ready=False),
+        DnsHop(Role.REPLICA, "10.244.2.1", "kube-system/coredns-b", "node-2", ready=True),
+    )
+
+
+def test_path_names_are_the_absolute_names_predicted_to_resolve() -> None:
+    assert path_names([diagnosis()], "cluster.local") == (NAME,)
+    nothing = Diagnosis("Service", "shop", "web", "ClusterIP", ())
+    assert path_names([nothing], "corp.example") == ("kubernetes.default.svc.corp.example.",)
+
+
+def test_the_path_plan_asks_the_cluster_ip_then_each_replica_and_survives_json() -> None:
+    replicas = replicas_from_slices([slice_(endpoint("10.244.1.1", "coredns", "node-1"))])
+    targets = DnsPathTargets("10.96.0.10", replicas)
+    path = build_path_plan([diagnosis()], targets, cluster_domain="cluster.local", repeat=7)
+    assert [(h.key, h.pod) for h in path.hops] == [
+        ("dnspath:service:10.96.0.10", "kube-system/kube-dns"),
+        ("dnspath:replica:10.244.1.1", "kube-system/coredns"),
+    ]
+    plan = build_plan([diagnosis()], dns_path=path)
+    assert ProbePlan.from_json(plan.to_json()) == plan
+    assert "dns_path" not in build_plan([diagnosis()]).to_json()
+    with pytest.raises(ValueError, match="between 1 and 200"):
+        build_path_plan([diagnosis()], targets, cluster_domain="cluster.local", repeat=201)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--repeat", "0"], "error: --repeat must be between 1 and 200, not 0"),
+        (["--repeat", "201"], "error: --repeat must be between 1 and 200, not 201"),
+        (
+            ["--repeat", "5", "--no-probe"],
+            "error: --repeat asks the DNS path from a probe pod: not with --no-probe",
+        ),
+    ],
+)
+def test_a_bad_repeat_is_exit_two_with_one_line(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    code = run(["dns", "web.shop", "-f", "examples/shop.yaml", *args])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err.strip().splitlines() == [message]
+
+
+# ---------------------------------------------------------------- the program, on real sockets
+
+
+class DroppingServer(DnsServer):
+    """The loopback DNS server, dropping the first ``drop`` UDP questions of ``qtype``
+    (the conntrack race loses one of two packets sent from one socket)."""
+
+    def __init__(self, zone: Zone, qtype: str, drop: int) -> None:
+        self.qtype, self.drop, self.lock = qtype, drop, threading.Lock()
+        super().__init__(zone)
+
+    def _udp_reply(self, data: bytes, peer: Any) -> None:
+        question = dns.message.from_wire(data).question[0]
+        with self.lock:
+            dropped = dns.rdatatype.to_text(question.rdtype) == self.qtype and self.drop > 0
+            self.drop -= 1 if dropped else 0
+        if not dropped:
+            super()._udp_reply(data, peer)
+
+
+def zone() -> Zone:
+    records = Zone()
+    records.add(NAME, "A", VIP)
+    return records
+
+
+def test_a_pair_is_a_and_aaaa_over_one_socket_and_tcp_answers_too() -> None:
+    server = DnsServer(zone())
+    try:
+        pair = program.ask_pair(NAME, "127.0.0.1", server.port, 2.0)
+        tcp = program.ask_tcp(NAME, "A", "127.0.0.1", server.port, 2.0)
+    finally:
+        server.close()
+    assert (pair["lost"], pair["resent"], pair["error"]) == ([], False, None)
+    assert {q: (a["rcode"], a["data"]) for q, a in pair["answers"].items()} == {
+        "A": ("NOERROR", [VIP]),
+        "AAAA": ("NOERROR", []),
+    }
+    assert (tcp["rcode"], tcp["data"], tcp["error"]) == ("NOERROR", [VIP], None)
+
+
+def test_an_aaaa_lost_once_is_answered_after_the_resend() -> None:
+    server = DroppingServer(zone(), "AAAA", drop=1)
+    try:
+        pair = program.ask_pair(NAME, "127.0.0.1", server.port, 1.0)
+    finally:
+        server.close()
+    assert (pair["lost"], pair["resent"]) == ([], True)
+    assert pair["answers"]["A"]["after_resend"] is False
+    assert pair["answers"]["AAAA"]["after_resend"] is True
+    assert pair["answers"]["AAAA"]["time_ms"] >= 500.0  # half the timeout passed first
+
+
+def test_an_aaaa_always_lost_is_reported_lost_and_a_dead_port_answers_nothing() -> None:
+    server = DroppingServer(zone(), "AAAA", drop=10)
+    try:
+        pair = program.ask_pair(NAME, "127.0.0.1", server.port, 0.6)
+    finally:
+        server.close()
+    assert (pair["lost"], sorted(pair["answers"])) == (["AAAA"], ["A"])
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    silent = program.ask_pair(NAME, "127.0.0.1", dead, 0.4)
+    refused = program.ask_tcp(NAME, "A", "127.0.0.1", dead, 0.4)
+    assert (silent["lost"], silent["answers"]) == (["A", "AAAA"], {})
+    assert refused["error"] == "connection refused"
+
+
+def test_the_program_adds_the_pods_nameserver_and_repeats_only_hops_that_answer() -> None:
+    server = DnsServer(zone())
+    path = {
+        "names": [NAME],
+        "hops": [
+            {"key": "dnspath:replica:127.0.0.1", "role": "replica", "address": "127.0.0.1"},
+            {"key": "dnspath:replica:127.0.0.2", "role": "replica", "address": "127.0.0.2"},
+        ],
+        "repeat": 5,
+        "node_local": ["127.0.0.3"],
+    }
+    resolver = {"nameservers": ["127.0.0.3", "127.0.0.1"]}
+    try:
+        started = time.monotonic()
+        result = program.run_dns_path(path, resolver, server.port, 0.5, started + 10.0)
+    finally:
+        server.close()
+    got = [(h["key"], h["resolver"], len(h["udp"]), len(h["repeat"])) for h in result["hops"]]
+    assert got == [
+        ("dnspath:node-local:127.0.0.3", True, 1, 0),
+        ("dnspath:replica:127.0.0.1", True, 1, 4),
+        ("dnspath:replica:127.0.0.2", False, 1, 0),
+    ]
+
+
+# ---------------------------------------------------------------- judging
+
+
+def pair(ms: float, a: tuple[str, ...] = (VIP,), *, lost: tuple[str, ...] = (), late: bool = False):
+    answers = {
+        q: {
+            "rcode": "NOERROR",
+            "data": list(a) if q == "A" else [],
+            "time_ms": ms,
+            "after_resend": late,
+        }
+        for q in ("A", "AAAA")
+        if q not in lost
+    }
+    return {"name": NAME, "answers": answers, "lost": list(lost), "time_ms": ms, "error": None}
+
+
+def tcp(ms: float = 1.0, a: tuple[str, ...] = (VIP,), error: str | None = None) -> dict[str, Any]:
+    if error:
+        return {
+            "name": NAME,
+            "qtype": "A",
+            "rcode": None,
+            "data": [],
+            "time_ms": ms,
+            "error": error,
+        }
+    return {"name": NAME, "qtype": "A", "rcode": "NOERROR", "data": list(a), "time_ms": ms}
+
+
+def hop(role: str, address: str, pod: str = "", node: str = "", **parts: Any) -> dict[str, Any]:
+    data = {"key": f"dnspath:{role}:{address}", "role": role, "address": address}
+    data.update({"pod": pod, "node": node, "resolver": parts.pop("resolver", False)})
+    data.update({"udp": [pair(1.0)], "tcp": [tcp()], "repeat": []})
+    data.update(parts)
+    return data
+
+
+SERVICE = hop("service", "10.96.0.10", "kube-system/kube-dns", resolver=True)
+A1 = hop("replica", "10.244.1.1", "kube-system/coredns-a", "node-1")
+
+
+def judge(*hops: dict[str, Any], skipped: str = "", probe_node: str = "", answers=(VIP,)):
+    path = DnsPathResult.from_json(
+        {"hops": list(hops), "names": [NAME], "repeat": 1, "skipped": skipped}
+    )
+    return {r.key: r for r in rows_for([diagnosis(answers)], path, probe_node=probe_node)}
+
+
+def test_a_healthy_path_is_one_ok_row_per_hop_naming_pod_and_node() -> None:
+    rows = judge(SERVICE, A1, hop("replica", "10.244.2.1", "kube-system/coredns-b", "node-2"))
+    assert [(r.subject, r.verdict) for r in rows.values()] == [
+        ("kube-dns ClusterIP 10.96.0.10 (resolv.conf)", RowVerdict.OK),
+        ("CoreDNS replica kube-system/coredns-a 10.244.1.1 on node-1", RowVerdict.OK),
+        ("CoreDNS replica kube-system/coredns-b 10.244.2.1 on node-2", RowVerdict.OK),
+    ]
+    assert rows["dnspath:replica:10.244.1.1"].observed == "UDP 10.96.7.7 in 1 ms; TCP ok in 1 ms"
+
+
+def test_a_silent_replica_fails_and_is_named() -> None:
+    dead = hop(
+        "replica",
+        "10.244.2.1",
+        "kube-system/coredns-b",
+        "node-2",
+        udp=[pair(1000.0, lost=("A", "AAAA"))],
+        tcp=[tcp(error="timeout")],
+    )
+    row = judge(SERVICE, A1, dead)["dnspath:replica:10.244.2.1"]
+    assert (row.verdict, row.observed) == (RowVerdict.FAIL, "UDP no answer; TCP timeout")
+    assert row.why == (
+        "no answer over UDP or TCP: kube-proxy still sends queries to it while its "
+        "EndpointSlice says ready, and those clients time out (about 1 query in 2); check "
+        "kubectl -n kube-system logs coredns-b, then delete the pod"
+    )
+
+
+def test_tcp_only_failing_warns_and_udp_only_failing_fails() -> None:
+    no_tcp = hop("replica", "10.244.2.1", tcp=[tcp(error="connection refused")])
+    no_udp = hop("replica", "10.244.3.1", udp=[pair(1000.0, lost=("A", "AAAA"))])
+    rows = judge(SERVICE, A1, no_tcp, no_udp)
+    assert rows["dnspath:replica:10.244.2.1"].verdict is RowVerdict.WARN
+    assert rows["dnspath:replica:10.244.2.1"].why.startswith(
+        "answers over UDP but not over TCP (connection refused)"
+    )
+    assert rows["dnspath:replica:10.244.3.1"].verdict is RowVerdict.FAIL
+    assert rows["dnspath:replica:10.244.3.1"].why.startswith("answers over TCP only: UDP port 53")
+
+
+def test_a_replica_answering_differently_from_the_api_objects_fails_with_the_fix() -> None:
+    stale = hop(
+        "replica",
+        "10.244.2.1",
+        "kube-system/coredns-b",
+        "node-2",
+        udp=[pair(1.0, a=("10.96.9.9",))],
+        tcp=[tcp(a=("10.96.9.9",))],
+    )
+    row = judge(SERVICE, A1, stale)["dnspath:replica:10.244.2.1"]
+    assert row.verdict is RowVerdict.FAIL
+    assert row.why == (
+        f"answers 10.96.9.9 for {NAME} where the API objects say {VIP}: a stale or differently "
+        "configured server (a stuck API watch, an old Corefile); clients it serves get the "
+        "wrong answer; restart it (kubectl -n kube-system delete pod coredns-b)"
+    )
+
+
+def test_without_known_answers_the_majority_decides_and_a_tie_accuses_nobody() -> None:
+    odd = hop(
+        "replica", "10.244.2.1", udp=[pair(1.0, a=("10.96.9.9",))], tcp=[tcp(a=("10.96.9.9",))]
+    )
+    rows = judge(SERVICE, A1, odd, answers=())
+    assert rows["dnspath:replica:10.244.2.1"].why.startswith(
+        f"answers 10.96.9.9 for {NAME} where 2 of 3 hops say {VIP}"
+    )
+    tie = judge(A1, odd, answers=())
+    assert {r.verdict for r in tie.values()} == {RowVerdict.OK}
+
+
+def test_a_clearly_slower_replica_warns() -> None:
+    slow = hop("replica", "10.244.2.1", udp=[pair(600.0)])
+    rows = judge(SERVICE, A1, slow)
+    assert rows["dnspath:replica:10.244.2.1"].verdict is RowVerdict.WARN
+    assert rows["dnspath:replica:10.244.2.1"].why.startswith(
+        "slow: median 600 ms where the other hops take 1 ms"
+    )
+    not_slow = hop("replica", "10.244.2.1", udp=[pair(90.0)])  # under the 100 ms floor
+    assert judge(SERVICE, A1, not_slow)["dnspath:replica:10.244.2.1"].verdict is RowVerdict.OK
+
+
+def test_repeat_gives_the_distribution_and_names_the_race_pattern() -> None:
+    pairs = [pair(float(ms)) for ms in range(1, 9)]
+    pairs += [pair(5001.0, late=True), pair(3000.0, lost=("AAAA",))]
+    racy = hop("service", "10.96.0.10", resolver=True, udp=pairs[:1], repeat=pairs[1:])
+    row = judge(racy, A1)["dnspath:service:10.96.0.10"]
+    assert row.verdict is RowVerdict.WARN
+    assert row.observation is not None
+    assert row.observation["udp"] == {
+        "pairs": 10,
+        "answered": 9,
+        "p50Ms": 5.0,
+        "p90Ms": 5001.0,  # nearest rank: ceil(0.9 * 9) = the 9th of 9
+        "maxMs": 5001.0,
+        "lostOne": 1,
+        "lostBoth": 0,
+        "answeredAfterResend": 1,
+    }
+    assert row.observed.endswith("; 10 pairs: p50 5 ms, p90 5001 ms, max 5001 ms, 1 lost")
+    assert "1 of 10 A/AAAA pairs got one answer only, or only after the resend" in row.why
+    assert "single-request-reopen" in row.why and "use-vc" in row.why and "ndots" in row.why
+
+
+def test_percentiles_are_nearest_rank() -> None:
+    values = [float(v) for v in range(10, 0, -1)]
+    assert (percentile(values, 0.5), percentile(values, 0.9), percentile([], 0.5)) == (
+        5.0,
+        9.0,
+        None,
+    )
+
+
+def test_a_node_local_cache_is_its_own_hop_on_the_probe_pods_node() -> None:
+    local = hop("node-local", "169.254.20.10", resolver=True)
+    rows = judge(local, hop("service", "10.96.0.10"), A1, probe_node="kd-real-1")
+    row = rows["dnspath:node-local:169.254.20.10"]
+    assert (row.subject, row.verdict) == (
+        "node-local cache 169.254.20.10 on kd-real-1 (resolv.conf)",
+        RowVerdict.INFO,
+    )
+    down = hop("node-local", "169.254.20.10", resolver=True, udp=[pair(1.0, lost=("A", "AAAA"))])
+    down["tcp"] = [tcp(error="timeout")]
+    row = judge(down, hop("service", "10.96.0.10"), A1, probe_node="kd-real-1")[
+        "dnspath:node-local:169.254.20.10"
+    ]
+    assert row.verdict is RowVerdict.FAIL
+    assert row.why.startswith("the node-local cache does not answer: every pod on kd-real-1")
+
+
+def test_unreadable_endpointslices_are_a_stated_skip() -> None:
+    reason = "cannot list endpointslices in kube-system: forbidden"
+    row = judge(SERVICE, skipped=reason)["dnspath:replicas"]
+    assert (row.subject, row.observed, row.verdict) == (
+        "CoreDNS replicas",
+        "not asked",
+        RowVerdict.INFO,
+    )
+    assert row.why.startswith(reason + "; only the pod's nameserver and the kube-dns ClusterIP")
+
+
+def test_the_report_lists_hop_rows_by_key_and_a_failing_hop_fails_the_verdict() -> None:
+    dead = hop("replica", "10.244.2.1", udp=[pair(1.0, lost=("A", "AAAA"))], tcp=[tcp(error="x")])
+    rows = list(judge(SERVICE, A1, dead).values())
+    document = build_report(diagnosis(), rows, source="test")
+    assert [(o["key"], o["verdict"], "for" in o) for o in document["observations"]] == [
+        ("dnspath:service:10.96.0.10", "ok", False),
+        ("dnspath:replica:10.244.1.1", "ok", False),
+        ("dnspath:replica:10.244.2.1", "fail", False),
+    ]
+    assert document["verdict"] == "fail"
