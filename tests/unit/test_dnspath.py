@@ -7,9 +7,11 @@ check the exact row verdicts and the words that name the bad hop.
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import dns.message
@@ -415,3 +417,46 @@ def test_the_report_lists_hop_rows_by_key_and_a_failing_hop_fails_the_verdict() 
         ("dnspath:replica:10.244.2.1", "fail", False),
     ]
     assert document["verdict"] == "fail"
+
+
+# ---------------------------------------------------------------- dns NAME: domain and server
+
+
+WIRED = Path(__file__).resolve().parents[1] / "fixtures" / "corefile" / "wired"
+KUBE_DNS = """apiVersion: v1
+kind: Service
+metadata: {name: kube-dns, namespace: kube-system}
+spec:
+  clusterIP: 10.0.0.10
+  selector: {k8s-app: kube-dns}
+  ports: [{name: dns, port: 53, protocol: UDP}]
+"""
+
+
+def test_dns_name_says_where_its_domain_and_nameserver_come_from(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    kube_dns = tmp_path / "kube-dns.yaml"
+    kube_dns.write_text(KUBE_DNS)
+    files = ["-f", str(WIRED / "shop.yaml"), "-f", str(WIRED / "custom-domain.yaml")]
+    code = run(["dns", "web.shop", "-n", "shop", *files, "-f", str(kube_dns), "-o", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert (doc["facts"]["nameserver"], doc["facts"]["cluster domain"]) == (
+        "10.0.0.10 (the ClusterIP of kube-system/kube-dns)",
+        "corp.internal (from 'kubernetes corp.internal in-addr.arpa ip6.arpa {...}' "
+        "(kube-system/coredns/Corefile line 3))",
+    )
+    assert doc["dnsNames"][0]["fqdn"] == "web.shop.svc.corp.internal"
+
+    code = run(["dns", "web.shop", "-n", "shop", "-f", str(WIRED / "shop.yaml"), "-o", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["facts"]["nameserver"], doc["facts"]["cluster domain"]) == (
+        "unknown (no kube-system/kube-dns Service)",
+        "cluster.local (assumed: no Corefile read)",
+    )
+    code = run(
+        ["dns", "web.shop", "-n", "shop", *files, "--cluster-domain", "corp.internal", "-o", "json"]
+    )
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["facts"]["cluster domain"] == "corp.internal (--cluster-domain)"
