@@ -460,3 +460,17 @@ def test_dns_name_says_where_its_domain_and_nameserver_come_from(
     )
     doc = json.loads(capsys.readouterr().out)
     assert doc["facts"]["cluster domain"] == "corp.internal (--cluster-domain)"
+
+
+def test_a_cluster_ip_reaching_a_stale_replica_points_at_it() -> None:
+    stale = dict(udp=[pair(1.0, a=())], tcp=[tcp(a=())])
+    rows = judge(hop("service", "10.96.0.10", **stale), A1, hop("replica", "10.244.2.1", **stale))
+    service = rows["dnspath:service:10.96.0.10"]
+    assert service.verdict is RowVerdict.WARN
+    assert service.why.endswith(
+        "kube-proxy sent this query to a replica that answers differently (see the replica "
+        "rows); clients get either answer, query by query"
+    )
+    assert rows["dnspath:replica:10.244.2.1"].verdict is RowVerdict.FAIL
+    alone = judge(hop("service", "10.96.0.10", **stale), skipped="not read")
+    assert alone["dnspath:service:10.96.0.10"].verdict is RowVerdict.FAIL
