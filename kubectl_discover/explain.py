@@ -283,13 +283,31 @@ def dns_row(diagnosis: Diagnosis, e: DnsExpectation, result: ProbeResult | None)
     positive, observed = _observed_dns(obs, e.qtype)
     evidence = list(causes) + _walk_evidence(obs, e.qtype)
     verdict, why = _judge_dns(diagnosis, e, obs, positive, observed, result)
-    extras = _cost_note(obs, e, result) + _musl_note(obs) + _libc_note(obs, e.qtype, positive)
+    split = _replicas_disagree(e, result)
+    extras = _cost_note(obs, e, result) + _musl_note(obs) + split
+    if not split:
+        extras += _libc_note(obs, e.qtype, positive)
     if any(level == RowVerdict.WARN for level, _ in extras) and verdict == RowVerdict.OK:
         verdict = RowVerdict.WARN
     why = "; ".join([why, *(text for _, text in extras)])
     return Row(
         "dns", e.query, expected, observed, verdict, why, tuple(evidence), _raw(obs), key=e.key
     )
+
+
+def _replicas_disagree(e: DnsExpectation, result: ProbeResult) -> list[tuple[RowVerdict, str]]:
+    """The hops of the DNS path answer this name differently: what this row saw (and libc
+    saw) depends on the replica kube-proxy picked for each query."""
+    path = result.dns_path
+    if path is None or not e.fqdn or not path.disagrees(e.fqdn):
+        return []
+    return [
+        (
+            RowVerdict.WARN,
+            "the CoreDNS replicas answer this name differently (see the DNS path rows): each "
+            "query gets the answer of the replica kube-proxy picks for it",
+        )
+    ]
 
 
 def _cause_verdict(diagnosis: Diagnosis, e: DnsExpectation) -> RowVerdict:

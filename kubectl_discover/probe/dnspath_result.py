@@ -215,6 +215,17 @@ class DnsPathResult:
     skipped: str = ""
     error: str | None = None
 
+    def disagrees(self, name: str) -> bool:
+        """Whether the hops gave ``name`` (absolute) different A answers or rcodes."""
+        wanted = name.rstrip(".").lower() + "."
+        seen = set()
+        for hop in self.hops:
+            pair = next((p for p in hop.udp if p.name.lower() == wanted), None)
+            answer = pair.answers.get("A") if pair is not None else None
+            if answer is not None:
+                seen.add((answer.rcode, answer.data))
+        return len(seen) > 1
+
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DnsPathResult:
         return cls(

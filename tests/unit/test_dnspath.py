@@ -474,3 +474,37 @@ def test_a_cluster_ip_reaching_a_stale_replica_points_at_it() -> None:
     assert rows["dnspath:replica:10.244.2.1"].verdict is RowVerdict.FAIL
     alone = judge(hop("service", "10.96.0.10", **stale), skipped="not read")
     assert alone["dnspath:service:10.96.0.10"].verdict is RowVerdict.FAIL
+
+
+def test_a_name_row_says_the_replicas_disagree_instead_of_blaming_nss() -> None:
+    from kubectl_discover.explain import explain
+    from kubectl_discover.probe.observations import ProbeResult
+    from kubectl_discover.probe.plan import dns_key
+
+    step = {"name": NAME, "qtype": "A", "rcode": "NXDOMAIN", "answers": [], "time_ms": 1.0}
+    stale = dict(udp=[pair(1.0, a=())], tcp=[tcp(a=())])
+    document = {
+        "resolver": {"nameservers": ["10.96.0.10"], "search": [], "ndots": 5},
+        "dns": [
+            {
+                "key": dns_key(NAME, "A"),
+                "name": NAME,
+                "qtypes": ["A", "AAAA"],
+                "candidates": [NAME],
+                "steps": [step, {**step, "qtype": "AAAA"}],
+                "libc": {"addresses": [VIP], "error": None, "time_ms": 1.0},
+            }
+        ],
+        "dns_path": {"hops": [A1, hop("replica", "10.244.2.1", **stale)], "names": [NAME]},
+    }
+    result = ProbeResult.from_json(document)
+    (row,) = [r for r in explain(diagnosis(), result) if r.key == diagnosis().dns[0].key]
+    assert row.verdict is RowVerdict.FAIL
+    assert row.why.endswith(
+        "the CoreDNS replicas answer this name differently (see the DNS path rows): each query "
+        "gets the answer of the replica kube-proxy picks for it"
+    )
+    assert "/etc/hosts" not in row.why
+    healthy = ProbeResult.from_json({**document, "dns_path": {"hops": [A1], "names": [NAME]}})
+    (row,) = [r for r in explain(diagnosis(), healthy) if r.key == diagnosis().dns[0].key]
+    assert "yet getaddrinfo answered 10.96.7.7 (/etc/hosts or another NSS source)" in row.why
