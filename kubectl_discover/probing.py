@@ -85,12 +85,12 @@ def reused_pod(
 
 
 def dns_path_targets(session: Any, snapshot: Snapshot) -> DnsPathTargets:
-    """The kube-dns ClusterIP (from the snapshot) and its replicas (one LIST of its
-    EndpointSlices); a refused LIST is a stated skip, never a failure."""
-    from kubectl_discover.api.dnspath import kube_dns_slices
+    """The kube-dns ClusterIP (from the snapshot, else one GET) and its replicas (one LIST of
+    its EndpointSlices); a refused LIST is a stated skip, never a failure."""
+    from kubectl_discover.api.dnspath import kube_dns_cluster_ip, kube_dns_slices
     from kubectl_discover.api.session import ApiNotFound, Forbidden
 
-    service_ip = cluster_dns_address(snapshot)
+    service_ip = cluster_dns_address(snapshot) or kube_dns_cluster_ip(session)
     try:
         slices = kube_dns_slices(session)
     except Forbidden as refusal:

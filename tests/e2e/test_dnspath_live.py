@@ -99,14 +99,21 @@ def test_a_stopped_replica_is_named(cluster: Cluster) -> None:
     assert no_probe_pods(cluster)
 
 
-def test_tcp_refused_by_one_replica_is_told_apart_from_udp(cluster: Cluster) -> None:
+def test_tcp_refused_by_one_replica_is_told_apart_from_udp(
+    cluster: Cluster, namespace: str
+) -> None:
+    """Through ``svc``, which reads no Service of kube-system: the kube-dns ClusterIP comes
+    from the one GET the probe adds."""
+    cluster.kubectl("create", "service", "clusterip", "web", "--tcp=80:8080", "-n", namespace)
+    ip = cluster.get_json("service", "web", "-n", namespace)["spec"]["clusterIP"]
     first, _ = replica_ips(cluster)
     with dnspath.replica_tcp_refused(cluster) as refused:
-        code, doc, err = discover(cluster, "dns", KUBERNETES, "--node", "kd-node-1")
-    assert code == 0, err  # a warning: UDP answers, so most lookups work
-    bad = hops(doc)[f"dnspath:replica:{refused}"]
+        code, doc, err = discover(cluster, "svc", "web", "-n", namespace, "--node", "kd-node-1")
+    rows = hops(doc)
+    assert "dnspath:service:10.96.0.10" in rows, list(rows)
+    bad = rows[f"dnspath:replica:{refused}"]
     assert bad["verdict"] == "warn"
-    assert bad["observed"].startswith("UDP 10.96.0.1 in ")
+    assert bad["observed"].startswith(f"UDP {ip} in ")
     assert bad["observed"].endswith("; TCP connection refused")
     assert bad["why"].startswith(
         "answers over UDP but not over TCP (connection refused): answers too large for UDP"
@@ -116,8 +123,9 @@ def test_tcp_refused_by_one_replica_is_told_apart_from_udp(cluster: Cluster) -> 
         "answered": 0,
         "errors": ["connection refused"],
     }
-    assert hops(doc)[f"dnspath:replica:{first}"]["verdict"] == "ok"
-    assert doc["verdict"] == "warn"
+    assert rows[f"dnspath:replica:{first}"]["verdict"] == "ok"
+    # The Service has no endpoints (a fail finding of its own), the replica only warns.
+    assert code == 1, err
     assert no_probe_pods(cluster)
 
 
@@ -200,4 +208,57 @@ def test_the_node_local_cache_is_probed_as_its_own_hop(cluster: Cluster, namespa
     )
     # kube-dns behind it is fine: the fault is the node's cache, not the cluster DNS.
     assert hops(doc)["dnspath:service:10.96.0.10"]["verdict"] == "ok"
+    assert no_probe_pods(cluster)
+
+
+def test_unlistable_replicas_are_a_stated_skip(cluster: Cluster, namespace: str) -> None:
+    """deploy/rbac.yaml's read and probe roles bound in one namespace only: the kube-dns
+    EndpointSlices (kube-system) cannot be listed, so the replicas are a stated skip and the
+    pod's own nameserver is still asked."""
+    repo = Path(__file__).resolve().parents[2]
+    cluster.apply((repo / "deploy" / "rbac.yaml").read_text())
+    user = f"kd-dnspath-{namespace}"
+    bindings = [
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": f"kd-{role}", "namespace": namespace},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": f"kubectl-discover-{role}",
+            },
+            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": user}],
+        }
+        for role in ("read", "probe")
+    ]
+    cluster.apply(json.dumps({"apiVersion": "v1", "kind": "List", "items": bindings}))
+    cluster.kubectl("create", "service", "clusterip", "web", "--tcp=80:8080", "-n", namespace)
+    kubeconfig = cluster.user_kubeconfig(user)
+    args = ("svc", "web", "-n", namespace, "--node", "kd-node-1", "-o", "json")
+    result = cluster.exec(
+        [sys.executable, "-m", "kubectl_discover", *args],
+        env={
+            "PYTHONPATH": str(repo),
+            "KUBECONFIG": str(kubeconfig),
+            "NO_COLOR": "1",
+        },
+        timeout=180,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    rows = hops(json.loads(result.stdout))
+    assert list(rows) == ["dnspath:replicas", "dnspath:resolver:10.96.0.10"]
+    skip = rows["dnspath:replicas"]
+    assert (skip["subject"], skip["observed"], skip["verdict"]) == (
+        "CoreDNS replicas",
+        "not asked",
+        "info",
+    )
+    assert skip["why"] == (
+        "cannot list endpointslices in kube-system: forbidden; only the pod's nameserver and "
+        "the kube-dns ClusterIP were asked (grant list on endpointslices in kube-system, "
+        "deploy/rbac.yaml)"
+    )
+    own = rows["dnspath:resolver:10.96.0.10"]
+    assert (own["subject"], own["verdict"]) == ("nameserver 10.96.0.10 on kd-node-1", "ok")
     assert no_probe_pods(cluster)
