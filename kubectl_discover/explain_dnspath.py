@@ -171,6 +171,8 @@ def _hop_row(
         )
     else:
         why = "answers like the other hops, over UDP and TCP"
+    if hop.note:
+        why += f"; {hop.note}"
     return Row(
         "dns",
         _subject(hop),

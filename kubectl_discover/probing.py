@@ -10,6 +10,7 @@ report can be rebuilt, tested and compared with no cluster. Both return the same
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,12 @@ from kubectl_discover.analyze.model import Diagnosis
 from kubectl_discover.analyze.resolv import cluster_dns_address
 from kubectl_discover.errors import InputError
 from kubectl_discover.pipeline import ProbeRun, ProbeRunner
-from kubectl_discover.probe.dnspath import DnsPathTargets, replicas_from_slices
+from kubectl_discover.probe.dnspath import (
+    NODELOCAL_ADDRESS,
+    DnsPathTargets,
+    node_local_binds,
+    replicas_from_slices,
+)
 from kubectl_discover.probe.observations import ProbeResult
 from kubectl_discover.probe.runner import (
     ProbeSettings,
@@ -87,17 +93,29 @@ def reused_pod(
 def dns_path_targets(session: Any, snapshot: Snapshot) -> DnsPathTargets:
     """The kube-dns ClusterIP (from the snapshot, else one GET) and its replicas (one LIST of
     its EndpointSlices); a refused LIST is a stated skip, never a failure."""
-    from kubectl_discover.api.dnspath import kube_dns_cluster_ip, kube_dns_slices
+    from kubectl_discover.api.dnspath import (
+        kube_dns_cluster_ip,
+        kube_dns_slices,
+        node_local_corefile,
+    )
     from kubectl_discover.api.session import ApiNotFound, Forbidden
 
     service_ip = cluster_dns_address(snapshot) or kube_dns_cluster_ip(session)
+    corefile = node_local_corefile(session)
+    binds, line = node_local_binds(corefile, service_ip) if corefile else ((), "")
+    targets = DnsPathTargets(
+        service_ip,
+        None,
+        node_local=tuple(dict.fromkeys((NODELOCAL_ADDRESS, *binds))),
+        node_local_line=line,
+    )
     try:
         slices = kube_dns_slices(session)
     except Forbidden as refusal:
-        return DnsPathTargets(service_ip, None, skipped=refusal.unavailable().describe())
+        return dataclasses.replace(targets, skipped=refusal.unavailable().describe())
     except ApiNotFound:
-        return DnsPathTargets(service_ip, None, skipped="discovery.k8s.io/v1 not served")
-    return DnsPathTargets(service_ip, replicas_from_slices(slices))
+        return dataclasses.replace(targets, skipped="discovery.k8s.io/v1 not served")
+    return dataclasses.replace(targets, replicas=replicas_from_slices(slices))
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@ kube-dns Service when the command did not read kube-system's Services (``svc``, 
 
 Made only when a probe runs (never by ``--no-probe``, so not in ``svc``'s request budget):
 one LIST in kube-system with ``labelSelector=kubernetes.io/service-name=kube-dns``, and at
-most one GET of kube-system/kube-dns.
+most one GET of kube-system/kube-dns; one GET of the ConfigMap kube-system/node-local-dns
+(NodeLocal DNSCache's Corefile: which addresses it binds on the nodes).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from kubectl_discover.api.session import ApiNotFound, Forbidden, Session
-from kubectl_discover.probe.dnspath import KUBE_DNS, KUBE_DNS_SELECTOR
+from kubectl_discover.probe.dnspath import KUBE_DNS, KUBE_DNS_SELECTOR, NODELOCAL_CONFIGMAP
 
 SLICES_PATH = f"/apis/discovery.k8s.io/v1/namespaces/{KUBE_DNS[0]}/endpointslices"
 
@@ -30,3 +31,15 @@ def kube_dns_cluster_ip(session: Session) -> str | None:
         return None
     ip = str((service.get("spec") or {}).get("clusterIP") or "")
     return ip if ip and ip != "None" else None
+
+
+def node_local_corefile(session: Session) -> str | None:
+    """The Corefile of kube-system/node-local-dns; None when refused or absent (optional:
+    without it only 169.254.20.10 in a pod's resolv.conf marks a node-local cache)."""
+    path = f"/api/v1/namespaces/{KUBE_DNS[0]}/configmaps/{NODELOCAL_CONFIGMAP}"
+    try:
+        configmap = session.get_json(path)
+    except (Forbidden, ApiNotFound):
+        return None
+    text = (configmap.get("data") or {}).get("Corefile")
+    return text if isinstance(text, str) else None

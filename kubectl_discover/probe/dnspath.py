@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 
 NODELOCAL_ADDRESS = "169.254.20.10"
 """The link-local address NodeLocal DNSCache listens on (its documented default)."""
+NODELOCAL_CONFIGMAP = "node-local-dns"
+"""kube-system/node-local-dns: NodeLocal DNSCache's Corefile (its ``bind`` line)."""
+LOCAL_PILLAR = "__PILLAR__LOCAL__DNS__"
+SERVER_PILLAR = "__PILLAR__DNS__SERVER__"
 KUBE_DNS = ("kube-system", "kube-dns")
 KUBE_DNS_SELECTOR = "kubernetes.io/service-name=kube-dns"
 MAX_REPEAT = 200
@@ -48,6 +52,8 @@ class DnsHop:
     """namespace/name of the replica's pod (from the EndpointSlice's targetRef)."""
     node: str = ""
     ready: bool | None = None
+    note: str = ""
+    """Something known about the hop beyond its role (a node-local cache binding it)."""
 
     @property
     def key(self) -> str:
@@ -61,6 +67,7 @@ class DnsHop:
             "pod": self.pod,
             "node": self.node,
             "ready": self.ready,
+            "note": self.note,
         }
 
     @classmethod
@@ -72,6 +79,7 @@ class DnsHop:
             pod=str(data.get("pod") or ""),
             node=str(data.get("node") or ""),
             ready=None if ready is None else bool(ready),
+            note=str(data.get("note") or ""),
         )
 
 
@@ -119,6 +127,34 @@ class DnsPathTargets:
     replicas: tuple[DnsHop, ...] | None
     skipped: str = ""
     node_local: tuple[str, ...] = (NODELOCAL_ADDRESS,)
+    node_local_line: str = ""
+    """The ``bind`` line of kube-system/node-local-dns, when that ConfigMap was read."""
+
+
+def node_local_binds(corefile: str, service_ip: str | None) -> tuple[tuple[str, ...], str]:
+    """The addresses NodeLocal DNSCache's Corefile binds on every node, and the line that says
+    so: ``bind 169.254.20.10 10.96.0.10`` (also with its placeholders, which node-cache fills
+    in with the link-local address and the kube-dns ClusterIP)."""
+    from kubectl_discover.analyze.corefile import parse_corefile
+    from kubectl_discover.syntax import is_ip
+
+    parsed = parse_corefile(corefile, source=f"{KUBE_DNS[0]}/{NODELOCAL_CONFIGMAP}/Corefile")
+    found: dict[str, None] = {}
+    line = ""
+    for block in parsed.blocks:
+        for directive in block.named("bind"):
+            line = line or f"'bind {' '.join(directive.args)}' ({directive.where})"
+            for word in directive.args:
+                address = (
+                    NODELOCAL_ADDRESS
+                    if word == LOCAL_PILLAR
+                    else (service_ip or "")
+                    if word == SERVER_PILLAR
+                    else word
+                )
+                if address and is_ip(address):
+                    found.setdefault(address, None)
+    return tuple(found), line
 
 
 def replicas_from_slices(slices: Iterable[Mapping[str, Any]]) -> tuple[DnsHop, ...]:
@@ -176,7 +212,13 @@ def build_path_plan(
         raise ValueError(f"repeat must be between 1 and {MAX_REPEAT}")
     hops: list[DnsHop] = []
     if targets.service_ip:
-        hops.append(DnsHop(Role.SERVICE, targets.service_ip, pod="/".join(KUBE_DNS)))
+        note = (
+            f"NodeLocal DNSCache binds this address on the nodes it runs on "
+            f"({targets.node_local_line}): there the node's cache answers it, not kube-proxy"
+            if targets.service_ip in targets.node_local and targets.node_local_line
+            else ""
+        )
+        hops.append(DnsHop(Role.SERVICE, targets.service_ip, pod="/".join(KUBE_DNS), note=note))
     hops.extend(targets.replicas or ())
     return DnsPathPlan(
         names=path_names(diagnoses, cluster_domain),

@@ -157,6 +157,7 @@ class HopObservation:
     tcp: tuple[TcpObservation, ...] = ()
     repeat: tuple[PairObservation, ...] = ()
     unfinished: int = 0
+    note: str = ""
 
     @property
     def pairs(self) -> tuple[PairObservation, ...]:
@@ -202,6 +203,7 @@ class HopObservation:
             tcp=tuple(TcpObservation.from_json(t) for t in data.get("tcp") or ()),
             repeat=tuple(PairObservation.from_json(p) for p in data.get("repeat") or ()),
             unfinished=int(data.get("unfinished") or 0),
+            note=str(data.get("note") or ""),
         )
 
 

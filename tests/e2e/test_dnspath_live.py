@@ -262,3 +262,36 @@ def test_unlistable_replicas_are_a_stated_skip(cluster: Cluster, namespace: str)
     own = rows["dnspath:resolver:10.96.0.10"]
     assert (own["subject"], own["verdict"]) == ("nameserver 10.96.0.10 on kd-node-1", "ok")
     assert no_probe_pods(cluster)
+
+
+def test_a_node_local_dns_configmap_binding_the_cluster_ip_is_said(cluster: Cluster) -> None:
+    """NodeLocal DNSCache's ConfigMap (as its manifest ships it, placeholders and all) says
+    its caches bind the kube-dns ClusterIP: the ClusterIP hop says who may answer it."""
+    corefile = (
+        "cluster.local:53 {\n"
+        "    errors\n"
+        "    bind __PILLAR__LOCAL__DNS__ __PILLAR__DNS__SERVER__\n"
+        "    forward . __PILLAR__CLUSTER__DNS__\n"
+        "}\n"
+    )
+    configmap = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "node-local-dns", "namespace": "kube-system"},
+        "data": {"Corefile": corefile},
+    }
+    cluster.apply(json.dumps(configmap))
+    try:
+        code, doc, err = discover(cluster, "dns", KUBERNETES, "--node", "kd-node-1")
+    finally:
+        cluster.kubectl("delete", "configmap", "node-local-dns", "-n", "kube-system")
+    assert code == 0, err
+    row = hops(doc)["dnspath:service:10.96.0.10"]
+    assert row["verdict"] == "ok"
+    assert row["why"] == (
+        "answers like the other hops, over UDP and TCP; NodeLocal DNSCache binds this address "
+        "on the nodes it runs on ('bind __PILLAR__LOCAL__DNS__ __PILLAR__DNS__SERVER__' "
+        "(kube-system/node-local-dns/Corefile line 3)): there the node's cache answers it, not "
+        "kube-proxy"
+    )
+    assert no_probe_pods(cluster)

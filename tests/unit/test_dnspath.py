@@ -29,6 +29,7 @@ from kubectl_discover.probe.dnspath import (
     DnsPathTargets,
     Role,
     build_path_plan,
+    node_local_binds,
     path_names,
     replicas_from_slices,
 )
@@ -508,3 +509,46 @@ def test_a_name_row_says_the_replicas_disagree_instead_of_blaming_nss() -> None:
     healthy = ProbeResult.from_json({**document, "dns_path": {"hops": [A1], "names": [NAME]}})
     (row,) = [r for r in explain(diagnosis(), healthy) if r.key == diagnosis().dns[0].key]
     assert "yet getaddrinfo answered 10.96.7.7 (/etc/hosts or another NSS source)" in row.why
+
+
+NODELOCAL_COREFILE = """cluster.local:53 {
+    errors
+    cache {
+        success 9984 30
+        denial 9984 5
+    }
+    bind __PILLAR__LOCAL__DNS__ __PILLAR__DNS__SERVER__
+    forward . __PILLAR__CLUSTER__DNS__ {
+        force_tcp
+    }
+}
+.:53 {
+    bind 169.254.20.10 10.96.0.10
+    forward . __PILLAR__UPSTREAM__SERVERS__
+}
+"""
+
+
+def test_node_local_binds_fill_in_node_caches_placeholders() -> None:
+    assert node_local_binds(NODELOCAL_COREFILE, "10.96.0.10") == (
+        ("169.254.20.10", "10.96.0.10"),
+        "'bind __PILLAR__LOCAL__DNS__ __PILLAR__DNS__SERVER__' "
+        "(kube-system/node-local-dns/Corefile line 7)",
+    )
+    ipvs = "cluster.local:53 {\n    bind 169.254.20.10\n}\n"
+    assert node_local_binds(ipvs, "10.96.0.10")[0] == ("169.254.20.10",)
+
+
+def test_a_cluster_ip_the_node_cache_binds_says_so() -> None:
+    binds, line = node_local_binds(NODELOCAL_COREFILE, "10.96.0.10")
+    targets = DnsPathTargets("10.96.0.10", (), node_local=binds, node_local_line=line)
+    path = build_path_plan([diagnosis()], targets, cluster_domain="cluster.local", repeat=1)
+    (service,) = path.hops
+    assert service.note == (
+        "NodeLocal DNSCache binds this address on the nodes it runs on ('bind "
+        "__PILLAR__LOCAL__DNS__ __PILLAR__DNS__SERVER__' (kube-system/node-local-dns/Corefile "
+        "line 7)): there the node's cache answers it, not kube-proxy"
+    )
+    row = judge({**SERVICE, "note": service.note}, A1)["dnspath:service:10.96.0.10"]
+    assert row.verdict is RowVerdict.OK
+    assert row.why == "answers like the other hops, over UDP and TCP; " + service.note
