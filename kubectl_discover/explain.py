@@ -386,7 +386,15 @@ def _first_outcome(observed: str) -> str:
 def _unexpected_negative(
     e: DnsExpectation, obs: DnsObservation, observed: str, result: ProbeResult
 ) -> str:
-    """Predicted to resolve but did not: point at the search path when the FQDN works."""
+    """Predicted to resolve but did not: point at a timeout that ended the walk, else at the
+    search path when the FQDN works."""
+    stalled = next((s for s in obs.steps if s.error), None)
+    if stalled is not None:
+        return (
+            f"the lookup stopped at {stalled.name} ({stalled.qtype} {stalled.error}): glibc "
+            "gives up on a timeout instead of searching on; a DNS server on the way did not "
+            "answer (the DNS path rows name it)"
+        )
     if not e.query.endswith(".") and e.fqdn:
         full = result.dns_for(dns_key(absolute(e.fqdn), e.qtype))
         if full is not None and full.values(e.qtype):

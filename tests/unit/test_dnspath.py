@@ -552,3 +552,47 @@ def test_a_cluster_ip_the_node_cache_binds_says_so() -> None:
     row = judge({**SERVICE, "note": service.note}, A1)["dnspath:service:10.96.0.10"]
     assert row.verdict is RowVerdict.OK
     assert row.why == "answers like the other hops, over UDP and TCP; " + service.note
+
+
+def test_a_walk_ended_by_a_timeout_says_so_instead_of_blaming_the_search_path() -> None:
+    from kubectl_discover.explain import explain
+    from kubectl_discover.probe.observations import ProbeResult
+    from kubectl_discover.probe.plan import dns_key
+
+    short = DnsExpectation(
+        query="web.shop",
+        qtype="A",
+        form=NameForm.OTHER_NAMESPACE,
+        fqdn=NAME,
+        exists=True,
+        answers=(VIP,),
+        why="the ClusterIP",
+    )
+    nx = {"qtype": "A", "rcode": "NXDOMAIN", "answers": [], "time_ms": 1.0}
+    first = "web.shop.shop.svc.cluster.local."
+    walk = {
+        "key": dns_key("web.shop", "A"),
+        "name": "web.shop",
+        "candidates": [first, "web.shop.svc.cluster.local."],
+        "steps": [
+            {**nx, "name": first},
+            {**nx, "name": first, "qtype": "AAAA", "rcode": None, "error": "timeout"},
+        ],
+    }
+    full = {
+        "key": dns_key(NAME, "A"),
+        "name": NAME,
+        "steps": [{"name": NAME, "qtype": "A", "rcode": "NOERROR", "time_ms": 1.0,
+                   "answers": [{"name": NAME, "type": "A", "ttl": 30, "data": VIP}]}],
+    }  # fmt: skip
+    result = ProbeResult.from_json(
+        {"resolver": {"nameservers": ["10.96.0.10"], "search": []}, "dns": [walk, full]}
+    )
+    subject = Diagnosis("Service", "shop", "web", "ClusterIP", (), dns=(short,))
+    (row,) = [r for r in explain(subject, result) if r.key == short.key]
+    assert row.verdict is RowVerdict.FAIL
+    assert row.why.startswith(
+        f"the lookup stopped at {first} (AAAA timeout): glibc gives up on a timeout instead of "
+        "searching on; a DNS server on the way did not answer (the DNS path rows name it)"
+    )
+    assert "never completes" not in row.why
