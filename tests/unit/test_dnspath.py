@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import dns.message
 import dns.rdatatype
 import pytest
-from test_probe_program import DnsServer, Zone
+from test_probe_program import DnsServer, Servers, Zone, _python, run_program
 
 from kubectl_discover.analyze.model import Diagnosis, DnsExpectation, NameForm
 from kubectl_discover.cli import run
@@ -26,6 +28,7 @@ from kubectl_discover.explain_dnspath import rows_for
 from kubectl_discover.probe import program
 from kubectl_discover.probe.dnspath import (
     DnsHop,
+    DnsPathPlan,
     DnsPathTargets,
     Role,
     build_path_plan,
@@ -34,6 +37,7 @@ from kubectl_discover.probe.dnspath import (
     replicas_from_slices,
 )
 from kubectl_discover.probe.dnspath_result import DnsPathResult, percentile
+from kubectl_discover.probe.observations import ProbeResult
 from kubectl_discover.probe.plan import ProbePlan, build_plan
 from kubectl_discover.report import build_report
 
@@ -596,3 +600,39 @@ def test_a_walk_ended_by_a_timeout_says_so_instead_of_blaming_the_search_path() 
         "searching on; a DNS server on the way did not answer (the DNS path rows name it)"
     )
     assert "never completes" not in row.why
+
+
+@pytest.fixture
+def loopback(tmp_path: Path) -> Iterator[Servers]:
+    """test_probe_program's loopback servers, with the one name asked here."""
+    found = Servers(tmp_path)
+    found.zone.add("web.shop.svc.cluster.local.", "A", "10.96.0.12")
+    yield found
+    found.close()
+
+
+@pytest.mark.parametrize("version", ["3.8", "current"])
+def test_the_program_prints_the_dns_path_on_old_and_new_pythons(
+    tmp_path: Path, loopback: Servers, version: str
+) -> None:
+    """The whole program (subprocess, the resolv.conf names 127.0.0.1) with a DNS path plan:
+    the pod's nameserver is the one hop, asked 3 times; Python 3.8 too (the probe image's
+    python may be that old)."""
+    python = sys.executable if version == "current" else _python(version)
+    if python is None:
+        pytest.skip(f"python{version} is not installed here")
+    name = "web.shop.svc.cluster.local."
+    path = DnsPathPlan(names=(name,), hops=(), repeat=3)
+    plan = ProbePlan(dns=(), connects=(), budget_seconds=10.0, check_timeout=1.0, dns_path=path)
+    doc = run_program(tmp_path, loopback, plan, python=python)
+    result = ProbeResult.from_json(doc)
+    assert result.dns_path is not None
+    (own,) = result.dns_path.hops
+    assert (own.key, own.resolver, len(own.pairs), len(own.tcp)) == (
+        "dnspath:resolver:127.0.0.1",
+        True,
+        3,
+        1,
+    )
+    assert {p.answers["A"].data for p in own.pairs} == {("10.96.0.12",)}
+    assert own.tcp[0].data == ("10.96.0.12",)
