@@ -161,6 +161,17 @@ def _hop_row(
         key=lambda v: v.severity or 0,
         default=RowVerdict.OK,
     )
+    silent = [h for h in path.hops if h.role == Role.REPLICA and not h.udp_answers]
+    if problems and hop.role == Role.SERVICE and silent and (hop.udp_answers or hop.tcp_answers):
+        names = ", ".join(h.pod.split("/")[-1] or h.address for h in silent)
+        problems.insert(
+            0,
+            (
+                RowVerdict.WARN,
+                f"kube-proxy sends part of these queries to {names}, which does not answer "
+                "(see its row)",
+            ),
+        )
     if problems:
         why = "; ".join(text for _, text in problems)
     elif hop.role == Role.NODE_LOCAL:

@@ -636,3 +636,24 @@ def test_the_program_prints_the_dns_path_on_old_and_new_pythons(
     )
     assert {p.answers["A"].data for p in own.pairs} == {("10.96.0.12",)}
     assert own.tcp[0].data == ("10.96.0.12",)
+
+
+def test_a_cluster_ip_partly_unanswered_points_at_the_silent_replica() -> None:
+    halves = [pair(1.0), pair(1500.0, lost=("A", "AAAA"))]
+    service = hop(
+        "service", "10.96.0.10", udp=halves[:1], repeat=halves[1:], tcp=[tcp(error="timeout")]
+    )
+    dead = hop(
+        "replica",
+        "10.244.2.1",
+        "kube-system/coredns-b",
+        udp=[pair(1500.0, lost=("A", "AAAA"))],
+        tcp=[tcp(error="timeout")],
+    )
+    row = judge(service, A1, dead)["dnspath:service:10.96.0.10"]
+    assert row.verdict is RowVerdict.WARN
+    assert row.why.startswith(
+        "kube-proxy sends part of these queries to coredns-b, which does not answer (see its "
+        "row); answers over UDP but not over TCP (timeout)"
+    )
+    assert "1 of 2 pairs got no answer at all" in row.why
