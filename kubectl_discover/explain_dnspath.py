@@ -156,22 +156,21 @@ def _hop_row(
 ) -> Row:
     latency = hop.latency()
     problems = _problems(hop, path, references, medians, latency, replicas)
+    silent = [h for h in path.hops if h.role == Role.REPLICA and not h.udp_answers]
+    if problems and hop.role == Role.SERVICE and silent:
+        names = ", ".join(h.pod.split("/")[-1] or h.address for h in silent)
+        pointer = (
+            RowVerdict.WARN,  # the replica's row carries the failure
+            f"kube-proxy sends part of these queries to {names}, which does not answer "
+            "(see its row)",
+        )
+        answered = hop.udp_answers or hop.tcp_answers
+        problems = [pointer, *problems] if answered else [pointer]
     verdict = max(
         (level for level, _ in problems),
         key=lambda v: v.severity or 0,
         default=RowVerdict.OK,
     )
-    silent = [h for h in path.hops if h.role == Role.REPLICA and not h.udp_answers]
-    if problems and hop.role == Role.SERVICE and silent and (hop.udp_answers or hop.tcp_answers):
-        names = ", ".join(h.pod.split("/")[-1] or h.address for h in silent)
-        problems.insert(
-            0,
-            (
-                RowVerdict.WARN,
-                f"kube-proxy sends part of these queries to {names}, which does not answer "
-                "(see its row)",
-            ),
-        )
     if problems:
         why = "; ".join(text for _, text in problems)
     elif hop.role == Role.NODE_LOCAL:

@@ -83,9 +83,19 @@ def test_every_hop_is_asked_and_repeat_reports_the_distribution(cluster: Cluster
 def test_a_stopped_replica_is_named(cluster: Cluster) -> None:
     first, _ = replica_ips(cluster)
     with dnspath.stopped_replica(cluster) as stopped:
-        code, doc, err = discover(cluster, "dns", KUBERNETES, "--node", "kd-node-1")
+        args = ("dns", KUBERNETES, "--node", "kd-node-1", "--repeat", "20")
+        code, doc, err = discover(cluster, *args)
     assert code == 1, err
     rows = hops(doc)
+    # kube-proxy picks a replica per pair (a new socket each): about half of the 20 pairs
+    # asked of the ClusterIP went to the stopped one (all 20 to the other: p = 2**-20).
+    service = rows["dnspath:service:10.96.0.10"]
+    assert service["verdict"] == "warn"
+    assert service["why"].startswith(
+        "kube-proxy sends part of these queries to coredns-2, which does not answer (see its row)"
+    )
+    udp = service["observation"]["udp"]
+    assert udp["pairs"] == 20 and 1 <= udp["lostBoth"] <= 19, udp
     bad = rows[f"dnspath:replica:{stopped}"]
     assert bad["subject"] == f"CoreDNS replica kube-system/coredns-2 {stopped} on kd-node-2"
     assert (bad["verdict"], bad["observed"]) == ("fail", "UDP no answer; TCP timeout")

@@ -657,3 +657,14 @@ def test_a_cluster_ip_partly_unanswered_points_at_the_silent_replica() -> None:
         "row); answers over UDP but not over TCP (timeout)"
     )
     assert "1 of 2 pairs got no answer at all" in row.why
+
+
+def test_a_cluster_ip_whose_one_query_reached_the_silent_replica_only_points_at_it() -> None:
+    lost = dict(udp=[pair(1500.0, lost=("A", "AAAA"))], tcp=[tcp(error="timeout")])
+    rows = judge(hop("service", "10.96.0.10", **lost), A1, hop("replica", "10.244.2.1", **lost))
+    service = rows["dnspath:service:10.96.0.10"]
+    assert (service.verdict, service.why) == (
+        RowVerdict.WARN,
+        "kube-proxy sends part of these queries to 10.244.2.1, which does not answer (see its row)",
+    )
+    assert rows["dnspath:replica:10.244.2.1"].verdict is RowVerdict.FAIL
