@@ -299,17 +299,26 @@ def _silent(hop: HopObservation, who: str, replicas: int) -> str:
 def _slow(
     hop: HopObservation, medians: Mapping[str, float | None], latency: Latency
 ) -> list[tuple[RowVerdict, str]]:
+    """A replica is compared with the other replicas (the ClusterIP mixes them all, a slow one
+    included); any other hop with every other hop."""
     mine = latency.p50_ms
-    others = [m for key, m in medians.items() if key != hop.key and m is not None]
-    if mine is None or not others:
+    peers = [
+        m
+        for key, m in medians.items()
+        if key != hop.key and m is not None and key.startswith(f"dnspath:{Role.REPLICA}:")
+    ]
+    if hop.role != Role.REPLICA or not peers:
+        peers = [m for key, m in medians.items() if key != hop.key and m is not None]
+    if mine is None or not peers:
         return []
-    typical = statistics.median(others)
+    typical = statistics.median(peers)
     if mine > SLOW_FLOOR_MS and mine > SLOW_FACTOR * typical:
+        which = "the other replicas" if hop.role == Role.REPLICA else "the other hops"
         return [
             (
                 RowVerdict.WARN,
-                f"slow: median {mine:g} ms where the other hops take {typical:g} ms; an "
-                "overloaded replica or node (CPU limits, upstream timeouts)",
+                f"slow: median {mine:g} ms where {which} take {typical:g} ms; an overloaded "
+                "replica or node (CPU limits, upstream timeouts)",
             )
         ]
     return []

@@ -344,11 +344,15 @@ def test_without_known_answers_the_majority_decides_and_a_tie_accuses_nobody() -
 
 def test_a_clearly_slower_replica_warns() -> None:
     slow = hop("replica", "10.244.2.1", udp=[pair(600.0)])
-    rows = judge(SERVICE, A1, slow)
+    # The ClusterIP reached the slow replica too: replicas are compared with replicas.
+    mixed = hop("service", "10.96.0.10", resolver=True, udp=[pair(300.0)])
+    rows = judge(mixed, A1, slow)
     assert rows["dnspath:replica:10.244.2.1"].verdict is RowVerdict.WARN
     assert rows["dnspath:replica:10.244.2.1"].why.startswith(
-        "slow: median 600 ms where the other hops take 1 ms"
+        "slow: median 600 ms where the other replicas take 1 ms"
     )
+    # 300 ms against the median of 1 and 600 ms: not 5 times slower.
+    assert rows["dnspath:service:10.96.0.10"].verdict is RowVerdict.OK
     not_slow = hop("replica", "10.244.2.1", udp=[pair(90.0)])  # under the 100 ms floor
     assert judge(SERVICE, A1, not_slow)["dnspath:replica:10.244.2.1"].verdict is RowVerdict.OK
 
