@@ -360,7 +360,30 @@ def diagnose_name(
         *access_findings(index, subject),
         *dns_config_findings(index, diagnosis, subject, now),
     )
-    return _with(diagnosis, findings=worst_first(findings))
+    return _with(diagnosis, findings=worst_first(findings), facts=_sourced(index, diagnosis))
+
+
+def _sourced(index: Index, diagnosis: Diagnosis) -> tuple[tuple[str, str], ...]:
+    """``dns NAME``'s facts with where the cluster domain and the DNS address come from:
+    the Corefile line (or --cluster-domain, or the assumption), the kube-dns ClusterIP."""
+    cluster = index.cluster_dns
+    kube_dns = cluster_dns_address(index.snapshot)
+    source = cluster.domain_source
+    domain = (
+        f"{cluster.domain} (assumed: no Corefile read)"
+        if source == "assumed"
+        else f"{cluster.domain} ({source})"
+        if source == "--cluster-domain"
+        else f"{cluster.domain} (from {source})"
+    )
+    facts = []
+    for key, value in diagnosis.facts:
+        if key == "cluster domain":
+            value = domain
+        elif key == "nameserver" and kube_dns and value == kube_dns:
+            value = f"{kube_dns} (the ClusterIP of kube-system/kube-dns)"
+        facts.append((key, value))
+    return tuple(facts)
 
 
 def scan(index: Index, namespace: str | None) -> tuple[Diagnosis, ...]:

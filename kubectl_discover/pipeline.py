@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from kubectl_discover import diagnose, report
+from kubectl_discover import diagnose, explain_dnspath, report
 from kubectl_discover.analyze.gatewayapi import NOT_INSTALLED
 from kubectl_discover.analyze.model import Diagnosis
 from kubectl_discover.commands import DNS, GATEWAY, GRPCROUTE, HTTPROUTE, INGRESS, ROUTE, SVC, Needs
@@ -125,6 +125,9 @@ def subject_report(
     rows = explain(
         diagnosis, run.result if run is not None else None, **explain_context(loaded.snapshot)
     )
+    if run is not None:
+        node = str(run.document.get("node") or "")
+        rows += tuple(explain_dnspath.rows_for([diagnosis], run.result.dns_path, probe_node=node))
     return report.build_report(
         diagnosis,
         rows,

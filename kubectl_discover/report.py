@@ -143,13 +143,24 @@ class _Joined:
         """Rows not shown beside an expectation: probe facts, further rows of one
         expectation (a second Ingress address, an SNI check), in explain() order."""
         return [
-            row for row in self._order if row.key == PROBE_ROW or row != self._by_key[row.key][0]
+            row
+            for row in self._order
+            if row.key == PROBE_ROW
+            or row.key.startswith(DNS_PATH_KEY)
+            or row != self._by_key[row.key][0]
         ]
+
+
+DNS_PATH_KEY = "dnspath:"
+"""Rows about one hop of the DNS path (explain_dnspath): keyed by the hop, observing no
+expectation."""
 
 
 def _extra_row_doc(row: Row) -> dict[str, Any]:
     doc = {"subject": row.subject, **_row_fields(row)}
-    if row.key != PROBE_ROW:
+    if row.key.startswith(DNS_PATH_KEY):
+        doc["key"] = row.key
+    elif row.key != PROBE_ROW:
         doc["for"] = row.key
     return doc
 

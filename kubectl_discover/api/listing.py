@@ -58,6 +58,7 @@ from urllib.parse import quote
 
 from kubectl_discover.api.session import ApiNotFound, Forbidden, Session
 from kubectl_discover.errors import InputError, NotFoundError
+from kubectl_discover.probe.dnspath import NODELOCAL_CONFIGMAP
 from kubectl_discover.snapshot import (
     GATEWAY_NOT_SERVED,
     WORKLOAD_KINDS,
@@ -534,8 +535,9 @@ COREDNS_CUSTOM_CONFIGMAP = "coredns-custom"
 """AKS: mounted at /etc/coredns/custom and spliced in by ``import custom/*``."""
 CONFIGMAP_GET_RESOURCE = "configmaps"
 """The DNS ConfigMaps are read one GET each by name (never listed); RBAC needs ``get``."""
-DNS_CONFIGMAP_NAMES = (COREDNS_CONFIGMAP, COREDNS_CUSTOM_CONFIGMAP)
-"""Every ConfigMap the loader may GET: deploy/rbac.yaml grants ``get`` on these names only."""
+DNS_CONFIGMAP_NAMES = (COREDNS_CONFIGMAP, COREDNS_CUSTOM_CONFIGMAP, NODELOCAL_CONFIGMAP)
+"""Every ConfigMap the plugin may GET (the loader the first two, the probe node-local-dns:
+api/dnspath.py): deploy/rbac.yaml grants ``get`` on these names only."""
 
 
 def with_dns_configmaps(session: Session, snapshot: Snapshot) -> Snapshot:

@@ -42,6 +42,7 @@ from kubectl_discover.cli.flags import (
     ProbeNamespace,
     ProbeTimeout,
     Record,
+    Repeat,
     Replay,
     Watch,
 )
@@ -131,6 +132,7 @@ def subject_command(
         replay: Replay = None,
         watch: Watch = False,
         interval: Interval = 5.0,
+        repeat: Repeat = 1,
         gateway: GatewayFlag = None,
         header: Header = None,
         method: Method = "GET",
@@ -180,6 +182,7 @@ def _invoke(
     replay: str | None,
     watch: bool,
     interval: float,
+    repeat: int = 1,
     method: str = "GET",
     headers: Sequence[str] = (),
     gateway: str | None = None,
@@ -217,6 +220,7 @@ def _invoke(
             interval=interval,
             as_client=as_client,
             ephemeral=ephemeral,
+            repeat=repeat,
         ),
     )
     validate(options)

@@ -110,6 +110,15 @@ ProbeTimeout = Annotated[
         help="Seconds to wait for the probe pod and its checks.",
     ),
 ]
+Repeat = Annotated[
+    int,
+    typer.Option(
+        "--repeat",
+        metavar="N",
+        help="Ask each DNS hop N times (A and AAAA together, as glibc does) and report the "
+        "latency distribution and lost answers (1-200).",
+    ),
+]
 DryRun = Annotated[
     bool, typer.Option("--dry-run", help="Print the probe pod and plan; create nothing.")
 ]
