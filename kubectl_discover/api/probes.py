@@ -600,7 +600,7 @@ def cleanup(
 ) -> list[str]:
     """Delete probe pods (by label) whose expiry annotation has passed; returns ns/name."""
     path = f"/api/v1/namespaces/{namespace}/pods" if namespace else "/api/v1/pods"
-    moment = now or datetime.datetime.now(datetime.UTC)
+    moment = now or datetime.datetime.now(datetime.timezone.utc)
     deleted: list[str] = []
     for pod in session.list_all(path, {"labelSelector": LABEL_SELECTOR}):
         expiry = expires_at(pod)

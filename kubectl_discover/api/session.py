@@ -26,14 +26,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Union
 from urllib.parse import urlencode, urlsplit
 
 from kubectl_discover import __version__
 from kubectl_discover.errors import ClusterAccessError, InputError, NotFoundError
 from kubectl_discover.snapshot import Unavailable
 
-Params = Mapping[str, str | int] | Iterable[tuple[str, str | int]]
+Params = Union[Mapping[str, Union[str, int]], Iterable[tuple[str, Union[str, int]]]]
 """Query parameters: a mapping or (name, value) pairs, encoded in order."""
 
 SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -425,7 +425,7 @@ def describe_transport_error(exc: BaseException, timeout: float) -> str:
         return "connection refused" if "refused" in str(exc).lower() else _first_line(str(exc))
     if isinstance(exc, errors.ConnectTimeoutError):
         return f"connection timed out after {timeout:g}s"
-    if isinstance(exc, errors.ReadTimeoutError | TimeoutError):
+    if isinstance(exc, (errors.ReadTimeoutError, TimeoutError)):
         return f"no reply within {timeout:g}s"
     if isinstance(exc, errors.SSLError) or "SSL" in type(exc).__name__ or "SSLError" in str(exc):
         return "TLS handshake failed: " + _first_line(str(exc), drop_prefix="SSLError")
