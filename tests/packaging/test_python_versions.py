@@ -102,7 +102,7 @@ def plugin(built: Release) -> str:
     return str(built.unpacked / "kubectl-discover")
 
 
-def test_version_and_help(built: Release, venv: Venv) -> None:
+def test_version_help_and_completion(built: Release, venv: Venv) -> None:
     done = venv.run([plugin(built), "version"])
     assert (done.returncode, done.stdout.decode(), done.stderr) == (
         0,
@@ -117,6 +117,13 @@ def test_version_and_help(built: Release, venv: Venv) -> None:
     text = svc_help.stdout.decode()
     # typer before Python 3.10 read the flags' string annotations unevaluated: no -n, no -f
     assert "-n, --namespace NAMESPACE" in text and "-f, --filename PATH" in text
+    completer = str(built.unpacked / "kubectl_complete-discover")
+    tab = venv.run([completer, "svc", "--no-c"])
+    assert (tab.returncode, tab.stdout, tab.stderr) == (
+        0,
+        b"--no-color\tNever colour the output\n:4\n",
+        b"",
+    )
 
 
 @pytest.mark.parametrize(
