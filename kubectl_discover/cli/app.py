@@ -471,3 +471,18 @@ def root_app() -> typer.Typer:
         stub.__doc__ = inspect.getdoc(info.callback)
         light.command(info.name)(stub)
     return light
+
+
+def _evaluated_annotations(func: Callable[..., None]) -> None:
+    """Replace a command's string annotations (``from __future__ import annotations``) by the
+    objects they name. typer before Python 3.10 reads them unevaluated and would see no option
+    (and ``typing.get_type_hints`` there wraps a ``None`` default's ``Annotated`` in Optional)."""
+    func.__annotations__ = {
+        name: eval(value, func.__globals__) if isinstance(value, str) else value
+        for name, value in func.__annotations__.items()
+    }
+
+
+for _info in app.registered_commands:
+    if _info.callback is not None:
+        _evaluated_annotations(_info.callback)

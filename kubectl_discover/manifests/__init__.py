@@ -306,7 +306,7 @@ def _type_name(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "a boolean"
-    if isinstance(value, int | float):
+    if isinstance(value, (int, float)):
         return f"a number ({value})"
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."

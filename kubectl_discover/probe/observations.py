@@ -223,7 +223,7 @@ def decode_certificate(der_b64: str, *, now: datetime.datetime | None = None) ->
         pass
     subject = cert.subject.rfc4514_string()
     not_after = cert.not_valid_after_utc
-    moment = now or datetime.datetime.now(datetime.UTC)
+    moment = now or datetime.datetime.now(datetime.timezone.utc)
     text = " ".join([subject.lower(), *(s.lower() for s in sans)])
     return CertInfo(
         subject=subject,

@@ -796,7 +796,7 @@ def run(plan: Json, resolver: Json, client: Any, port: int, libc: bool) -> Json:
         "python": ".".join(str(n) for n in sys.version_info[:3]),
         "dns_library": client.name,
         "hostname": socket.gethostname(),
-        "started": datetime.datetime.now(datetime.timezone.utc).isoformat(),  # noqa: UP017
+        "started": datetime.datetime.now(datetime.timezone.utc).isoformat(),
         "duration_ms": _ms(started),
         "budget_seconds": budget,
         "budget_exhausted": exhausted,

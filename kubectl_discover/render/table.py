@@ -20,7 +20,7 @@ def _cell(value: Any) -> str:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, list | tuple):
+    if isinstance(value, (list, tuple)):
         return ", ".join(_cell(v) for v in value) or "-"
     return str(value)
 
@@ -42,7 +42,7 @@ def _table(
     headers: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[int | None]
 ) -> str:
     return tabulate(
-        [[wrap(_cell(c), w) for c, w in zip(row, widths, strict=True)] for row in rows],
+        [[wrap(_cell(c), w) for c, w in zip(row, widths)] for row in rows],
         headers=list(headers),
         tablefmt="plain",
         disable_numparse=True,

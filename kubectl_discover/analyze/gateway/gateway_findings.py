@@ -1,6 +1,8 @@
 """Findings of a Gateway: its class, conditions and address, each listener (own and
 ListenerSet), the ListenerSets that name it, and status that disagrees with the prediction."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable, Iterator
 
 from kubectl_discover.analyze.gateway import checks as C

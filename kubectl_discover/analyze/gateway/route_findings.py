@@ -122,7 +122,7 @@ def _not_allowed_hint(graph: GatewayGraph, node: RouteNode, parent: ParentResult
 
 def _backend_findings(graph: GatewayGraph, node: RouteNode) -> Iterator[Finding]:
     subject = node.ref
-    for rule, resolutions in zip(node.route.rules, node.backends, strict=True):
+    for rule, resolutions in zip(node.route.rules, node.backends):
         where = f"{rule.field}"
         redirect = any(f.type == "RequestRedirect" for f in rule.filters)
         if not rule.backend_refs and not redirect:
