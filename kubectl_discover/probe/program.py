@@ -484,7 +484,7 @@ def ask_pair(name: str, server: str, port: int, timeout: float) -> Json:
                 sock.settimeout(max(0.001, until - now))
                 try:
                     data, _ = sock.recvfrom(65535)
-                except socket.timeout:  # noqa: UP041 (not TimeoutError before 3.10)
+                except socket.timeout:  # not TimeoutError before Python 3.10
                     continue
                 if len(data) < 12:
                     continue
