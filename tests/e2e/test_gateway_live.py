@@ -1,9 +1,11 @@
 """The Gateway API commands against the real API server: first without the CRDs (every
-Gateway API LIST answers 404), then with minimal CRDs of our own
-(tests/e2e/fixtures/gateway-api-crds.yaml) and a Gateway, an HTTPRoute and a Service.
+Gateway API LIST answers 404), then with the standard-channel CRDs of
+sigs.k8s.io/gateway-api v1.6.3 taken from the Go module (tests/e2e/gatewaycrds.py), so the
+API server applies their real defaulting and CEL validation.
 
-No Gateway controller runs in the test cluster, so the GatewayClass is never Accepted and
-no status is written: the test asserts exactly what the plugin says about that. Every
+No Gateway controller runs in the test cluster, so the GatewayClass keeps the status the
+CRD defaults (Accepted=Unknown, reason Pending) and the Gateway is never programmed: the
+test asserts exactly what the plugin says about that. Every
 object it creates (CRDs, the GatewayClass, the namespace) is deleted afterwards.
 """
 
@@ -13,17 +15,15 @@ import json
 import sys
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from gatewaycrds import GROUP, standard_crds
 
 from testcluster import Cluster
 
 pytestmark = pytest.mark.e2e
 
-CRDS = (Path(__file__).resolve().parent / "fixtures" / "gateway-api-crds.yaml").read_text()
-CRD_LABEL = "app.kubernetes.io/part-of=kubectl-discover-e2e"
 NOT_INSTALLED = (
     "error: the Gateway API is not installed in this cluster: no gateway.networking.k8s.io "
     "resources\n"
@@ -65,45 +65,31 @@ def discover(cluster: Cluster, *args: str) -> tuple[int, Any, str]:
 
 
 def crds_present(cluster: Cluster) -> bool:
-    return bool(cluster.get_json("crd", "-l", CRD_LABEL)["items"]) or bool(
-        cluster.kubectl("get", "crd", "gateways.gateway.networking.k8s.io", check=False).returncode
-        == 0
-    )
+    found = cluster.kubectl("get", "crd", "-o", "name", check=False).stdout
+    return any(line.endswith(f".{GROUP}") for line in str(found).split())
 
 
-def remove_crds(cluster: Cluster) -> None:
-    cluster.kubectl("delete", "crd", "-l", CRD_LABEL, "--wait=true", check=False, timeout=120)
-    cluster.wait_for(
-        "the Gateway API CRDs to be gone",
-        lambda: (
-            cluster.kubectl(
-                "get", "--raw", "/apis/gateway.networking.k8s.io/v1/gateways", check=False
-            ).returncode
-            != 0
-        ),
-        timeout=60,
-    )
+def served(cluster: Cluster) -> bool:
+    path = f"/apis/{GROUP}/v1/gateways"
+    return cluster.kubectl("get", "--raw", path, check=False).returncode == 0
+
+
+def remove_crds(cluster: Cluster, names: tuple[str, ...]) -> None:
+    cluster.kubectl("delete", "crd", *names, "--ignore-not-found", "--wait=true", timeout=120)
+    cluster.wait_for("the Gateway API CRDs to be gone", lambda: not served(cluster), timeout=60)
 
 
 @pytest.fixture
 def gateway_api(cluster: Cluster) -> Iterator[str]:
-    """The CRDs installed for one test (removed afterwards); yields a GatewayClass name."""
-    cluster.apply(CRDS)
+    """The standard-channel CRDs of sigs.k8s.io/gateway-api (from the Go module) installed
+    for one test and removed afterwards; yields the name of a GatewayClass created for it."""
+    crds = standard_crds()
     cls = f"kd-e2e-{uuid.uuid4().hex[:6]}"
     try:
-        cluster.kubectl(
-            "wait", "--for=condition=Established", "crd", "-l", CRD_LABEL, "--timeout=60s"
-        )
-        cluster.wait_for(
-            "the Gateway API to be served",
-            lambda: (
-                cluster.kubectl(
-                    "get", "--raw", "/apis/gateway.networking.k8s.io/v1/gateways", check=False
-                ).returncode
-                == 0
-            ),
-            timeout=60,
-        )
+        # create, not apply: the HTTPRoute CRD is larger than kubectl's last-applied annotation
+        cluster.kubectl("create", "-f", "-", input=crds.text, timeout=120)
+        cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd", *crds.names)
+        cluster.wait_for("the Gateway API to be served", lambda: served(cluster), timeout=60)
         cluster.apply(
             "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\n"
             f"metadata: {{name: {cls}}}\nspec: {{controllerName: example.net/none}}\n"
@@ -111,7 +97,7 @@ def gateway_api(cluster: Cluster) -> Iterator[str]:
         yield cls
     finally:
         cluster.kubectl("delete", "gatewayclass", cls, "--ignore-not-found", check=False)
-        remove_crds(cluster)
+        remove_crds(cluster, crds.names)
 
 
 def test_without_the_crds_gateway_commands_say_so_in_one_line(
@@ -148,9 +134,9 @@ def test_httproute_and_route_live_without_a_controller(
         (f"HTTPRoute {namespace}/store rule 0", "api", 1, "fail")
     ]
     assert doc["routes"][0]["why"] == (
-        f"attached, but no controller programs Gateway {namespace}/edge: no controller has "
-        f"answered for GatewayClass {gateway_api} (controllerName example.net/none): no "
-        "Accepted condition"
+        f"attached, but no controller programs Gateway {namespace}/edge: GatewayClass "
+        f"{gateway_api} is still Accepted=Unknown (Pending: Waiting for controller): no "
+        "controller named example.net/none is running"
     )
 
     code, doc, err = discover(
