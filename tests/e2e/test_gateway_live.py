@@ -156,3 +156,192 @@ def test_httproute_and_route_live_without_a_controller(
     code, out, err = discover(cluster, "gateway", "edge", "-n", namespace, "--no-probe")
     assert (code, err) == (1, "")
     assert f"class: {gateway_api} (pending)" in out
+
+
+CONTROLLER = "example.net/none"
+WRITTEN_AT = "2026-01-01T00:00:00Z"
+
+
+def condition(type_: str, status: str, reason: str, generation: int = 1) -> dict[str, Any]:
+    return {
+        "type": type_,
+        "status": status,
+        "reason": reason,
+        "message": f"written by the test as {CONTROLLER} would",
+        "lastTransitionTime": WRITTEN_AT,
+        "observedGeneration": generation,
+    }
+
+
+def write_status(
+    cluster: Cluster, kind: str, name: str, status: dict[str, Any], namespace: str | None = None
+) -> None:
+    """Write ``status`` through the status subresource, as a controller does (the CRD's
+    schema and CEL rules validate it)."""
+    where = ["-n", namespace] if namespace else []
+    patch = json.dumps({"status": status})
+    cluster.kubectl(
+        "patch", kind, name, *where, "--subresource=status", "--type=merge", "-p", patch
+    )
+
+
+STATUS_OBJECTS = """
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {{name: edge}}
+spec:
+  gatewayClassName: {cls}
+  listeners:
+  - {{name: http, port: 80, protocol: HTTP}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {{name: store}}
+spec:
+  parentRefs: [{{name: edge}}]
+  hostnames: [shop.example.com]
+  rules:
+  - backendRefs: [{{name: api, port: 8080}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {{name: cart}}
+spec:
+  parentRefs: [{{name: edge, sectionName: https}}]
+  hostnames: [cart.example.com]
+  rules:
+  - backendRefs: [{{name: api, port: 8080}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: api}}
+spec:
+  selector: {{app: api}}
+  ports: [{{name: http, port: 8080, targetPort: 8080}}]
+"""
+
+
+def test_status_written_as_a_controller_would_is_compared_with_the_prediction(
+    cluster: Cluster, namespace: str, gateway_api: str
+) -> None:
+    """The class and Gateway are Accepted and Programmed; the listener's attachedRoutes
+    is wrong (2 where one Route attaches); store's status says ResolvedRefs=False
+    (BackendNotFound) although Service api exists; cart names a listener that does not
+    exist (NoMatchingParent) but its status, written for an older generation, says
+    Accepted."""
+    cls = gateway_api
+    cluster.apply(STATUS_OBJECTS.format(cls=cls), namespace)
+    write_status(
+        cluster, "gatewayclass", cls, {"conditions": [condition("Accepted", "True", "Accepted")]}
+    )
+    listener = {
+        "name": "http",
+        "attachedRoutes": 2,
+        "supportedKinds": [{"group": GROUP, "kind": "HTTPRoute"}],
+        "conditions": [
+            condition("Accepted", "True", "Accepted"),
+            condition("ResolvedRefs", "True", "ResolvedRefs"),
+            condition("Programmed", "True", "Programmed"),
+        ],
+    }
+    write_status(
+        cluster,
+        "gateway",
+        "edge",
+        {
+            "addresses": [{"type": "IPAddress", "value": "192.0.2.10"}],
+            "conditions": [
+                condition("Accepted", "True", "Accepted"),
+                condition("Programmed", "True", "Programmed"),
+            ],
+            "listeners": [listener],
+        },
+        namespace,
+    )
+
+    def parent(section: str | None, *conditions: dict[str, Any]) -> dict[str, Any]:
+        ref: dict[str, Any] = {"group": GROUP, "kind": "Gateway", "name": "edge"}
+        ref |= {"sectionName": section} if section else {}
+        return {"parentRef": ref, "controllerName": CONTROLLER, "conditions": list(conditions)}
+
+    write_status(
+        cluster,
+        "httproute",
+        "store",
+        {
+            "parents": [
+                parent(
+                    None,
+                    condition("Accepted", "True", "Accepted"),
+                    condition("ResolvedRefs", "False", "BackendNotFound"),
+                )
+            ]
+        },
+        namespace,
+    )
+    write_status(
+        cluster,
+        "httproute",
+        "cart",
+        {
+            "parents": [
+                parent(
+                    "https",
+                    condition("Accepted", "True", "Accepted"),
+                    condition("ResolvedRefs", "True", "ResolvedRefs"),
+                )
+            ]
+        },
+        namespace,
+    )
+    # a spec change the controller has not seen: generation 2, status still for 1
+    cluster.kubectl(
+        "patch", "httproute", "cart", "-n", namespace, "--type=merge",
+        "-p", '{"spec": {"hostnames": ["cart.example.com", "basket.example.com"]}}',
+    )  # fmt: skip
+
+    code, doc, err = discover(
+        cluster, "httproute", "store", "-n", namespace, "--no-probe", "-o", "json"
+    )
+    assert err == ""
+    assert (code, doc["verdict"]) == (1, "fail")
+    found = {f["id"]: f["message"] for f in doc["findings"]}
+    assert found == {
+        "gateway-route-status-rejected": (
+            f"The controller reports HTTPRoute {namespace}/store ResolvedRefs=False "
+            f"(BackendNotFound: written by the test as {CONTROLLER} would) for Gateway "
+            f"{namespace}/edge."
+        ),
+        "gateway-route-status-disagrees": (
+            f"Status of HTTPRoute {namespace}/store for Gateway {namespace}/edge: ResolvedRefs "
+            "is False (BackendNotFound), the specification predicts True (ResolvedRefs)."
+        ),
+    }
+
+    code, doc, err = discover(
+        cluster, "httproute", "cart", "-n", namespace, "--no-probe", "-o", "json"
+    )
+    assert err == ""
+    assert (code, doc["verdict"]) == (1, "fail")
+    disagree = [
+        f["message"] for f in doc["findings"] if f["id"] == "gateway-route-status-disagrees"
+    ]
+    assert disagree == [
+        f"Status of HTTPRoute {namespace}/cart for Gateway {namespace}/edge sectionName https: "
+        "Accepted is True (Accepted), the specification predicts False (NoMatchingParent); "
+        "the status was written for generation 1, the Route is at generation 2 (stale)."
+    ]
+
+    code, doc, err = discover(
+        cluster, "gateway", "edge", "-n", namespace, "--no-probe", "-o", "json"
+    )
+    assert err == ""
+    assert [(f["id"], f["message"]) for f in doc["findings"]] == [
+        (
+            "gateway-status-disagrees",
+            "The controller counts 2 attached Route(s) on listener http (HTTP :80, any host), "
+            "the specification predicts 1 from the Routes' parentRefs, allowedRoutes and "
+            "hostnames.",
+        )
+    ]
+    assert code == 0
