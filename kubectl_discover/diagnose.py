@@ -18,6 +18,7 @@ from kubectl_discover.analyze import (
     ingresses,
     legacy,
     lookup,
+    migration,
     routes,
     services,
 )
@@ -310,9 +311,26 @@ def diagnose_route(
                 if ingress_matched and gateway is None
                 else tuple(f for f in diagnosis.findings if f.id != routes.NO_HOST_MATCH.id)
             )
+            compared = (
+                migration.compare(
+                    index,
+                    index.gateway_graph,
+                    diagnosis.routes,
+                    answer.matches,
+                    request.host,
+                    request.path,
+                )
+                if gateway is None
+                else ()
+            )
             diagnosis = _with(
                 diagnosis,
-                findings=(*(() if gateway is not None else kept), *answer.findings),
+                migration=compared,
+                findings=(
+                    *(() if gateway is not None else kept),
+                    *answer.findings,
+                    *migration.findings(url_ref(url), compared),
+                ),
                 routes=(*(() if gateway is not None else diagnosis.routes), *answer.routes),
                 chain=(*(() if gateway is not None else diagnosis.chain), *answer.chain),
                 facts=(*diagnosis.facts, *answer.facts),

@@ -266,6 +266,7 @@ class RequestAnalysis:
     facts: tuple[tuple[str, str], ...]
     answered: bool
     """True when at least one Gateway listens on the request's port and scheme."""
+    matches: tuple[GatewayMatch, ...] = ()
 
 
 def analyze_request(
@@ -291,6 +292,7 @@ def analyze_request(
         chain=chain,
         facts=tuple(facts),
         answered=bool(matches),
+        matches=tuple(matches),
     )
 
 

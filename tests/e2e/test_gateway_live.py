@@ -345,3 +345,112 @@ def test_status_written_as_a_controller_would_is_compared_with_the_prediction(
         )
     ]
     assert code == 0
+
+
+MIGRATION_OBJECTS = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: storefront
+  annotations:
+    nginx.ingress.kubernetes.io/x-forwarded-prefix: /api
+    nginx.ingress.kubernetes.io/limit-rps: "5"
+spec:
+  rules:
+  - host: shop.example.com
+    http:
+      paths:
+      - {{path: /api, pathType: Prefix, backend: {{service: {{name: api, port: {{name: http}}}}}}}}
+      - {{path: /, pathType: Prefix, backend: {{service: {{name: web, port: {{number: 80}}}}}}}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {{name: edge}}
+spec:
+  gatewayClassName: {cls}
+  listeners:
+  - {{name: http, port: 80, protocol: HTTP}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {{name: store}}
+spec:
+  parentRefs: [{{name: edge}}]
+  hostnames: [shop.example.com]
+  rules:
+  - matches: [{{path: {{type: PathPrefix, value: /api}}}}]
+    filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier: {{add: [{{name: X-Forwarded-Prefix, value: /api}}]}}
+    backendRefs: [{{name: api, port: 8080}}]
+  - backendRefs: [{{name: web-v2, port: 80}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: api}}
+spec:
+  selector: {{app: api}}
+  ports: [{{name: http, port: 8080, targetPort: 8080}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: web}}
+spec:
+  selector: {{app: web}}
+  ports: [{{name: http, port: 80, targetPort: 8080}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: web-v2}}
+spec:
+  selector: {{app: web, track: v2}}
+  ports: [{{name: http, port: 80, targetPort: 8080}}]
+"""
+
+
+def test_route_compares_the_ingress_and_the_httproute_claiming_one_host(
+    cluster: Cluster, namespace: str, gateway_api: str
+) -> None:
+    """Part 5 live: the API server stores the HTTPRoute with its defaults (the /api rule's
+    filter validated by the CRD); route URL compares both sides."""
+    cluster.apply(MIGRATION_OBJECTS.format(cls=gateway_api), namespace)
+
+    def migration(url: str) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+        code, doc, err = discover(
+            cluster, "route", url, "-n", namespace, "--no-probe", "-o", "json"
+        )
+        assert err == "" and code == 1  # the Gateway is not programmed: no controller
+        found = [(f["id"], f["message"]) for f in doc["findings"] if "-migration-" in f["id"]]
+        return doc["migration"], found
+
+    entries, found = migration("http://shop.example.com/api/cart")
+    assert [(m["sameBackend"], m["differences"], m["verdict"]) for m in entries] == [
+        (True, [], "ok")
+    ]
+    assert [(a["name"], a["filter"], a["present"]) for a in entries[0]["annotations"]] == [
+        ("nginx.ingress.kubernetes.io/limit-rps", None, None),
+        ("nginx.ingress.kubernetes.io/x-forwarded-prefix", "RequestHeaderModifier", True),
+    ]
+    assert found == [  # worst first
+        (
+            "gateway-migration-annotation-unmapped",
+            f"Ingress {namespace}/storefront uses nginx.ingress.kubernetes.io/limit-rps: no "
+            "filter or field of a standard-channel HTTPRoute expresses it, so HTTPRoute "
+            f"{namespace}/store rule 0 match 0 does not do it.",
+        ),
+        (
+            "gateway-migration-same",
+            f"Ingress {namespace}/storefront (Prefix /api) and HTTPRoute {namespace}/store rule "
+            f"0 match 0 (PathPrefix /api) both send shop.example.com/api/cart to "
+            f"{namespace}/api:http (8080).",
+        ),
+    ]
+
+    entries, found = migration("http://shop.example.com/about")
+    assert [(m["sameBackend"], m["verdict"]) for m in entries] == [(False, "warn")]
+    assert entries[0]["differences"] == [
+        f"the Ingress sends the URL to {namespace}/web:http (80), the HTTPRoute to "
+        f"{namespace}/web-v2:80",
+        "annotation nginx.ingress.kubernetes.io/x-forwarded-prefix (RequestHeaderModifier "
+        f"filter) has no RequestHeaderModifier filter on HTTPRoute {namespace}/store rule 1",
+    ]
