@@ -144,6 +144,10 @@ class Snapshot:
     events: tuple[Obj, ...] = ()
     namespaces: tuple[str, ...] = ()
     """Namespace names known to exist (empty when unknown)."""
+    namespace_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """The labels of the Namespaces read (live: every namespace listed, the LIST being
+    metadata only; offline: the Namespace documents in the files). A namespace missing here
+    has unknown labels (Gateway ``allowedRoutes.namespaces.from: Selector``)."""
     gatewayclasses: tuple[Obj, ...] = ()
     """Gateway API (gateway.networking.k8s.io): GatewayClasses (cluster-scoped)."""
     gateways: tuple[Obj, ...] = ()
@@ -196,3 +200,19 @@ class Snapshot:
             if gap.resource == resource:
                 return gap
         return None
+
+
+def labels_by_name(objs: Iterable[Obj]) -> dict[str, Mapping[str, str]]:
+    """namespace name -> its labels (strings only), from Namespace objects or metadata."""
+    found: dict[str, Mapping[str, str]] = {}
+    for obj in objs:
+        metadata = obj.get("metadata")
+        if not isinstance(metadata, Mapping) or not isinstance(metadata.get("name"), str):
+            continue
+        labels = metadata.get("labels")
+        found[metadata["name"]] = (
+            {str(k): str(v) for k, v in labels.items() if isinstance(v, str)}
+            if isinstance(labels, Mapping)
+            else {}
+        )
+    return found

@@ -454,3 +454,94 @@ def test_route_compares_the_ingress_and_the_httproute_claiming_one_host(
         "annotation nginx.ingress.kubernetes.io/x-forwarded-prefix (RequestHeaderModifier "
         f"filter) has no RequestHeaderModifier filter on HTTPRoute {namespace}/store rule 1",
     ]
+
+
+SELECTOR_GATEWAY = """
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {{name: edge}}
+spec:
+  gatewayClassName: {cls}
+  listeners:
+  - name: http
+    port: 80
+    protocol: HTTP
+    allowedRoutes:
+      namespaces:
+        from: Selector
+        selector: {{matchLabels: {{kd-e2e-access: granted}}}}
+"""
+
+SELECTOR_ROUTE = """
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {{name: app}}
+spec:
+  parentRefs: [{{name: edge, namespace: {gateway_ns}}}]
+  hostnames: [{host}]
+  rules:
+  - backendRefs: [{{name: app, port: 80}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: app}}
+spec:
+  selector: {{app: app}}
+  ports: [{{port: 80, targetPort: 8080}}]
+"""
+
+
+def test_from_selector_is_decided_by_the_labels_of_the_route_namespace(
+    cluster: Cluster, namespace: str, gateway_api: str
+) -> None:
+    """Part 4 live: the namespace LIST (metadata only) keeps the labels, so a listener's
+    from: Selector admits the Route of the labelled namespace and refuses the other one,
+    in httproute, route URL and scan alike."""
+    cluster.apply(SELECTOR_GATEWAY.format(cls=gateway_api), namespace)
+    with cluster.namespace("granted") as granted, cluster.namespace("refused") as refused:
+        cluster.kubectl("label", "namespace", granted, "kd-e2e-access=granted")
+        cluster.apply(SELECTOR_ROUTE.format(gateway_ns=namespace, host="in.example.com"), granted)
+        cluster.apply(SELECTOR_ROUTE.format(gateway_ns=namespace, host="out.example.com"), refused)
+
+        code, doc, err = discover(
+            cluster, "httproute", "app", "-n", granted, "--no-probe", "-o", "json"
+        )
+        assert err == "" and code == 1  # the class is not accepted: no controller runs
+        assert doc["facts"] == {"parent": f"Gateway {namespace}/edge: attached (Accepted)"}
+        assert [f["id"] for f in doc["findings"]] == ["gateway-class-not-accepted"]
+
+        code, doc, err = discover(
+            cluster, "httproute", "app", "-n", refused, "--no-probe", "-o", "json"
+        )
+        assert err == "" and code == 1
+        assert doc["facts"] == {
+            "parent": f"Gateway {namespace}/edge: not attached (NotAllowedByListeners)"
+        }
+        assert [f["id"] for f in doc["findings"]] == [
+            "gateway-route-not-allowed",
+            "gateway-class-not-accepted",
+        ]
+        assert doc["findings"][0]["message"].endswith(
+            f"namespace {refused} does not match from: Selector (kd-e2e-access=granted) "
+            "(NotAllowedByListeners)."
+        )
+
+        code, doc, err = discover(
+            cluster, "route", "http://in.example.com/", "-A", "--no-probe", "-o", "json"
+        )
+        assert err == ""
+        assert doc["facts"]["gateway"] == (
+            f"{namespace}/edge: forwarded by HTTPRoute {granted}/app rule 0 match 0"
+        )
+        code, doc, err = discover(
+            cluster, "route", "http://out.example.com/", "-A", "--no-probe", "-o", "json"
+        )
+        assert err == ""
+        assert doc["facts"]["gateway"].startswith(f"{namespace}/edge: 404")
+
+        code, doc, err = discover(cluster, "scan", "-n", refused, "-o", "json")
+        assert err == ""
+        items = {(i["subjectKind"], i["name"]): i for i in doc["items"]}
+        assert "gateway-route-not-allowed" in [
+            f["id"] for f in items[("HTTPRoute", "app")]["findings"]
+        ]

@@ -552,3 +552,35 @@ def test_gateways_refused_leave_attachment_unknown_not_missing(
     assert {(r["verdict"], r["why"]) for r in doc["routes"]} == {
         ("warn", "attachment could not be decided")
     }
+
+
+@pytest.mark.parametrize(
+    ("namespace_doc", "code", "ids"),
+    [
+        ("", 0, ["gateway-route-attachment-unknown"]),
+        ('metadata: {name: shop, labels: {gateway-access: "true"}}', 0, []),
+        ("metadata: {name: shop}", 1, ["gateway-route-not-allowed"]),
+    ],
+)
+def test_from_selector_reads_the_labels_of_the_namespace_documents(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    namespace_doc: str,
+    code: int,
+    ids: list[str],
+) -> None:
+    """shop.yaml's https listener admits Routes from namespaces labelled
+    gateway-access=true; store attaches to it (sectionName https) and to http (from: All).
+    Without a Namespace document the labels are unknown, never "not allowed"."""
+    files = ["-f", SHOP]
+    if namespace_doc:
+        path = tmp_path / "namespace.yaml"
+        path.write_text(f"apiVersion: v1\nkind: Namespace\n{namespace_doc}\n")
+        files += ["-f", str(path)]
+    exit_code, doc = _json(capsys, "httproute", "store", "-n", "shop", *files)
+    assert (exit_code, [f["id"] for f in doc["findings"]]) == (code, ids)
+    if ids == ["gateway-route-not-allowed"]:
+        assert doc["findings"][0]["message"].endswith(
+            "namespace shop does not match from: Selector (gateway-access=true) "
+            "(NotAllowedByListeners)."
+        )
