@@ -273,10 +273,12 @@ def diagnose_gateway(index: Index, namespace: str, name: str, *, now: datetime) 
     return _with(diagnosis, findings=worst_first(findings))
 
 
-def diagnose_gateway_route(index: Index, kind: str, namespace: str, name: str) -> Diagnosis:
+def diagnose_gateway_route(
+    index: Index, kind: str, namespace: str, name: str, *, now: datetime
+) -> Diagnosis:
     """``kubectl discover httproute NAME`` / ``grpcroute NAME``."""
     _require_gateway_api(index, kind, namespace, name)
-    diagnosis = gatewayapi.diagnose_route(index, kind, namespace, name)
+    diagnosis = gatewayapi.diagnose_route(index, kind, namespace, name, now=now)
     findings = (*diagnosis.findings, *access_findings(index, ObjectRef(kind, namespace, name)))
     return _with(diagnosis, findings=worst_first(findings))
 
@@ -303,7 +305,7 @@ def diagnose_route(
     ingress_url = f"{request.scheme}://{request.host}{port}{_path_and_query(url)}"
     diagnosis = routes.diagnose_route(index, ingress_url, namespace, now=now)
     if gatewayapi.installed(index):
-        answer = gatewayapi.analyze_request(index, request, gateway)
+        answer = gatewayapi.analyze_request(index, request, gateway, now=now)
         if answer.answered or gateway is not None:
             ingress_matched = bool(diagnosis.routes)
             kept = (

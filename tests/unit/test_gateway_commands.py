@@ -16,7 +16,7 @@ from certs import leaf, tls_secret
 from kubectl_discover import loading, pipeline
 from kubectl_discover.analyze.index import build_index
 from kubectl_discover.cli import run
-from kubectl_discover.commands import GATEWAY_KINDS, ROUTE
+from kubectl_discover.commands import GATEWAY_KINDS, HTTPROUTE, ROUTE
 from kubectl_discover.probe.plan import connect_key, route_checks
 from kubectl_discover.probing import RECORD_FORMAT
 from kubectl_discover.snapshot import GATEWAY_NOT_SERVED, Unavailable
@@ -558,7 +558,12 @@ def test_gateways_refused_leave_attachment_unknown_not_missing(
     ("namespace_doc", "code", "ids"),
     [
         ("", 0, ["gateway-route-attachment-unknown"]),
-        ('metadata: {name: shop, labels: {gateway-access: "true"}}', 0, []),
+        # attached to https: its certificate (empty in the fixture) is now checked
+        (
+            'metadata: {name: shop, labels: {gateway-access: "true"}}',
+            1,
+            ["ingress-tls-cert-invalid"],
+        ),
         ("metadata: {name: shop}", 1, ["gateway-route-not-allowed"]),
     ],
 )
@@ -584,3 +589,77 @@ def test_from_selector_reads_the_labels_of_the_namespace_documents(
             "namespace shop does not match from: Selector (gateway-access=true) "
             "(NotAllowedByListeners)."
         )
+
+
+# --- TLS and probe targets under httproute and route URL ----------------------------------
+
+SHOP_LABELLED = (
+    'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {gateway-access: "true"}}\n'
+)
+
+
+def _labelled(tmp_path: Path) -> str:
+    """A Namespace document giving shop the label the https listener selects on."""
+    path = tmp_path / "shop-namespace.yaml"
+    path.write_text(SHOP_LABELLED)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("sans", "tls", "ids"),
+    [
+        (("*.example.com",), "ok", []),
+        (("other.example.org",), "SAN mismatch", ["ingress-tls-host-not-covered"]),
+    ],
+)
+def test_httproute_checks_the_certificate_of_the_listener_serving_its_hostname(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    sans: tuple[str, ...],
+    tls: str,
+    ids: list[str],
+) -> None:
+    shop = _shop_with_certificate(tmp_path, *sans)
+    _, doc = _json(
+        capsys, "httproute", "store", "-n", "shop", "-f", shop, "-f", _labelled(tmp_path)
+    )
+    assert [f["id"] for f in doc["findings"]] == ids
+    if ids:
+        assert doc["findings"][0]["subject"] == "Gateway infra/gw"
+        assert "shop.example.com" in doc["findings"][0]["message"]
+    assert {r["tls"] for r in doc["routes"]} == {tls}
+
+
+def test_route_https_checks_the_certificate_for_the_request_host(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    shop = _shop_with_certificate(tmp_path, "www.example.com")
+    args = ("route", "https://shop.example.com/api/cart", "-n", "shop", "-f", shop)
+    _, doc = _json(capsys, *args, "-f", _labelled(tmp_path))
+    assert {r["tls"] for r in doc["routes"]} == {"SAN mismatch"}
+    mismatch = [f for f in doc["findings"] if f["id"] == "ingress-tls-host-not-covered"]
+    assert [f["subject"] for f in mismatch] == ["Gateway infra/gw"]
+    # plain http: no certificate to check
+    _, doc = _json(capsys, "route", "http://shop.example.com/api/cart", "-n", "shop", "-f", shop)
+    assert {r["tls"] for r in doc["routes"]} == {"none"}
+    assert not [f for f in doc["findings"] if f["id"].startswith("ingress-tls-")]
+
+
+def test_httproute_rows_plan_requests_to_the_gateway_address(tmp_path: Path) -> None:
+    """Each row is aimed at the Gateway's status.addresses through the first listener the
+    Route attaches to (sectionName https: port 443, Host and SNI shop.example.com), at the
+    path of its rule's first match."""
+    shop = _shop_with_certificate(tmp_path, "*.example.com")
+    source = loading.Source(filenames=(shop, _labelled(tmp_path)))
+    loaded = loading.load(loading.LoadRequest(HTTPROUTE, source, namespace="shop"))
+    diagnosis = pipeline.diagnose_subject(pipeline.Subject(HTTPROUTE, "store"), loaded, now=NOW)
+    checks = {
+        (c.scheme, c.host, c.port, c.path, c.host_header, c.sni)
+        for r in diagnosis.routes
+        for c in route_checks(r)
+    }
+    assert checks == {
+        ("https", "203.0.113.7", 443, path, "shop.example.com", sni)
+        for path in ("/", "/api", "/healthz")
+        for sni in ("shop.example.com", "")
+    }
