@@ -545,3 +545,103 @@ def test_from_selector_is_decided_by_the_labels_of_the_route_namespace(
         assert "gateway-route-not-allowed" in [
             f["id"] for f in items[("HTTPRoute", "app")]["findings"]
         ]
+
+
+PROBE_OBJECTS = """
+apiVersion: v1
+kind: Pod
+metadata: {{name: dataplane}}
+spec:
+  nodeName: kd-real-2
+  containers:
+  - name: c
+    image: python:3.12-slim
+    command: [python3, -m, http.server, "80"]
+    workingDir: /tmp
+    readinessProbe: {{tcpSocket: {{port: 80}}, periodSeconds: 1}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {{name: edge}}
+spec:
+  gatewayClassName: {cls}
+  listeners:
+  - {{name: http, port: 80, protocol: HTTP}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {{name: store}}
+spec:
+  parentRefs: [{{name: edge}}]
+  hostnames: [shop.example.com]
+  rules:
+  - backendRefs: [{{name: web, port: 80}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: web}}
+spec:
+  selector: {{app: web}}
+  ports: [{{name: http, port: 80, targetPort: 8080}}]
+"""
+
+
+def test_httproute_probes_the_gateway_address_from_a_real_node(
+    cluster: Cluster, namespace: str, gateway_api: str
+) -> None:
+    """Part 4 (probes) for httproute: a stand-in data plane (a real container answering
+    HTTP on :80 on kd-real-2) holds the Gateway's status.addresses, as a controller would
+    write them; the probe pod on kd-real-1 sends the rule's request there with the
+    Route's hostname as Host, and the row shows what came back."""
+    cluster.apply(PROBE_OBJECTS.format(cls=gateway_api), namespace)
+    cluster.wait_for(
+        "the data plane pod to be ready",
+        lambda: any(
+            c["type"] == "Ready" and c["status"] == "True"
+            for c in cluster.get_json("pod", "dataplane", "-n", namespace)["status"].get(
+                "conditions", []
+            )
+        ),
+        timeout=120,
+    )
+    ip = cluster.get_json("pod", "dataplane", "-n", namespace)["status"]["podIP"]
+    write_status(
+        cluster,
+        "gatewayclass",
+        gateway_api,
+        {"conditions": [condition("Accepted", "True", "Accepted")]},
+    )
+    write_status(
+        cluster,
+        "gateway",
+        "edge",
+        {
+            "addresses": [{"type": "IPAddress", "value": ip}],
+            "conditions": [
+                condition("Accepted", "True", "Accepted"),
+                condition("Programmed", "True", "Programmed"),
+            ],
+        },
+        namespace,
+    )
+    parent = {"group": GROUP, "kind": "Gateway", "name": "edge"}
+    accepted = [
+        condition("Accepted", "True", "Accepted"),
+        condition("ResolvedRefs", "True", "ResolvedRefs"),
+    ]
+    route_status = {"parentRef": parent, "controllerName": CONTROLLER, "conditions": accepted}
+    write_status(cluster, "httproute", "store", {"parents": [route_status]}, namespace)
+    code, doc, err = discover(
+        cluster, "httproute", "store", "-n", namespace, "--node", "kd-real-1", "-o", "json"
+    )
+    assert isinstance(doc, dict), err
+    assert "discover: deleting probe pod" in err
+    assert doc["probe"]["node"] == "kd-real-1"
+    assert [(r["addresses"], r["host"], r["tls"]) for r in doc["routes"]] == [
+        ([ip], "shop.example.com", "none")
+    ]
+    observed = doc["routes"][0]["observed"]
+    assert observed.split("; ")[1] == "HTTP/1.0 200 OK", observed
+    assert doc["routes"][0]["verdict"] == "ok"
+    assert (code, [f["id"] for f in doc["findings"]]) == (0, [])
+    assert cluster.get_json("pods", "-A", "-l", "app.kubernetes.io/component=probe")["items"] == []
