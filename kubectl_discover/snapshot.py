@@ -189,11 +189,15 @@ class Snapshot:
 
     @property
     def gateway_api_served(self) -> bool:
-        """False when the cluster answered 404 to the LIST of Gateways (the Gateway API's
-        CRDs are not installed). A later kind missing from an older release (ListenerSet
-        before v1.6) is a gap of its own, not "not installed"."""
-        gap = self.unavailable_for("gateways")
-        return gap is None or not gap.not_served
+        """False when the cluster answered 404 to the LIST of Gateways or of HTTPRoutes
+        (the Gateway API's CRDs are not installed; ``svc`` lists HTTPRoutes, not Gateways).
+        A later kind missing from an older release (ListenerSet before v1.6) is a gap of
+        its own, not "not installed"."""
+        for resource in ("gateways", "httproutes"):
+            gap = self.unavailable_for(resource)
+            if gap is not None and gap.not_served:
+                return False
+        return True
 
     def unavailable_for(self, resource: str) -> Unavailable | None:
         for gap in self.unavailable:

@@ -33,6 +33,7 @@ from kubectl_discover.analyze.gateway.chain import ServiceRoute
 from kubectl_discover.analyze.gateway.graph import GatewayGraph
 from kubectl_discover.analyze.gateway.listeners import ListenerKey
 from kubectl_discover.analyze.gateway.model import HTTP, HTTPS
+from kubectl_discover.analyze.gateway.reported import reported_attachment
 from kubectl_discover.analyze.gateway.routemodel import HTTPMatch
 from kubectl_discover.analyze.gateway.routes import RouteNode
 from kubectl_discover.analyze.index import Index
@@ -306,11 +307,44 @@ def _verdict(graph: GatewayGraph, entry: ServiceRoute) -> tuple[Verdict, str]:
     return Verdict.OK, f"attached; {entry.share:.0%} of the rule's requests"
 
 
+def _gateways_read(index: Index) -> bool:
+    """False for ``svc`` (it lists no Gateways) and when their LIST was refused: the
+    Routes' own status.parents then say where they are attached."""
+    return index.snapshot.unavailable_for("gateways") is None
+
+
 def service_routes(index: Index, namespace: str, name: str) -> tuple[RouteExpectation, ...]:
-    """The HTTPRoute/GRPCRoute rules sending traffic to Service ``namespace/name``."""
-    return tuple(
-        _expectation(index.gateway_graph, entry, namespace, name)
-        for entry in routes_for_service(index.gateway_graph, namespace, name)
+    """The HTTPRoute/GRPCRoute rules sending traffic to Service ``namespace/name``; without
+    the Gateways, attached as each Route's status.parents report it."""
+    graph = index.gateway_graph
+    entries = routes_for_service(graph, namespace, name)
+    if _gateways_read(index):
+        return tuple(_expectation(graph, entry, namespace, name) for entry in entries)
+    return tuple(_reported_expectation(graph, entry, namespace, name) for entry in entries)
+
+
+def _reported_expectation(
+    graph: GatewayGraph, entry: ServiceRoute, namespace: str, name: str
+) -> RouteExpectation:
+    node = graph.route(entry.route.kind, entry.route.namespace, entry.route.name)
+    assert node is not None  # entries come from the graph's routes
+    reported = reported_attachment(node.route)
+    backend = entry.backend
+    if backend.valid is False:
+        verdict, why = Verdict.FAIL, backend.message
+    elif backend.ref.weight == 0:
+        verdict, why = Verdict.WARN, "weight 0: this backendRef receives no traffic"
+    elif reported.verdict is Verdict.OK:
+        verdict, why = Verdict.OK, f"{reported.why}; {entry.share:.0%} of the rule's requests"
+    else:
+        verdict, why = reported.verdict, reported.why
+    expectation = _expectation(graph, entry, namespace, name)
+    return dataclasses.replace(
+        expectation,
+        host=",".join(node.route.hostnames) or "*",
+        verdict=verdict,
+        why=why,
+        gateway=", ".join(reported.parents),
     )
 
 
@@ -343,18 +377,17 @@ def _expectation(
 
 def service_route_chain(index: Index, namespace: str, name: str) -> tuple[ChainLink, ...]:
     """``-o tree`` of ``svc``: one link per Gateway route rule to the Service."""
-    return extend_chain(
-        index,
-        tuple(
-            ChainLink(
-                f"{e.route.kind} {e.route.namespace}/{e.route.name} rule {e.rule}",
-                e.attached,
-                "attached" if e.attached else "not attached",
-                (e.chain,),
-            )
-            for e in routes_for_service(index.gateway_graph, namespace, name)
-        ),
-    )
+    graph = index.gateway_graph
+    links: list[ChainLink] = []
+    for e in routes_for_service(graph, namespace, name):
+        attached, why = e.attached, "attached" if e.attached else "not attached"
+        node = graph.route(e.route.kind, e.route.namespace, e.route.name)
+        if not _gateways_read(index) and node is not None:
+            reported = reported_attachment(node.route)
+            attached, why = reported.attached, reported.why
+        label = f"{e.route.kind} {e.route.namespace}/{e.route.name} rule {e.rule}"
+        links.append(ChainLink(label, attached, why, (e.chain,)))
+    return extend_chain(index, tuple(links))
 
 
 def summarize(index: Index, namespace: str | None) -> tuple[Diagnosis, ...]:

@@ -159,7 +159,7 @@ def test_svc_kinds_are_one_list_each(cluster: Any, shop: str) -> None:
     assert "error" not in result, result.get("error")
     expected = sorted(listing.KINDS_BY_RESOURCE[kind].path(shop) for kind in sorted(SVC.kinds))
     assert sorted(paths(result)) == expected
-    assert len(result["log"]) == len(SVC.kinds) == 12  # budget: <= 14
+    assert len(result["log"]) == len(SVC.kinds) == 10  # budget: <= 14
     assert all(verb == "GET" for verb, _ in result["log"])
     snapshot = result["snapshot"]
     assert snapshot["live"] is True
@@ -170,21 +170,19 @@ def test_svc_kinds_are_one_list_each(cluster: Any, shop: str) -> None:
     # The test cluster has no Gateway API CRDs: their LISTs answer 404, recorded as such.
     not_served = "not served (Gateway API CRDs not installed)"
     assert snapshot["unavailable"] == [
-        "cannot list gateways cluster-wide: gateway.networking.k8s.io/v1 " + not_served,
         f"cannot list grpcroutes in {shop}: gateway.networking.k8s.io/v1 " + not_served,
         f"cannot list httproutes in {shop}: gateway.networking.k8s.io/v1 " + not_served,
-        f"cannot list referencegrants in {shop}: gateway.networking.k8s.io/v1beta1 " + not_served,
     ]
 
 
 def test_svc_reads_the_corefile_with_one_get(cluster: Any, shop: str) -> None:
-    """``svc``: its 12 LISTs and one GET of kube-system/coredns (the test cluster's Corefile
-    imports nothing, so coredns-custom is not asked for): 13 of the budget of 14."""
+    """``svc``: its 10 LISTs and one GET of kube-system/coredns (the test cluster's Corefile
+    imports nothing, so coredns-custom is not asked for): 11 of the budget of 14."""
     result = in_cluster(
         cluster, op="load", namespace=shop, kinds=sorted(SVC.kinds), dns_config=SVC.dns_config
     )
     assert "error" not in result, result.get("error")
-    assert len(result["log"]) == len(SVC.kinds) + 1 == 13
+    assert len(result["log"]) == len(SVC.kinds) + 1 == 11
     assert [p for p in paths(result) if "/configmaps" in p] == [
         "/api/v1/namespaces/kube-system/configmaps/coredns"
     ]

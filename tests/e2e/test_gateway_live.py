@@ -332,6 +332,26 @@ def test_status_written_as_a_controller_would_is_compared_with_the_prediction(
         "the status was written for generation 1, the Route is at generation 2 (stale)."
     ]
 
+    # svc reads no Gateway: each Route's own status.parents say where it is attached
+    code, doc, err = discover(cluster, "svc", "api", "-n", namespace, "--no-probe", "-o", "json")
+    assert err == ""
+    see = "Gateway not read by svc: see `kubectl discover httproute {} -n " + namespace + "`"
+    assert sorted((r["source"], r["verdict"], r["why"]) for r in doc["routes"]) == [
+        (
+            f"HTTPRoute {namespace}/cart rule 0",
+            "warn",
+            f"accepted by {CONTROLLER} for {namespace}/edge listener https (Route "
+            f"status.parents; {see.format('cart')}); the status was written for generation 1, "
+            "the Route is at generation 2 (stale)",
+        ),
+        (
+            f"HTTPRoute {namespace}/store rule 0",
+            "warn",
+            f"accepted by {CONTROLLER} for {namespace}/edge (Route status.parents; "
+            f"{see.format('store')}); but ResolvedRefs=False (BackendNotFound)",
+        ),
+    ]
+
     code, doc, err = discover(
         cluster, "gateway", "edge", "-n", namespace, "--no-probe", "-o", "json"
     )

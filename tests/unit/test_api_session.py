@@ -482,9 +482,11 @@ def test_kind_paths_are_scoped_only_when_namespaced() -> None:
 
 
 def test_svc_kinds_stay_within_the_request_budget() -> None:
-    # 8 core LISTs + 4 Gateway API LISTs + the coredns ConfigMap GET; the project's ceiling
-    # is 14 (bench/README.md).
-    assert len(SVC.kinds) == 12 and SVC.dns_config
+    # 8 core LISTs + 2 Gateway API LISTs (httproutes, grpcroutes: no Gateways, no
+    # ReferenceGrants) + the coredns ConfigMap GET; the project's ceiling is 14
+    # (bench/README.md).
+    assert len(SVC.kinds) == 10 and SVC.dns_config
+    assert not SVC.kinds & {"gateways", "referencegrants"}
     assert len(SVC.kinds) + SVC.dns_config <= 14
     assert SVC.kinds <= listing.ALL_KINDS
     assert "secrets" not in listing.ALL_KINDS, "Secrets are never listed"
@@ -782,10 +784,10 @@ def _load_svc(scripted: Any, configmaps: dict[str, Reply]) -> tuple[Session, Any
 
 
 def test_svc_reads_its_lists_and_the_coredns_configmap(scripted: Any) -> None:
-    """12 LISTs and one GET: 13 requests of the budget of 14 (bench/README.md)."""
+    """10 LISTs and one GET: 11 requests of the budget of 14 (bench/README.md)."""
     kubeadm = _configmap("coredns", Corefile=KUBEADM_LIKE)
     session, loaded = _load_svc(scripted, {COREDNS_PATH: kubeadm})
-    assert session.requests == 13
+    assert session.requests == 11
     assert [p for _, p in session.request_log if "configmaps" in p] == [COREDNS_PATH]
     (configmap,) = loaded.snapshot.dns_configmaps
     assert configmap["metadata"] == {"name": "coredns", "namespace": "kube-system",
@@ -802,7 +804,7 @@ def test_aks_corefile_importing_custom_costs_one_more_get(scripted: Any) -> None
             CUSTOM_PATH: _configmap("coredns-custom", **{"log.override": "log"}),
         },
     )
-    assert session.requests == 14
+    assert session.requests == 12
     assert [p for _, p in session.request_log if "configmaps" in p] == [COREDNS_PATH, CUSTOM_PATH]
     dns = loaded.index.cluster_dns.dns
     assert dns is not None and str(dns.custom) == "ConfigMap kube-system/coredns-custom"
@@ -811,7 +813,7 @@ def test_aks_corefile_importing_custom_costs_one_more_get(scripted: Any) -> None
 def test_forbidden_corefile_is_unavailable_and_kubeadm_is_assumed(scripted: Any) -> None:
     forbidden = (403, {}, status_body(403, 'configmaps "coredns" is forbidden'))
     session, loaded = _load_svc(scripted, {COREDNS_PATH: forbidden})
-    assert session.requests == 13
+    assert session.requests == 11
     from kubectl_discover.snapshot import Unavailable
 
     assert Unavailable("configmaps", "get", "kube-system", "forbidden") in (
@@ -826,7 +828,7 @@ def test_forbidden_corefile_is_unavailable_and_kubeadm_is_assumed(scripted: Any)
 def test_missing_corefile_says_so_and_assumes_kubeadm(scripted: Any) -> None:
     missing = (404, {}, status_body(404, 'configmaps "coredns" not found'))
     session, loaded = _load_svc(scripted, {COREDNS_PATH: missing})
-    assert session.requests == 13
+    assert session.requests == 11
     assert loaded.snapshot.dns_configmaps == () and loaded.snapshot.dns_configmaps_read
     assert loaded.index.cluster_dns.assumed == (
         "no coredns ConfigMap (not CoreDNS, or named differently); assumed kubeadm's Corefile: "

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from certs import leaf, tls_secret
 
 from kubectl_discover import loading, pipeline
@@ -19,7 +20,7 @@ from kubectl_discover.cli import run
 from kubectl_discover.commands import GATEWAY_KINDS, HTTPROUTE, ROUTE
 from kubectl_discover.probe.plan import connect_key, route_checks
 from kubectl_discover.probing import RECORD_FORMAT
-from kubectl_discover.snapshot import GATEWAY_NOT_SERVED, Unavailable
+from kubectl_discover.snapshot import GATEWAY_NOT_SERVED, NOT_READ, Unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "gateway"
@@ -533,25 +534,101 @@ def test_route_url_replayed_probe_judges_the_gateway_answer(
         assert why.startswith("404 from the controller: no rule matched Host shop.example.com")
 
 
-def test_gateways_refused_leave_attachment_unknown_not_missing(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _without_gateways(monkeypatch: pytest.MonkeyPatch, gap: Unavailable) -> None:
+    """Load the files, then take the Gateways out as a live svc would see them (not read,
+    or refused): the Routes' own status.parents must say where they are attached."""
     real = loading.load
 
     def load(request: loading.LoadRequest) -> loading.Loaded:
         loaded = real(request)
-        gap = Unavailable("gateways", "list", "", "forbidden")
         snapshot = dataclasses.replace(loaded.snapshot, unavailable=(gap,), gateways=())
         return dataclasses.replace(loaded, snapshot=snapshot, index=build_index(snapshot))
 
     monkeypatch.setattr(loading, "load", load)
+
+
+def test_gateways_refused_svc_reads_attachment_from_the_route_status(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _without_gateways(monkeypatch, Unavailable("gateways", "list", "", "forbidden"))
     code, doc = _json(capsys, "svc", "web", "-n", "shop", "-f", SHOP)
     assert code == 1  # the selector matches no pod in the files
     assert doc["skipped"] == ["cannot list gateways cluster-wide: forbidden"]
     assert "access-skipped" in {f["id"] for f in doc["findings"]}
-    assert {(r["verdict"], r["why"]) for r in doc["routes"]} == {
-        ("warn", "attachment could not be decided")
+    assert {(r["verdict"], r["gateway"], r["why"]) for r in doc["routes"]} == {
+        (
+            "ok",
+            "infra/gw listener https, infra/gw listener http",
+            "accepted by example.net/gateway-controller for infra/gw listener https, infra/gw "
+            "listener http (Route status.parents; Gateway not read by svc: see `kubectl "
+            f"discover httproute store -n shop`); {share}% of the rule's requests",
+        )
+        for share in (100,)
     }
+
+
+_STATUS_CASES = {
+    "rejected": (
+        [{"type": "Accepted", "status": "False", "reason": "NotAllowedByListeners"}],
+        "fail",
+        "example.net/gateway-controller reports Accepted=False (NotAllowedByListeners) for "
+        "infra/gw listener https (Gateway not read by svc: see `kubectl discover httproute "
+        "store -n shop`)",
+    ),
+    "pending": (
+        [{"type": "Accepted", "status": "Unknown", "reason": "Pending"}],
+        "warn",
+        "not accepted yet (example.net/gateway-controller: Accepted=Unknown (Pending) for "
+        "infra/gw listener https) (Gateway not read by svc: see `kubectl discover httproute "
+        "store -n shop`)",
+    ),
+    "refs": (
+        [
+            {"type": "Accepted", "status": "True", "reason": "Accepted"},
+            {"type": "ResolvedRefs", "status": "False", "reason": "BackendNotFound"},
+        ],
+        "warn",
+        "accepted by example.net/gateway-controller for infra/gw listener https (Route "
+        "status.parents; Gateway not read by svc: see `kubectl discover httproute store -n "
+        "shop`); but ResolvedRefs=False (BackendNotFound)",
+    ),
+    "stale": (
+        [{"type": "Accepted", "status": "True", "reason": "Accepted", "observedGeneration": 1}],
+        "warn",
+        "accepted by example.net/gateway-controller for infra/gw listener https (Route "
+        "status.parents; Gateway not read by svc: see `kubectl discover httproute store -n "
+        "shop`); the status was written for generation 1, the Route is at generation 2 "
+        "(stale)",
+    ),
+    "none": (
+        None,
+        "warn",
+        "no controller has written status.parents: attachment unknown (Gateway not read by "
+        "svc: see `kubectl discover httproute store -n shop`)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_STATUS_CASES))
+def test_svc_without_gateways_judges_each_route_status(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    case: str,
+) -> None:
+    conditions, verdict, why = _STATUS_CASES[case]
+    docs = [d for d in yaml.safe_load_all(Path(SHOP).read_text()) if d]
+    route = next(d for d in docs if d["kind"] == "HTTPRoute" and d["metadata"]["name"] == "store")
+    if conditions is None:
+        del route["status"]
+    else:
+        entry = route["status"]["parents"][0]
+        route["status"]["parents"] = [{**entry, "conditions": conditions}]
+    path = tmp_path / "shop.yaml"
+    path.write_text(yaml.safe_dump_all(docs))
+    _without_gateways(monkeypatch, Unavailable("gateways", "list", "", NOT_READ))
+    _, doc = _json(capsys, "svc", "web", "-n", "shop", "-f", str(path))
+    assert {(r["verdict"], r["why"]) for r in doc["routes"]} == {(verdict, why)}
 
 
 @pytest.mark.parametrize(
