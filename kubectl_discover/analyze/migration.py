@@ -295,6 +295,10 @@ def _near_rules(
     return notes
 
 
+_SWITCHES = frozenset({"ssl-redirect", "force-ssl-redirect", "use-regex", "enable-cors", "canary"})
+"""Annotations whose "false" is ingress-nginx's default behaviour (or none at all)."""
+
+
 def _annotations(ingress: Mapping[str, object] | None, rule: Rule) -> tuple[Annotation, ...]:
     if ingress is None:
         return ()
@@ -306,11 +310,9 @@ def _annotations(ingress: Mapping[str, object] | None, rule: Rule) -> tuple[Anno
         if not key.startswith(NGINX_PREFIX):
             continue
         short = key.removeprefix(NGINX_PREFIX)
-        if short == "use-regex":
-            continue  # the regex mode is a path difference
+        if value == "false" and short in _SWITCHES:
+            continue  # switched off: nothing to carry over
         eq = EQUIVALENTS.get(short)
-        if short in ("ssl-redirect", "use-regex") and value == "false":
-            continue  # the default behaviour switched off: nothing to carry over
         found.append(
             Annotation(
                 name=key,

@@ -164,3 +164,55 @@ def test_every_filter_named_as_an_equivalent_is_a_standard_httproute_filter() ->
         "CORS",
     }
     assert {e.filter for e in EQUIVALENTS.values() if e.filter} <= standard
+
+
+IMPLEMENTATION_SPECIFIC = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: plain
+  namespace: shop
+  annotations: {nginx.ingress.kubernetes.io/use-regex: "false"}
+spec:
+  rules:
+    - host: plain.example.com
+      http:
+        paths:
+          - path: /cart
+            pathType: ImplementationSpecific
+            backend: {service: {name: api, port: {number: 8080}}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: plain, namespace: shop}
+spec:
+  parentRefs: [{name: gw, namespace: infra}]
+  hostnames: [plain.example.com]
+  rules:
+    - matches:
+        - path: {type: PathPrefix, value: /cart}
+          method: GET
+          headers: [{name: x-tenant, value: a}]
+      backendRefs: [{name: api, port: 8080}]
+"""
+
+
+def test_implementation_specific_and_conditions_only_the_httproute_has(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    extra = tmp_path / "plain.yaml"
+    extra.write_text(IMPLEMENTATION_SPECIFIC)
+    code = run(
+        ["route", "http://plain.example.com/cart/1", "-A", "-f", FIXTURE, "-f", str(extra),
+         "-H", "X-Tenant: a", "--no-probe", "-o", "json"]
+    )  # fmt: skip
+    doc = json.loads(capsys.readouterr().out)
+    assert code in (0, 1)
+    (m,) = doc["migration"]
+    assert (m["sameBackend"], m["annotations"]) == (True, [])  # use-regex "false": off
+    assert m["differences"] == [
+        "the Ingress path /cart is ImplementationSpecific (ingress-nginx: a prefix, not "
+        "element-wise), the HTTPRoute's PathPrefix /cart is not",
+        "the HTTPRoute match also requires method GET",
+        "the HTTPRoute match also requires header x-tenant (Exact)",
+    ]
