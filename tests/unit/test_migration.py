@@ -216,3 +216,21 @@ def test_implementation_specific_and_conditions_only_the_httproute_has(
         "the HTTPRoute match also requires method GET",
         "the HTTPRoute match also requires header x-tenant (Exact)",
     ]
+
+
+def test_the_table_has_a_migration_section_with_the_differences_as_notes(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("NO_COLOR", "1")
+    run(["route", "http://shop.example.com/about", "-A", "-f", FIXTURE, "--no-probe"])
+    out = capsys.readouterr().out
+    section = out.split("\nMIGRATION\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert section[0].split() == ["INGRESS", "BACKEND", "HTTPROUTE", "BACKENDS", "SAME"]
+    assert section[1].split() == [
+        "!", "Ingress", "shop/storefront", "web:http", "HTTPRoute", "shop/store", "rule", "3",
+        "match", "0", "web-v2:80", "(weight", "1)", "no", "[2]",
+    ]  # fmt: skip
+    assert section[2].strip() == (
+        "[2] the Ingress sends the URL to shop/web:http (80), the HTTPRoute to shop/web-v2:80"
+    )
