@@ -170,6 +170,11 @@ class Snapshot:
     dns_configmaps_read: bool = False
     """True when the ``coredns`` ConfigMap was asked for (a GET, or files given): an empty
     ``dns_configmaps`` then means "none exists", not "not read"."""
+    served_groups: frozenset[str] | None = None
+    """The API groups the server serves (``group/version`` and the bare group, from one
+    discovery GET of ``/apis``), None when unknown (files, or discovery refused). It tells
+    which CRD-backed kinds exist (Gateway API, network-policy-api) and which other policy
+    engines' CRDs are installed."""
 
     def in_namespace(self, objs: tuple[Obj, ...], namespace: str) -> Iterator[Obj]:
         return (o for o in objs if namespace_of(o, self.default_namespace) == namespace)
@@ -189,8 +194,8 @@ class Snapshot:
 
     @property
     def gateway_api_served(self) -> bool:
-        """False when the cluster answered 404 to the LIST of Gateways or of HTTPRoutes
-        (the Gateway API's CRDs are not installed; ``svc`` lists HTTPRoutes, not Gateways).
+        """False when the cluster does not serve Gateways or HTTPRoutes (discovery, or a
+        404: the Gateway API's CRDs are not installed; ``svc`` lists HTTPRoutes, not Gateways).
         A later kind missing from an older release (ListenerSet before v1.6) is a gap of
         its own, not "not installed"."""
         for resource in ("gateways", "httproutes"):
