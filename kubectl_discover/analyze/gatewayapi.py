@@ -236,8 +236,9 @@ def diagnose_route(
 @dataclass(frozen=True)
 class _RouteProbeTarget:
     """Where a probe sends the requests of ``httproute NAME``: the first attached listener
-    (parentRef order) of a Gateway with ``status.addresses``, Host and SNI a hostname it
-    serves for the Route, the listener's port, and per rule the path of its first match."""
+    (parentRef order) of a Gateway with ``status.addresses`` (else the first attached
+    listener, with no address), Host and SNI a hostname it serves for the Route, the
+    listener's port, per rule the path of its first match, and the certificate status."""
 
     addresses: tuple[str, ...]
     host: str
@@ -266,11 +267,12 @@ def _rule_path(node: RouteNode, rule: int) -> str:
 def _route_probe_target(
     graph: GatewayGraph, node: RouteNode, certificates: Mapping[ListenerKey, str]
 ) -> _RouteProbeTarget | None:
+    found: list[_RouteProbeTarget] = []
     for parent in node.parents:
         if parent.gateway is None:
             continue
         gateway = graph.gateway(parent.gateway.namespace, parent.gateway.name)
-        if gateway is None or not gateway.gateway.addresses:
+        if gateway is None:
             continue
         for verdict in parent.attached_listeners():
             listener = graph.listener(verdict.listener)
@@ -278,13 +280,17 @@ def _route_probe_target(
                 continue
             hosts = [h for h in verdict.hostnames if h] or [listener.listener.hostname]
             https = listener.listener.protocol == HTTPS
-            return _RouteProbeTarget(
-                addresses=tuple(a.value for a in gateway.gateway.addresses),
-                host=hosts[0],
-                port=listener.listener.port,
-                tls=certificates.get(verdict.listener, "unchecked") if https else "none",
+            found.append(
+                _RouteProbeTarget(
+                    addresses=tuple(a.value for a in gateway.gateway.addresses),
+                    host=hosts[0],
+                    port=listener.listener.port,
+                    tls=certificates.get(verdict.listener, "unchecked") if https else "none",
+                )
             )
-    return None
+    # the first with an address to probe; else the first (its tls still says what the
+    # certificate checks found, and the probe says there is no address)
+    return next((t for t in found if t.addresses), found[0] if found else None)
 
 
 def _verdict(graph: GatewayGraph, entry: ServiceRoute) -> tuple[Verdict, str]:

@@ -665,3 +665,79 @@ def test_httproute_probes_the_gateway_address_from_a_real_node(
     assert doc["routes"][0]["verdict"] == "ok"
     assert (code, [f["id"] for f in doc["findings"]]) == (0, [])
     assert cluster.get_json("pods", "-A", "-l", "app.kubernetes.io/component=probe")["items"] == []
+
+
+TLS_OBJECTS = """
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {{name: edge}}
+spec:
+  gatewayClassName: {cls}
+  listeners:
+  - name: https
+    port: 443
+    protocol: HTTPS
+    hostname: "*.example.com"
+    tls:
+      certificateRefs: [{{name: edge-tls}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {{name: store}}
+spec:
+  parentRefs: [{{name: edge}}]
+  hostnames: [shop.example.com, api.example.com]
+  rules:
+  - backendRefs: [{{name: web, port: 80}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: web}}
+spec:
+  selector: {{app: web}}
+  ports: [{{name: http, port: 80, targetPort: 8080}}]
+"""
+
+
+def test_httproute_and_route_check_the_listener_certificate_live(
+    cluster: Cluster, namespace: str, gateway_api: str
+) -> None:
+    """Part 5 live: the HTTPS listener's Secret (read with one GET, like an Ingress's)
+    covers shop.example.com only; httproute names the Route's other hostname it does not
+    cover, route https://api.example.com/ the request's host."""
+    from livecerts import self_signed
+
+    crt, key = self_signed("shop.example.com")
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "kubernetes.io/tls",
+        "metadata": {"name": "edge-tls"},
+        "stringData": {"tls.crt": crt, "tls.key": key},
+    }
+    cluster.apply(json.dumps(secret), namespace)
+    cluster.apply(TLS_OBJECTS.format(cls=gateway_api), namespace)
+
+    code, doc, err = discover(
+        cluster, "httproute", "store", "-n", namespace, "--no-probe", "-o", "json"
+    )
+    assert err == "" and code == 1
+    not_covered = [f for f in doc["findings"] if f["id"] == "ingress-tls-host-not-covered"]
+    assert [(f["subject"], "api.example.com" in f["message"]) for f in not_covered] == [
+        (f"Gateway {namespace}/edge", True)
+    ]
+    assert "has SANs shop.example.com" in not_covered[0]["message"]
+    assert {r["tls"] for r in doc["routes"]} == {"SAN mismatch"}
+
+    code, doc, err = discover(
+        cluster, "route", "https://api.example.com/", "-n", namespace, "--no-probe", "-o", "json"
+    )
+    assert err == ""
+    assert [r["tls"] for r in doc["routes"]] == ["SAN mismatch"]
+    assert "ingress-tls-host-not-covered" in [f["id"] for f in doc["findings"]]
+    code, doc, err = discover(
+        cluster, "route", "https://shop.example.com/", "-n", namespace, "--no-probe", "-o", "json"
+    )
+    assert err == ""
+    assert [r["tls"] for r in doc["routes"]] == ["ok"]
+    assert not [f for f in doc["findings"] if f["id"].startswith("ingress-tls-")]

@@ -18,7 +18,7 @@ from kubectl_discover import loading, pipeline
 from kubectl_discover.analyze.index import build_index
 from kubectl_discover.cli import run
 from kubectl_discover.commands import GATEWAY_KINDS, HTTPROUTE, ROUTE
-from kubectl_discover.probe.plan import connect_key, route_checks
+from kubectl_discover.probe.plan import SkippedCheck, connect_key, route_checks
 from kubectl_discover.probing import RECORD_FORMAT
 from kubectl_discover.snapshot import GATEWAY_NOT_SERVED, NOT_READ, Unavailable
 
@@ -740,3 +740,26 @@ def test_httproute_rows_plan_requests_to_the_gateway_address(tmp_path: Path) -> 
         for path in ("/", "/api", "/healthz")
         for sni in ("shop.example.com", "")
     }
+
+
+def test_httproute_rows_without_a_gateway_address_keep_the_certificate_status(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """No status.addresses (no controller yet): nothing to probe, said so, but the row's
+    tls still carries what the certificate checks found."""
+    shop = Path(_shop_with_certificate(tmp_path, "www.example.com"))
+    text = shop.read_text()
+    addresses = "  addresses:\n    - {type: IPAddress, value: 203.0.113.7}\n"
+    assert addresses in text
+    shop.write_text(text.replace(addresses, ""))
+    _, doc = _json(
+        capsys, "httproute", "store", "-n", "shop", "-f", str(shop), "-f", _labelled(tmp_path)
+    )
+    assert {(r["tls"], tuple(r["addresses"])) for r in doc["routes"]} == {("SAN mismatch", ())}
+    source = loading.Source(filenames=(str(shop), _labelled(tmp_path)))
+    loaded = loading.load(loading.LoadRequest(HTTPROUTE, source, namespace="shop"))
+    diagnosis = pipeline.diagnose_subject(pipeline.Subject(HTTPROUTE, "store"), loaded, now=NOW)
+    checks = [c for r in diagnosis.routes for c in route_checks(r)]
+    assert {type(c) for c in checks} == {SkippedCheck}
+    reasons = {c.reason for c in checks if isinstance(c, SkippedCheck)}
+    assert reasons == {"the HTTPRoute has no status address to send the request to"}
