@@ -90,7 +90,7 @@ class Needs:
 SVC = Needs(
     "svc",
     (_SERVICE_KINDS - {"replicasets", "statefulsets"})
-    | {"nodes", "ingresses", "httproutes", "grpcroutes", "gateways", "referencegrants"},
+    | {"nodes", "ingresses", "httproutes", "grpcroutes"},
     Scope.ONE,
     dns_config=True,
 )
@@ -102,10 +102,10 @@ Deployment is ``<name>-<pod-template-hash>`` (analyze/pods.py), and a StatefulSe
 carry its ``serviceName`` as their subdomain (a StatefulSet with no pod at all is then not
 seen). DaemonSets, Jobs and CronJobs are left out: their pods name them directly in
 ownerReferences. IngressClasses belong to ``ingress``.
-HTTPRoutes and GRPCRoutes give the Gateway routes to the Service, Gateways (every
-namespace) their listeners and attachment, ReferenceGrants the cross-namespace
-backendRefs; GatewayClasses, ListenerSets and BackendTLSPolicies are not read (a class or
-a ListenerSet parent is then "unknown"), which keeps ``svc`` within its budget of 14."""
+HTTPRoutes and GRPCRoutes (the Service's namespace) give the Gateway routes to the Service;
+their attachment is read from each Route's own ``status.parents`` (no Gateway, GatewayClass,
+ListenerSet, ReferenceGrant or BackendTLSPolicy is read: ``httproute NAME`` follows the
+Gateway), which keeps ``svc`` within its budget."""
 
 INGRESS = Needs("ingress", EVERY_KIND - GATEWAY_KINDS, Scope.ONE, tls_secrets=True, events=True)
 _GATEWAY_NEEDS = frozenset(

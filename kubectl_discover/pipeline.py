@@ -73,9 +73,13 @@ def diagnose_subject(subject: Subject, loaded: Loaded, *, now: datetime) -> Diag
     if subject.needs is GATEWAY:
         return diagnose.diagnose_gateway(index, loaded.namespace, subject.name, now=now)
     if subject.needs is HTTPROUTE:
-        return diagnose.diagnose_gateway_route(index, "HTTPRoute", loaded.namespace, subject.name)
+        return diagnose.diagnose_gateway_route(
+            index, "HTTPRoute", loaded.namespace, subject.name, now=now
+        )
     if subject.needs is GRPCROUTE:
-        return diagnose.diagnose_gateway_route(index, "GRPCRoute", loaded.namespace, subject.name)
+        return diagnose.diagnose_gateway_route(
+            index, "GRPCRoute", loaded.namespace, subject.name, now=now
+        )
     if subject.needs is ROUTE:
         return diagnose.diagnose_route(
             index,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from kubectl_discover.analyze.migration import Backend, Migration
 from kubectl_discover.analyze.model import (
     ChainLink,
     Diagnosis,
@@ -100,6 +101,47 @@ def route_doc(r: RouteExpectation, row: Row | None) -> dict[str, Any]:
         "serviceNamespace": r.service_namespace or r.ingress.partition("/")[0],
         "weight": r.weight,
         **_row_fields(row),
+    }
+
+
+def migration_doc(m: Migration) -> dict[str, Any]:
+    def backend(b: Backend) -> dict[str, Any]:
+        return {
+            "service": b.service,
+            "serviceNamespace": b.namespace,
+            "servicePort": b.port,
+            "port": b.number,
+            "weight": b.weight,
+        }
+
+    return {
+        "key": m.key,
+        "host": m.host,
+        "path": m.path,
+        "ingress": {
+            "source": m.ingress,
+            "path": m.ingress_path,
+            "backend": backend(m.ingress_backend),
+        },
+        "httproute": {
+            "source": m.route,
+            "gateway": m.gateway,
+            "match": m.route_path,
+            "backends": [backend(b) for b in m.route_backends],
+        },
+        "sameBackend": m.same_backend,
+        "differences": list(m.differences),
+        "annotations": [
+            {
+                "name": a.name,
+                "value": a.value,
+                "equivalent": a.equivalent or None,
+                "filter": a.filter or None,
+                "present": a.present,
+            }
+            for a in m.annotations
+        ],
+        "verdict": m.verdict,
     }
 
 
@@ -207,7 +249,11 @@ def build_report(
         "chain": [chain_doc(c) for c in diagnosis.chain],
         "skipped": list(skipped),
         "probe": dict(probe) if probe is not None else None,
-    }
+    } | (
+        {"migration": [migration_doc(m) for m in diagnosis.migration]}
+        if diagnosis.subject_kind == "Route"
+        else {}
+    )
 
 
 def build_scan_report(

@@ -7,7 +7,7 @@ Request plan (documented because request count is a design goal, not an accident
   a LIST is paginated (``limit``/``continue``) so a large cluster never arrives in one
   response, which means more requests only when a kind has more than ``page_size`` objects;
 - ``events`` only when ``events_for`` names the target, with a field selector;
-- ``namespaces`` as metadata only (PartialObjectMetadataList): just the names;
+- ``namespaces`` as metadata only (PartialObjectMetadataList): names and labels;
 - Secrets are never listed: ``tls_secret_names`` says which ones Ingresses reference,
   and each is read with one GET, stripped to type, name and the ``tls.crt``/``tls.key`` data;
 - when every namespaced LIST came back empty and the namespace list was not loaded, one
@@ -64,6 +64,7 @@ from kubectl_discover.snapshot import (
     WORKLOAD_KINDS,
     Snapshot,
     Unavailable,
+    labels_by_name,
 )
 from kubectl_discover.syntax import is_dns1123_subdomain
 
@@ -452,6 +453,7 @@ def _assemble(namespace: str | None, cluster_domain: str, loaded: _Loaded) -> Sn
         ingressclasses=tuple(fields["ingressclasses"]),
         events=tuple(fields["events"]),
         namespaces=tuple(_name(item) for item in fields["namespaces"]),
+        namespace_labels=labels_by_name(fields["namespaces"]),
         unavailable=tuple(loaded.unavailable),
         gatewayclasses=tuple(fields["gatewayclasses"]),
         gateways=tuple(fields["gateways"]),

@@ -174,10 +174,8 @@ def test_svc_kinds_are_one_list_each(cluster: Any, shop: str) -> None:
     # ... recorded as not served, exactly as a 404 would be.
     not_served = "not served (Gateway API CRDs not installed)"
     assert snapshot["unavailable"] == [
-        "cannot list gateways cluster-wide: gateway.networking.k8s.io/v1 " + not_served,
         f"cannot list grpcroutes in {shop}: gateway.networking.k8s.io/v1 " + not_served,
         f"cannot list httproutes in {shop}: gateway.networking.k8s.io/v1 " + not_served,
-        f"cannot list referencegrants in {shop}: gateway.networking.k8s.io/v1beta1 " + not_served,
     ]
 
 

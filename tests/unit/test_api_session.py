@@ -537,6 +537,13 @@ def test_crd_kinds_the_server_does_not_serve_are_not_listed(tmp_path: Path) -> N
     session.close()
 
 
+def test_svc_lists_no_gateways_or_referencegrants() -> None:
+    """A Route's attachment under svc comes from its own status.parents
+    (analyze/gateway/reported.py): the Gateways and ReferenceGrants are not read."""
+    assert not SVC.kinds & {"gateways", "referencegrants", "gatewayclasses", "listenersets"}
+    assert {"httproutes", "grpcroutes"} <= SVC.kinds
+
+
 def test_listing_knows_every_kind_svc_reads_and_never_lists_secrets() -> None:
     assert SVC.kinds <= listing.ALL_KINDS
     assert "secrets" not in listing.ALL_KINDS, "Secrets are never listed"
@@ -858,10 +865,11 @@ def _load_svc(scripted: Any, configmaps: dict[str, Reply]) -> tuple[Session, Any
 
 
 def test_svc_reads_its_lists_and_the_coredns_configmap(scripted: Any) -> None:
-    """10 LISTs, discovery and one GET: 12 requests of the budget of 14 (bench/README.md)."""
+    """8 LISTs (no Gateways, no ReferenceGrants), discovery and one GET: 10 requests of the
+    budget of 14 (bench/README.md)."""
     kubeadm = _configmap("coredns", Corefile=KUBEADM_LIKE)
     session, loaded = _load_svc(scripted, {COREDNS_PATH: kubeadm})
-    assert session.requests == 12
+    assert session.requests == 10
     assert [p for _, p in session.request_log if "configmaps" in p] == [COREDNS_PATH]
     (configmap,) = loaded.snapshot.dns_configmaps
     assert configmap["metadata"] == {"name": "coredns", "namespace": "kube-system",
@@ -878,7 +886,7 @@ def test_aks_corefile_importing_custom_costs_one_more_get(scripted: Any) -> None
             CUSTOM_PATH: _configmap("coredns-custom", **{"log.override": "log"}),
         },
     )
-    assert session.requests == 13
+    assert session.requests == 11
     assert [p for _, p in session.request_log if "configmaps" in p] == [COREDNS_PATH, CUSTOM_PATH]
     dns = loaded.index.cluster_dns.dns
     assert dns is not None and str(dns.custom) == "ConfigMap kube-system/coredns-custom"
@@ -887,7 +895,7 @@ def test_aks_corefile_importing_custom_costs_one_more_get(scripted: Any) -> None
 def test_forbidden_corefile_is_unavailable_and_kubeadm_is_assumed(scripted: Any) -> None:
     forbidden = (403, {}, status_body(403, 'configmaps "coredns" is forbidden'))
     session, loaded = _load_svc(scripted, {COREDNS_PATH: forbidden})
-    assert session.requests == 12
+    assert session.requests == 10
     from kubectl_discover.snapshot import Unavailable
 
     assert Unavailable("configmaps", "get", "kube-system", "forbidden") in (
@@ -902,7 +910,7 @@ def test_forbidden_corefile_is_unavailable_and_kubeadm_is_assumed(scripted: Any)
 def test_missing_corefile_says_so_and_assumes_kubeadm(scripted: Any) -> None:
     missing = (404, {}, status_body(404, 'configmaps "coredns" not found'))
     session, loaded = _load_svc(scripted, {COREDNS_PATH: missing})
-    assert session.requests == 12
+    assert session.requests == 10
     assert loaded.snapshot.dns_configmaps == () and loaded.snapshot.dns_configmaps_read
     assert loaded.index.cluster_dns.assumed == (
         "no coredns ConfigMap (not CoreDNS, or named differently); assumed kubeadm's Corefile: "
