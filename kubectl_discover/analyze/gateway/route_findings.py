@@ -1,6 +1,8 @@
 """Findings of an HTTPRoute or GRPCRoute: API-rejected fields, each parentRef (attached or
 why not), backendRefs, rule outcomes, and status rejected, disagreeing, stale or missing."""
 
+from __future__ import annotations
+
 from collections.abc import Iterator
 
 from kubectl_discover.analyze.gateway import checks as C
