@@ -90,6 +90,8 @@ ALL_NODES = Flag(("--all-nodes",), "One probe pod on every Ready node")
 NODES = Flag(("--nodes",), "One probe pod on each of these nodes (A,B)", "text")
 PER_ZONE = Flag(("--per-zone",), "One probe pod per zone")
 FROM = Flag(("--from",), "Probe as pod/, deploy/, sts/ or ds/NAME sees it", "from")
+AS_CLIENT = Flag(("--as-client",), "With --from: the probe carries the client's labels")
+EPHEMERAL = Flag(("--ephemeral",), "With --from pod/NAME: probe from a debug container in it")
 KEEP = Flag(("--keep",), "Leave the probe pod for inspection")
 PROBE_NAMESPACE = Flag(("--probe-namespace",), "Namespace for the probe pod", "namespace")
 PROBE_TIMEOUT = Flag(("--probe-timeout",), "Seconds to wait for the probe", "text")
@@ -97,6 +99,7 @@ DRY_RUN = Flag(("--dry-run",), "Print the probe pod and plan")
 RECORD = Flag(("--record",), "Write what the probe observed to a file", "path")
 WATCH = Flag(("--watch", "-w"), "Re-probe on an interval and show what changed")
 INTERVAL = Flag(("--interval",), "Seconds between --watch runs", "text")
+REPEAT = Flag(("--repeat",), "Ask each DNS hop N times (latency, lost answers)", "text")
 REPLAY = Flag(("--replay",), "Replay a recorded probe instead of probing", "path")
 GATEWAY = Flag(("--gateway",), "Ask this Gateway alone (NAMESPACE/NAME)", "text")
 HEADER = Flag(("--header", "-H"), "A request header 'Name: value'", "text", True)
@@ -111,6 +114,8 @@ _PROBE_FLAGS = (
     NODES,
     PER_ZONE,
     FROM,
+    AS_CLIENT,
+    EPHEMERAL,
     KEEP,
     PROBE_NAMESPACE,
     PROBE_TIMEOUT,
@@ -119,6 +124,7 @@ _PROBE_FLAGS = (
     REPLAY,
     WATCH,
     INTERVAL,
+    REPEAT,
 )
 _COMMON = (
     NAMESPACE,

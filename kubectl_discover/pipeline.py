@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from kubectl_discover import diagnose, pernode, report
+from kubectl_discover import diagnose, explain_dnspath, pernode, report
 from kubectl_discover.analyze.gatewayapi import NOT_INSTALLED
 from kubectl_discover.analyze.model import Diagnosis
 from kubectl_discover.commands import DNS, GATEWAY, GRPCROUTE, HTTPROUTE, INGRESS, ROUTE, SVC, Needs
-from kubectl_discover.explain import explain
+from kubectl_discover.explain import Row, explain
 from kubectl_discover.gcpause import cyclic_gc_paused
 from kubectl_discover.loading import Loaded
 from kubectl_discover.probe.observations import ProbeResult
@@ -89,9 +89,13 @@ def diagnose_subject(subject: Subject, loaded: Loaded, *, now: datetime) -> Diag
     if subject.needs is GATEWAY:
         return diagnose.diagnose_gateway(index, loaded.namespace, subject.name, now=now)
     if subject.needs is HTTPROUTE:
-        return diagnose.diagnose_gateway_route(index, "HTTPRoute", loaded.namespace, subject.name)
+        return diagnose.diagnose_gateway_route(
+            index, "HTTPRoute", loaded.namespace, subject.name, now=now
+        )
     if subject.needs is GRPCROUTE:
-        return diagnose.diagnose_gateway_route(index, "GRPCRoute", loaded.namespace, subject.name)
+        return diagnose.diagnose_gateway_route(
+            index, "GRPCRoute", loaded.namespace, subject.name, now=now
+        )
     if subject.needs is ROUTE:
         return diagnose.diagnose_route(
             index,
@@ -144,14 +148,19 @@ def subject_report(
             [
                 pernode.NodeRows(
                     n.node,
-                    explain(diagnosis, n.result, **context) if n.result is not None else None,
+                    _node_rows(diagnosis, n.result, n.node, context)
+                    if n.result is not None
+                    else None,
                     n.error,
                 )
                 for n in run.nodes
             ]
         )
+    elif run is not None:
+        node = str(run.document.get("node") or "")
+        rows = _node_rows(diagnosis, run.result, node, context)
     else:
-        rows = explain(diagnosis, run.result if run is not None else None, **context)
+        rows = explain(diagnosis, None, **context)
     return report.build_report(
         diagnosis,
         rows,
@@ -160,6 +169,14 @@ def subject_report(
         skipped=skipped_notes(loaded, [*notes, *(run.notes if run is not None else ())]),
         probes=[n.document for n in run.nodes] if run is not None else (),
     )
+
+
+def _node_rows(
+    diagnosis: Diagnosis, result: ProbeResult, node: str, context: Mapping[str, Any]
+) -> tuple[Row, ...]:
+    """What one probe pod observed, explained: the rows, then one row per DNS path hop."""
+    rows = explain(diagnosis, result, **context)
+    return rows + tuple(explain_dnspath.rows_for([diagnosis], result.dns_path, probe_node=node))
 
 
 def scan_report(loaded: Loaded, notes: Sequence[str] = ()) -> dict[str, Any]:

@@ -10,6 +10,7 @@ report can be rebuilt, tested and compared with no cluster. Both return the same
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,14 +18,26 @@ from pathlib import Path
 from typing import Any
 
 from kubectl_discover.analyze.model import Diagnosis
+from kubectl_discover.analyze.resolv import cluster_dns_address
 from kubectl_discover.errors import DiscoverError, InputError
 from kubectl_discover.pipeline import NodeRun, ProbeRun, ProbeRunner
+from kubectl_discover.probe.dnspath import (
+    NODELOCAL_ADDRESS,
+    DnsPathTargets,
+    node_local_binds,
+    replicas_from_slices,
+)
 from kubectl_discover.probe.errors import ProbeForbiddenError
 from kubectl_discover.probe.nodes import NodeFanOut, select_nodes
 from kubectl_discover.probe.observations import ProbeResult
 from kubectl_discover.probe.runner import (
+    EPHEMERAL_NOTICE,
     ProbeSettings,
+    as_client_note,
+    ephemeral_document,
+    ephemeral_for,
     failed_probe_document,
+    path_plan_for,
     plan_for,
     pod_for,
     pods_for_nodes,
@@ -43,12 +56,21 @@ class ClusterProbeRunner:
     session: Any
     settings: ProbeSettings
     progress: Callable[[str], None]
+    notice: Callable[[str], None] | None = None
+    """Said once and kept on screen (``--as-client``'s labels, ``--ephemeral``'s warning);
+    ``progress`` when None."""
 
     def __call__(self, snapshot: Snapshot, diagnoses: Sequence[Diagnosis]) -> ProbeRun | None:
         if plan_for(diagnoses, self.settings.timeout).empty:
             return None  # nothing to probe: no pod at all
         with reused_pod(
-            self.session, self.settings, self.progress, snapshot, diagnoses, lifetime=0.0
+            self.session,
+            self.settings,
+            self.progress,
+            snapshot,
+            diagnoses,
+            lifetime=0.0,
+            notice=self.notice,
         ) as run:
             return run(snapshot, diagnoses)
 
@@ -62,26 +84,96 @@ def reused_pod(
     diagnoses: Sequence[Diagnosis],
     *,
     lifetime: float,
+    notice: Callable[[str], None] | None = None,
 ) -> Iterator[ProbeRunner]:
     """A probe pod for one run (:class:`ClusterProbeRunner`) or many (``--watch``): created
     for ``diagnoses``, deleted when the block ends on every path (Ctrl-C included).
-    ``lifetime`` (seconds) bounds the pod's life if the plugin dies without deleting it."""
+    ``lifetime`` (seconds) bounds the pod's life if the plugin dies without deleting it.
+    With ``--ephemeral`` the probe runs in a debug container added to the client pod."""
     from kubectl_discover.api.probes import probe_pod
     from kubectl_discover.probe.payload import BOOTSTRAP, build_payload
 
+    say = notice or progress
+    if settings.ephemeral:
+        with _ephemeral(session, settings, progress, say, snapshot, diagnoses) as run:
+            yield run
+        return
     pod = pod_for(snapshot, diagnoses, settings, lifetime=lifetime)
+    note = as_client_note(pod)
+    if note:
+        say(note)
     with probe_pod(
         session, pod, timeout=settings.timeout, keep=settings.keep, progress=progress
     ) as running:
 
         def run(snapshot: Snapshot, diagnoses: Sequence[Diagnosis]) -> ProbeRun | None:
-            plan = plan_for(diagnoses, settings.timeout)
-            if plan.empty:
+            if plan_for(diagnoses, settings.timeout).empty:
                 return None
+            path = path_plan_for(snapshot, diagnoses, settings, dns_path_targets(session, snapshot))
+            plan = plan_for(diagnoses, settings.timeout, dns_path=path)
             result = running.run(build_payload(plan), BOOTSTRAP)
             return ProbeRun(result, probe_document(pod, result, settings.keep))
 
         yield run
+
+
+@contextlib.contextmanager
+def _ephemeral(
+    session: Any,
+    settings: ProbeSettings,
+    progress: Callable[[str], None],
+    notice: Callable[[str], None],
+    snapshot: Snapshot,
+    diagnoses: Sequence[Diagnosis],
+) -> Iterator[ProbeRunner]:
+    from kubectl_discover.api.probes import ephemeral_probe
+    from kubectl_discover.probe.payload import BOOTSTRAP, build_payload
+
+    client, container = ephemeral_for(snapshot, diagnoses, settings)
+    meta = client.get("metadata") or {}
+    namespace, name = str(meta.get("namespace")), str(meta.get("name"))
+    notice(EPHEMERAL_NOTICE.format(container=container["name"], pod=f"{namespace}/{name}"))
+    with ephemeral_probe(
+        session, namespace, name, container, timeout=settings.timeout, progress=progress
+    ) as running:
+
+        def run(snapshot: Snapshot, diagnoses: Sequence[Diagnosis]) -> ProbeRun | None:
+            if plan_for(diagnoses, settings.timeout).empty:
+                return None
+            path = path_plan_for(snapshot, diagnoses, settings, dns_path_targets(session, snapshot))
+            plan = plan_for(diagnoses, settings.timeout, dns_path=path)
+            result = running.run(build_payload(plan), BOOTSTRAP)
+            return ProbeRun(result, ephemeral_document(client, container, result))
+
+        yield run
+
+
+def dns_path_targets(session: Any, snapshot: Snapshot) -> DnsPathTargets:
+    """The kube-dns ClusterIP (from the snapshot, else one GET) and its replicas (one LIST of
+    its EndpointSlices); a refused LIST is a stated skip, never a failure."""
+    from kubectl_discover.api.dnspath import (
+        kube_dns_cluster_ip,
+        kube_dns_slices,
+        node_local_corefile,
+    )
+    from kubectl_discover.api.session import ApiNotFound, Forbidden
+
+    service_ip = cluster_dns_address(snapshot) or kube_dns_cluster_ip(session)
+    corefile = node_local_corefile(session)
+    binds, line = node_local_binds(corefile, service_ip) if corefile else ((), "")
+    targets = DnsPathTargets(
+        service_ip,
+        None,
+        node_local=tuple(dict.fromkeys((NODELOCAL_ADDRESS, *binds))),
+        node_local_line=line,
+    )
+    try:
+        slices = kube_dns_slices(session)
+    except Forbidden as refusal:
+        return dataclasses.replace(targets, skipped=refusal.unavailable().describe())
+    except ApiNotFound:
+        return dataclasses.replace(targets, skipped="discovery.k8s.io/v1 not served")
+    return dataclasses.replace(targets, replicas=replicas_from_slices(slices))
 
 
 @dataclass(frozen=True)
@@ -93,23 +185,30 @@ class FanOutProbeRunner:
     settings: ProbeSettings
     fan_out: NodeFanOut
     progress: Callable[[str], None]
+    notice: Callable[[str], None] | None = None
 
     def __call__(self, snapshot: Snapshot, diagnoses: Sequence[Diagnosis]) -> ProbeRun | None:
         from kubectl_discover.api.fanout import probe_pods
         from kubectl_discover.probe.payload import BOOTSTRAP, build_payload
 
-        plan = plan_for(diagnoses, self.settings.timeout)
-        if plan.empty:
+        if plan_for(diagnoses, self.settings.timeout).empty:
             return None
         selection = select_nodes(fan_out_nodes(snapshot, self.fan_out), self.fan_out)
         pods = pods_for_nodes(snapshot, diagnoses, self.settings, selection.nodes)
+        note = as_client_note(pods[0][1])
+        if note:
+            (self.notice or self.progress)(note)
+        # the DNS path (kube-dns, its replicas, a node-local cache) is read once for all nodes
+        targets = dns_path_targets(self.session, snapshot)
+        path = path_plan_for(snapshot, diagnoses, self.settings, targets)
+        plan = plan_for(diagnoses, self.settings.timeout, dns_path=path)
         keep = self.settings.keep
         with probe_pods(
             self.session, pods, timeout=self.settings.timeout, keep=keep, progress=self.progress
         ) as running:
             results = running.run(build_payload(plan), BOOTSTRAP)
         nodes = []
-        for (node, pod), result in zip(pods, results, strict=True):
+        for (node, pod), result in zip(pods, results):
             if isinstance(result, ProbeResult):
                 nodes.append(NodeRun(node, result, probe_document(pod, result, keep)))
             else:

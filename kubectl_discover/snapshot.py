@@ -144,6 +144,10 @@ class Snapshot:
     events: tuple[Obj, ...] = ()
     namespaces: tuple[str, ...] = ()
     """Namespace names known to exist (empty when unknown)."""
+    namespace_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """The labels of the Namespaces read (live: every namespace listed, the LIST being
+    metadata only; offline: the Namespace documents in the files). A namespace missing here
+    has unknown labels (Gateway ``allowedRoutes.namespaces.from: Selector``)."""
     gatewayclasses: tuple[Obj, ...] = ()
     """Gateway API (gateway.networking.k8s.io): GatewayClasses (cluster-scoped)."""
     gateways: tuple[Obj, ...] = ()
@@ -166,6 +170,11 @@ class Snapshot:
     dns_configmaps_read: bool = False
     """True when the ``coredns`` ConfigMap was asked for (a GET, or files given): an empty
     ``dns_configmaps`` then means "none exists", not "not read"."""
+    served_groups: frozenset[str] | None = None
+    """The API groups the server serves (``group/version`` and the bare group, from one
+    discovery GET of ``/apis``), None when unknown (files, or discovery refused). It tells
+    which CRD-backed kinds exist (Gateway API, network-policy-api) and which other policy
+    engines' CRDs are installed."""
 
     def in_namespace(self, objs: tuple[Obj, ...], namespace: str) -> Iterator[Obj]:
         return (o for o in objs if namespace_of(o, self.default_namespace) == namespace)
@@ -185,14 +194,34 @@ class Snapshot:
 
     @property
     def gateway_api_served(self) -> bool:
-        """False when the cluster answered 404 to the LIST of Gateways (the Gateway API's
-        CRDs are not installed). A later kind missing from an older release (ListenerSet
-        before v1.6) is a gap of its own, not "not installed"."""
-        gap = self.unavailable_for("gateways")
-        return gap is None or not gap.not_served
+        """False when the cluster does not serve Gateways or HTTPRoutes (discovery, or a
+        404: the Gateway API's CRDs are not installed; ``svc`` lists HTTPRoutes, not Gateways).
+        A later kind missing from an older release (ListenerSet before v1.6) is a gap of
+        its own, not "not installed"."""
+        for resource in ("gateways", "httproutes"):
+            gap = self.unavailable_for(resource)
+            if gap is not None and gap.not_served:
+                return False
+        return True
 
     def unavailable_for(self, resource: str) -> Unavailable | None:
         for gap in self.unavailable:
             if gap.resource == resource:
                 return gap
         return None
+
+
+def labels_by_name(objs: Iterable[Obj]) -> dict[str, Mapping[str, str]]:
+    """namespace name -> its labels (strings only), from Namespace objects or metadata."""
+    found: dict[str, Mapping[str, str]] = {}
+    for obj in objs:
+        metadata = obj.get("metadata")
+        if not isinstance(metadata, Mapping) or not isinstance(metadata.get("name"), str):
+            continue
+        labels = metadata.get("labels")
+        found[metadata["name"]] = (
+            {str(k): str(v) for k, v in labels.items() if isinstance(v, str)}
+            if isinstance(labels, Mapping)
+            else {}
+        )
+    return found

@@ -97,7 +97,7 @@ class CreatedPods:
         }
         for _ in started:
             node, result = done.get()
-            if not isinstance(result, ProbeResult | DiscoverError):
+            if not isinstance(result, (ProbeResult, DiscoverError)):
                 raise result
             results[node] = result
         return [results[node] for node, _pod in self.pods]
@@ -162,7 +162,7 @@ def probe_pods(
         yield CreatedPods(
             session,
             namespace,
-            tuple((node, pod) for (node, _pod), pod in zip(pods, created, strict=True)),
+            tuple((node, pod) for (node, _pod), pod in zip(pods, created)),
             timeout,
             progress,
         )

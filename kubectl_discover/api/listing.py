@@ -7,27 +7,24 @@ Request plan (documented because request count is a design goal, not an accident
   a LIST is paginated (``limit``/``continue``) so a large cluster never arrives in one
   response, which means more requests only when a kind has more than ``page_size`` objects;
 - ``events`` only when ``events_for`` names the target, with a field selector;
-- ``namespaces`` as metadata only (PartialObjectMetadataList): just the names;
+- ``namespaces`` as metadata only (PartialObjectMetadataList): names and labels;
 - Secrets are never listed: ``tls_secret_names`` says which ones Ingresses reference,
   and each is read with one GET, stripped to type, name and the ``tls.crt``/``tls.key`` data;
 - when every namespaced LIST came back empty and the namespace list was not loaded, one
   GET of the Namespace tells "namespace not found" (exit 2) from "empty namespace".
 
-For ``svc NAME --no-probe`` (``kubectl_discover.commands.SVC``): exactly 12 LISTs, constant in the
-number of objects up to ``page_size`` per kind — services, endpointslices, pods,
-replicasets, deployments, statefulsets (namespace-scoped), nodes (cluster-scoped), ingresses
-(namespace-scoped), and the Gateway API's httproutes, grpcroutes, referencegrants
-(namespace-scoped) and gateways (every namespace: a route's parent usually lives in a
-shared one), plus one GET of the ConfigMap kube-system/coredns (``dns_config``, below): 13
-requests. Adding ``events`` (with ``events_for``) makes one more; an empty or missing
-namespace costs one more GET (the namespace check above). A Gateway API kind whose CRD is
-not installed answers 404: recorded as "not served (Gateway API CRDs not installed)".
+For ``svc NAME --no-probe`` (``kubectl_discover.commands.SVC``): one LIST per kind it names,
+constant in the number of objects up to ``page_size`` per kind, plus one GET of ``/apis``
+(discovery, below) and one GET of the ConfigMap kube-system/coredns (``dns_config``):
+bench/README.md has the table, tests/unit/test_api_session.py the exact request set. Adding
+``events`` (with ``events_for``) makes one more; an empty or missing namespace costs one more
+GET (the namespace check above).
 
-Why these: ReplicaSets map pods to their Deployment (pods' owner is the ReplicaSet);
-Deployments and StatefulSets give the templates behind "selector matches no pod" and the
-StatefulSet ``serviceName`` checks; nodes give NodePort addresses and
-``externalTrafficPolicy: Local``. DaemonSets, Jobs and CronJobs are left out of ``svc``:
-their pods name them directly in ``ownerReferences``. IngressClasses belong to ``ingress``.
+CRD-backed kinds (every group outside :data:`BUILT_IN_GROUPS`: the Gateway API, the
+network-policy-api) are listed only when discovery says their group/version is served, so a
+cluster without them costs no 404 round trips; ``Snapshot.served_groups`` keeps the answer
+(other policy engines' CRD groups). Discovery runs concurrently with the built-in LISTs. When
+it is refused, the CRD kinds are listed anyway and a 404 means "not served".
 
 Pods are listed with ``fieldSelector=status.phase!=Succeeded``: completed Job pods can
 number in the thousands and never serve traffic. Failed pods are kept (evicted or crashed
@@ -61,11 +58,13 @@ from urllib.parse import quote
 
 from kubectl_discover.api.session import ApiNotFound, Forbidden, Session
 from kubectl_discover.errors import InputError, NotFoundError
+from kubectl_discover.probe.dnspath import NODELOCAL_CONFIGMAP
 from kubectl_discover.snapshot import (
     GATEWAY_NOT_SERVED,
     WORKLOAD_KINDS,
     Snapshot,
     Unavailable,
+    labels_by_name,
 )
 from kubectl_discover.syntax import is_dns1123_subdomain
 
@@ -176,6 +175,8 @@ class _Loaded:
 
     items: dict[str, list[dict[str, Any]]]
     unavailable: list[Unavailable]
+    served: frozenset[str] | None = None
+    """The served API groups from discovery (None: not asked, or refused)."""
 
 
 def load_snapshot(
@@ -205,7 +206,9 @@ def load_snapshot(
     loaded = _list_kinds(session, namespace, specs, events_for, page_size)
     if namespace is not None:
         _check_namespace(session, namespace, loaded)
-    snapshot = _assemble(namespace, cluster_domain, loaded)
+    snapshot = dataclasses.replace(
+        _assemble(namespace, cluster_domain, loaded), served_groups=loaded.served
+    )
     if dns_config:
         snapshot = with_dns_configmaps(session, snapshot)
     if tls_secret_names is None:
@@ -222,12 +225,23 @@ def _list_kinds(
 ) -> _Loaded:
     """One concurrent, paginated LIST per kind; 403/404 recorded, anything else raised."""
     loaded = _Loaded(items={}, unavailable=[])
+    optional = [spec for spec in specs if spec.group not in BUILT_IN_GROUPS]
     with ThreadPoolExecutor(max_workers=MAX_PARALLEL) as pool:
+        discovery = pool.submit(served_groups, session) if optional else None
         futures: list[tuple[KindSpec, Future[list[dict[str, Any]]]]] = [
             (spec, pool.submit(_list_one, session, spec, namespace, events_for, page_size))
             for spec in specs
+            if spec not in optional
         ]
         try:
+            if discovery is not None:
+                loaded.served = discovery.result()
+            for spec in optional:
+                if loaded.served is None or spec.api_version in loaded.served:
+                    job = pool.submit(_list_one, session, spec, namespace, events_for, page_size)
+                    futures.append((spec, job))
+                else:
+                    loaded.unavailable.append(_not_served(spec, namespace))
             for spec, future in futures:
                 _collect(loaded, spec, namespace, future)
         except BaseException:
@@ -237,22 +251,48 @@ def _list_kinds(
     return loaded
 
 
+BUILT_IN_GROUPS = frozenset({"", "apps", "batch", "discovery.k8s.io", "networking.k8s.io"})
+"""Groups every supported Kubernetes serves. Kinds of any other group are CRDs: the loader
+asks discovery first and lists them only when served (no 404 round trip per kind)."""
+
+
+def served_groups(session: Session) -> frozenset[str] | None:
+    """One GET of ``/apis`` (the APIGroupList every authenticated user may read): each served
+    group as ``group`` and as ``group/version``. None when discovery cannot be read: the
+    CRD kinds are then listed anyway and a 404 still means "not served"."""
+    try:
+        reply = session.get_json("/apis")
+    except (Forbidden, ApiNotFound):
+        return None
+    served: set[str] = set()
+    for group in reply.get("groups") or ():
+        if not isinstance(group, Mapping) or not isinstance(group.get("name"), str):
+            continue
+        served.add(group["name"])
+        for version in group.get("versions") or ():
+            if isinstance(version, Mapping) and isinstance(version.get("groupVersion"), str):
+                served.add(version["groupVersion"])
+    return frozenset(served)
+
+
+def _not_served(spec: KindSpec, namespace: str | None) -> Unavailable:
+    scope = namespace if spec.namespaced and namespace and not spec.every_namespace else ""
+    reason = GATEWAY_NOT_SERVED if spec.group == GATEWAY_GROUP else "not served"
+    return Unavailable(spec.resource, "list", scope, f"{spec.api_version} {reason}")
+
+
 def _collect(
     loaded: _Loaded,
     spec: KindSpec,
     namespace: str | None,
     future: Future[list[dict[str, Any]]],
 ) -> None:
-    scope = namespace if spec.namespaced and namespace and not spec.every_namespace else ""
     try:
         loaded.items[spec.resource] = future.result()
     except Forbidden as refusal:
         loaded.unavailable.append(refusal.unavailable())
     except ApiNotFound:
-        reason = GATEWAY_NOT_SERVED if spec.group == GATEWAY_GROUP else "not served"
-        loaded.unavailable.append(
-            Unavailable(spec.resource, "list", scope, f"{spec.api_version} {reason}")
-        )
+        loaded.unavailable.append(_not_served(spec, namespace))
 
 
 def _list_one(
@@ -413,6 +453,7 @@ def _assemble(namespace: str | None, cluster_domain: str, loaded: _Loaded) -> Sn
         ingressclasses=tuple(fields["ingressclasses"]),
         events=tuple(fields["events"]),
         namespaces=tuple(_name(item) for item in fields["namespaces"]),
+        namespace_labels=labels_by_name(fields["namespaces"]),
         unavailable=tuple(loaded.unavailable),
         gatewayclasses=tuple(fields["gatewayclasses"]),
         gateways=tuple(fields["gateways"]),
@@ -496,8 +537,9 @@ COREDNS_CUSTOM_CONFIGMAP = "coredns-custom"
 """AKS: mounted at /etc/coredns/custom and spliced in by ``import custom/*``."""
 CONFIGMAP_GET_RESOURCE = "configmaps"
 """The DNS ConfigMaps are read one GET each by name (never listed); RBAC needs ``get``."""
-DNS_CONFIGMAP_NAMES = (COREDNS_CONFIGMAP, COREDNS_CUSTOM_CONFIGMAP)
-"""Every ConfigMap the loader may GET: deploy/rbac.yaml grants ``get`` on these names only."""
+DNS_CONFIGMAP_NAMES = (COREDNS_CONFIGMAP, COREDNS_CUSTOM_CONFIGMAP, NODELOCAL_CONFIGMAP)
+"""Every ConfigMap the plugin may GET (the loader the first two, the probe node-local-dns:
+api/dnspath.py): deploy/rbac.yaml grants ``get`` on these names only."""
 
 
 def with_dns_configmaps(session: Session, snapshot: Snapshot) -> Snapshot:

@@ -17,9 +17,11 @@ from kubectl_discover import __version__
 from kubectl_discover.cli.flags import (
     AllNamespaces,
     AllNodes,
+    AsClient,
     ClusterDomain,
     Context,
     DryRun,
+    Ephemeral,
     Filenames,
     From,
     GatewayFlag,
@@ -43,6 +45,7 @@ from kubectl_discover.cli.flags import (
     ProbeNamespace,
     ProbeTimeout,
     Record,
+    Repeat,
     Replay,
     Watch,
 )
@@ -126,6 +129,8 @@ def subject_command(
         nodes: Nodes = None,
         per_zone: PerZone = False,
         client: From = None,
+        as_client: AsClient = False,
+        ephemeral: Ephemeral = False,
         keep: Keep = False,
         probe_namespace: ProbeNamespace = None,
         probe_timeout: ProbeTimeout = 60.0,
@@ -134,6 +139,7 @@ def subject_command(
         replay: Replay = None,
         watch: Watch = False,
         interval: Interval = 5.0,
+        repeat: Repeat = 1,
         gateway: GatewayFlag = None,
         header: Header = None,
         method: Method = "GET",
@@ -177,6 +183,8 @@ def _invoke(
     per_zone: bool,
     client: str | None,
     keep: bool,
+    as_client: bool,
+    ephemeral: bool,
     probe_namespace: str | None,
     probe_timeout: float,
     dry_run: bool,
@@ -184,6 +192,7 @@ def _invoke(
     replay: str | None,
     watch: bool,
     interval: float,
+    repeat: int = 1,
     method: str = "GET",
     headers: Sequence[str] = (),
     gateway: str | None = None,
@@ -220,6 +229,9 @@ def _invoke(
             watch=watch,
             interval=interval,
             fan_out=_fan_out(all_nodes, nodes, per_zone),
+            as_client=as_client,
+            ephemeral=ephemeral,
+            repeat=repeat,
         ),
     )
     validate(options)
@@ -478,3 +490,18 @@ def root_app() -> typer.Typer:
         stub.__doc__ = inspect.getdoc(info.callback)
         light.command(info.name)(stub)
     return light
+
+
+def _evaluated_annotations(func: Callable[..., None]) -> None:
+    """Replace a command's string annotations (``from __future__ import annotations``) by the
+    objects they name. typer before Python 3.10 reads them unevaluated and would see no option
+    (and ``typing.get_type_hints`` there wraps a ``None`` default's ``Annotated`` in Optional)."""
+    func.__annotations__ = {
+        name: eval(value, func.__globals__) if isinstance(value, str) else value
+        for name, value in func.__annotations__.items()
+    }
+
+
+for _info in app.registered_commands:
+    if _info.callback is not None:
+        _evaluated_annotations(_info.callback)

@@ -17,6 +17,7 @@ from kubectl_discover.commands import (
 from kubectl_discover.errors import (
     InputError,
 )
+from kubectl_discover.probe.dnspath import MAX_REPEAT
 from kubectl_discover.probe.nodes import NodeFanOut
 from kubectl_discover.refs import CLIENT_USAGE, parse_client
 from kubectl_discover.syntax import is_dns1123_label, is_dns1123_subdomain
@@ -44,6 +45,10 @@ class ProbeOptions:
     interval: float = 5.0
     fan_out: NodeFanOut = field(default_factory=NodeFanOut)
     """``--all-nodes``, ``--nodes A,B``, ``--per-zone``: one probe pod per node."""
+    as_client: bool = False
+    ephemeral: bool = False
+    repeat: int = 1
+    """``--repeat N``: how often each hop of the DNS path is asked."""
 
 
 WATCH_LIFETIME = 3600.0
@@ -122,8 +127,16 @@ def validate(options: Options) -> None:
     probe = options.probe
     if probe.client is not None and parse_client(probe.client, "") is None:
         raise InputError(f"--from must be {CLIENT_USAGE}, not {probe.client!r}")
+    if probe.as_client and probe.client is None:
+        raise InputError("--as-client needs --from: the client whose labels the probe carries")
+    if probe.ephemeral:
+        _validate_ephemeral(probe)
     if probe.timeout <= 0:
         raise InputError("--probe-timeout must be positive")
+    if not 1 <= probe.repeat <= MAX_REPEAT:
+        raise InputError(f"--repeat must be between 1 and {MAX_REPEAT}, not {probe.repeat}")
+    if probe.repeat > 1 and not probe.enabled:
+        raise InputError("--repeat asks the DNS path from a probe pod: not with --no-probe")
     if probe.replay is not None and (probe.record is not None or probe.dry_run):
         raise InputError("--replay starts no probe pod: it cannot go with --record or --dry-run")
     if probe.replay is not None and not probe.enabled:
@@ -156,6 +169,7 @@ def _validate_fan_out(probe: ProbeOptions) -> None:
             ("--watch", probe.watch),
             ("--record", probe.record is not None),
             ("--replay", probe.replay is not None),
+            ("--ephemeral", probe.ephemeral),
         )
         if on
     ]
@@ -169,6 +183,33 @@ def _fan_out_flags(fan_out: NodeFanOut) -> tuple[tuple[str, bool], ...]:
         ("--nodes", bool(fan_out.names)),
         ("--per-zone", fan_out.per_zone),
     )
+
+
+def _validate_ephemeral(probe: ProbeOptions) -> None:
+    """``--ephemeral`` runs in the ``--from`` pod itself and cannot be removed afterwards."""
+    client = parse_client(probe.client, "") if probe.client is not None else None
+    if client is None or client.kind != "Pod":
+        raise InputError(
+            "--ephemeral needs --from pod/NAME: the pod the debug container is added to"
+        )
+    if probe.as_client:
+        raise InputError("--ephemeral already probes from inside the client: drop --as-client")
+    clashing = [
+        flag
+        for flag, given in (
+            ("--node", probe.node is not None),
+            ("--probe-namespace", probe.namespace is not None),
+            ("--keep", probe.keep),
+            ("--watch", probe.watch),
+            ("--no-probe", not probe.enabled),
+            ("--replay", probe.replay is not None),
+        )
+        if given
+    ]
+    if clashing:
+        raise InputError(
+            f"--ephemeral runs once in the --from pod: it cannot go with {', '.join(clashing)}"
+        )
 
 
 def validate_name(kind: str, name: str) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from kubectl_discover.cli.options import WATCH_LIFETIME, Options, load_request
-from kubectl_discover.cli.output import Spinner, emit, exit_code, progress, render
+from kubectl_discover.cli.output import Spinner, emit, exit_code, notice, progress, render
 from kubectl_discover.commands import (
     INGRESS,
     SCAN,
@@ -36,8 +36,8 @@ def _probe_runner(
     if not probe.enabled or loaded.session is None:
         return None
     if probe.fan_out.wanted:
-        return probing.FanOutProbeRunner(loaded.session, probe, probe.fan_out, progress)
-    runner: ProbeRunner = probing.ClusterProbeRunner(loaded.session, probe, progress)
+        return probing.FanOutProbeRunner(loaded.session, probe, probe.fan_out, progress, notice)
+    runner: ProbeRunner = probing.ClusterProbeRunner(loaded.session, probe, progress, notice)
     if probe.record is not None:
         runner = probing.RecordingProbeRunner(runner, probe.record)
     return runner
@@ -57,7 +57,7 @@ def _notes(options: Options) -> list[str]:
 
 def run_subject(options: Options, subject: Subject) -> int:
     """load -> (dry run | diagnose -> probe -> explain -> report) -> write."""
-    from datetime import UTC, datetime
+    from datetime import datetime, timezone
 
     from kubectl_discover import loading, pipeline
 
@@ -65,7 +65,7 @@ def run_subject(options: Options, subject: Subject) -> int:
         return watch_subject(options, subject)
 
     loaded = loading.load(_request(options, subject))
-    now = datetime.now(UTC)
+    now = datetime.now(timezone.utc)
     if options.probe.dry_run:
         return _dry_run(options, loaded, pipeline.diagnose_subject(subject, loaded, now=now))
     notes = _notes(options)
@@ -86,7 +86,7 @@ def watch_subject(options: Options, subject: Subject) -> int:
     on every path) with the exit code of the last report."""
     import contextlib
     import time
-    from datetime import UTC, datetime
+    from datetime import datetime, timezone
 
     from kubectl_discover import loading, pipeline, probing
     from kubectl_discover.render.changes import format_changes
@@ -96,7 +96,7 @@ def watch_subject(options: Options, subject: Subject) -> int:
     loaded = loading.load(request)
     notes = _notes(options)
     probe = options.probe
-    first = pipeline.diagnose_subject(subject, loaded, now=datetime.now(UTC))
+    first = pipeline.diagnose_subject(subject, loaded, now=datetime.now(timezone.utc))
     runners: contextlib.AbstractContextManager[ProbeRunner | None]
     if probe.replay is not None:
         runners = contextlib.nullcontext(probing.RecordedProbeRunner.from_file(probe.replay))
@@ -111,7 +111,7 @@ def watch_subject(options: Options, subject: Subject) -> int:
     try:
         with runners as runner:
             while True:
-                now = datetime.now(UTC)
+                now = datetime.now(timezone.utc)
                 document = pipeline.subject_report(
                     subject, loaded, runner=runner, now=now, notes=notes
                 )

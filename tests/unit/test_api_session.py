@@ -450,6 +450,13 @@ def test_non_json_reply_is_a_cluster_access_error(scripted: Any) -> None:
         ("GET", "/api/v1/namespaces/shop", ("get", "namespaces", "", "shop")),
         ("GET", "/api/v1/nodes", ("list", "nodes", "", "")),
         ("GET", "/apis/apps/v1/statefulsets", ("list", "statefulsets", "", "")),
+        ("GET", "/apis", ("get", "/apis", "", "")),
+        (
+            "GET",
+            "/apis/gateway.networking.k8s.io/v1",
+            ("get", "/apis/gateway.networking.k8s.io/v1", "", ""),
+        ),
+        ("GET", "/api/v1", ("get", "/api/v1", "", "")),
         ("POST", "/api/v1/namespaces/a/pods/p/exec", ("create", "pods/exec", "a", "p")),
         ("DELETE", "/api/v1/namespaces/a/pods/p", ("delete", "pods", "a", "p")),
     ],
@@ -481,11 +488,63 @@ def test_kind_paths_are_scoped_only_when_namespaced() -> None:
     assert by["services"].path(None) == "/api/v1/services"
 
 
-def test_svc_kinds_stay_within_the_request_budget() -> None:
-    # 8 core LISTs + 4 Gateway API LISTs + the coredns ConfigMap GET; the project's ceiling
-    # is 14 (bench/README.md).
-    assert len(SVC.kinds) == 12 and SVC.dns_config
-    assert len(SVC.kinds) + SVC.dns_config <= 14
+SVC_BUILT_IN_REQUESTS = {
+    ("GET", "/api/v1/namespaces/shop/services?limit=500"),
+    ("GET", "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?limit=500"),
+    ("GET", "/api/v1/namespaces/shop/pods?fieldSelector=status.phase%21%3DSucceeded&limit=500"),
+    ("GET", "/apis/apps/v1/namespaces/shop/deployments?limit=500"),
+    ("GET", "/api/v1/nodes?limit=500"),
+    ("GET", "/apis/networking.k8s.io/v1/namespaces/shop/ingresses?limit=500"),
+    ("GET", "/api/v1/namespaces/kube-system/configmaps/coredns"),
+    ("GET", "/apis"),
+}
+
+
+def test_svc_requests_with_every_crd_served_stay_within_the_budget(tmp_path: Path) -> None:
+    """What ``svc NAME --no-probe`` asks the server, request by request (bench/README.md's
+    table; the project's ceiling is 14)."""
+    session = connect(str(write_kubeconfig(tmp_path / "k", server="https://api.test:6443")), None,
+                      environ={})  # fmt: skip
+    gateway = "gateway.networking.k8s.io"
+    session.api_client.rest_client.pool_manager = RoutedPool({}, GATEWAY_SERVED)
+    listing.load_snapshot(session, "shop", kinds=SVC.kinds, dns_config=True)
+    crd_lists = {
+        path
+        for resource, path in {
+            "gateways": f"/apis/{gateway}/v1/gateways?limit=500",
+            "httproutes": f"/apis/{gateway}/v1/namespaces/shop/httproutes?limit=500",
+            "grpcroutes": f"/apis/{gateway}/v1/namespaces/shop/grpcroutes?limit=500",
+            "referencegrants": f"/apis/{gateway}/v1beta1/namespaces/shop/referencegrants?limit=500",
+        }.items()
+        if resource in SVC.kinds
+    }
+    assert set(session.request_log) == SVC_BUILT_IN_REQUESTS | {("GET", p) for p in crd_lists}
+    assert session.requests == len(session.request_log) <= 14
+    session.close()
+
+
+def test_crd_kinds_the_server_does_not_serve_are_not_listed(tmp_path: Path) -> None:
+    session = connect(str(write_kubeconfig(tmp_path / "k", server="https://api.test:6443")), None,
+                      environ={})  # fmt: skip
+    session.api_client.rest_client.pool_manager = RoutedPool({}, {"apps": ["v1"]})
+    snapshot = listing.load_snapshot(session, "shop", kinds=SVC.kinds, dns_config=True)
+    assert set(session.request_log) == SVC_BUILT_IN_REQUESTS
+    assert snapshot.gateway_api_served is False
+    assert snapshot.served_groups == frozenset({"apps", "apps/v1"})
+    assert {gap.resource for gap in snapshot.unavailable if gap.not_served} == (
+        SVC.kinds & {"gateways", "httproutes", "grpcroutes", "referencegrants"}
+    )
+    session.close()
+
+
+def test_svc_lists_no_gateways_or_referencegrants() -> None:
+    """A Route's attachment under svc comes from its own status.parents
+    (analyze/gateway/reported.py): the Gateways and ReferenceGrants are not read."""
+    assert not SVC.kinds & {"gateways", "referencegrants", "gatewayclasses", "listenersets"}
+    assert {"httproutes", "grpcroutes"} <= SVC.kinds
+
+
+def test_listing_knows_every_kind_svc_reads_and_never_lists_secrets() -> None:
     assert SVC.kinds <= listing.ALL_KINDS
     assert "secrets" not in listing.ALL_KINDS, "Secrets are never listed"
 
@@ -552,7 +611,13 @@ def test_unserved_kind_is_recorded_not_fatal(scripted: Any) -> None:
 
 
 def test_gateway_api_kind_without_crd_is_not_installed_not_refused(scripted: Any) -> None:
-    session, _ = scripted([(404, {}, status_body(404, "the server could not find it"))])
+    """Discovery refused (None): the kind is listed anyway and its 404 means "not served"."""
+    session, _ = scripted(
+        [
+            (403, {}, status_body(403, "forbidden")),
+            (404, {}, status_body(404, "the server could not find it")),
+        ]
+    )
     snapshot = listing.load_snapshot(session, None, kinds=frozenset({"gateways"}))
     (gap,) = snapshot.unavailable
     assert gap.describe() == (
@@ -566,10 +631,13 @@ def test_gateway_api_kind_without_crd_is_not_installed_not_refused(scripted: Any
 
 def test_gateways_are_listed_in_every_namespace_for_a_namespaced_command(scripted: Any) -> None:
     gateway = {"metadata": {"name": "edge", "namespace": "infra"}}
-    session, _ = scripted([(200, {}, {"items": [gateway]}), (200, {}, {})])
+    group = "gateway.networking.k8s.io"
+    served = {"groups": [{"name": group, "versions": [{"groupVersion": f"{group}/v1"}]}]}
+    session, _ = scripted([(200, {}, served), (200, {}, {"items": [gateway]}), (200, {}, {})])
     snapshot = listing.load_snapshot(session, "shop", kinds=frozenset({"gateways"}))
     assert [g["kind"] for g in snapshot.gateways] == ["Gateway"]
     assert session.request_log == [
+        ("GET", "/apis"),
         ("GET", "/apis/gateway.networking.k8s.io/v1/gateways?limit=500"),
         ("GET", "/api/v1/namespaces/shop"),
     ]
@@ -748,19 +816,34 @@ AKS_LIKE = textwrap.dedent(
 )
 
 
-class RoutedPool(ScriptedPool):
-    """Answers each LIST with one object, and the ConfigMap GETs from ``configmaps``."""
+GATEWAY_SERVED = {"gateway.networking.k8s.io": ["v1", "v1beta1"]}
 
-    def __init__(self, configmaps: dict[str, Reply]) -> None:
+
+class RoutedPool(ScriptedPool):
+    """Answers by path, whatever the order of concurrent requests: discovery serves
+    ``groups`` (group -> versions), each LIST has one object, the ConfigMap GETs come from
+    ``configmaps`` (404 when absent)."""
+
+    def __init__(
+        self, configmaps: dict[str, Reply], groups: dict[str, list[str]] | None = None
+    ) -> None:
         super().__init__([])
         self.configmaps = configmaps
+        self.groups = GATEWAY_SERVED if groups is None else groups
         self.lock = threading.Lock()
 
     def request(self, method: str, url: str, **kwargs: Any) -> urllib3.HTTPResponse:
         path = url.split("https://api.test:6443", 1)[1].split("?", 1)[0]
         with self.lock:
-            if "/configmaps/" in path:
-                self.replies.append(self.configmaps[path])
+            if path == "/apis":
+                groups = [
+                    {"name": g, "versions": [{"groupVersion": f"{g}/{v}"} for v in versions]}
+                    for g, versions in self.groups.items()
+                ]
+                self.replies.append((200, {}, {"kind": "APIGroupList", "groups": groups}))
+            elif "/configmaps/" in path:
+                missing = (404, {}, status_body(404, "configmaps not found"))
+                self.replies.append(self.configmaps.get(path, missing))
             else:
                 item = {"metadata": {"name": "web", "namespace": "shop"}}
                 self.replies.append((200, {}, {"items": [item]}))
@@ -782,10 +865,11 @@ def _load_svc(scripted: Any, configmaps: dict[str, Reply]) -> tuple[Session, Any
 
 
 def test_svc_reads_its_lists_and_the_coredns_configmap(scripted: Any) -> None:
-    """12 LISTs and one GET: 13 requests of the budget of 14 (bench/README.md)."""
+    """8 LISTs (no Gateways, no ReferenceGrants), discovery and one GET: 10 requests of the
+    budget of 14 (bench/README.md)."""
     kubeadm = _configmap("coredns", Corefile=KUBEADM_LIKE)
     session, loaded = _load_svc(scripted, {COREDNS_PATH: kubeadm})
-    assert session.requests == 13
+    assert session.requests == 10
     assert [p for _, p in session.request_log if "configmaps" in p] == [COREDNS_PATH]
     (configmap,) = loaded.snapshot.dns_configmaps
     assert configmap["metadata"] == {"name": "coredns", "namespace": "kube-system",
@@ -802,7 +886,7 @@ def test_aks_corefile_importing_custom_costs_one_more_get(scripted: Any) -> None
             CUSTOM_PATH: _configmap("coredns-custom", **{"log.override": "log"}),
         },
     )
-    assert session.requests == 14
+    assert session.requests == 11
     assert [p for _, p in session.request_log if "configmaps" in p] == [COREDNS_PATH, CUSTOM_PATH]
     dns = loaded.index.cluster_dns.dns
     assert dns is not None and str(dns.custom) == "ConfigMap kube-system/coredns-custom"
@@ -811,7 +895,7 @@ def test_aks_corefile_importing_custom_costs_one_more_get(scripted: Any) -> None
 def test_forbidden_corefile_is_unavailable_and_kubeadm_is_assumed(scripted: Any) -> None:
     forbidden = (403, {}, status_body(403, 'configmaps "coredns" is forbidden'))
     session, loaded = _load_svc(scripted, {COREDNS_PATH: forbidden})
-    assert session.requests == 13
+    assert session.requests == 10
     from kubectl_discover.snapshot import Unavailable
 
     assert Unavailable("configmaps", "get", "kube-system", "forbidden") in (
@@ -826,7 +910,7 @@ def test_forbidden_corefile_is_unavailable_and_kubeadm_is_assumed(scripted: Any)
 def test_missing_corefile_says_so_and_assumes_kubeadm(scripted: Any) -> None:
     missing = (404, {}, status_body(404, 'configmaps "coredns" not found'))
     session, loaded = _load_svc(scripted, {COREDNS_PATH: missing})
-    assert session.requests == 13
+    assert session.requests == 10
     assert loaded.snapshot.dns_configmaps == () and loaded.snapshot.dns_configmaps_read
     assert loaded.index.cluster_dns.assumed == (
         "no coredns ConfigMap (not CoreDNS, or named differently); assumed kubeadm's Corefile: "
