@@ -27,6 +27,16 @@ GATEWAY_KINDS = frozenset(
 """The Gateway API kinds (CRDs; a cluster without them answers 404 -> "not installed");
 their Snapshot fields have the same names."""
 
+POLICY_API_KINDS = frozenset(
+    {"adminnetworkpolicies", "baselineadminnetworkpolicies", "clusternetworkpolicies"}
+)
+"""The network-policy-api kinds (policy.networking.k8s.io CRDs, cluster-scoped; optional: a
+404 means "not installed", a 403 a stated skip)."""
+
+POLICY_KINDS = frozenset({"networkpolicies", "namespaces", *POLICY_API_KINDS})
+"""What a NetworkPolicy path verdict reads: the policies (NetworkPolicies of every
+namespace), the Namespaces' labels (``namespaceSelector``) and the admin policies."""
+
 _SERVICE_KINDS = frozenset(
     {"services", "endpointslices", "pods", "replicasets", "deployments", "statefulsets"}
 )
@@ -49,6 +59,7 @@ EVERY_KIND = frozenset(
         "ingressclasses",
         "namespaces",
         *GATEWAY_KINDS,
+        *POLICY_KINDS,
     }
 )
 """Every kind a command may list (``events`` is read per subject, see :attr:`Needs.events`)."""
@@ -90,7 +101,8 @@ class Needs:
 SVC = Needs(
     "svc",
     _SERVICE_KINDS
-    | {"nodes", "ingresses", "httproutes", "grpcroutes", "gateways", "referencegrants"},
+    | {"nodes", "ingresses", "httproutes", "grpcroutes", "gateways", "referencegrants"}
+    | POLICY_KINDS,
     Scope.ONE,
     dns_config=True,
 )

@@ -41,6 +41,10 @@ def annotations_of(obj: Obj) -> Mapping[str, str]:
 
 GATEWAY_NOT_SERVED = "not served (Gateway API CRDs not installed)"
 """The reason of an :class:`Unavailable` Gateway API kind whose LIST answered 404."""
+POLICY_API_NOT_SERVED = "not served (network-policy-api CRDs not installed)"
+"""The reason of an :class:`Unavailable` network-policy-api kind (AdminNetworkPolicy,
+BaselineAdminNetworkPolicy, ClusterNetworkPolicy) whose LIST answered 404 or whose group
+discovery does not list: none exist, which is not a gap in what was read."""
 
 
 def certificate_refs(owners: Iterable[Obj], default_namespace: str) -> list[tuple[str, str]]:
@@ -89,7 +93,7 @@ class Unavailable:
     @property
     def not_served(self) -> bool:
         """True when the cluster does not serve the kind (its CRD is not installed)."""
-        return self.reason.endswith(GATEWAY_NOT_SERVED)
+        return self.reason.endswith((GATEWAY_NOT_SERVED, POLICY_API_NOT_SERVED))
 
     def describe(self) -> str:
         where = f" in {self.namespace}" if self.namespace else " cluster-wide"
@@ -144,6 +148,24 @@ class Snapshot:
     events: tuple[Obj, ...] = ()
     namespaces: tuple[str, ...] = ()
     """Namespace names known to exist (empty when unknown)."""
+    namespace_objects: tuple[Obj, ...] = ()
+    """The Namespace objects read (metadata only: name and labels), for the
+    ``namespaceSelector`` of NetworkPolicies; empty when Namespaces were not read."""
+    networkpolicies: tuple[Obj, ...] = ()
+    """NetworkPolicies (networking.k8s.io/v1) of every namespace: the client's, the
+    backends' and kube-system's all decide a path verdict."""
+    admin_policies: tuple[Obj, ...] = ()
+    """network-policy-api objects (policy.networking.k8s.io, cluster-scoped):
+    v1alpha1 AdminNetworkPolicy and BaselineAdminNetworkPolicy, v1alpha2
+    ClusterNetworkPolicy."""
+    other_policies: tuple[Obj, ...] = ()
+    """Offline only: objects of other policy engines' groups found in the files
+    (CiliumNetworkPolicy, Calico policies, ...) and CustomResourceDefinitions of those
+    groups: their presence makes a verdict unknown."""
+    served_groups: frozenset[str] | None = None
+    """The API groups the cluster serves (aggregated discovery), None when unknown. Used
+    to know which other policy engines are installed (cilium.io, crd.projectcalico.org,
+    ...) and which CRD kinds to list at all."""
     gatewayclasses: tuple[Obj, ...] = ()
     """Gateway API (gateway.networking.k8s.io): GatewayClasses (cluster-scoped)."""
     gateways: tuple[Obj, ...] = ()

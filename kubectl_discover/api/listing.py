@@ -63,6 +63,7 @@ from kubectl_discover.api.session import ApiNotFound, Forbidden, Session
 from kubectl_discover.errors import InputError, NotFoundError
 from kubectl_discover.snapshot import (
     GATEWAY_NOT_SERVED,
+    POLICY_API_NOT_SERVED,
     WORKLOAD_KINDS,
     Snapshot,
     Unavailable,
@@ -81,6 +82,13 @@ TLS_SECRET_KEYS = ("tls.crt", "tls.key")
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 """The Gateway API group (standard channel v1.6: every kind v1 but ReferenceGrant v1beta1).
 Its kinds are CRDs: a 404 on their LIST means "not installed", never an error."""
+
+POLICY_API_GROUP = "policy.networking.k8s.io"
+"""sigs.k8s.io/network-policy-api: v1alpha1 AdminNetworkPolicy and
+BaselineAdminNetworkPolicy, v1alpha2 ClusterNetworkPolicy (CRDs, cluster-scoped)."""
+
+CRD_GROUPS = frozenset({GATEWAY_GROUP, POLICY_API_GROUP})
+"""Groups whose kinds are CRDs: not listed when discovery says the group is not served."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +166,39 @@ KINDS: tuple[KindSpec, ...] = (
     KindSpec(
         "backendtlspolicies", GATEWAY_GROUP, "v1", "BackendTLSPolicy", True, "backendtlspolicies"
     ),
+    KindSpec(
+        "networkpolicies",
+        "networking.k8s.io",
+        "v1",
+        "NetworkPolicy",
+        True,
+        "networkpolicies",
+        every_namespace=True,
+    ),
+    KindSpec(
+        "adminnetworkpolicies",
+        POLICY_API_GROUP,
+        "v1alpha1",
+        "AdminNetworkPolicy",
+        False,
+        "admin_policies",
+    ),
+    KindSpec(
+        "baselineadminnetworkpolicies",
+        POLICY_API_GROUP,
+        "v1alpha1",
+        "BaselineAdminNetworkPolicy",
+        False,
+        "admin_policies",
+    ),
+    KindSpec(
+        "clusternetworkpolicies",
+        POLICY_API_GROUP,
+        "v1alpha2",
+        "ClusterNetworkPolicy",
+        False,
+        "admin_policies",
+    ),
 )
 """Every kind the loader can list, in the order results are assembled."""
 
@@ -188,13 +229,16 @@ def load_snapshot(
     cluster_domain: str = "cluster.local",
     page_size: int = 500,
     dns_config: bool = False,
+    served_groups: frozenset[str] | None = None,
 ) -> Snapshot:
     """Read the cluster into a live snapshot of ``namespace`` (None: all namespaces).
 
     ``kinds`` chooses which resources to list (see :data:`KINDS`); ``events_for`` is
     ``(kind, name)`` of the one object whose events are wanted (events are listed only
-    then). Raises NotFoundError when ``namespace`` does not exist, ClusterAccessError when
-    the cluster cannot be read at all; refusals of single kinds land in ``unavailable``.
+    then). ``served_groups`` (from discovery; None: unknown) leaves out the CRD kinds of a
+    group the cluster does not serve, recorded as not served without a request. Raises
+    NotFoundError when ``namespace`` does not exist, ClusterAccessError when the cluster
+    cannot be read at all; refusals of single kinds land in ``unavailable``.
     """
     unknown = kinds - ALL_KINDS
     if unknown:
@@ -202,10 +246,15 @@ def load_snapshot(
     if namespace is not None:
         _validate_name("namespace", namespace)
     specs = [s for s in KINDS if s.resource in kinds and (s.resource != "events" or events_for)]
+    unserved = [s for s in specs if not served(s, served_groups)]
+    specs = [s for s in specs if s not in unserved]
     loaded = _list_kinds(session, namespace, specs, events_for, page_size)
+    loaded.unavailable += [_not_served(s, namespace) for s in unserved]
     if namespace is not None:
         _check_namespace(session, namespace, loaded)
     snapshot = _assemble(namespace, cluster_domain, loaded)
+    if served_groups is not None:
+        snapshot = dataclasses.replace(snapshot, served_groups=served_groups)
     if dns_config:
         snapshot = with_dns_configmaps(session, snapshot)
     if tls_secret_names is None:
@@ -237,6 +286,24 @@ def _list_kinds(
     return loaded
 
 
+def served(spec: KindSpec, served_groups: frozenset[str] | None) -> bool:
+    """Whether to list ``spec``: always for built-in groups and when discovery is unknown;
+    a CRD kind when its group is served (a ``group/version`` entry, when discovery gives
+    versions, must name the kind's version)."""
+    if served_groups is None or spec.group not in CRD_GROUPS:
+        return True
+    versions = {g for g in served_groups if g.startswith(spec.group + "/")}
+    if versions:
+        return spec.api_version in versions
+    return spec.group in served_groups
+
+
+def _not_served(spec: KindSpec, namespace: str | None) -> Unavailable:
+    scope = namespace if spec.namespaced and namespace and not spec.every_namespace else ""
+    reason = GATEWAY_NOT_SERVED if spec.group == GATEWAY_GROUP else POLICY_API_NOT_SERVED
+    return Unavailable(spec.resource, "list", scope, f"{spec.api_version} {reason}")
+
+
 def _collect(
     loaded: _Loaded,
     spec: KindSpec,
@@ -249,10 +316,12 @@ def _collect(
     except Forbidden as refusal:
         loaded.unavailable.append(refusal.unavailable())
     except ApiNotFound:
-        reason = GATEWAY_NOT_SERVED if spec.group == GATEWAY_GROUP else "not served"
-        loaded.unavailable.append(
-            Unavailable(spec.resource, "list", scope, f"{spec.api_version} {reason}")
-        )
+        if spec.group in CRD_GROUPS:
+            loaded.unavailable.append(_not_served(spec, namespace))
+        else:
+            loaded.unavailable.append(
+                Unavailable(spec.resource, "list", scope, f"{spec.api_version} not served")
+            )
 
 
 def _list_one(
@@ -413,6 +482,9 @@ def _assemble(namespace: str | None, cluster_domain: str, loaded: _Loaded) -> Sn
         ingressclasses=tuple(fields["ingressclasses"]),
         events=tuple(fields["events"]),
         namespaces=tuple(_name(item) for item in fields["namespaces"]),
+        namespace_objects=tuple(fields["namespaces"]),
+        networkpolicies=tuple(fields["networkpolicies"]),
+        admin_policies=tuple(fields["admin_policies"]),
         unavailable=tuple(loaded.unavailable),
         gatewayclasses=tuple(fields["gatewayclasses"]),
         gateways=tuple(fields["gateways"]),

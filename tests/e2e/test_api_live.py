@@ -157,9 +157,7 @@ def test_svc_kinds_are_one_list_each(cluster: Any, shop: str) -> None:
 
     result = in_cluster(cluster, op="load", namespace=shop, kinds=sorted(SVC.kinds))
     assert "error" not in result, result.get("error")
-    expected = sorted(
-        listing.KINDS_BY_RESOURCE[kind].path(shop) for kind in sorted(SVC.kinds)
-    )
+    expected = sorted(listing.KINDS_BY_RESOURCE[kind].path(shop) for kind in sorted(SVC.kinds))
     assert sorted(paths(result)) == expected
     assert len(result["log"]) == len(SVC.kinds) == 12  # budget: <= 14
     assert all(verb == "GET" for verb, _ in result["log"])
@@ -335,9 +333,7 @@ def test_rejected_token_is_a_cluster_access_error(cluster: Any, shop: str, tmp_p
 
 def test_namespace_not_found(cluster: Any, shop: str) -> None:
 
-    svc_only = in_cluster(
-        cluster, op="load", namespace="no-such-ns", kinds=sorted(SVC.kinds)
-    )
+    svc_only = in_cluster(cluster, op="load", namespace="no-such-ns", kinds=sorted(SVC.kinds))
     assert svc_only["error"]["type"] == "NotFoundError"
     assert svc_only["error"]["exit_code"] == 2
     assert svc_only["error"]["message"] == 'namespace "no-such-ns" not found'
@@ -352,9 +348,7 @@ def test_namespace_not_found(cluster: Any, shop: str) -> None:
 def test_empty_namespace_is_not_an_error(cluster: Any) -> None:
 
     with cluster.namespace("apiempty") as namespace:
-        result = in_cluster(
-            cluster, op="load", namespace=namespace, kinds=sorted(SVC.kinds)
-        )
+        result = in_cluster(cluster, op="load", namespace=namespace, kinds=sorted(SVC.kinds))
     assert "error" not in result, result.get("error")
     assert result["snapshot"]["services"] == []
     assert paths(result)[-1] == f"/api/v1/namespaces/{namespace}", "one GET proves it exists"

@@ -482,10 +482,15 @@ def test_kind_paths_are_scoped_only_when_namespaced() -> None:
 
 
 def test_svc_kinds_stay_within_the_request_budget() -> None:
-    # 8 core LISTs + 4 Gateway API LISTs + the coredns ConfigMap GET; the project's ceiling
-    # is 14 (bench/README.md).
-    assert len(SVC.kinds) == 12 and SVC.dns_config
-    assert len(SVC.kinds) + SVC.dns_config <= 14
+    # 10 core LISTs (8 + networkpolicies + namespaces) + 4 Gateway API LISTs + 3
+    # network-policy-api LISTs + the coredns ConfigMap GET. The CRD kinds are listed only
+    # when discovery (Snapshot.served_groups) says their group is served: on a cluster with
+    # no CRD group, 10 LISTs and the GET. The project's ceiling is 14 (bench/README.md).
+    assert len(SVC.kinds) == 17 and SVC.dns_config
+    specs = [listing.KINDS_BY_RESOURCE[k] for k in SVC.kinds]
+    assert len([s for s in specs if listing.served(s, frozenset())]) + SVC.dns_config == 11
+    with_policy_api = frozenset({"policy.networking.k8s.io/v1alpha2"})
+    assert len([s for s in specs if listing.served(s, with_policy_api)]) == 11
     assert SVC.kinds <= listing.ALL_KINDS
     assert "secrets" not in listing.ALL_KINDS, "Secrets are never listed"
 
@@ -761,6 +766,8 @@ class RoutedPool(ScriptedPool):
         with self.lock:
             if "/configmaps/" in path:
                 self.replies.append(self.configmaps[path])
+            elif path == "/api/v1/namespaces":
+                self.replies.append((200, {}, {"items": [{"metadata": {"name": "shop"}}]}))
             else:
                 item = {"metadata": {"name": "web", "namespace": "shop"}}
                 self.replies.append((200, {}, {"items": [item]}))
@@ -782,10 +789,10 @@ def _load_svc(scripted: Any, configmaps: dict[str, Reply]) -> tuple[Session, Any
 
 
 def test_svc_reads_its_lists_and_the_coredns_configmap(scripted: Any) -> None:
-    """12 LISTs and one GET: 13 requests of the budget of 14 (bench/README.md)."""
+    """17 LISTs and one GET while discovery is unknown (bench/README.md)."""
     kubeadm = _configmap("coredns", Corefile=KUBEADM_LIKE)
     session, loaded = _load_svc(scripted, {COREDNS_PATH: kubeadm})
-    assert session.requests == 13
+    assert session.requests == 18
     assert [p for _, p in session.request_log if "configmaps" in p] == [COREDNS_PATH]
     (configmap,) = loaded.snapshot.dns_configmaps
     assert configmap["metadata"] == {"name": "coredns", "namespace": "kube-system",
@@ -802,7 +809,7 @@ def test_aks_corefile_importing_custom_costs_one_more_get(scripted: Any) -> None
             CUSTOM_PATH: _configmap("coredns-custom", **{"log.override": "log"}),
         },
     )
-    assert session.requests == 14
+    assert session.requests == 19
     assert [p for _, p in session.request_log if "configmaps" in p] == [COREDNS_PATH, CUSTOM_PATH]
     dns = loaded.index.cluster_dns.dns
     assert dns is not None and str(dns.custom) == "ConfigMap kube-system/coredns-custom"
@@ -811,7 +818,7 @@ def test_aks_corefile_importing_custom_costs_one_more_get(scripted: Any) -> None
 def test_forbidden_corefile_is_unavailable_and_kubeadm_is_assumed(scripted: Any) -> None:
     forbidden = (403, {}, status_body(403, 'configmaps "coredns" is forbidden'))
     session, loaded = _load_svc(scripted, {COREDNS_PATH: forbidden})
-    assert session.requests == 13
+    assert session.requests == 18
     from kubectl_discover.snapshot import Unavailable
 
     assert Unavailable("configmaps", "get", "kube-system", "forbidden") in (
@@ -826,7 +833,7 @@ def test_forbidden_corefile_is_unavailable_and_kubeadm_is_assumed(scripted: Any)
 def test_missing_corefile_says_so_and_assumes_kubeadm(scripted: Any) -> None:
     missing = (404, {}, status_body(404, 'configmaps "coredns" not found'))
     session, loaded = _load_svc(scripted, {COREDNS_PATH: missing})
-    assert session.requests == 13
+    assert session.requests == 18
     assert loaded.snapshot.dns_configmaps == () and loaded.snapshot.dns_configmaps_read
     assert loaded.index.cluster_dns.assumed == (
         "no coredns ConfigMap (not CoreDNS, or named differently); assumed kubeadm's Corefile: "
@@ -853,3 +860,47 @@ def test_forbidden_corefile_report_states_the_assumption(scripted: Any) -> None:
     ]
     assert "cannot get configmaps in kube-system: forbidden" in doc["skipped"]
     assert not [f for f in doc["findings"] if f["id"] == "access-skipped"]
+
+
+def test_unserved_policy_api_group_is_not_listed(scripted: Any) -> None:
+    """Discovery says policy.networking.k8s.io is not served: no LIST, "not installed"."""
+    session, _ = scripted([])
+    snapshot = listing.load_snapshot(
+        session,
+        None,
+        kinds=frozenset({"adminnetworkpolicies", "clusternetworkpolicies"}),
+        served_groups=frozenset({"apps", "cilium.io"}),
+    )
+    assert session.requests == 0
+    assert sorted(gap.describe() for gap in snapshot.unavailable) == [
+        "cannot list adminnetworkpolicies cluster-wide: policy.networking.k8s.io/v1alpha1 "
+        "not served (network-policy-api CRDs not installed)",
+        "cannot list clusternetworkpolicies cluster-wide: policy.networking.k8s.io/v1alpha2 "
+        "not served (network-policy-api CRDs not installed)",
+    ]
+    assert all(gap.not_served and not gap.refused for gap in snapshot.unavailable)
+    assert snapshot.served_groups == frozenset({"apps", "cilium.io"})
+
+
+def test_policy_api_404_is_not_installed_not_refused(scripted: Any) -> None:
+    session, _ = scripted([(404, {}, status_body(404, "the server could not find it"))])
+    snapshot = listing.load_snapshot(session, None, kinds=frozenset({"clusternetworkpolicies"}))
+    (gap,) = snapshot.unavailable
+    assert gap.not_served and not gap.refused
+    assert session.request_log == [
+        ("GET", "/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies?limit=500")
+    ]
+
+
+def test_network_policies_are_listed_across_every_namespace(scripted: Any) -> None:
+    policy = {"metadata": {"name": "deny", "namespace": "kube-system"}, "spec": {}}
+    session, _ = scripted(
+        [(200, {}, {"items": [policy]}), (200, {}, {"metadata": {"name": "shop"}})]
+    )
+    snapshot = listing.load_snapshot(session, "shop", kinds=frozenset({"networkpolicies"}))
+    assert session.request_log[0] == (
+        "GET",
+        "/apis/networking.k8s.io/v1/networkpolicies?limit=500",
+    )
+    (loaded,) = snapshot.networkpolicies
+    assert (loaded["apiVersion"], loaded["kind"]) == ("networking.k8s.io/v1", "NetworkPolicy")

@@ -101,8 +101,10 @@ def test_analysis_never_reaches_up(module: str) -> None:
 
 @pytest.mark.parametrize("module", sorted(MODULES))
 def test_nothing_but_the_cli_prints(module: str) -> None:
-    if _in_cli(module) or module == "kubectl_discover.catalogue" or module.startswith(
-        "kubectl_discover.probe.program"
+    if (
+        _in_cli(module)
+        or module == "kubectl_discover.catalogue"
+        or module.startswith("kubectl_discover.probe.program")
     ):
         return  # the CLI writes; catalogue's __main__ writes docs; the in-pod program writes JSON
     path = next(p for p in SOURCES if _module_name(p) == module)
