@@ -41,6 +41,9 @@ class Subject:
     """``route -H 'Name: value'`` (repeatable; ``Host:`` overrides the URL's host)."""
     gateway: tuple[str, str] | None = None
     """``route --gateway NS/NAME``: that Gateway alone."""
+    probe_namespace: str | None = None
+    """``--probe-namespace``: where the probe pod (the client of ``svc``'s NetworkPolicy
+    verdicts when there is no ``--from``) runs."""
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,11 @@ class ProbeRunner(Protocol):
     def __call__(self, snapshot: Snapshot, diagnoses: Sequence[Diagnosis]) -> ProbeRun | None: ...
 
 
-def diagnose_subject(subject: Subject, loaded: Loaded, *, now: datetime) -> Diagnosis:
-    """The static analysis of ``subject`` (pure)."""
+def diagnose_subject(
+    subject: Subject, loaded: Loaded, *, now: datetime, nameserver: str | None = None
+) -> Diagnosis:
+    """The static analysis of ``subject`` (pure). ``nameserver``: the probe's resolv.conf
+    nameserver, the DNS server of ``svc``'s NetworkPolicy path (None: kube-dns)."""
     index = loaded.index
     if subject.needs is SVC:
         return diagnose.diagnose_service(
@@ -67,6 +73,7 @@ def diagnose_subject(subject: Subject, loaded: Loaded, *, now: datetime) -> Diag
             subject.name,
             client_namespaces=_client_namespaces(loaded),
             now=now,
+            client=diagnose.PolicyClient(subject.client, subject.probe_namespace, nameserver),
         )
     if subject.needs is INGRESS:
         return diagnose.diagnose_ingress(index, loaded.namespace, subject.name)
@@ -122,6 +129,11 @@ def subject_report(
     """Diagnose, probe when a runner is given, explain, and build the report document."""
     diagnosis = diagnose_subject(subject, loaded, now=now)
     run = runner(loaded.snapshot, [diagnosis]) if runner is not None else None
+    nameserver = _probe_nameserver(run)
+    if diagnosis.policies and nameserver is not None:
+        # The NetworkPolicy DNS hop follows the nameserver the probe pod really uses (a
+        # NodeLocal cache is an address on the node that only an ipBlock matches).
+        diagnosis = diagnose_subject(subject, loaded, now=now, nameserver=nameserver)
     rows = explain(
         diagnosis, run.result if run is not None else None, **explain_context(loaded.snapshot)
     )
@@ -132,6 +144,12 @@ def subject_report(
         probe=run.document if run is not None else None,
         skipped=skipped_notes(loaded, notes),
     )
+
+
+def _probe_nameserver(run: ProbeRun | None) -> str | None:
+    if run is None or not run.result.resolver.nameservers:
+        return None
+    return run.result.resolver.nameservers[0]
 
 
 def scan_report(loaded: Loaded, notes: Sequence[str] = ()) -> dict[str, Any]:

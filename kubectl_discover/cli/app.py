@@ -225,6 +225,7 @@ def _invoke(
             method=request[0] if request else "GET",
             headers=tuple(headers),
             gateway=request[1] if request else None,
+            probe_namespace=probe_namespace,
         ),
     )
 

@@ -159,7 +159,9 @@ def test_svc_kinds_are_one_list_each(cluster: Any, shop: str) -> None:
     assert "error" not in result, result.get("error")
     expected = sorted(listing.KINDS_BY_RESOURCE[kind].path(shop) for kind in sorted(SVC.kinds))
     assert sorted(paths(result)) == expected
-    assert len(result["log"]) == len(SVC.kinds) == 12  # budget: <= 14
+    # 17 while discovery is not read; on this cluster (no CRDs) the lead's aggregated
+    # discovery leaves out the 7 CRD kinds: 10 LISTs (budget: <= 14, bench/README.md).
+    assert len(result["log"]) == len(SVC.kinds) == 17
     assert all(verb == "GET" for verb, _ in result["log"])
     snapshot = result["snapshot"]
     assert snapshot["live"] is True
@@ -169,7 +171,14 @@ def test_svc_kinds_are_one_list_each(cluster: Any, shop: str) -> None:
     assert snapshot["managed_fields"] is False
     # The test cluster has no Gateway API CRDs: their LISTs answer 404, recorded as such.
     not_served = "not served (Gateway API CRDs not installed)"
+    no_policy_api = "not served (network-policy-api CRDs not installed)"
     assert snapshot["unavailable"] == [
+        "cannot list adminnetworkpolicies cluster-wide: policy.networking.k8s.io/v1alpha1 "
+        + no_policy_api,
+        "cannot list baselineadminnetworkpolicies cluster-wide: policy.networking.k8s.io/v1alpha1 "
+        + no_policy_api,
+        "cannot list clusternetworkpolicies cluster-wide: policy.networking.k8s.io/v1alpha2 "
+        + no_policy_api,
         "cannot list gateways cluster-wide: gateway.networking.k8s.io/v1 " + not_served,
         f"cannot list grpcroutes in {shop}: gateway.networking.k8s.io/v1 " + not_served,
         f"cannot list httproutes in {shop}: gateway.networking.k8s.io/v1 " + not_served,
@@ -178,13 +187,14 @@ def test_svc_kinds_are_one_list_each(cluster: Any, shop: str) -> None:
 
 
 def test_svc_reads_the_corefile_with_one_get(cluster: Any, shop: str) -> None:
-    """``svc``: its 12 LISTs and one GET of kube-system/coredns (the test cluster's Corefile
-    imports nothing, so coredns-custom is not asked for): 13 of the budget of 14."""
+    """``svc``: its 17 LISTs and one GET of kube-system/coredns (the test cluster's Corefile
+    imports nothing, so coredns-custom is not asked for): 18 until discovery leaves out the
+    unserved CRD kinds (then 11 of the budget of 14)."""
     result = in_cluster(
         cluster, op="load", namespace=shop, kinds=sorted(SVC.kinds), dns_config=SVC.dns_config
     )
     assert "error" not in result, result.get("error")
-    assert len(result["log"]) == len(SVC.kinds) + 1 == 13
+    assert len(result["log"]) == len(SVC.kinds) + 1 == 18
     assert [p for p in paths(result) if "/configmaps" in p] == [
         "/api/v1/namespaces/kube-system/configmaps/coredns"
     ]
