@@ -504,11 +504,38 @@ def diagnose_name(
 def scan(index: Index, namespace: str | None) -> tuple[Diagnosis, ...]:
     """``kubectl discover scan``: every Service, Ingress, Gateway and Route, worst first."""
     results = (
-        *services.summarize(index, namespace),
+        *_with_unreachable(index, services.summarize(index, namespace)),
         *ingresses.summarize_ingresses(index, namespace),
         *gatewayapi.summarize(index, namespace),
+        *_namespace_dns(index, namespace),
     )
     return tuple(sorted(results, key=lambda d: (-_rank(d), d.namespace, d.subject_kind, d.name)))
+
+
+def _with_unreachable(index: Index, diagnoses: Sequence[Diagnosis]) -> list[Diagnosis]:
+    """Services whose backends no NetworkPolicy rule lets any client reach."""
+    context = netpaths.policy_context(index.snapshot)
+    if context is None:
+        return list(diagnoses)
+    found = []
+    for diagnosis in diagnoses:
+        finding = netpaths.unreachable_backends(context, index, diagnosis.namespace, diagnosis.name)
+        if finding is not None:
+            diagnosis = _with(diagnosis, findings=worst_first((*diagnosis.findings, finding)))
+        found.append(diagnosis)
+    return found
+
+
+def _namespace_dns(index: Index, namespace: str | None) -> list[Diagnosis]:
+    """One item per namespace whose egress policies block DNS for some of its pods."""
+    context = netpaths.policy_context(index.snapshot)
+    if context is None:
+        return []
+    scope = [namespace] if namespace is not None else sorted(index.pods_by_namespace)
+    return [
+        Diagnosis("Namespace", f.evidence[0][1], f.evidence[0][1], "NetworkPolicy", (f,))
+        for f in netpaths.namespace_dns_findings(context, index, scope)
+    ]
 
 
 def _rank(diagnosis: Diagnosis) -> int:

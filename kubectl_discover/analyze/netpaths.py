@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from kubectl_discover.analyze import netpol
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import ContainerPort, PodView, PolicyExpectation
+from kubectl_discover.analyze.netpol.checks import BACKENDS_UNREACHABLE, NAMESPACE_DNS_BLOCKED
 from kubectl_discover.analyze.netpol.findings import common_labels, path_findings
+from kubectl_discover.analyze.netpol.matching import port_match, selects_pod
 from kubectl_discover.analyze.netpol.path import controller_hops
 from kubectl_discover.analyze.netpol.policyset import ADMIN_GROUP, OtherPolicy
 from kubectl_discover.findings import Finding, Verdict
@@ -440,3 +442,135 @@ def _fix(
         purpose=purpose,
     )
     return fix.describe() if fix is not None else ""
+
+
+# ------------------------------------------------------------------ scan
+
+
+def _label_groups(views: Iterable[PodView]) -> list[PodView]:
+    """One pod per distinct label set: policies select by labels, so pods sharing them share
+    every verdict (``scan`` evaluates per namespace and label set, never per pod pair)."""
+    seen: dict[frozenset[tuple[str, str]], PodView] = {}
+    for view in views:
+        seen.setdefault(frozenset(view.labels.items()), view)
+    return list(seen.values())
+
+
+def namespace_dns_findings(
+    context: PolicyContext, index: Index, namespaces: Iterable[str]
+) -> tuple[Finding, ...]:
+    """``scan``: one finding per namespace whose pods' egress policies block DNS (UDP or TCP
+    53 to the kube-dns pods). Only namespaces with a NetworkPolicy are looked at."""
+    dns, _ = dns_server(context, index, None)
+    assert dns.kube_dns is not None
+    coredns = [b.endpoint for _, backends in dns.kube_dns.ports for b in backends][:1]
+    findings = []
+    for namespace in sorted(set(namespaces)):
+        if not context.policies.in_namespace(namespace) or not coredns:
+            continue
+        blocked: dict[str, list[str]] = {}
+        example: tuple[netpol.Endpoint, netpol.DirectionVerdict] | None = None
+        for view in _label_groups(index.pods_in(namespace)):
+            client = pod_endpoints(context, [view])[0]
+            for protocol in ("UDP", "TCP"):
+                egress = netpol.evaluate(context.policies, client, coredns[0], 53, protocol).egress
+                if egress.outcome is netpol.Outcome.DENIED:
+                    blocked.setdefault(protocol, []).append(_workload(view))
+                    example = example or (client, egress)
+        if not blocked or example is None:
+            continue
+        client, egress = example
+        workloads = sorted({w for names in blocked.values() for w in names})
+        shown = ", ".join(workloads[:MAX_LISTED]) + (
+            f" and {len(workloads) - MAX_LISTED} more" if len(workloads) > MAX_LISTED else ""
+        )
+        protocols = " and ".join(p for p in ("UDP", "TCP") if p in blocked)
+        isolating = context.policies.views(egress.isolating)
+        everyone = dataclasses.replace(
+            client, labels={}, ref=ObjectRef("Pod", namespace, namespace)
+        )  # the fix selects every pod of the namespace; its name says which
+        fix = netpol.fix_for(
+            netpol.Direction.EGRESS,
+            everyone,
+            coredns[0],
+            [netpol.PortSpec("UDP", 53), netpol.PortSpec("TCP", 53)],
+            isolating,
+            purpose="allow-dns",
+        )
+        subject = egress.isolating[0] if egress.isolating else ObjectRef("Namespace", "", namespace)
+        findings.append(
+            NAMESPACE_DNS_BLOCKED(
+                subject,
+                f"in namespace {namespace}, egress {protocols} 53 to the DNS pods is denied for "
+                f"{shown} ({egress.why})",
+                fix.describe() if fix is not None else "",
+                evidence=(
+                    ("namespace", namespace),
+                    ("protocols", protocols),
+                    ("isolated by", ", ".join(str(r) for r in egress.isolating)),
+                ),
+            )
+        )
+    return tuple(findings)
+
+
+def _workload(view: PodView) -> str:
+    if view.owner_kind:
+        return f"{view.owner_kind} {view.owner_name}"
+    return f"pod {view.name}"
+
+
+def unreachable_backends(
+    context: PolicyContext, index: Index, namespace: str, name: str
+) -> Finding | None:
+    """``scan``: the finding when the Service's backends are isolated for ingress by
+    NetworkPolicies none of whose ingress rules names a targetPort of theirs (whatever the
+    peer). Not judged when admin policies or other engines exist (they may allow it)."""
+    policies = context.policies
+    if policies.admin_policies or policies.baseline_policies or policies.others:
+        return None
+    in_namespace = policies.in_namespace(namespace)
+    if not in_namespace:
+        return None
+    target = service_target(context, index, namespace, name)
+    if target is None:
+        return None
+    for _, backends in target.ports:
+        for backend in backends:
+            if backend.port is None:
+                continue
+            isolating = [
+                p
+                for p in in_namespace
+                if netpol.Direction.INGRESS in p.policy_types
+                and not p.shape_problems
+                and selects_pod(namespace, p.pod_selector, backend.endpoint).yes
+            ]
+            if not isolating:
+                return None
+            for policy in isolating:
+                for rule in policy.ingress:
+                    if rule.ports is None or any(
+                        not port_match(p, backend.endpoint, backend.port, proto).no
+                        for p in rule.ports
+                        for proto in (p.protocol,)
+                    ):
+                        return None
+    first = next(b for _, backends in target.ports for b in backends if b.port is not None)
+    refs = ", ".join(
+        str(p.ref)
+        for p in in_namespace
+        if netpol.Direction.INGRESS in p.policy_types
+        and selects_pod(namespace, p.pod_selector, first.endpoint).yes
+    )
+    ports = ", ".join(
+        sorted({f"{v.protocol} {b.port}" for v, bs in target.ports for b in bs if b.port})
+    )
+    return BACKENDS_UNREACHABLE(
+        target.ref,
+        f"the backends of {target.ref} are isolated for ingress by {refs} and no ingress rule "
+        f"of them names {ports}: no client can reach the Service",
+        "add an ingress rule admitting its clients on the targetPort, e.g. "
+        f"ports: [{{port: {first.port}}}] with the clients' namespaceSelector and podSelector",
+        evidence=(("isolated by", refs), ("targetPort", ports)),
+    )

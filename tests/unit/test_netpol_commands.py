@@ -703,3 +703,63 @@ def test_a_node_local_cache_needs_an_ip_block(
     code, doc = replay(capsys, tmp_path, result, DENY_EGRESS, allow_dns("UDP", "TCP"))
     dns = [r for r in doc["networkPolicies"] if r["hop"] == "dns"]
     assert {r["outcome"] for r in dns} == {"allowed"}
+
+
+# ------------------------------------------------------------------ scan
+
+
+def scan(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, *objects: dict[str, Any]
+) -> tuple[int, dict[str, Any]]:
+    path = tmp_path / "objects.yaml"
+    path.write_text("\n---\n".join([BASE, *(yaml.safe_dump(o) for o in objects)]))
+    code = run(["scan", "-n", "shop", "-f", str(path), "-o", "json"])
+    out, err = capsys.readouterr()
+    assert err == ""
+    return code, json.loads(out)
+
+
+def scan_findings(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [
+        (item["subjectKind"], item["name"], f["id"])
+        for item in doc["items"]
+        for f in item["findings"]
+        if f["id"].startswith("netpol-")
+    ]
+
+
+def test_scan_reports_a_namespace_whose_default_deny_egress_blocks_dns(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, doc = scan(capsys, tmp_path, DENY_EGRESS)
+    assert code == 1
+    assert scan_findings(doc) == [("Namespace", "shop", "netpol-namespace-dns-blocked")]
+    (finding,) = doc["items"][0]["findings"]
+    assert finding["message"].startswith(
+        "in namespace shop, egress UDP and TCP 53 to the DNS pods is denied for Deployment "
+        "client, Deployment web ("
+    )
+    fix = yaml.safe_load(finding["hint"].split("\n", 1)[1])
+    assert finding["hint"].startswith("create NetworkPolicy shop/allow-dns-shop-kube-dns:")
+    assert fix["spec"]["podSelector"] == {}
+    # allowing UDP only still breaks TCP 53
+    code, doc = scan(capsys, tmp_path, DENY_EGRESS, allow_dns("UDP"))
+    assert scan_findings(doc) == [("Namespace", "shop", "netpol-namespace-dns-blocked")]
+    assert "egress TCP 53 to the DNS pods is denied" in doc["items"][0]["findings"][0]["message"]
+    code, doc = scan(capsys, tmp_path, DENY_EGRESS, allow_dns("UDP", "TCP"))
+    assert code == 0 and scan_findings(doc) == []
+
+
+def test_scan_reports_services_no_client_can_reach(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    deny_in = netpol("deny-in", {"podSelector": {}, "policyTypes": ["Ingress"]})
+    code, doc = scan(capsys, tmp_path, deny_in)
+    assert code == 1
+    assert scan_findings(doc) == [("Service", "web", "netpol-backends-unreachable")]
+    wrong_port = ingress_to_web("metrics-only", [{"ports": [{"port": 9090}]}])
+    code, doc = scan(capsys, tmp_path, deny_in, wrong_port)
+    assert scan_findings(doc) == [("Service", "web", "netpol-backends-unreachable")]
+    some_clients = ingress_to_web("from-client", [{"from": [{"podSelector": CLIENT_LABELS}]}])
+    code, doc = scan(capsys, tmp_path, deny_in, some_clients)
+    assert code == 0 and scan_findings(doc) == []
