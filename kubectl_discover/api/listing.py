@@ -13,15 +13,14 @@ Request plan (documented because request count is a design goal, not an accident
 - when every namespaced LIST came back empty and the namespace list was not loaded, one
   GET of the Namespace tells "namespace not found" (exit 2) from "empty namespace".
 
-For ``svc NAME --no-probe`` (``kubectl_discover.commands.SVC``): exactly 12 LISTs, constant in the
-number of objects up to ``page_size`` per kind — services, endpointslices, pods,
-replicasets, deployments, statefulsets (namespace-scoped), nodes (cluster-scoped), ingresses
-(namespace-scoped), and the Gateway API's httproutes, grpcroutes, referencegrants
-(namespace-scoped) and gateways (every namespace: a route's parent usually lives in a
-shared one), plus one GET of the ConfigMap kube-system/coredns (``dns_config``, below): 13
-requests. Adding ``events`` (with ``events_for``) makes one more; an empty or missing
-namespace costs one more GET (the namespace check above). A Gateway API kind whose CRD is
-not installed answers 404: recorded as "not served (Gateway API CRDs not installed)".
+For ``svc NAME --no-probe`` (``kubectl_discover.commands.SVC``): one LIST per kind of
+``SVC.kinds``, constant in the number of objects up to ``page_size`` per kind, plus one GET
+of the ConfigMap kube-system/coredns (``dns_config``, below); bench/README.md has the table.
+NetworkPolicies are listed across every namespace (``every_namespace``), Namespaces as
+metadata (their labels). The CRD kinds (Gateway API, network-policy-api) answer 404 when not
+installed: recorded as "not served (... CRDs not installed)"; with ``served_groups`` (from
+discovery) they are not even requested. Adding ``events`` (with ``events_for``) makes one
+more request; an empty or missing namespace costs one more GET (the namespace check above).
 
 Why these: ReplicaSets map pods to their Deployment (pods' owner is the ReplicaSet);
 Deployments and StatefulSets give the templates behind "selector matches no pod" and the
