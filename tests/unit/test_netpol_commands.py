@@ -763,3 +763,80 @@ def test_scan_reports_services_no_client_can_reach(
     some_clients = ingress_to_web("from-client", [{"from": [{"podSelector": CLIENT_LABELS}]}])
     code, doc = scan(capsys, tmp_path, deny_in, some_clients)
     assert code == 0 and scan_findings(doc) == []
+
+
+# ------------------------------------------------------------------ live snapshots
+
+
+def _live(**fields: Any) -> Any:
+    from kubectl_discover.analyze.index import build_index
+    from kubectl_discover.snapshot import Snapshot
+
+    def pod(name: str, labels: dict[str, str], ip: str, namespace: str = "shop") -> Any:
+        return {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name, "namespace": namespace, "labels": labels},
+            "spec": {"nodeName": "n1", "containers": [{"name": "c", "ports": [
+                {"name": "http", "containerPort": 8080}]}]},
+            "status": {"phase": "Running", "podIP": ip,
+                       "conditions": [{"type": "Ready", "status": "True"}]},
+        }  # fmt: skip
+
+    service = yaml.safe_load(BASE.split("---")[0])
+    snapshot = Snapshot(
+        namespace="shop",
+        live=True,
+        services=(service,),
+        pods=(pod("web-1", {"app": "web"}, "10.244.2.11"), pod("client", {}, "10.244.1.10")),
+        namespace_objects=(
+            {"metadata": {"name": "shop", "labels": {"team": "front"}}},
+            {"metadata": {"name": "kube-system", "labels": {}}},
+        ),
+        **fields,
+    )
+    return build_index(snapshot)
+
+
+def test_namespace_labels_read_live_decide_a_namespace_selector() -> None:
+    from kubectl_discover import diagnose
+
+    team = ingress_to_web(
+        "from-team", [{"from": [{"namespaceSelector": {"matchLabels": {"team": "front"}}}]}]
+    )
+    index = _live(networkpolicies=(team,))
+    diagnosis = diagnose.diagnose_service(
+        index, "shop", "web", client=diagnose.PolicyClient("pod/client")
+    )
+    (row,) = [p for p in diagnosis.policies if (p.hop, p.direction) == ("service", "ingress")]
+    assert (row.outcome, row.decided_by) == (
+        "allowed",
+        "NetworkPolicy shop/from-team spec.ingress[0]",
+    )
+    assert (row.source, row.destination) == ("pod shop/client", "pod shop/web-1")
+
+
+def test_an_engine_the_cluster_serves_makes_verdicts_unknown() -> None:
+    from kubectl_discover import diagnose
+
+    index = _live(networkpolicies=(DENY_EGRESS,), served_groups=frozenset({"apps", "cilium.io"}))
+    diagnosis = diagnose.diagnose_service(
+        index, "shop", "web", client=diagnose.PolicyClient("pod/client")
+    )
+    assert {p.outcome for p in diagnosis.policies} == {"unknown"}
+    assert all("also governed by Cilium (cilium.io)" in p.decided_by for p in diagnosis.policies)
+    assert "netpol-dns-egress-denied" not in {f.id for f in diagnosis.findings}
+
+
+def test_unread_network_policies_add_no_rows_and_the_skip_is_stated() -> None:
+    from kubectl_discover import diagnose
+    from kubectl_discover.snapshot import Unavailable
+
+    refused = Unavailable("networkpolicies", "list", "", "forbidden")
+    index = _live(networkpolicies=(), unavailable=(refused,))
+    diagnosis = diagnose.diagnose_service(index, "shop", "web")
+    assert diagnosis.policies == ()
+    (access,) = [f for f in diagnosis.findings if f.id == "access-skipped"]
+    assert access.message == (
+        "cannot list networkpolicies cluster-wide: forbidden; skipped: NetworkPolicy path verdicts."
+    )
