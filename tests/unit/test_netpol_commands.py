@@ -840,3 +840,38 @@ def test_unread_network_policies_add_no_rows_and_the_skip_is_stated() -> None:
     assert access.message == (
         "cannot list networkpolicies cluster-wide: forbidden; skipped: NetworkPolicy path verdicts."
     )
+
+
+def test_route_url_judges_the_ingress_controller_hop(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    app_only = ingress_to_web("from-client", [{"from": [{"podSelector": CLIENT_LABELS}]}])
+    code, doc = svc(
+        capsys,
+        tmp_path,
+        app_only,
+        extra=INGRESS,
+        args=(),
+        command=("route", "http://shop.example.com/"),
+    )
+    assert code == 1
+    assert rows(doc) == [
+        ("controller", "egress", "TCP/8080", "allowed", ALLOWED),
+        ("controller", "ingress", "TCP/8080", "denied", "no policy allows it"),
+    ]
+    assert ("netpol-ingress-controller-not-admitted", "fail") in netpol_findings(doc)
+
+
+def test_an_unknown_ingress_controller_is_said_not_guessed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    app_only = ingress_to_web("from-client", [{"from": [{"podSelector": CLIENT_LABELS}]}])
+    other = INGRESS.replace("k8s.io/ingress-nginx", "example.com/ingress")
+    code, doc = svc(capsys, tmp_path, app_only, extra=other, args=(), command=("ingress", "shop"))
+    assert code == 0
+    assert doc["networkPolicies"] == []
+    assert doc["facts"]["networkPolicyAssumed"] == (
+        "the pods of Ingress controller example.com/ingress are not identifiable: "
+        "controller -> backend verdicts not computed"
+    )
+    assert netpol_findings(doc) == []
