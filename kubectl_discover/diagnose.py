@@ -517,9 +517,12 @@ def _with_unreachable(index: Index, diagnoses: Sequence[Diagnosis]) -> list[Diag
     context = netpaths.policy_context(index.snapshot)
     if context is None:
         return list(diagnoses)
+    unreachable = netpaths.unreachable_services(
+        context, index, [(d.namespace, d.name) for d in diagnoses]
+    )
     found = []
     for diagnosis in diagnoses:
-        finding = netpaths.unreachable_backends(context, index, diagnosis.namespace, diagnosis.name)
+        finding = unreachable.get((diagnosis.namespace, diagnosis.name))
         if finding is not None:
             diagnosis = _with(diagnosis, findings=worst_first((*diagnosis.findings, finding)))
         found.append(diagnosis)

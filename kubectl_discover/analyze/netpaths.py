@@ -21,10 +21,17 @@ from kubectl_discover.analyze import netpol
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import ContainerPort, PodView, PolicyExpectation
 from kubectl_discover.analyze.netpol.checks import BACKENDS_UNREACHABLE, NAMESPACE_DNS_BLOCKED
+from kubectl_discover.analyze.netpol.endpoints import (
+    ServicePortView,
+    resolve_target_port,
+    service_ports,
+)
 from kubectl_discover.analyze.netpol.findings import common_labels, path_findings
-from kubectl_discover.analyze.netpol.matching import port_match, selects_pod
+from kubectl_discover.analyze.netpol.matching import port_match
 from kubectl_discover.analyze.netpol.path import controller_hops
+from kubectl_discover.analyze.netpol.policy import NetworkPolicyView
 from kubectl_discover.analyze.netpol.policyset import ADMIN_GROUP, OtherPolicy
+from kubectl_discover.analyze.netpol.tri import Tri
 from kubectl_discover.findings import Finding, Verdict
 from kubectl_discover.refs import ObjectRef
 from kubectl_discover.snapshot import Obj, Snapshot
@@ -140,10 +147,10 @@ def service_target(
 ) -> netpol.ServiceTarget | None:
     """A Service and its backends (pods, or templates offline) at each resolved targetPort;
     None when the Service was not read or selects nothing (no pod to judge)."""
-    raw = index.snapshot.find(index.snapshot.services, namespace, name)
     view = index.service(namespace, name)
-    if raw is None or view is None or not view.selector:
+    if view is None or not view.selector:
         return None
+    raw = view.raw
     backends = pod_endpoints(context, index.pods_selected(namespace, view.selector))
     if not backends:
         return None
@@ -447,71 +454,93 @@ def _fix(
 # ------------------------------------------------------------------ scan
 
 
-def _label_groups(views: Iterable[PodView]) -> list[PodView]:
-    """One pod per distinct label set: policies select by labels, so pods sharing them share
-    every verdict (``scan`` evaluates per namespace and label set, never per pod pair)."""
-    seen: dict[frozenset[tuple[str, str]], PodView] = {}
-    for view in views:
-        seen.setdefault(frozenset(view.labels.items()), view)
-    return list(seen.values())
+def _simple(policies: netpol.PolicySet) -> bool:
+    """Only NetworkPolicies: then which of them select a pod decides its verdicts (for a
+    fixed peer and port), and pods that the same policies select share them."""
+    return not (policies.admin_policies or policies.baseline_policies or policies.others)
+
+
+def _signature(
+    policies: Sequence[NetworkPolicyView], labels: Mapping[str, str]
+) -> tuple[object, ...]:
+    return tuple(p.pod_selector.match(labels).value for p in policies)
 
 
 def namespace_dns_findings(
     context: PolicyContext, index: Index, namespaces: Iterable[str]
 ) -> tuple[Finding, ...]:
     """``scan``: one finding per namespace whose pods' egress policies block DNS (UDP or TCP
-    53 to the kube-dns pods). Only namespaces with a NetworkPolicy are looked at."""
+    53 to the kube-dns pods). Only namespaces with a NetworkPolicy are looked at; pods are
+    evaluated once per set of egress policies selecting them (per label set when admin
+    policies or other engines exist), never one by one."""
     dns, _ = dns_server(context, index, None)
     assert dns.kube_dns is not None
     coredns = [b.endpoint for _, backends in dns.kube_dns.ports for b in backends][:1]
+    simple = _simple(context.policies)
     findings = []
     for namespace in sorted(set(namespaces)):
-        if not context.policies.in_namespace(namespace) or not coredns:
+        in_namespace = context.policies.in_namespace(namespace)
+        egress_policies = [p for p in in_namespace if netpol.Direction.EGRESS in p.policy_types]
+        if not egress_policies or not coredns:
             continue
-        blocked: dict[str, list[str]] = {}
+        groups: dict[object, tuple[PodView, set[str]]] = {}
+        for view in index.pods_in(namespace):
+            key = (
+                _signature(egress_policies, view.labels)
+                if simple
+                else frozenset(view.labels.items())
+            )
+            groups.setdefault(key, (view, set()))[1].add(_workload(view))
+        blocked: dict[str, set[str]] = {}
         example: tuple[netpol.Endpoint, netpol.DirectionVerdict] | None = None
-        for view in _label_groups(index.pods_in(namespace)):
+        for view, workloads in groups.values():
             client = pod_endpoints(context, [view])[0]
             for protocol in ("UDP", "TCP"):
                 egress = netpol.evaluate(context.policies, client, coredns[0], 53, protocol).egress
                 if egress.outcome is netpol.Outcome.DENIED:
-                    blocked.setdefault(protocol, []).append(_workload(view))
+                    blocked.setdefault(protocol, set()).update(workloads)
                     example = example or (client, egress)
-        if not blocked or example is None:
-            continue
-        client, egress = example
-        workloads = sorted({w for names in blocked.values() for w in names})
-        shown = ", ".join(workloads[:MAX_LISTED]) + (
-            f" and {len(workloads) - MAX_LISTED} more" if len(workloads) > MAX_LISTED else ""
-        )
-        protocols = " and ".join(p for p in ("UDP", "TCP") if p in blocked)
-        isolating = context.policies.views(egress.isolating)
-        everyone = dataclasses.replace(
-            client, labels={}, ref=ObjectRef("Pod", namespace, namespace)
-        )  # the fix selects every pod of the namespace; its name says which
-        fix = netpol.fix_for(
-            netpol.Direction.EGRESS,
-            everyone,
-            coredns[0],
-            [netpol.PortSpec("UDP", 53), netpol.PortSpec("TCP", 53)],
-            isolating,
-            purpose="allow-dns",
-        )
-        subject = egress.isolating[0] if egress.isolating else ObjectRef("Namespace", "", namespace)
-        findings.append(
-            NAMESPACE_DNS_BLOCKED(
-                subject,
-                f"in namespace {namespace}, egress {protocols} 53 to the DNS pods is denied for "
-                f"{shown} ({egress.why})",
-                fix.describe() if fix is not None else "",
-                evidence=(
-                    ("namespace", namespace),
-                    ("protocols", protocols),
-                    ("isolated by", ", ".join(str(r) for r in egress.isolating)),
-                ),
-            )
-        )
+        if example is not None:
+            findings.append(_dns_blocked(context, namespace, blocked, example, coredns[0]))
     return tuple(findings)
+
+
+def _dns_blocked(
+    context: PolicyContext,
+    namespace: str,
+    blocked: Mapping[str, set[str]],
+    example: tuple[netpol.Endpoint, netpol.DirectionVerdict],
+    coredns: netpol.Endpoint,
+) -> Finding:
+    client, egress = example
+    workloads = sorted({w for names in blocked.values() for w in names})
+    shown = ", ".join(workloads[:MAX_LISTED]) + (
+        f" and {len(workloads) - MAX_LISTED} more" if len(workloads) > MAX_LISTED else ""
+    )
+    protocols = " and ".join(p for p in ("UDP", "TCP") if p in blocked)
+    everyone = dataclasses.replace(
+        client, labels={}, ref=ObjectRef("Pod", namespace, namespace)
+    )  # the fix selects every pod of the namespace; its name says which
+    fix = netpol.fix_for(
+        netpol.Direction.EGRESS,
+        everyone,
+        coredns,
+        [netpol.PortSpec("UDP", 53), netpol.PortSpec("TCP", 53)],
+        context.policies.views(egress.isolating),
+        purpose="allow-dns",
+    )
+    subject = egress.isolating[0] if egress.isolating else ObjectRef("Namespace", "", namespace)
+    return NAMESPACE_DNS_BLOCKED(
+        subject,
+        f"in namespace {namespace}, egress {protocols} 53 to the DNS pods is denied for "
+        f"{shown} ({egress.why})",
+        fix.describe() if fix is not None else "",
+        evidence=(
+            ("namespace", namespace),
+            ("protocols", protocols),
+            ("isolated by", ", ".join(str(r) for r in egress.isolating)),
+        ),
+    )
 
 
 def _workload(view: PodView) -> str:
@@ -520,57 +549,90 @@ def _workload(view: PodView) -> str:
     return f"pod {view.name}"
 
 
-def unreachable_backends(
-    context: PolicyContext, index: Index, namespace: str, name: str
-) -> Finding | None:
-    """``scan``: the finding when the Service's backends are isolated for ingress by
-    NetworkPolicies none of whose ingress rules names a targetPort of theirs (whatever the
-    peer). Not judged when admin policies or other engines exist (they may allow it)."""
-    policies = context.policies
-    if policies.admin_policies or policies.baseline_policies or policies.others:
-        return None
-    in_namespace = policies.in_namespace(namespace)
-    if not in_namespace:
-        return None
-    target = service_target(context, index, namespace, name)
-    if target is None:
-        return None
-    for _, backends in target.ports:
+def unreachable_services(
+    context: PolicyContext, index: Index, services: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], Finding]:
+    """``scan``: the Services whose backends are isolated for ingress by NetworkPolicies
+    none of whose ingress rules names a targetPort of theirs (whatever the peer). Not judged
+    when admin policies or other engines exist (they may allow it), nor when a policy may
+    only possibly select a backend. Backends are judged once per set of policies selecting
+    them and set of container ports."""
+    if not _simple(context.policies):
+        return {}
+    found: dict[tuple[str, str], Finding] = {}
+    judged: dict[tuple[object, ...], bool] = {}
+    for namespace, name in services:
+        ingress_policies = [
+            p
+            for p in context.policies.in_namespace(namespace)
+            if netpol.Direction.INGRESS in p.policy_types and not p.shape_problems
+        ]
+        view = index.service(namespace, name)
+        if not ingress_policies or view is None or not view.selector:
+            continue
+        ports = service_ports(view.raw)
+        backends = index.pods_selected(namespace, view.selector)
+        if not backends or not ports:
+            continue
+        unreachable = True
         for backend in backends:
-            if backend.port is None:
-                continue
-            isolating = [
-                p
-                for p in in_namespace
-                if netpol.Direction.INGRESS in p.policy_types
-                and not p.shape_problems
-                and selects_pod(namespace, p.pod_selector, backend.endpoint).yes
-            ]
-            if not isolating:
-                return None
-            for policy in isolating:
-                for rule in policy.ingress:
-                    if rule.ports is None or any(
-                        not port_match(p, backend.endpoint, backend.port, proto).no
-                        for p in rule.ports
-                        for proto in (p.protocol,)
-                    ):
-                        return None
-    first = next(b for _, backends in target.ports for b in backends if b.port is not None)
+            signature = _signature(ingress_policies, backend.labels)
+            key = (namespace, signature, backend.ports, ports)
+            if key not in judged:
+                judged[key] = _admits_nobody(context, ingress_policies, signature, backend, ports)
+            if not judged[key]:
+                unreachable = False
+                break
+        if unreachable:
+            found[(namespace, name)] = _unreachable(view.ref, ingress_policies, backends, ports)
+    return found
+
+
+def _admits_nobody(
+    context: PolicyContext,
+    policies: Sequence[NetworkPolicyView],
+    signature: tuple[object, ...],
+    backend: PodView,
+    ports: Sequence[ServicePortView],
+) -> bool:
+    if any(value is Tri.MAYBE for value in signature):
+        return False  # not certain: say nothing
+    isolating = [p for p, value in zip(policies, signature, strict=True) if value is Tri.YES]
+    if not isolating:
+        return False
+    endpoint = pod_endpoints(context, [backend])[0]
+    for port in ports:
+        target = resolve_target_port(port, endpoint)
+        if target is None:
+            continue
+        for policy in isolating:
+            for rule in policy.ingress:
+                if rule.ports is None or any(
+                    not port_match(p, endpoint, target, port.protocol).no for p in rule.ports
+                ):
+                    return False
+    return True
+
+
+def _unreachable(
+    ref: ObjectRef,
+    policies: Sequence[NetworkPolicyView],
+    backends: Sequence[PodView],
+    ports: Sequence[ServicePortView],
+) -> Finding:
+    first = backends[0]
     refs = ", ".join(
-        str(p.ref)
-        for p in in_namespace
-        if netpol.Direction.INGRESS in p.policy_types
-        and selects_pod(namespace, p.pod_selector, first.endpoint).yes
+        str(p.ref) for p in policies if p.pod_selector.match(first.labels).value is Tri.YES
     )
-    ports = ", ".join(
-        sorted({f"{v.protocol} {b.port}" for v, bs in target.ports for b in bs if b.port})
-    )
+    endpoint = netpol.pod_view_endpoint(first)
+    targets = [(port.protocol, resolve_target_port(port, endpoint)) for port in ports]
+    shown = ", ".join(sorted({f"{protocol} {number}" for protocol, number in targets if number}))
+    number = next((n for _, n in targets if n), None)
     return BACKENDS_UNREACHABLE(
-        target.ref,
-        f"the backends of {target.ref} are isolated for ingress by {refs} and no ingress rule "
-        f"of them names {ports}: no client can reach the Service",
+        ref,
+        f"the backends of {ref} are isolated for ingress by {refs} and no ingress rule of "
+        f"them names {shown}: no client can reach the Service",
         "add an ingress rule admitting its clients on the targetPort, e.g. "
-        f"ports: [{{port: {first.port}}}] with the clients' namespaceSelector and podSelector",
-        evidence=(("isolated by", refs), ("targetPort", ports)),
+        f"ports: [{{port: {number}}}] with the clients' namespaceSelector and podSelector",
+        evidence=(("isolated by", refs), ("targetPort", shown)),
     )
