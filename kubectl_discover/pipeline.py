@@ -23,7 +23,7 @@ from kubectl_discover.gcpause import cyclic_gc_paused
 from kubectl_discover.loading import Loaded
 from kubectl_discover.probe.observations import ProbeResult
 from kubectl_discover.probe.runner import explain_context
-from kubectl_discover.snapshot import Snapshot
+from kubectl_discover.snapshot import POLICY_API_NOT_SERVED, Snapshot
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,11 @@ def skipped_notes(loaded: Loaded, notes: Sequence[str] = ()) -> list[str]:
     if not snapshot.gateway_api_served:
         refused.append(NOT_INSTALLED + " (HTTPRoutes, GRPCRoutes and Gateways not read)")
     else:
-        refused += [gap.describe() for gap in snapshot.unavailable if gap.not_served]
+        refused += [
+            gap.describe()
+            for gap in snapshot.unavailable
+            if gap.not_served and not gap.reason.endswith(POLICY_API_NOT_SERVED)
+        ]  # no network-policy-api CRDs: no admin policies exist, nothing was missed
     return refused + list(snapshot.notes) + list(notes)
 
 

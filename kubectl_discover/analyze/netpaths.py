@@ -189,6 +189,11 @@ def dns_server(
         if nameserver is None or netpol.DnsServer(nameserver).resolver is netpol.Resolver.EXTERNAL:
             address = nameserver or CLUSTER_DNS_NAMESERVER
             target = dataclasses.replace(target, cluster_ips=(address,))
+            if nameserver is not None:
+                notes.append(
+                    f"the kube-dns Service was not read: its ClusterIP assumed to be the "
+                    f"client's nameserver {nameserver}"
+                )
     elif nameserver is None:
         address = target.cluster_ips[0]
     assert address is not None

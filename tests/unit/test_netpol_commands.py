@@ -875,3 +875,21 @@ def test_an_unknown_ingress_controller_is_said_not_guessed(
         "controller -> backend verdicts not computed"
     )
     assert netpol_findings(doc) == []
+
+
+def test_network_policy_api_not_installed_is_not_a_skip() -> None:
+    from kubectl_discover import pipeline
+    from kubectl_discover.analyze.index import build_index
+    from kubectl_discover.loading import Loaded
+    from kubectl_discover.snapshot import POLICY_API_NOT_SERVED, Snapshot, Unavailable
+
+    gap = Unavailable(
+        "clusternetworkpolicies",
+        "list",
+        "",
+        f"policy.networking.k8s.io/v1alpha2 {POLICY_API_NOT_SERVED}",
+    )
+    snapshot = Snapshot(namespace="shop", live=True, unavailable=(gap,))
+    loaded = Loaded(snapshot, build_index(snapshot), "shop", "shop", "test")
+    assert not gap.refused and gap.not_served
+    assert pipeline.skipped_notes(loaded) == []
