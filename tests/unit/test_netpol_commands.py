@@ -893,3 +893,57 @@ def test_network_policy_api_not_installed_is_not_a_skip() -> None:
     loaded = Loaded(snapshot, build_index(snapshot), "shop", "shop", "test")
     assert not gap.refused and gap.not_served
     assert pipeline.skipped_notes(loaded) == []
+
+
+GATEWAY_SHOP = str(Path(__file__).resolve().parents[1] / "fixtures" / "gateway" / "shop.yaml")
+GATEWAY_EXTRA = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers: [{name: api, image: api, ports: [{name: http, containerPort: 9000}]}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: gw-proxy
+  namespace: infra
+  labels: {gateway.networking.k8s.io/gateway-name: gw}
+spec:
+  containers: [{name: envoy, image: envoy}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: api-from-client, namespace: shop}
+spec:
+  podSelector: {matchLabels: {app: api}}
+  ingress:
+  - from: [{podSelector: {matchLabels: {app: client}}}]
+"""
+
+
+def test_route_through_a_gateway_judges_its_proxy_pods(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(GATEWAY_EXTRA)
+    url = "http://shop.example.com/api/cart"
+    code = run(["route", url, "-n", "shop", "-f", GATEWAY_SHOP, "-f", str(extra), "-o", "json"])
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert code == 1, err
+    assert rows(doc) == [
+        ("controller", "egress", "TCP/9000", "allowed", ALLOWED),
+        ("controller", "ingress", "TCP/9000", "denied", "no policy allows it"),
+    ]
+    row = doc["networkPolicies"][1]
+    assert (row["from"], row["to"], row["service"]) == (
+        "pod infra/gw-proxy",
+        "pod shop/api-<pod>",
+        "shop/api",
+    )
+    assert ("netpol-ingress-controller-not-admitted", "fail") in netpol_findings(doc)
