@@ -145,6 +145,32 @@ def policy_row(p: PolicyExpectation) -> Row:
     )
 
 
+def policy_clear(
+    policies: Sequence[PolicyExpectation],
+    hop: str,
+    *,
+    service_port: int | None = None,
+    protocol: str = "",
+) -> str:
+    """When every NetworkPolicy verdict of ``hop`` is allowed: say that policies are not
+    what drops it ("" when there is no verdict, or one is not allowed)."""
+    mine = [
+        p
+        for p in policies
+        if p.hop == hop
+        and (service_port is None or p.service_port == service_port)
+        and (not protocol or p.protocol == protocol)
+    ]
+    if not mine or any(p.outcome != "allowed" for p in mine):
+        return ""
+    return (
+        "NetworkPolicies allow this connection ("
+        + "; ".join(dict.fromkeys(f"{p.direction}: {p.decided_by}" for p in mine))
+        + "), so they do not drop it: internalTrafficPolicy/externalTrafficPolicy Local "
+        "without a local endpoint, a firewall, or a backend that does not answer"
+    )
+
+
 def policy_cause(
     policies: Sequence[PolicyExpectation],
     hop: str,
@@ -627,9 +653,11 @@ def endpoint_rows(
     if http is not None and http.http is not None:
         text += f"; GET {http.http.path}: {http.http.status_line}"
     verdict, why = _judge_endpoint(e, tcp, http)
-    cause = policy_cause(policies, "service", service_port=e.port, protocol=e.protocol)
-    if cause and not tcp.connected and _timed_out(tcp):
-        why = f"{connect_failure(tcp)[0]}: {cause}; analysis: {e.why}"
+    if not tcp.connected and _timed_out(tcp):
+        cause = policy_cause(policies, "service", service_port=e.port, protocol=e.protocol)
+        cause = cause or policy_clear(policies, "service", service_port=e.port, protocol=e.protocol)
+        if cause:
+            why = f"{connect_failure(tcp)[0]}: {cause}; analysis: {e.why}"
     evidence = _cert_evidence(http)
     rows = [Row("endpoints", subject, expected, text, verdict, why, evidence, _raw(tcp), key=e.key)]
     for check, obs in observed[2:]:

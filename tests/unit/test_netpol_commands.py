@@ -947,3 +947,55 @@ def test_route_through_a_gateway_judges_its_proxy_pods(
         "shop/api",
     )
     assert ("netpol-ingress-controller-not-admitted", "fail") in netpol_findings(doc)
+
+
+def _timed_out_connect(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, *objects: dict[str, Any]
+) -> str:
+    """The why of ``svc web``'s ClusterIP row (10.96.0.50:80), replayed with a probe whose
+    connect there timed out."""
+    from kubectl_discover.probe.plan import connect_key
+    from kubectl_discover.probing import RECORD_FORMAT
+
+    result = json.loads(json.dumps(RECORDED))
+    result["connects"] = [
+        {"key": connect_key("tcp", "10.96.0.50", 80), "host": "10.96.0.50", "port": 80,
+         "scheme": "tcp", "error": "timed out", "connect_ms": None, "elapsed_ms": 3000.0,
+         "http": None, "tls": None, "peer": None}
+    ]  # fmt: skip
+    record = tmp_path / "probe.json"
+    probe = {"pod": "discover-probe-x1y2z", "namespace": "shop"}
+    record.write_text(json.dumps({"format": RECORD_FORMAT, "probe": probe, "result": result}))
+    path = tmp_path / "objects.yaml"
+    base = BASE.replace(
+        "  selector: {app: web}\n", "  clusterIP: 10.96.0.50\n  selector: {app: web}\n", 1
+    )
+    path.write_text("\n---\n".join([base, *(yaml.safe_dump(o) for o in objects)]))
+    run(["svc", "web", "-n", "shop", "-f", str(path), "--replay", str(record), "-o", "json"])
+    out, err = capsys.readouterr()
+    assert err == ""
+    (row,) = [e for e in json.loads(out)["endpoints"] if e["kind"] == "cluster-ip"]
+    assert (row["observed"], row["verdict"]) == ("timed out", "fail")
+    return str(row["why"])
+
+
+def test_a_connect_timeout_is_explained_by_the_policy_that_drops_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    deny_in = netpol("deny-in", {"podSelector": {}, "policyTypes": ["Ingress"]})
+    why = _timed_out_connect(capsys, tmp_path, deny_in)
+    assert why.startswith(
+        "timed out: dropped by NetworkPolicy: ingress TCP 8080 from pod shop/discover-probe to "
+        "pod shop/web-<pod> is denied (no policy allows it); analysis: "
+    )
+
+
+def test_a_connect_timeout_the_policies_allow_is_not_blamed_on_them(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    why = _timed_out_connect(capsys, tmp_path, ALLOW_ALL_EGRESS)
+    assert why.startswith(
+        "timed out: NetworkPolicies allow this connection (egress: NetworkPolicy "
+        "shop/allow-all spec.egress[0]; ingress: no policy isolates it), so they do not drop it"
+    )
+    assert "NetworkPolicy," not in why  # the generic guess is gone
