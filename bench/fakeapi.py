@@ -102,17 +102,24 @@ def _discovery(path: str) -> dict[str, Any] | None:
     if path == "/api":
         return {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}
     if path == "/apis":
-        groups = sorted({gv.split("/")[0] for gv, _, _ in RESOURCES.values() if "/" in gv})
+        versions: dict[str, set[str]] = {}
+        for gv, _, _ in RESOURCES.values():
+            if "/" in gv:
+                group, version = gv.split("/")
+                versions.setdefault(group, set()).add(version)
         return {
             "kind": "APIGroupList",
             "apiVersion": "v1",
             "groups": [
                 {
                     "name": group,
-                    "versions": [{"groupVersion": f"{group}/v1", "version": "v1"}],
+                    "versions": [
+                        {"groupVersion": f"{group}/{v}", "version": v}
+                        for v in sorted(versions[group])
+                    ],
                     "preferredVersion": {"groupVersion": f"{group}/v1", "version": "v1"},
                 }
-                for group in groups
+                for group in sorted(versions)
             ],
         }
     group_version = path.removeprefix("/api/").removeprefix("/apis/")

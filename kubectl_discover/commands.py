@@ -100,21 +100,29 @@ class Needs:
 
 SVC = Needs(
     "svc",
-    _SERVICE_KINDS
+    (_SERVICE_KINDS - {"replicasets", "statefulsets"})
     | {"nodes", "ingresses", "httproutes", "grpcroutes", "gateways", "referencegrants"}
     | POLICY_KINDS,
     Scope.ONE,
     dns_config=True,
 )
-"""12 LISTs and one GET (the Corefile, :attr:`Needs.dns_config`). ReplicaSets map pods to
-their Deployment; Deployments and StatefulSets give the templates behind "selector matches no
-pod" and the serviceName checks; nodes give NodePort addresses; Ingresses the routes to the
-Service. DaemonSets, Jobs and CronJobs are left out: their pods name them directly in
+"""One LIST per kind, one GET of the Corefile (:attr:`Needs.dns_config`) and one discovery
+GET when a CRD kind is listed (bench/README.md counts them). Deployments give the templates
+behind "selector matches no pod"; nodes give NodePort addresses; Ingresses the routes to the
+Service. ReplicaSets and StatefulSets are not read: a pod names its ReplicaSet, whose
+Deployment is ``<name>-<pod-template-hash>`` (analyze/pods.py), and a StatefulSet's pods
+carry its ``serviceName`` as their subdomain (a StatefulSet with no pod at all is then not
+seen). DaemonSets, Jobs and CronJobs are left out: their pods name them directly in
 ownerReferences. IngressClasses belong to ``ingress``.
 HTTPRoutes and GRPCRoutes give the Gateway routes to the Service, Gateways (every
 namespace) their listeners and attachment, ReferenceGrants the cross-namespace
 backendRefs; GatewayClasses, ListenerSets and BackendTLSPolicies are not read (a class or
-a ListenerSet parent is then "unknown"), which keeps ``svc`` within its budget of 14."""
+a ListenerSet parent is then "unknown").
+NetworkPolicies (every namespace), Namespaces (labels) and the network-policy-api kinds
+give the NetworkPolicy path verdict (docs/networkpolicy.md); like the Gateway API kinds, the
+network-policy-api kinds are listed only when discovery says they are served. Without CRDs:
+8 LISTs, discovery and the Corefile = 10 of the budget of 14; with the Gateway API, 14; with
+the network-policy-api as well, 15 to 17 (bench/README.md)."""
 
 INGRESS = Needs("ingress", EVERY_KIND - GATEWAY_KINDS, Scope.ONE, tls_secrets=True, events=True)
 _GATEWAY_NEEDS = frozenset(

@@ -87,6 +87,8 @@ NO_COLOR = Flag(("--no-color",), "Never colour the output")
 IMAGE = Flag(("--image",), "Probe pod image", "text")
 NODE = Flag(("--node",), "Run the probe pod on this node", "text")
 FROM = Flag(("--from",), "Probe as pod/, deploy/, sts/ or ds/NAME sees it", "from")
+AS_CLIENT = Flag(("--as-client",), "With --from: the probe carries the client's labels")
+EPHEMERAL = Flag(("--ephemeral",), "With --from pod/NAME: probe from a debug container in it")
 KEEP = Flag(("--keep",), "Leave the probe pod for inspection")
 PROBE_NAMESPACE = Flag(("--probe-namespace",), "Namespace for the probe pod", "namespace")
 PROBE_TIMEOUT = Flag(("--probe-timeout",), "Seconds to wait for the probe", "text")
@@ -105,6 +107,8 @@ _PROBE_FLAGS = (
     IMAGE,
     NODE,
     FROM,
+    AS_CLIENT,
+    EPHEMERAL,
     KEEP,
     PROBE_NAMESPACE,
     PROBE_TIMEOUT,

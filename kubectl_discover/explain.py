@@ -104,22 +104,29 @@ def explain(
     *,
     cluster_domain: str | None = None,
     dns_service_ip: str | None = None,
+    policies_apply_to_probe: bool = True,
 ) -> tuple[Row, ...]:
     """Rows for ``diagnosis``: resolver facts, DNS names, endpoints, Ingress routes.
 
     ``cluster_domain`` is the domain the analysis assumed and ``dns_service_ip``
     the ClusterIP of kube-system/kube-dns; when given, the probe pod's
-    resolv.conf is checked against them.
+    resolv.conf is checked against them. ``policies_apply_to_probe`` False: the
+    NetworkPolicy verdicts are about a ``--from`` client the probe does not impersonate,
+    so they explain no probe row.
     """
     rows: list[Row] = []
     if result is not None:
         rows.extend(resolver_rows(result, cluster_domain, dns_service_ip))
-    rows.extend(dns_row(diagnosis, e, result) for e in diagnosis.dns)
+    # Probe outcomes are explained by the NetworkPolicy verdicts only when the probe is the
+    # client they are about (policies select by labels: a plain --from probe is another pod).
+    policies = diagnosis.policies if policies_apply_to_probe else ()
+    joined = diagnosis if policies_apply_to_probe else dataclasses.replace(diagnosis, policies=())
+    rows.extend(dns_row(joined, e, result) for e in diagnosis.dns)
     fqdn = service_fqdn(diagnosis)
     for endpoint in diagnosis.endpoints:
-        rows.extend(endpoint_rows(endpoint, result, fqdn, diagnosis.policies))
+        rows.extend(endpoint_rows(endpoint, result, fqdn, policies))
     for route in diagnosis.routes:
-        rows.extend(route_rows(route, result, diagnosis.policies))
+        rows.extend(route_rows(route, result, policies))
     rows.extend(policy_row(p) for p in diagnosis.policies)
     return tuple(rows)
 

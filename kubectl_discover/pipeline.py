@@ -44,6 +44,10 @@ class Subject:
     probe_namespace: str | None = None
     """``--probe-namespace``: where the probe pod (the client of ``svc``'s NetworkPolicy
     verdicts when there is no ``--from``) runs."""
+    probe_is_client: bool = True
+    """The probe is the client the NetworkPolicy verdicts are about: no ``--from``, or
+    ``--as-client`` (the client's labels) or ``--ephemeral`` (in the client pod). Otherwise
+    a probe timeout is not explained by the client's verdicts (policies see another pod)."""
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,10 @@ def subject_report(
         # NodeLocal cache is an address on the node that only an ipBlock matches).
         diagnosis = diagnose_subject(subject, loaded, now=now, nameserver=nameserver)
     rows = explain(
-        diagnosis, run.result if run is not None else None, **explain_context(loaded.snapshot)
+        diagnosis,
+        run.result if run is not None else None,
+        policies_apply_to_probe=subject.probe_is_client,
+        **explain_context(loaded.snapshot),
     )
     return report.build_report(
         diagnosis,

@@ -20,7 +20,16 @@ from kubectl_discover.analyze.model import Diagnosis
 from kubectl_discover.errors import InputError
 from kubectl_discover.pipeline import ProbeRun, ProbeRunner
 from kubectl_discover.probe.observations import ProbeResult
-from kubectl_discover.probe.runner import ProbeSettings, plan_for, pod_for, probe_document
+from kubectl_discover.probe.runner import (
+    EPHEMERAL_NOTICE,
+    ProbeSettings,
+    as_client_note,
+    ephemeral_document,
+    ephemeral_for,
+    plan_for,
+    pod_for,
+    probe_document,
+)
 from kubectl_discover.snapshot import Snapshot
 
 RECORD_FORMAT = "kubectl-discover/probe-record/v1"
@@ -34,12 +43,21 @@ class ClusterProbeRunner:
     session: Any
     settings: ProbeSettings
     progress: Callable[[str], None]
+    notice: Callable[[str], None] | None = None
+    """Said once and kept on screen (``--as-client``'s labels, ``--ephemeral``'s warning);
+    ``progress`` when None."""
 
     def __call__(self, snapshot: Snapshot, diagnoses: Sequence[Diagnosis]) -> ProbeRun | None:
         if plan_for(diagnoses, self.settings.timeout).empty:
             return None  # nothing to probe: no pod at all
         with reused_pod(
-            self.session, self.settings, self.progress, snapshot, diagnoses, lifetime=0.0
+            self.session,
+            self.settings,
+            self.progress,
+            snapshot,
+            diagnoses,
+            lifetime=0.0,
+            notice=self.notice,
         ) as run:
             return run(snapshot, diagnoses)
 
@@ -53,14 +71,24 @@ def reused_pod(
     diagnoses: Sequence[Diagnosis],
     *,
     lifetime: float,
+    notice: Callable[[str], None] | None = None,
 ) -> Iterator[ProbeRunner]:
     """A probe pod for one run (:class:`ClusterProbeRunner`) or many (``--watch``): created
     for ``diagnoses``, deleted when the block ends on every path (Ctrl-C included).
-    ``lifetime`` (seconds) bounds the pod's life if the plugin dies without deleting it."""
+    ``lifetime`` (seconds) bounds the pod's life if the plugin dies without deleting it.
+    With ``--ephemeral`` the probe runs in a debug container added to the client pod."""
     from kubectl_discover.api.probes import probe_pod
     from kubectl_discover.probe.payload import BOOTSTRAP, build_payload
 
+    say = notice or progress
+    if settings.ephemeral:
+        with _ephemeral(session, settings, progress, say, snapshot, diagnoses) as run:
+            yield run
+        return
     pod = pod_for(snapshot, diagnoses, settings, lifetime=lifetime)
+    note = as_client_note(pod)
+    if note:
+        say(note)
     with probe_pod(
         session, pod, timeout=settings.timeout, keep=settings.keep, progress=progress
     ) as running:
@@ -71,6 +99,36 @@ def reused_pod(
                 return None
             result = running.run(build_payload(plan), BOOTSTRAP)
             return ProbeRun(result, probe_document(pod, result, settings.keep))
+
+        yield run
+
+
+@contextlib.contextmanager
+def _ephemeral(
+    session: Any,
+    settings: ProbeSettings,
+    progress: Callable[[str], None],
+    notice: Callable[[str], None],
+    snapshot: Snapshot,
+    diagnoses: Sequence[Diagnosis],
+) -> Iterator[ProbeRunner]:
+    from kubectl_discover.api.probes import ephemeral_probe
+    from kubectl_discover.probe.payload import BOOTSTRAP, build_payload
+
+    client, container = ephemeral_for(snapshot, diagnoses, settings)
+    meta = client.get("metadata") or {}
+    namespace, name = str(meta.get("namespace")), str(meta.get("name"))
+    notice(EPHEMERAL_NOTICE.format(container=container["name"], pod=f"{namespace}/{name}"))
+    with ephemeral_probe(
+        session, namespace, name, container, timeout=settings.timeout, progress=progress
+    ) as running:
+
+        def run(snapshot: Snapshot, diagnoses: Sequence[Diagnosis]) -> ProbeRun | None:
+            plan = plan_for(diagnoses, settings.timeout)
+            if plan.empty:
+                return None
+            result = running.run(build_payload(plan), BOOTSTRAP)
+            return ProbeRun(result, ephemeral_document(client, container, result))
 
         yield run
 

@@ -162,10 +162,6 @@ class Snapshot:
     """Offline only: objects of other policy engines' groups found in the files
     (CiliumNetworkPolicy, Calico policies, ...) and CustomResourceDefinitions of those
     groups: their presence makes a verdict unknown."""
-    served_groups: frozenset[str] | None = None
-    """The API groups the cluster serves (aggregated discovery), None when unknown. Used
-    to know which other policy engines are installed (cilium.io, crd.projectcalico.org,
-    ...) and which CRD kinds to list at all."""
     gatewayclasses: tuple[Obj, ...] = ()
     """Gateway API (gateway.networking.k8s.io): GatewayClasses (cluster-scoped)."""
     gateways: tuple[Obj, ...] = ()
@@ -188,6 +184,11 @@ class Snapshot:
     dns_configmaps_read: bool = False
     """True when the ``coredns`` ConfigMap was asked for (a GET, or files given): an empty
     ``dns_configmaps`` then means "none exists", not "not read"."""
+    served_groups: frozenset[str] | None = None
+    """The API groups the server serves (``group/version`` and the bare group, from one
+    discovery GET of ``/apis``), None when unknown (files, or discovery refused). It tells
+    which CRD-backed kinds exist (Gateway API, network-policy-api) and which other policy
+    engines' CRDs are installed."""
 
     def in_namespace(self, objs: tuple[Obj, ...], namespace: str) -> Iterator[Obj]:
         return (o for o in objs if namespace_of(o, self.default_namespace) == namespace)

@@ -222,13 +222,14 @@ def _remove_stale(target: Path, keep: int = 2) -> None:
 #: Host tools kube-proxy and the CNI plugins execute (by name, on PATH), by the Debian
 #: package providing them. ``conntrack`` is not run by kube-proxy (it uses netlink); it is
 #: there to debug. ``gcc`` and ``pkg-config`` build runc (cgo); ``nsenter`` and ``unshare``
-#: start the real nodes.
+#: start the real nodes; kube-router (netpol.py) runs ``ipset``.
 HOST_TOOLS = {
     "iptables": ("iptables", "iptables-save", "iptables-restore", "ip6tables", "ip6tables-save"),
     "conntrack": ("conntrack",),
     "gcc": ("gcc",),
     "pkg-config": ("pkg-config",),
     "util-linux": ("nsenter", "unshare"),
+    "ipset": ("ipset",),
 }
 #: Debian packages found by a file they install rather than a command: runc's seccomp
 #: support links libseccomp (headers and pkg-config file from ``libseccomp-dev``).
@@ -307,4 +308,7 @@ def ensure_binaries(layout: Layout) -> Binaries:
             _remove_stale(bins.registry)
             _remove_stale(bins.pause)
         images.ensure_images(layout, bins.pause)
+        from . import netpol  # imports components, which imports this module
+
+        netpol.build(layout)
     return bins

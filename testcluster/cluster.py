@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import build, kubeconfig, netns, nodes, pki, procs
+from . import build, kubeconfig, netns, netpol, nodes, pki, procs
 from . import config as c
 from .components import write_kwok_stages
 from .config import Layout
@@ -142,6 +142,16 @@ def _start_real_nodes(layout: Layout, state: State) -> None:
         raise RuntimeError(
             f"real nodes did not get Ready (exit {result.returncode}); logs in {layout.logs}"
         )
+    _start_netpol(layout, state)
+
+
+def _start_netpol(layout: Layout, state: State) -> None:
+    """NetworkPolicy enforcement (netpol.py), once its node is Ready."""
+    component = netpol.component(layout, state.netns)
+    pid = procs.start(component, layout.logs, netpol.env())
+    state.pids[component.name] = pid
+    state.save(layout)
+    netpol.wait_ready(state.netns, pid, layout.logs / f"{component.name}.log")
 
 
 def _teardown(layout: Layout, state: State | None) -> None:
@@ -163,6 +173,9 @@ def is_healthy(layout: Layout) -> bool:
     state = State.load(layout)
     if state is None or not state.ready or not netns.exists(state.netns):
         return False
+    enforcer = state.pids.get(netpol.NAME)
+    if enforcer is None or not procs.alive(enforcer):
+        return False  # started before NetworkPolicy enforcement, or it died
     return _in_netns_python(state.netns, layout, "_health", timeout=30).returncode == 0
 
 

@@ -398,13 +398,7 @@ def _idle_workloads(index: Index, namespace: str, selector: Mapping[str, str]) -
 def _matches_in_other_namespaces(
     index: Index, namespace: str, selector: Mapping[str, str]
 ) -> tuple[str, ...]:
-    return tuple(
-        sorted(
-            ns
-            for ns in index.pods_by_namespace
-            if ns != namespace and index.selects_any(ns, selector)
-        )
-    )
+    return tuple(ns for ns in index.namespaces_selecting(selector) if ns != namespace)
 
 
 def _readiness(

@@ -193,6 +193,14 @@ class Index:
         )
 
     @cached_property
+    def service_namespaces(self) -> Mapping[str, tuple[str, ...]]:
+        """Service name -> the namespaces (sorted) that have a Service of that name."""
+        found: dict[str, list[str]] = defaultdict(list)
+        for namespace, name in self.services:
+            found[name].append(namespace)
+        return {name: tuple(sorted(namespaces)) for name, namespaces in found.items()}
+
+    @cached_property
     def services(self) -> Mapping[tuple[str, str], ServiceView]:
         """(namespace, name) -> the Service, parsed once (analyze/serviceview.py) when first
         asked for: ``svc NAME`` parses the few it looks at, ``scan`` all of them."""
@@ -360,6 +368,27 @@ class Index:
         sets.sort(key=len)
         chosen = sets[0].intersection(*sets[1:])
         return any(matches_map(selector, group.labels(i)) for i in chosen)
+
+    def namespaces_selecting(self, selector: Mapping[str, str]) -> tuple[str, ...]:
+        """The namespaces (sorted) with a pod that ``selector`` matches; only namespaces
+        holding a pod with every pair of the selector are looked at."""
+        if not selector:
+            return ()
+        by_pair = self._namespaces_by_label
+        sets = sorted((by_pair.get(item, frozenset()) for item in selector.items()), key=len)
+        if not sets[0]:
+            return ()
+        candidates = set(sets[0]).intersection(*sets[1:])
+        return tuple(sorted(ns for ns in candidates if self.selects_any(ns, selector)))
+
+    @cached_property
+    def _namespaces_by_label(self) -> Mapping[tuple[str, str], frozenset[str]]:
+        """(key, value) -> the namespaces with a pod carrying that label."""
+        found: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for namespace in self._pod_groups:
+            for item in self._postings(namespace):
+                found[item].add(namespace)
+        return {item: frozenset(names) for item, names in found.items()}
 
     def pods_sharing_labels(
         self, namespace: str, selector: Mapping[str, str]

@@ -276,7 +276,7 @@ def _backend_problem(raw: Mapping[str, Any]) -> str:
 def _service_missing(
     index: Index, namespace: str, subject: ObjectRef, where: str, name: str
 ) -> Finding:
-    elsewhere = sorted(ns for (ns, n) in index.services if n == name and ns != namespace)
+    elsewhere = [ns for ns in index.service_namespaces.get(name, ()) if ns != namespace]
     domain = index.snapshot.cluster_domain
     if elsewhere:
         other = elsewhere[0]

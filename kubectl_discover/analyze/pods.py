@@ -210,13 +210,47 @@ def pod_views(snapshot: Snapshot) -> Iterator[PodView]:
 
 
 def replicaset_owners(snapshot: Snapshot) -> dict[tuple[str, str], tuple[str, str]]:
-    """(namespace, ReplicaSet name) -> its controller (kind, name), for :func:`live_pod_view`."""
+    """(namespace, ReplicaSet name) -> its controller (kind, name), for :func:`live_pod_view`.
+
+    From the ReplicaSets when they were read; a command that does not list them (``svc``)
+    gets the same answer from the pods, as the Deployment controller names things (below).
+    """
     owners: dict[tuple[str, str], tuple[str, str]] = {}
     for rs in snapshot.workloads_of_kind("ReplicaSet"):
         controller = _controller_of(rs)
         if controller[0]:
             owners[(namespace_of(rs), name_of(rs))] = controller
+    if snapshot.unavailable_for("replicasets") is not None:
+        owners.update(_owners_by_template_hash(snapshot, owners))
     return owners
+
+
+def _owners_by_template_hash(
+    snapshot: Snapshot, known: Mapping[tuple[str, str], tuple[str, str]]
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """ReplicaSet -> Deployment without the ReplicaSets: the Deployment controller names each
+    ReplicaSet ``<deployment>-<pod-template-hash>`` and labels its pods with that hash, so a
+    pod owned by ReplicaSet ``web-5d8f7c9b6`` with ``pod-template-hash: 5d8f7c9b6`` belongs to
+    Deployment ``web`` when that Deployment exists (a bare ReplicaSet keeps its own name)."""
+    deployments = {(namespace_of(d), name_of(d)) for d in snapshot.workloads_of_kind("Deployment")}
+    derived: dict[tuple[str, str], tuple[str, str]] = {}
+    for pod in snapshot.pods:
+        metadata = pod.get("metadata") or {}
+        namespace = str(metadata.get("namespace") or "")
+        for ref in metadata.get("ownerReferences") or ():
+            if not ref.get("controller"):
+                continue
+            rs = str(ref.get("name", ""))
+            if ref.get("kind") != "ReplicaSet" or (namespace, rs) in known:
+                break
+            template_hash = str((metadata.get("labels") or {}).get("pod-template-hash") or "")
+            suffix = f"-{template_hash}"
+            if template_hash and rs.endswith(suffix) and len(rs) > len(suffix):
+                deployment = rs[: -len(suffix)]
+                if (namespace, deployment) in deployments:
+                    derived[(namespace, rs)] = ("Deployment", deployment)
+            break
+    return derived
 
 
 def _is_bare(snapshot: Snapshot, pod: Obj) -> bool:
@@ -234,8 +268,13 @@ def snapshot_pod_namespace(snapshot: Snapshot, pod: Obj) -> str:
 
 def snapshot_pod_labels(pod: Obj) -> dict[str, str]:
     """The ``labels`` of :func:`snapshot_pod_view` of ``pod``, without building the view."""
-    labels = pod.get("metadata", {}).get("labels") or {}
-    return {str(k): str(v) for k, v in labels.items()}
+    labels = pod.get("metadata", {}).get("labels")
+    if not labels:
+        return {}
+    for key, value in labels.items():
+        if type(key) is not str or type(value) is not str:  # a hand-written file's `v: 1`
+            return {str(k): str(v) for k, v in labels.items()}
+    return dict(labels)
 
 
 def snapshot_pod_view(

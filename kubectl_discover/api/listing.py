@@ -13,20 +13,20 @@ Request plan (documented because request count is a design goal, not an accident
 - when every namespaced LIST came back empty and the namespace list was not loaded, one
   GET of the Namespace tells "namespace not found" (exit 2) from "empty namespace".
 
-For ``svc NAME --no-probe`` (``kubectl_discover.commands.SVC``): one LIST per kind of
-``SVC.kinds``, constant in the number of objects up to ``page_size`` per kind, plus one GET
-of the ConfigMap kube-system/coredns (``dns_config``, below); bench/README.md has the table.
+For ``svc NAME --no-probe`` (``kubectl_discover.commands.SVC``): one LIST per kind it names,
+constant in the number of objects up to ``page_size`` per kind, plus one GET of ``/apis``
+(discovery, below) and one GET of the ConfigMap kube-system/coredns (``dns_config``):
+bench/README.md has the table, tests/unit/test_api_session.py the exact request set. Adding
+``events`` (with ``events_for``) makes one more; an empty or missing namespace costs one more
+GET (the namespace check above).
 NetworkPolicies are listed across every namespace (``every_namespace``), Namespaces as
-metadata (their labels). The CRD kinds (Gateway API, network-policy-api) answer 404 when not
-installed: recorded as "not served (... CRDs not installed)"; with ``served_groups`` (from
-discovery) they are not even requested. Adding ``events`` (with ``events_for``) makes one
-more request; an empty or missing namespace costs one more GET (the namespace check above).
+metadata (names and labels, for ``namespaceSelector``).
 
-Why these: ReplicaSets map pods to their Deployment (pods' owner is the ReplicaSet);
-Deployments and StatefulSets give the templates behind "selector matches no pod" and the
-StatefulSet ``serviceName`` checks; nodes give NodePort addresses and
-``externalTrafficPolicy: Local``. DaemonSets, Jobs and CronJobs are left out of ``svc``:
-their pods name them directly in ``ownerReferences``. IngressClasses belong to ``ingress``.
+CRD-backed kinds (every group outside :data:`BUILT_IN_GROUPS`: the Gateway API, the
+network-policy-api) are listed only when discovery says their group/version is served, so a
+cluster without them costs no 404 round trips; ``Snapshot.served_groups`` keeps the answer
+(other policy engines' CRD groups). Discovery runs concurrently with the built-in LISTs. When
+it is refused, the CRD kinds are listed anyway and a 404 means "not served".
 
 Pods are listed with ``fieldSelector=status.phase!=Succeeded``: completed Job pods can
 number in the thousands and never serve traffic. Failed pods are kept (evicted or crashed
@@ -85,9 +85,6 @@ Its kinds are CRDs: a 404 on their LIST means "not installed", never an error.""
 POLICY_API_GROUP = "policy.networking.k8s.io"
 """sigs.k8s.io/network-policy-api: v1alpha1 AdminNetworkPolicy and
 BaselineAdminNetworkPolicy, v1alpha2 ClusterNetworkPolicy (CRDs, cluster-scoped)."""
-
-CRD_GROUPS = frozenset({GATEWAY_GROUP, POLICY_API_GROUP})
-"""Groups whose kinds are CRDs: not listed when discovery says the group is not served."""
 
 
 @dataclass(frozen=True)
@@ -216,6 +213,8 @@ class _Loaded:
 
     items: dict[str, list[dict[str, Any]]]
     unavailable: list[Unavailable]
+    served: frozenset[str] | None = None
+    """The served API groups from discovery (None: not asked, or refused)."""
 
 
 def load_snapshot(
@@ -228,16 +227,13 @@ def load_snapshot(
     cluster_domain: str = "cluster.local",
     page_size: int = 500,
     dns_config: bool = False,
-    served_groups: frozenset[str] | None = None,
 ) -> Snapshot:
     """Read the cluster into a live snapshot of ``namespace`` (None: all namespaces).
 
     ``kinds`` chooses which resources to list (see :data:`KINDS`); ``events_for`` is
     ``(kind, name)`` of the one object whose events are wanted (events are listed only
-    then). ``served_groups`` (from discovery; None: unknown) leaves out the CRD kinds of a
-    group the cluster does not serve, recorded as not served without a request. Raises
-    NotFoundError when ``namespace`` does not exist, ClusterAccessError when the cluster
-    cannot be read at all; refusals of single kinds land in ``unavailable``.
+    then). Raises NotFoundError when ``namespace`` does not exist, ClusterAccessError when
+    the cluster cannot be read at all; refusals of single kinds land in ``unavailable``.
     """
     unknown = kinds - ALL_KINDS
     if unknown:
@@ -245,15 +241,12 @@ def load_snapshot(
     if namespace is not None:
         _validate_name("namespace", namespace)
     specs = [s for s in KINDS if s.resource in kinds and (s.resource != "events" or events_for)]
-    unserved = [s for s in specs if not served(s, served_groups)]
-    specs = [s for s in specs if s not in unserved]
     loaded = _list_kinds(session, namespace, specs, events_for, page_size)
-    loaded.unavailable += [_not_served(s, namespace) for s in unserved]
     if namespace is not None:
         _check_namespace(session, namespace, loaded)
-    snapshot = _assemble(namespace, cluster_domain, loaded)
-    if served_groups is not None:
-        snapshot = dataclasses.replace(snapshot, served_groups=served_groups)
+    snapshot = dataclasses.replace(
+        _assemble(namespace, cluster_domain, loaded), served_groups=loaded.served
+    )
     if dns_config:
         snapshot = with_dns_configmaps(session, snapshot)
     if tls_secret_names is None:
@@ -270,12 +263,23 @@ def _list_kinds(
 ) -> _Loaded:
     """One concurrent, paginated LIST per kind; 403/404 recorded, anything else raised."""
     loaded = _Loaded(items={}, unavailable=[])
+    optional = [spec for spec in specs if spec.group not in BUILT_IN_GROUPS]
     with ThreadPoolExecutor(max_workers=MAX_PARALLEL) as pool:
+        discovery = pool.submit(served_groups, session) if optional else None
         futures: list[tuple[KindSpec, Future[list[dict[str, Any]]]]] = [
             (spec, pool.submit(_list_one, session, spec, namespace, events_for, page_size))
             for spec in specs
+            if spec not in optional
         ]
         try:
+            if discovery is not None:
+                loaded.served = discovery.result()
+            for spec in optional:
+                if loaded.served is None or spec.api_version in loaded.served:
+                    job = pool.submit(_list_one, session, spec, namespace, events_for, page_size)
+                    futures.append((spec, job))
+                else:
+                    loaded.unavailable.append(_not_served(spec, namespace))
             for spec, future in futures:
                 _collect(loaded, spec, namespace, future)
         except BaseException:
@@ -285,21 +289,35 @@ def _list_kinds(
     return loaded
 
 
-def served(spec: KindSpec, served_groups: frozenset[str] | None) -> bool:
-    """Whether to list ``spec``: always for built-in groups and when discovery is unknown;
-    a CRD kind when its group is served (a ``group/version`` entry, when discovery gives
-    versions, must name the kind's version)."""
-    if served_groups is None or spec.group not in CRD_GROUPS:
-        return True
-    versions = {g for g in served_groups if g.startswith(spec.group + "/")}
-    if versions:
-        return spec.api_version in versions
-    return spec.group in served_groups
+BUILT_IN_GROUPS = frozenset({"", "apps", "batch", "discovery.k8s.io", "networking.k8s.io"})
+"""Groups every supported Kubernetes serves. Kinds of any other group are CRDs: the loader
+asks discovery first and lists them only when served (no 404 round trip per kind)."""
+
+
+def served_groups(session: Session) -> frozenset[str] | None:
+    """One GET of ``/apis`` (the APIGroupList every authenticated user may read): each served
+    group as ``group`` and as ``group/version``. None when discovery cannot be read: the
+    CRD kinds are then listed anyway and a 404 still means "not served"."""
+    try:
+        reply = session.get_json("/apis")
+    except (Forbidden, ApiNotFound):
+        return None
+    served: set[str] = set()
+    for group in reply.get("groups") or ():
+        if not isinstance(group, Mapping) or not isinstance(group.get("name"), str):
+            continue
+        served.add(group["name"])
+        for version in group.get("versions") or ():
+            if isinstance(version, Mapping) and isinstance(version.get("groupVersion"), str):
+                served.add(version["groupVersion"])
+    return frozenset(served)
 
 
 def _not_served(spec: KindSpec, namespace: str | None) -> Unavailable:
     scope = namespace if spec.namespaced and namespace and not spec.every_namespace else ""
-    reason = GATEWAY_NOT_SERVED if spec.group == GATEWAY_GROUP else POLICY_API_NOT_SERVED
+    reason = {GATEWAY_GROUP: GATEWAY_NOT_SERVED, POLICY_API_GROUP: POLICY_API_NOT_SERVED}.get(
+        spec.group, "not served"
+    )
     return Unavailable(spec.resource, "list", scope, f"{spec.api_version} {reason}")
 
 
@@ -309,18 +327,12 @@ def _collect(
     namespace: str | None,
     future: Future[list[dict[str, Any]]],
 ) -> None:
-    scope = namespace if spec.namespaced and namespace and not spec.every_namespace else ""
     try:
         loaded.items[spec.resource] = future.result()
     except Forbidden as refusal:
         loaded.unavailable.append(refusal.unavailable())
     except ApiNotFound:
-        if spec.group in CRD_GROUPS:
-            loaded.unavailable.append(_not_served(spec, namespace))
-        else:
-            loaded.unavailable.append(
-                Unavailable(spec.resource, "list", scope, f"{spec.api_version} not served")
-            )
+        loaded.unavailable.append(_not_served(spec, namespace))
 
 
 def _list_one(

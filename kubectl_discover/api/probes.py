@@ -48,6 +48,8 @@ from kubectl_discover.probe.pod import (
     LABEL_SELECTOR,
     LIMITS,
     REQUESTS,
+    STOP_COMMAND,
+    classify_ephemeral,
     classify_pod,
     expires_at,
 )
@@ -103,11 +105,21 @@ class RunningProbe:
     name: str
     timeout: float
     progress: Progress
+    container: str = CONTAINER
 
     def run(self, payload: bytes, bootstrap: str) -> ProbeResult:
-        self.progress(f"probing from {self.namespace}/{self.name}")
+        where = f"{self.namespace}/{self.name}"
+        if self.container != CONTAINER:
+            where += f" (ephemeral container {self.container})"
+        self.progress(f"probing from {where}")
         stdout, stderr, code = _exec(
-            self.session, self.namespace, self.name, payload, bootstrap, self.timeout
+            self.session,
+            self.namespace,
+            self.name,
+            payload,
+            bootstrap,
+            self.timeout,
+            container=self.container,
         )
         return _parse(stdout, stderr, code, f"{self.namespace}/{self.name}")
 
@@ -327,21 +339,30 @@ def _watch_pod(
 
 
 def _exec(
-    session: Session, namespace: str, name: str, payload: bytes, bootstrap: str, timeout: float
+    session: Session,
+    namespace: str,
+    name: str,
+    payload: bytes | None,
+    bootstrap: str,
+    timeout: float,
+    *,
+    container: str = CONTAINER,
+    command: list[str] | None = None,
 ) -> tuple[bytes, bytes, int | None]:
-    """Run the bootstrap with the framed payload on stdin; collect stdout, stderr, exit code."""
+    """Run the bootstrap with the framed payload on stdin; collect stdout, stderr, exit code.
+    ``command`` (with no ``payload``) runs another command instead."""
     from kubernetes.client.exceptions import ApiException
     from kubernetes.stream import stream
 
-    command = ["python3", "-B", "-c", bootstrap]
+    command = command or ["python3", "-B", "-c", bootstrap]
     try:
         ws = stream(
             session.core_v1().connect_get_namespaced_pod_exec,
             name,
             namespace,
-            container=CONTAINER,
+            container=container,
             command=command,
-            stdin=True,
+            stdin=payload is not None,
             stdout=True,
             stderr=True,
             tty=False,
@@ -363,10 +384,11 @@ def _exec(
     stdout, stderr = bytearray(), bytearray()
     deadline = time.monotonic() + timeout
     try:
-        data = frame(payload)
-        for start in range(0, len(data), STDIN_CHUNK):
-            ws.write_stdin(data[start : start + STDIN_CHUNK])
-        ws.close_channel(0)  # v5 only (no-op otherwise); the frame carries its length anyway
+        if payload is not None:
+            data = frame(payload)
+            for start in range(0, len(data), STDIN_CHUNK):
+                ws.write_stdin(data[start : start + STDIN_CHUNK])
+            ws.close_channel(0)  # v5 only (no-op otherwise); the frame carries its length anyway
         while ws.is_open():
             if time.monotonic() > deadline:
                 raise ProbeTimeoutError(
@@ -411,6 +433,105 @@ def _parse(stdout: bytes, stderr: bytes, code: int | None, pod: str) -> ProbeRes
     if not isinstance(document, dict):
         raise ProbeExecError(f"the probe program in {pod} printed unexpected JSON")
     return ProbeResult.from_json(document, pod=pod, stderr=err)
+
+
+# ---------------------------------------------------------------- --ephemeral
+
+
+@contextlib.contextmanager
+def ephemeral_probe(
+    session: Session,
+    namespace: str,
+    pod_name: str,
+    container: dict[str, Any],
+    *,
+    timeout: float,
+    progress: Progress,
+) -> Iterator[RunningProbe]:
+    """Add ``container`` to pod ``namespace/pod_name`` as an ephemeral container (PATCH of
+    the ``ephemeralcontainers`` subresource, as ``kubectl debug`` does), wait until it runs
+    and yield it for execs. Ephemeral containers cannot be removed: when the block ends
+    the container is stopped (an exec of :data:`STOP_COMMAND`), and stays in the pod's
+    spec, stopped, until the pod is deleted. It also stops on its own at its deadline."""
+    name = str(container["name"])
+    path = _pods_path(namespace, pod_name) + "/ephemeralcontainers"
+    body = {"spec": {"ephemeralContainers": [container]}}
+    progress(f"adding ephemeral container {name} to pod {namespace}/{pod_name}")
+    try:
+        patched = session.send_json(
+            "PATCH",
+            path,
+            body=body,
+            headers={"Content-Type": "application/strategic-merge-patch+json"},
+        )
+    except Forbidden as exc:
+        if "PodSecurity" in exc.server_message:
+            raise ProbeRejectedError(
+                f"Pod Security admission rejected ephemeral container {name}: {exc.server_message}"
+            ) from None
+        raise ProbeForbiddenError(
+            f"not allowed to patch pods/ephemeralcontainers in {namespace} (RBAC): bind the "
+            "optional ClusterRole kubectl-discover-ephemeral of deploy/rbac.yaml beside the "
+            "probe role, or probe without --ephemeral"
+        ) from None
+    except ApiNotFound:
+        raise ProbeRejectedError(
+            f"pod {namespace}/{pod_name} no longer exists (or the API server serves no "
+            "ephemeralcontainers subresource)"
+        ) from None
+    except ClusterAccessError as exc:
+        if "HTTP 4" in exc.message:
+            raise ProbeRejectedError(
+                f"the API server refused ephemeral container {name}: {exc.message}"
+            ) from None
+        raise
+    try:
+        _wait_ephemeral(session, patched, name, timeout, progress)
+        yield RunningProbe(session, namespace, pod_name, timeout, progress, container=name)
+    except BaseException as exc:
+        error = _as_discover_error(session, exc, namespace, pod_name)
+        _stop_ephemeral(session, namespace, pod_name, name, progress)
+        if error is None or error is exc:
+            raise
+        raise error from None
+    _stop_ephemeral(session, namespace, pod_name, name, progress)
+
+
+def _wait_ephemeral(
+    session: Session, pod: Mapping[str, Any], name: str, timeout: float, progress: Progress
+) -> None:
+    namespace, pod_name = _ref(pod)
+    deadline = time.monotonic() + timeout
+    last = ""
+    for current in _watch_pod(session, pod, deadline):
+        state = classify_ephemeral(current, name)
+        if state.state == "running":
+            return
+        if state.state == "failed":
+            raise _FAILURES[state.reason](state.message)
+        if state.message != last:
+            last = state.message
+            progress(f"waiting for ephemeral container {name}: {state.message}")
+    raise ProbeTimeoutError(
+        f"ephemeral container {name} of pod {namespace}/{pod_name} was not running after "
+        f"{timeout:g}s (last state: {last or 'not started'}); raise --probe-timeout or check "
+        "`kubectl describe pod`"
+    )
+
+
+def _stop_ephemeral(
+    session: Session, namespace: str, pod_name: str, name: str, progress: Progress
+) -> None:
+    """End the ephemeral container now; it stops at its deadline if this fails."""
+    try:
+        _exec(session, namespace, pod_name, None, "", 10.0, container=name, command=STOP_COMMAND)
+    except Exception:
+        progress(f"could not stop ephemeral container {name}; it stops at its deadline")
+        return
+    progress(
+        f"stopped ephemeral container {name}; it stays in pod {namespace}/{pod_name}'s spec "
+        "until the pod is deleted"
+    )
 
 
 # ---------------------------------------------------------------- delete and cleanup

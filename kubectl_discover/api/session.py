@@ -106,6 +106,9 @@ def describe_request(method: str, path: str) -> RequestTarget:
     one) because that is what an RBAC rule has to grant.
     """
     parts = [p for p in urlsplit(path).path.split("/") if p]
+    if (parts[:1] == ["api"] and len(parts) <= 2) or (parts[:1] == ["apis"] and len(parts) <= 3):
+        # Discovery (/api, /apis, /apis/GROUP/VERSION): a non-resource URL, read with "get".
+        return RequestTarget(verb="get", resource="/" + "/".join(parts), namespace="", name="")
     if parts[:1] == ["api"]:
         rest = parts[2:]
     elif parts[:1] == ["apis"]:

@@ -16,9 +16,11 @@ import typer
 from kubectl_discover import __version__
 from kubectl_discover.cli.flags import (
     AllNamespaces,
+    AsClient,
     ClusterDomain,
     Context,
     DryRun,
+    Ephemeral,
     Filenames,
     From,
     GatewayFlag,
@@ -119,6 +121,8 @@ def subject_command(
         image: Image = None,
         node: Node = None,
         client: From = None,
+        as_client: AsClient = False,
+        ephemeral: Ephemeral = False,
         keep: Keep = False,
         probe_namespace: ProbeNamespace = None,
         probe_timeout: ProbeTimeout = 60.0,
@@ -167,6 +171,8 @@ def _invoke(
     node: str | None,
     client: str | None,
     keep: bool,
+    as_client: bool,
+    ephemeral: bool,
     probe_namespace: str | None,
     probe_timeout: float,
     dry_run: bool,
@@ -209,6 +215,8 @@ def _invoke(
             replay=replay,
             watch=watch,
             interval=interval,
+            as_client=as_client,
+            ephemeral=ephemeral,
         ),
     )
     validate(options)
@@ -226,6 +234,7 @@ def _invoke(
             headers=tuple(headers),
             gateway=request[1] if request else None,
             probe_namespace=probe_namespace,
+            probe_is_client=client is None or as_client or ephemeral,
         ),
     )
 

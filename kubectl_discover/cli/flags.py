@@ -76,6 +76,23 @@ From = Annotated[
         help="Probe as this client sees it: pod/NAME, deploy/NAME, sts/NAME or ds/NAME.",
     ),
 ]
+AsClient = Annotated[
+    bool,
+    typer.Option(
+        "--as-client",
+        help="With --from: the probe pod carries the client's labels and service account "
+        "name, so NetworkPolicies select it like the client.",
+    ),
+]
+Ephemeral = Annotated[
+    bool,
+    typer.Option(
+        "--ephemeral",
+        help="With --from pod/NAME: probe from an ephemeral container added to that pod "
+        "(its network, policies and resolv.conf). It cannot be removed afterwards; needs "
+        "patch on pods/ephemeralcontainers.",
+    ),
+]
 Keep = Annotated[bool, typer.Option("--keep", help="Leave the probe pod for inspection.")]
 ProbeNamespace = Annotated[
     str | None,

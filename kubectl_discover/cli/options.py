@@ -41,6 +41,8 @@ class ProbeOptions:
     replay: str | None = None
     watch: bool = False
     interval: float = 5.0
+    as_client: bool = False
+    ephemeral: bool = False
 
 
 WATCH_LIFETIME = 3600.0
@@ -119,6 +121,10 @@ def validate(options: Options) -> None:
     probe = options.probe
     if probe.client is not None and parse_client(probe.client, "") is None:
         raise InputError(f"--from must be {CLIENT_USAGE}, not {probe.client!r}")
+    if probe.as_client and probe.client is None:
+        raise InputError("--as-client needs --from: the client whose labels the probe carries")
+    if probe.ephemeral:
+        _validate_ephemeral(probe)
     if probe.timeout <= 0:
         raise InputError("--probe-timeout must be positive")
     if probe.replay is not None and (probe.record is not None or probe.dry_run):
@@ -129,6 +135,33 @@ def validate(options: Options) -> None:
         raise InputError("--watch cannot go with --dry-run, --record or --keep")
     if probe.watch and not 1.0 <= probe.interval <= WATCH_LIFETIME:
         raise InputError(f"--interval must be between 1 and {WATCH_LIFETIME:g} seconds")
+
+
+def _validate_ephemeral(probe: ProbeOptions) -> None:
+    """``--ephemeral`` runs in the ``--from`` pod itself and cannot be removed afterwards."""
+    client = parse_client(probe.client, "") if probe.client is not None else None
+    if client is None or client.kind != "Pod":
+        raise InputError(
+            "--ephemeral needs --from pod/NAME: the pod the debug container is added to"
+        )
+    if probe.as_client:
+        raise InputError("--ephemeral already probes from inside the client: drop --as-client")
+    clashing = [
+        flag
+        for flag, given in (
+            ("--node", probe.node is not None),
+            ("--probe-namespace", probe.namespace is not None),
+            ("--keep", probe.keep),
+            ("--watch", probe.watch),
+            ("--no-probe", not probe.enabled),
+            ("--replay", probe.replay is not None),
+        )
+        if given
+    ]
+    if clashing:
+        raise InputError(
+            f"--ephemeral runs once in the --from pod: it cannot go with {', '.join(clashing)}"
+        )
 
 
 def validate_name(kind: str, name: str) -> None:

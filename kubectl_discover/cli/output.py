@@ -54,6 +54,13 @@ def progress(message: str) -> None:
     sys.stderr.flush()
 
 
+def notice(message: str) -> None:
+    """A line that stays: on a terminal it first clears the spinner's line."""
+    clear = "\r\033[K" if sys.stderr.isatty() else ""
+    sys.stderr.write(f"{clear}discover: {message}\n")
+    sys.stderr.flush()
+
+
 class Spinner:
     """Probe progress on a terminal: one line, redrawn with a spinner and the current
     phase until :meth:`close`, which clears it. Off a terminal, use :func:`progress`."""

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from kubectl_discover.cli.options import WATCH_LIFETIME, Options, load_request
-from kubectl_discover.cli.output import Spinner, emit, exit_code, progress, render
+from kubectl_discover.cli.output import Spinner, emit, exit_code, notice, progress, render
 from kubectl_discover.commands import (
     INGRESS,
     SCAN,
@@ -35,7 +35,7 @@ def _probe_runner(
         return probing.RecordedProbeRunner.from_file(probe.replay)
     if not probe.enabled or loaded.session is None:
         return None
-    runner: ProbeRunner = probing.ClusterProbeRunner(loaded.session, probe, progress)
+    runner: ProbeRunner = probing.ClusterProbeRunner(loaded.session, probe, progress, notice)
     if probe.record is not None:
         runner = probing.RecordingProbeRunner(runner, probe.record)
     return runner

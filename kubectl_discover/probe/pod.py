@@ -38,6 +38,25 @@ LIMITS = {"cpu": "1", "memory": "128Mi"}
 """A short burst of one core: the exec starts Python, imports the program and runs the
 checks in well under a second, and a half-core quota doubled that (bench/README.md)."""
 CLIENT_ANNOTATION = "kubectl-discover.io/client"
+AS_CLIENT_ANNOTATION = "kubectl-discover.io/as-client"
+"""On a ``--as-client`` probe: the labels of the client it does not carry (comma-separated)."""
+NOT_A_BACKEND_GATE = "kubectl-discover.io/probe-not-a-backend"
+"""A readiness gate nobody sets: a ``--as-client`` probe carries the client's labels, so a
+Service selecting the client selects it too; never Ready, it never receives its traffic."""
+ADOPTION_LABELS = (
+    "pod-template-hash",
+    "controller-revision-hash",
+    "statefulset.kubernetes.io/pod-name",
+    "apps.kubernetes.io/pod-index",
+    "batch.kubernetes.io/controller-uid",
+    "batch.kubernetes.io/job-name",
+    "batch.kubernetes.io/job-completion-index",
+    "controller-uid",
+    "job-name",
+)
+"""Labels the workload controllers put on their pods and select them by: a probe carrying
+one could be adopted (and deleted or counted) by the client's ReplicaSet, StatefulSet,
+DaemonSet or Job. ``--as-client`` drops them."""
 CONTAINER = "probe"
 NOBODY = 65534
 COPIED_FROM_CLIENT = ("nodeName", "dnsPolicy", "dnsConfig", "hostNetwork")
@@ -90,6 +109,40 @@ def _template_spec(client: Obj) -> Mapping[str, Any]:
     return (spec.get("template") or {}).get("spec") or {}
 
 
+@dataclass(frozen=True)
+class ClientIdentity:
+    """What a ``--as-client`` probe borrows from its client so policies select it alike:
+    the labels it carries, the ones it drops (controllers would adopt it) and the
+    service account name (None: the namespace's default, as the client)."""
+
+    labels: Mapping[str, str]
+    dropped: tuple[str, ...]
+    service_account: str | None
+
+
+def _template_labels(client: Obj) -> Mapping[str, Any]:
+    """The labels of a Pod, or of a workload's pod template."""
+    if client.get("kind", "Pod") == "Pod":
+        return (client.get("metadata") or {}).get("labels") or {}
+    spec = client.get("spec") or {}
+    if client.get("kind") == "CronJob":
+        spec = (spec.get("jobTemplate") or {}).get("spec") or {}
+    return ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+
+
+def client_identity(client: Obj) -> ClientIdentity:
+    """The labels and service account a probe needs to be selected like ``client``."""
+    labels = {str(k): str(v) for k, v in _template_labels(client).items()}
+    dropped = tuple(sorted(k for k in labels if k in ADOPTION_LABELS))
+    template = _template_spec(client)
+    account = template.get("serviceAccountName") or template.get("serviceAccount")
+    return ClientIdentity(
+        labels={k: v for k, v in labels.items() if k not in dropped},
+        dropped=dropped,
+        service_account=str(account) if account else None,
+    )
+
+
 def build_pod(
     *,
     name: str,
@@ -98,15 +151,22 @@ def build_pod(
     deadline_seconds: int,
     node: str | None = None,
     client: Obj | None = None,
+    as_client: bool = False,
     now: datetime.datetime | None = None,
 ) -> dict[str, Any]:
     """The probe Pod as the API wants it.
 
     ``client`` (a Pod or workload from ``--from``) lends its namespace, node and
     DNS settings so the probe resolves exactly what that client resolves; an
-    explicit ``node`` wins over the client's. ``now`` sets the expiry base (the
+    explicit ``node`` wins over the client's. With ``as_client`` it also carries the
+    client's labels (:func:`client_identity`: the client's value wins over the probe's
+    own label of the same key) and service account name, so NetworkPolicies select it
+    as they select the client; its service-account token stays unmounted and a readiness
+    gate keeps it out of every Service's endpoints. ``now`` sets the expiry base (the
     current time when omitted).
     """
+    if as_client and client is None:
+        raise ValueError("as_client needs a client")
     if deadline_seconds <= 0:
         raise ValueError("deadline_seconds must be positive")
     moment = now or datetime.datetime.now(datetime.UTC)
@@ -160,6 +220,14 @@ def build_pod(
         meta = client.get("metadata") or {}
         namespace = str(meta.get("namespace") or namespace)
         annotations[CLIENT_ANNOTATION] = f"{client.get('kind', 'Pod')}/{meta.get('name', '')}"
+    labels = {**LABELS, "app.kubernetes.io/instance": pod_name}
+    if client is not None and as_client:
+        identity = client_identity(client)
+        labels.update(identity.labels)
+        annotations[AS_CLIENT_ANNOTATION] = ",".join(identity.dropped)
+        if identity.service_account:
+            spec["serviceAccountName"] = identity.service_account
+        spec["readinessGates"] = [{"conditionType": NOT_A_BACKEND_GATE}]
     if node:
         spec["nodeName"] = node
     return {
@@ -168,11 +236,102 @@ def build_pod(
         "metadata": {
             "name": pod_name,
             "namespace": namespace,
-            "labels": {**LABELS, "app.kubernetes.io/instance": pod_name},
+            "labels": labels,
             "annotations": annotations,
         },
         "spec": spec,
     }
+
+
+EPHEMERAL_PREFIX = "discover-"
+SLEEPER = (
+    "import signal,sys,time\n"
+    "signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))\n"
+    "time.sleep({seconds})\n"
+)
+"""The ephemeral container's command: waits for the exec, ends on SIGTERM (as PID 1 of its
+own PID namespace it would ignore a signal without a handler) or at its deadline."""
+STOP_COMMAND = ["python3", "-c", "import os,signal; os.kill(1, signal.SIGTERM)"]
+"""Exec'd after the probe: ends the ephemeral container at once (it cannot be removed)."""
+
+
+def build_ephemeral_container(
+    *, name: str, image: str = DEFAULT_IMAGE, deadline_seconds: int
+) -> dict[str, Any]:
+    """The ``--ephemeral`` debug container added to the client pod (kubectl-debug style).
+
+    It shares the pod's network namespace, so the pod's policies and resolv.conf apply to
+    it. Restricted-compliant on its own (nobody, no capabilities, no escalation,
+    RuntimeDefault seccomp); its root filesystem stays writable because an ephemeral
+    container cannot add the emptyDir the probe pod unpacks the program into. Ephemeral
+    containers take no resources, ports or probes.
+    """
+    if deadline_seconds <= 0:
+        raise ValueError("deadline_seconds must be positive")
+    return {
+        "name": name if name.startswith(EPHEMERAL_PREFIX) else EPHEMERAL_PREFIX + name,
+        "image": image,
+        "imagePullPolicy": "IfNotPresent",
+        "command": ["python3", "-c", SLEEPER.format(seconds=deadline_seconds)],
+        "env": [
+            {"name": "TMPDIR", "value": "/tmp"},
+            {"name": "HOME", "value": "/tmp"},
+            {"name": "PYTHONDONTWRITEBYTECODE", "value": "1"},
+        ],
+        "stdin": False,
+        "tty": False,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": NOBODY,
+            "runAsGroup": NOBODY,
+            "allowPrivilegeEscalation": False,
+            "privileged": False,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+    }
+
+
+def classify_ephemeral(pod: Obj, container: str, *, image: str = "") -> PodProgress:
+    """Where the ephemeral ``container`` of ``pod`` stands (as :func:`classify_pod`)."""
+    where = f"ephemeral container {container} of pod {(pod.get('metadata') or {}).get('name')}"
+    for status in (pod.get("status") or {}).get("ephemeralContainerStatuses") or ():
+        if status.get("name") != container:
+            continue
+        state = status.get("state") or {}
+        waiting = state.get("waiting") or {}
+        reason = str(waiting.get("reason") or "")
+        detail = " ".join(str(waiting.get("message") or "").split())
+        if reason in _IMAGE_REASONS:
+            return PodProgress(
+                "failed",
+                "image-pull",
+                f"{where}: cannot pull image {image or status.get('image')} ({reason}"
+                + (f": {detail}" if detail else "")
+                + "); pass --image with an image the cluster can pull that has python3",
+            )
+        if reason in _START_REASONS:
+            return PodProgress("failed", "start", f"{where}: cannot start ({reason}: {detail})")
+        if "running" in state:
+            return PodProgress("running")
+        terminated = state.get("terminated") or {}
+        if terminated:
+            code = terminated.get("exitCode")
+            text = " ".join(str(terminated.get("message") or "").split())
+            hint = (
+                " (does the image have python3? try --image)" if _missing_python(code, text) else ""
+            )
+            return PodProgress(
+                "failed",
+                "start",
+                f"{where} stopped before the probe ran: {terminated.get('reason')}, exit code "
+                f"{code}" + (f": {text}" if text else "") + hint,
+            )
+        return PodProgress("waiting", message=reason or "waiting")
+    phase = (pod.get("status") or {}).get("phase")
+    if phase in ("Failed", "Succeeded"):
+        return PodProgress("failed", "start", f"{where}: the pod is {phase}; it runs no container")
+    return PodProgress("waiting", message="ephemeral container not started yet")
 
 
 def expires_at(pod: Obj) -> datetime.datetime | None:

@@ -157,11 +157,13 @@ def test_svc_kinds_are_one_list_each(cluster: Any, shop: str) -> None:
 
     result = in_cluster(cluster, op="load", namespace=shop, kinds=sorted(SVC.kinds))
     assert "error" not in result, result.get("error")
-    expected = sorted(listing.KINDS_BY_RESOURCE[kind].path(shop) for kind in sorted(SVC.kinds))
+    built_in = [
+        k for k in SVC.kinds if listing.KINDS_BY_RESOURCE[k].group in listing.BUILT_IN_GROUPS
+    ]
+    expected = sorted([*(listing.KINDS_BY_RESOURCE[kind].path(shop) for kind in built_in), "/apis"])
+    # The test cluster serves no Gateway API CRDs: discovery says so and they are not listed.
     assert sorted(paths(result)) == expected
-    # 17 while discovery is not read; on this cluster (no CRDs) the lead's aggregated
-    # discovery leaves out the 7 CRD kinds: 10 LISTs (budget: <= 14, bench/README.md).
-    assert len(result["log"]) == len(SVC.kinds) == 17
+    assert len(result["log"]) == 9  # 8 built-in LISTs and discovery; budget: <= 14
     assert all(verb == "GET" for verb, _ in result["log"])
     snapshot = result["snapshot"]
     assert snapshot["live"] is True
@@ -169,7 +171,7 @@ def test_svc_kinds_are_one_list_each(cluster: Any, shop: str) -> None:
     assert "Service" in snapshot["kinds"] and "Deployment" in snapshot["kinds"]
     assert snapshot["counts"]["nodes"] >= 1
     assert snapshot["managed_fields"] is False
-    # The test cluster has no Gateway API CRDs: their LISTs answer 404, recorded as such.
+    # ... recorded as not served, exactly as a 404 would be.
     not_served = "not served (Gateway API CRDs not installed)"
     no_policy_api = "not served (network-policy-api CRDs not installed)"
     assert snapshot["unavailable"] == [
@@ -187,14 +189,13 @@ def test_svc_kinds_are_one_list_each(cluster: Any, shop: str) -> None:
 
 
 def test_svc_reads_the_corefile_with_one_get(cluster: Any, shop: str) -> None:
-    """``svc``: its 17 LISTs and one GET of kube-system/coredns (the test cluster's Corefile
-    imports nothing, so coredns-custom is not asked for): 18 until discovery leaves out the
-    unserved CRD kinds (then 11 of the budget of 14)."""
+    """``svc``: its LISTs, discovery and one GET of kube-system/coredns (the test cluster's
+    Corefile imports nothing, so coredns-custom is not asked for)."""
     result = in_cluster(
         cluster, op="load", namespace=shop, kinds=sorted(SVC.kinds), dns_config=SVC.dns_config
     )
     assert "error" not in result, result.get("error")
-    assert len(result["log"]) == len(SVC.kinds) + 1 == 18
+    assert len(result["log"]) == 10  # 8 built-in LISTs, discovery, the Corefile
     assert [p for p in paths(result) if "/configmaps" in p] == [
         "/api/v1/namespaces/kube-system/configmaps/coredns"
     ]
@@ -214,7 +215,11 @@ def test_all_kinds_with_events_and_tls_secret(cluster: Any, shop: str) -> None:
     )
     assert "error" not in result, result.get("error")
     listed = paths(result)
-    assert len([p for p in listed if "/secrets" not in p]) == len(listing.ALL_KINDS)
+    built_in = {k for k, spec in listing.KINDS_BY_RESOURCE.items()
+                if spec.group in listing.BUILT_IN_GROUPS}  # fmt: skip
+    # Every built-in kind once, and discovery instead of the (unserved) CRD kinds.
+    assert len([p for p in listed if "/secrets" not in p]) == len(built_in) + 1
+    assert "/apis" in listed
     assert not any(p.endswith("/secrets") for p in listed), "Secrets are never listed"
     assert f"/api/v1/namespaces/{shop}/secrets/web-tls" in listed
     events = [path for _, path in result["log"] if "/events" in path]
@@ -350,12 +355,12 @@ def test_namespace_not_found(cluster: Any, shop: str) -> None:
     assert svc_only["error"]["exit_code"] == 2
     assert svc_only["error"]["message"] == 'namespace "no-such-ns" not found'
     assert paths(svc_only)[-1] == "/api/v1/namespaces/no-such-ns"
-    assert len(svc_only["log"]) == len(kinds) + 1
+    assert len(svc_only["log"]) == 9  # 7 built-in LISTs, discovery, the namespace GET
     # ... svc lists Namespaces (their labels, for NetworkPolicies): the list tells it.
     svc = in_cluster(cluster, op="load", namespace="no-such-ns", kinds=sorted(SVC.kinds))
     assert svc["error"]["message"] == 'namespace "no-such-ns" not found'
     assert "/api/v1/namespaces/no-such-ns" not in paths(svc)
-    assert len(svc["log"]) == len(SVC.kinds)
+    assert len(svc["log"]) == 9  # 8 built-in LISTs and discovery
 
     typo = in_cluster(cluster, op="load", namespace=shop + "x")
     assert typo["error"]["exit_code"] == 2

@@ -645,6 +645,7 @@ def replay(
     tmp_path: Path,
     result: dict[str, Any],
     *objects: dict[str, Any],
+    args: tuple[str, ...] = (),
 ) -> tuple[int, dict[str, Any]]:
     from kubectl_discover.probing import RECORD_FORMAT
 
@@ -653,10 +654,39 @@ def replay(
     record.write_text(json.dumps({"format": RECORD_FORMAT, "probe": probe, "result": result}))
     path = tmp_path / "objects.yaml"
     path.write_text("\n---\n".join([BASE, *(yaml.safe_dump(o) for o in objects)]))
-    code = run(["svc", "web", "-n", "shop", "-f", str(path), "--replay", str(record), "-o", "json"])
+    argv = ["svc", "web", "-n", "shop", "-f", str(path), "--replay", str(record), "-o", "json"]
+    code = run([*argv, *args])
     out, err = capsys.readouterr()
     assert err == ""
     return code, json.loads(out)
+
+
+def _dns_timeout() -> dict[str, Any]:
+    result = json.loads(json.dumps(RECORDED))
+    walk = result["dns"][0]  # "web" from shop
+    assert walk["key"] == "dns:addr:web"
+    walk["answered_by"] = None
+    walk["steps"] = [
+        {"answers": [], "error": "timeout", "name": name, "qtype": "A", "rcode": None,
+         "positive": False, "server": "10.96.0.10", "time_ms": 1000.0}
+        for name in walk["candidates"][:1]
+    ]  # fmt: skip
+    return result
+
+
+def test_a_plain_from_probe_is_not_explained_by_the_clients_verdicts(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """--from without --as-client: the probe carries its own labels, so the client's
+    verdicts (here: DNS denied) say nothing about what dropped the probe's packets."""
+    code, doc = replay(
+        capsys, tmp_path, _dns_timeout(), DENY_EGRESS, args=("--from", "deploy/client")
+    )
+    assert code == 1
+    (row,) = [d for d in doc["dnsNames"] if (d["query"], d["clientNamespace"]) == ("web", "shop")]
+    assert row["observed"] == "timeout"
+    assert "NetworkPolicy" not in row["why"]
+    assert doc["networkPolicies"][0]["from"] == "pod shop/client"
 
 
 def test_a_dns_timeout_is_explained_by_the_policy_that_drops_it(

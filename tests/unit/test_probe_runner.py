@@ -26,6 +26,8 @@ class Opts:
     keep: bool = False
     namespace: str | None = None
     timeout: float = 60.0
+    as_client: bool = False
+    ephemeral: bool = False
 
 
 CLIENT = {

@@ -56,8 +56,21 @@ def probe() -> Grants:
     return grants(roles()["kubectl-discover-probe"])
 
 
-def test_exactly_the_two_documented_roles() -> None:
-    assert set(roles()) == {"kubectl-discover-read", "kubectl-discover-probe"}
+def test_exactly_the_documented_roles() -> None:
+    assert set(roles()) == {
+        "kubectl-discover-read",
+        "kubectl-discover-probe",
+        "kubectl-discover-ephemeral",
+    }
+
+
+def test_the_optional_ephemeral_role_grants_only_the_ephemeral_container_patch() -> None:
+    """``--ephemeral`` alone needs it, on top of the probe role (it execs like the probe)."""
+    assert grants(roles()["kubectl-discover-ephemeral"]) == {
+        ("", "pods/ephemeralcontainers"): frozenset({"patch"})
+    }
+    text = RBAC.read_text()
+    assert "OPTIONAL: `--ephemeral` only" in text
 
 
 def test_read_role_only_reads(read: Grants) -> None:
@@ -93,6 +106,8 @@ def test_probe_role_adds_exactly_the_pod_verbs(read: Grants, probe: Grants) -> N
 
 def test_dns_configmaps_are_granted_get_by_name_only() -> None:
     for name, rules in roles().items():
+        if name == "kubectl-discover-ephemeral":
+            continue  # reads nothing: bound beside the probe role
         named = [r for r in rules if r.get("resourceNames")]
         assert named == [
             {
