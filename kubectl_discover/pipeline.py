@@ -23,7 +23,7 @@ from kubectl_discover.gcpause import cyclic_gc_paused
 from kubectl_discover.loading import Loaded
 from kubectl_discover.probe.observations import ProbeResult
 from kubectl_discover.probe.runner import explain_context
-from kubectl_discover.snapshot import POLICY_API_NOT_SERVED, Snapshot
+from kubectl_discover.snapshot import POLICY_API_NOT_SERVED, Snapshot, namespace_of
 
 
 @dataclass(frozen=True)
@@ -105,9 +105,22 @@ def diagnose_subject(
 
 
 def _client_namespaces(loaded: Loaded) -> tuple[str, ...]:
-    """One other namespace to show the cross-namespace short-name trap from."""
-    others = sorted(ns for ns in loaded.index.namespaces if ns != loaded.namespace)
-    return (others[0],) if others else ("other",)
+    """One other namespace to show the cross-namespace short-name trap from: one whose
+    Services were read, so what a short name resolves to there can be predicted. Live,
+    ``svc`` reads Services in its own namespace only (the Namespace list, read for
+    NetworkPolicies, names namespaces whose Services are unknown): then a namespace that
+    does not exist stands for "another namespace"."""
+    index = loaded.index
+    if index.snapshot.live:
+        holding = {namespace_of(s, loaded.namespace) for s in index.snapshot.services}
+        known = holding | set(index.pods_by_namespace)
+    else:
+        known = set(index.namespaces)
+    others = sorted(ns for ns in known if ns != loaded.namespace)
+    if others:
+        return (others[0],)
+    absent = ("other", "other-namespace", "another-namespace")
+    return (next((n for n in absent if n not in index.namespaces), "other"),)
 
 
 def skipped_notes(loaded: Loaded, notes: Sequence[str] = ()) -> list[str]:

@@ -1029,3 +1029,22 @@ def test_a_connect_timeout_the_policies_allow_is_not_blamed_on_them(
         "shop/allow-all spec.egress[0]; ingress: no policy isolates it), so they do not drop it"
     )
     assert "NetworkPolicy," not in why  # the generic guess is gone
+
+
+def test_the_other_namespace_of_a_live_svc_is_one_whose_services_were_read() -> None:
+    """svc lists Namespaces (for NetworkPolicies) but Services of its own namespace only:
+    "web" from a listed namespace whose Services were not read cannot be predicted, so the
+    short-name trap is shown from a namespace that does not exist (NXDOMAIN, predictable)."""
+    from datetime import UTC, datetime
+
+    from kubectl_discover import pipeline
+    from kubectl_discover.commands import SVC
+    from kubectl_discover.loading import Loaded
+
+    index = _live(namespaces=("default", "kube-system", "shop"))  # Services of shop only
+    loaded = Loaded(index.snapshot, index, "shop", "shop", "test")
+    diagnosis = pipeline.diagnose_subject(
+        pipeline.Subject(SVC, "web"), loaded, now=datetime.now(UTC)
+    )
+    others = {(d.query, d.client_namespace, d.exists) for d in diagnosis.dns if d.query == "web"}
+    assert others == {("web", "shop", True), ("web", "other", False)}
