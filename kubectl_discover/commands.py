@@ -101,7 +101,7 @@ class Needs:
 SVC = Needs(
     "svc",
     (_SERVICE_KINDS - {"replicasets", "statefulsets"})
-    | {"nodes", "ingresses", "httproutes", "grpcroutes", "gateways", "referencegrants"}
+    | {"nodes", "ingresses", "httproutes", "grpcroutes"}
     | POLICY_KINDS,
     Scope.ONE,
     dns_config=True,
@@ -114,15 +114,16 @@ Deployment is ``<name>-<pod-template-hash>`` (analyze/pods.py), and a StatefulSe
 carry its ``serviceName`` as their subdomain (a StatefulSet with no pod at all is then not
 seen). DaemonSets, Jobs and CronJobs are left out: their pods name them directly in
 ownerReferences. IngressClasses belong to ``ingress``.
-HTTPRoutes and GRPCRoutes give the Gateway routes to the Service, Gateways (every
-namespace) their listeners and attachment, ReferenceGrants the cross-namespace
-backendRefs; GatewayClasses, ListenerSets and BackendTLSPolicies are not read (a class or
-a ListenerSet parent is then "unknown").
+HTTPRoutes and GRPCRoutes (the Service's namespace) give the Gateway routes to the Service;
+their attachment is read from each Route's own ``status.parents`` (no Gateway, GatewayClass,
+ListenerSet, ReferenceGrant or BackendTLSPolicy is read: ``httproute NAME`` follows the
+Gateway), which keeps ``svc`` within its budget.
 NetworkPolicies (every namespace), Namespaces (labels) and the network-policy-api kinds
 give the NetworkPolicy path verdict (docs/networkpolicy.md); like the Gateway API kinds, the
 network-policy-api kinds are listed only when discovery says they are served. Without CRDs:
-8 LISTs, discovery and the Corefile = 10 of the budget of 14; with the Gateway API, 14; with
-the network-policy-api as well, 15 to 17 (bench/README.md)."""
+8 LISTs, discovery and the Corefile = 10 of the budget of 14; with the Gateway API, 12; with
+the network-policy-api as well, 13 to 15 (v1alpha1 and v1alpha2 both served: over the budget,
+bench/README.md)."""
 
 INGRESS = Needs("ingress", EVERY_KIND - GATEWAY_KINDS, Scope.ONE, tls_secrets=True, events=True)
 _GATEWAY_NEEDS = frozenset(

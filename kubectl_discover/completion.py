@@ -96,6 +96,7 @@ DRY_RUN = Flag(("--dry-run",), "Print the probe pod and plan")
 RECORD = Flag(("--record",), "Write what the probe observed to a file", "path")
 WATCH = Flag(("--watch", "-w"), "Re-probe on an interval and show what changed")
 INTERVAL = Flag(("--interval",), "Seconds between --watch runs", "text")
+REPEAT = Flag(("--repeat",), "Ask each DNS hop N times (latency, lost answers)", "text")
 REPLAY = Flag(("--replay",), "Replay a recorded probe instead of probing", "path")
 GATEWAY = Flag(("--gateway",), "Ask this Gateway alone (NAMESPACE/NAME)", "text")
 HEADER = Flag(("--header", "-H"), "A request header 'Name: value'", "text", True)
@@ -117,6 +118,7 @@ _PROBE_FLAGS = (
     REPLAY,
     WATCH,
     INTERVAL,
+    REPEAT,
 )
 _COMMON = (
     NAMESPACE,

@@ -20,6 +20,7 @@ from kubectl_discover.analyze import (
     ingresses,
     legacy,
     lookup,
+    migration,
     netpaths,
     routes,
     services,
@@ -409,10 +410,12 @@ def diagnose_gateway(index: Index, namespace: str, name: str, *, now: datetime) 
     return _with(diagnosis, findings=worst_first(findings))
 
 
-def diagnose_gateway_route(index: Index, kind: str, namespace: str, name: str) -> Diagnosis:
+def diagnose_gateway_route(
+    index: Index, kind: str, namespace: str, name: str, *, now: datetime
+) -> Diagnosis:
     """``kubectl discover httproute NAME`` / ``grpcroute NAME``."""
     _require_gateway_api(index, kind, namespace, name)
-    diagnosis = gatewayapi.diagnose_route(index, kind, namespace, name)
+    diagnosis = gatewayapi.diagnose_route(index, kind, namespace, name, now=now)
     findings = (*diagnosis.findings, *access_findings(index, ObjectRef(kind, namespace, name)))
     return _with(diagnosis, findings=worst_first(findings))
 
@@ -439,7 +442,7 @@ def diagnose_route(
     ingress_url = f"{request.scheme}://{request.host}{port}{_path_and_query(url)}"
     diagnosis = routes.diagnose_route(index, ingress_url, namespace, now=now)
     if gatewayapi.installed(index):
-        answer = gatewayapi.analyze_request(index, request, gateway)
+        answer = gatewayapi.analyze_request(index, request, gateway, now=now)
         if answer.answered or gateway is not None:
             ingress_matched = bool(diagnosis.routes)
             kept = (
@@ -447,9 +450,26 @@ def diagnose_route(
                 if ingress_matched and gateway is None
                 else tuple(f for f in diagnosis.findings if f.id != routes.NO_HOST_MATCH.id)
             )
+            compared = (
+                migration.compare(
+                    index,
+                    index.gateway_graph,
+                    diagnosis.routes,
+                    answer.matches,
+                    request.host,
+                    request.path,
+                )
+                if gateway is None
+                else ()
+            )
             diagnosis = _with(
                 diagnosis,
-                findings=(*(() if gateway is not None else kept), *answer.findings),
+                migration=compared,
+                findings=(
+                    *(() if gateway is not None else kept),
+                    *answer.findings,
+                    *migration.findings(url_ref(url), compared),
+                ),
                 routes=(*(() if gateway is not None else diagnosis.routes), *answer.routes),
                 chain=(*(() if gateway is not None else diagnosis.chain), *answer.chain),
                 facts=(*diagnosis.facts, *answer.facts),
@@ -498,7 +518,30 @@ def diagnose_name(
         *access_findings(index, subject),
         *dns_config_findings(index, diagnosis, subject, now),
     )
-    return _with(diagnosis, findings=worst_first(findings))
+    return _with(diagnosis, findings=worst_first(findings), facts=_sourced(index, diagnosis))
+
+
+def _sourced(index: Index, diagnosis: Diagnosis) -> tuple[tuple[str, str], ...]:
+    """``dns NAME``'s facts with where the cluster domain and the DNS address come from:
+    the Corefile line (or --cluster-domain, or the assumption), the kube-dns ClusterIP."""
+    cluster = index.cluster_dns
+    kube_dns = cluster_dns_address(index.snapshot)
+    source = cluster.domain_source
+    domain = (
+        f"{cluster.domain} (assumed: no Corefile read)"
+        if source == "assumed"
+        else f"{cluster.domain} ({source})"
+        if source == "--cluster-domain"
+        else f"{cluster.domain} (from {source})"
+    )
+    facts = []
+    for key, value in diagnosis.facts:
+        if key == "cluster domain":
+            value = domain
+        elif key == "nameserver" and kube_dns and value == kube_dns:
+            value = f"{kube_dns} (the ClusterIP of kube-system/kube-dns)"
+        facts.append((key, value))
+    return tuple(facts)
 
 
 def scan(index: Index, namespace: str | None) -> tuple[Diagnosis, ...]:

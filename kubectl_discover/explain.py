@@ -370,13 +370,31 @@ def dns_row(diagnosis: Diagnosis, e: DnsExpectation, result: ProbeResult | None)
         )
         if cause:
             why = f"no answer from the DNS server: {cause}; {why}"
-    extras = _cost_note(obs, e, result) + _musl_note(obs) + _libc_note(obs, e.qtype, positive)
+    split = _replicas_disagree(e, result)
+    extras = _cost_note(obs, e, result) + _musl_note(obs) + split
+    if not split:
+        extras += _libc_note(obs, e.qtype, positive)
     if any(level == RowVerdict.WARN for level, _ in extras) and verdict == RowVerdict.OK:
         verdict = RowVerdict.WARN
     why = "; ".join([why, *(text for _, text in extras)])
     return Row(
         "dns", e.query, expected, observed, verdict, why, tuple(evidence), _raw(obs), key=e.key
     )
+
+
+def _replicas_disagree(e: DnsExpectation, result: ProbeResult) -> list[tuple[RowVerdict, str]]:
+    """The hops of the DNS path answer this name differently: what this row saw (and libc
+    saw) depends on the replica kube-proxy picked for each query."""
+    path = result.dns_path
+    if path is None or not e.fqdn or not path.disagrees(e.fqdn):
+        return []
+    return [
+        (
+            RowVerdict.WARN,
+            "the CoreDNS replicas answer this name differently (see the DNS path rows): each "
+            "query gets the answer of the replica kube-proxy picks for it",
+        )
+    ]
 
 
 def _cause_verdict(diagnosis: Diagnosis, e: DnsExpectation) -> RowVerdict:
@@ -455,7 +473,15 @@ def _first_outcome(observed: str) -> str:
 def _unexpected_negative(
     e: DnsExpectation, obs: DnsObservation, observed: str, result: ProbeResult
 ) -> str:
-    """Predicted to resolve but did not: point at the search path when the FQDN works."""
+    """Predicted to resolve but did not: point at a timeout that ended the walk, else at the
+    search path when the FQDN works."""
+    stalled = next((s for s in obs.steps if s.error), None)
+    if stalled is not None:
+        return (
+            f"the lookup stopped at {stalled.name} ({stalled.qtype} {stalled.error}): glibc "
+            "gives up on a timeout instead of searching on; a DNS server on the way did not "
+            "answer (the DNS path rows name it)"
+        )
     if not e.query.endswith(".") and e.fqdn:
         full = result.dns_for(dns_key(absolute(e.fqdn), e.qtype))
         if full is not None and full.values(e.qtype):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from kubectl_discover import diagnose, report
+from kubectl_discover import diagnose, explain_dnspath, report
 from kubectl_discover.analyze.gatewayapi import NOT_INSTALLED
 from kubectl_discover.analyze.model import Diagnosis
 from kubectl_discover.commands import DNS, GATEWAY, GRPCROUTE, HTTPROUTE, INGRESS, ROUTE, SVC, Needs
@@ -84,9 +84,13 @@ def diagnose_subject(
     if subject.needs is GATEWAY:
         return diagnose.diagnose_gateway(index, loaded.namespace, subject.name, now=now)
     if subject.needs is HTTPROUTE:
-        return diagnose.diagnose_gateway_route(index, "HTTPRoute", loaded.namespace, subject.name)
+        return diagnose.diagnose_gateway_route(
+            index, "HTTPRoute", loaded.namespace, subject.name, now=now
+        )
     if subject.needs is GRPCROUTE:
-        return diagnose.diagnose_gateway_route(index, "GRPCRoute", loaded.namespace, subject.name)
+        return diagnose.diagnose_gateway_route(
+            index, "GRPCRoute", loaded.namespace, subject.name, now=now
+        )
     if subject.needs is ROUTE:
         return diagnose.diagnose_route(
             index,
@@ -161,6 +165,9 @@ def subject_report(
         policies_apply_to_probe=subject.probe_is_client,
         **explain_context(loaded.snapshot),
     )
+    if run is not None:
+        node = str(run.document.get("node") or "")
+        rows += tuple(explain_dnspath.rows_for([diagnosis], run.result.dns_path, probe_node=node))
     return report.build_report(
         diagnosis,
         rows,

@@ -10,6 +10,7 @@ report can be rebuilt, tested and compared with no cluster. Both return the same
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,8 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from kubectl_discover.analyze.model import Diagnosis
+from kubectl_discover.analyze.resolv import cluster_dns_address
 from kubectl_discover.errors import InputError
 from kubectl_discover.pipeline import ProbeRun, ProbeRunner
+from kubectl_discover.probe.dnspath import (
+    NODELOCAL_ADDRESS,
+    DnsPathTargets,
+    node_local_binds,
+    replicas_from_slices,
+)
 from kubectl_discover.probe.observations import ProbeResult
 from kubectl_discover.probe.runner import (
     EPHEMERAL_NOTICE,
@@ -26,6 +34,7 @@ from kubectl_discover.probe.runner import (
     as_client_note,
     ephemeral_document,
     ephemeral_for,
+    path_plan_for,
     plan_for,
     pod_for,
     probe_document,
@@ -94,9 +103,10 @@ def reused_pod(
     ) as running:
 
         def run(snapshot: Snapshot, diagnoses: Sequence[Diagnosis]) -> ProbeRun | None:
-            plan = plan_for(diagnoses, settings.timeout)
-            if plan.empty:
+            if plan_for(diagnoses, settings.timeout).empty:
                 return None
+            path = path_plan_for(snapshot, diagnoses, settings, dns_path_targets(session, snapshot))
+            plan = plan_for(diagnoses, settings.timeout, dns_path=path)
             result = running.run(build_payload(plan), BOOTSTRAP)
             return ProbeRun(result, probe_document(pod, result, settings.keep))
 
@@ -124,13 +134,42 @@ def _ephemeral(
     ) as running:
 
         def run(snapshot: Snapshot, diagnoses: Sequence[Diagnosis]) -> ProbeRun | None:
-            plan = plan_for(diagnoses, settings.timeout)
-            if plan.empty:
+            if plan_for(diagnoses, settings.timeout).empty:
                 return None
+            path = path_plan_for(snapshot, diagnoses, settings, dns_path_targets(session, snapshot))
+            plan = plan_for(diagnoses, settings.timeout, dns_path=path)
             result = running.run(build_payload(plan), BOOTSTRAP)
             return ProbeRun(result, ephemeral_document(client, container, result))
 
         yield run
+
+
+def dns_path_targets(session: Any, snapshot: Snapshot) -> DnsPathTargets:
+    """The kube-dns ClusterIP (from the snapshot, else one GET) and its replicas (one LIST of
+    its EndpointSlices); a refused LIST is a stated skip, never a failure."""
+    from kubectl_discover.api.dnspath import (
+        kube_dns_cluster_ip,
+        kube_dns_slices,
+        node_local_corefile,
+    )
+    from kubectl_discover.api.session import ApiNotFound, Forbidden
+
+    service_ip = cluster_dns_address(snapshot) or kube_dns_cluster_ip(session)
+    corefile = node_local_corefile(session)
+    binds, line = node_local_binds(corefile, service_ip) if corefile else ((), "")
+    targets = DnsPathTargets(
+        service_ip,
+        None,
+        node_local=tuple(dict.fromkeys((NODELOCAL_ADDRESS, *binds))),
+        node_local_line=line,
+    )
+    try:
+        slices = kube_dns_slices(session)
+    except Forbidden as refusal:
+        return dataclasses.replace(targets, skipped=refusal.unavailable().describe())
+    except ApiNotFound:
+        return dataclasses.replace(targets, skipped="discovery.k8s.io/v1 not served")
+    return dataclasses.replace(targets, replicas=replicas_from_slices(slices))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from kubectl_discover.analyze.migration import Backend, Migration
 from kubectl_discover.analyze.model import (
     ChainLink,
     Diagnosis,
@@ -123,6 +124,47 @@ def policy_doc(p: PolicyExpectation, row: Row | None) -> dict[str, Any]:
     }
 
 
+def migration_doc(m: Migration) -> dict[str, Any]:
+    def backend(b: Backend) -> dict[str, Any]:
+        return {
+            "service": b.service,
+            "serviceNamespace": b.namespace,
+            "servicePort": b.port,
+            "port": b.number,
+            "weight": b.weight,
+        }
+
+    return {
+        "key": m.key,
+        "host": m.host,
+        "path": m.path,
+        "ingress": {
+            "source": m.ingress,
+            "path": m.ingress_path,
+            "backend": backend(m.ingress_backend),
+        },
+        "httproute": {
+            "source": m.route,
+            "gateway": m.gateway,
+            "match": m.route_path,
+            "backends": [backend(b) for b in m.route_backends],
+        },
+        "sameBackend": m.same_backend,
+        "differences": list(m.differences),
+        "annotations": [
+            {
+                "name": a.name,
+                "value": a.value,
+                "equivalent": a.equivalent or None,
+                "filter": a.filter or None,
+                "present": a.present,
+            }
+            for a in m.annotations
+        ],
+        "verdict": m.verdict,
+    }
+
+
 def pod_doc(p: PodView) -> dict[str, Any]:
     return {
         "name": p.name,
@@ -163,13 +205,24 @@ class _Joined:
         """Rows not shown beside an expectation: probe facts, further rows of one
         expectation (a second Ingress address, an SNI check), in explain() order."""
         return [
-            row for row in self._order if row.key == PROBE_ROW or row != self._by_key[row.key][0]
+            row
+            for row in self._order
+            if row.key == PROBE_ROW
+            or row.key.startswith(DNS_PATH_KEY)
+            or row != self._by_key[row.key][0]
         ]
+
+
+DNS_PATH_KEY = "dnspath:"
+"""Rows about one hop of the DNS path (explain_dnspath): keyed by the hop, observing no
+expectation."""
 
 
 def _extra_row_doc(row: Row) -> dict[str, Any]:
     doc = {"subject": row.subject, **_row_fields(row)}
-    if row.key != PROBE_ROW:
+    if row.key.startswith(DNS_PATH_KEY):
+        doc["key"] = row.key
+    elif row.key != PROBE_ROW:
         doc["for"] = row.key
     return doc
 
@@ -217,7 +270,11 @@ def build_report(
         "chain": [chain_doc(c) for c in diagnosis.chain],
         "skipped": list(skipped),
         "probe": dict(probe) if probe is not None else None,
-    }
+    } | (
+        {"migration": [migration_doc(m) for m in diagnosis.migration]}
+        if diagnosis.subject_kind == "Route"
+        else {}
+    )
 
 
 def build_scan_report(

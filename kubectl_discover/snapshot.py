@@ -148,9 +148,10 @@ class Snapshot:
     events: tuple[Obj, ...] = ()
     namespaces: tuple[str, ...] = ()
     """Namespace names known to exist (empty when unknown)."""
-    namespace_objects: tuple[Obj, ...] = ()
-    """The Namespace objects read (metadata only: name and labels), for the
-    ``namespaceSelector`` of NetworkPolicies; empty when Namespaces were not read."""
+    namespace_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """The labels of the Namespaces read (live: every namespace listed, the LIST being
+    metadata only; offline: the Namespace documents in the files). A namespace missing here
+    has unknown labels (Gateway ``allowedRoutes.namespaces.from: Selector``)."""
     networkpolicies: tuple[Obj, ...] = ()
     """NetworkPolicies (networking.k8s.io/v1) of every namespace: the client's, the
     backends' and kube-system's all decide a path verdict."""
@@ -208,14 +209,34 @@ class Snapshot:
 
     @property
     def gateway_api_served(self) -> bool:
-        """False when the cluster answered 404 to the LIST of Gateways (the Gateway API's
-        CRDs are not installed). A later kind missing from an older release (ListenerSet
-        before v1.6) is a gap of its own, not "not installed"."""
-        gap = self.unavailable_for("gateways")
-        return gap is None or not gap.not_served
+        """False when the cluster does not serve Gateways or HTTPRoutes (discovery, or a
+        404: the Gateway API's CRDs are not installed; ``svc`` lists HTTPRoutes, not Gateways).
+        A later kind missing from an older release (ListenerSet before v1.6) is a gap of
+        its own, not "not installed"."""
+        for resource in ("gateways", "httproutes"):
+            gap = self.unavailable_for(resource)
+            if gap is not None and gap.not_served:
+                return False
+        return True
 
     def unavailable_for(self, resource: str) -> Unavailable | None:
         for gap in self.unavailable:
             if gap.resource == resource:
                 return gap
         return None
+
+
+def labels_by_name(objs: Iterable[Obj]) -> dict[str, Mapping[str, str]]:
+    """namespace name -> its labels (strings only), from Namespace objects or metadata."""
+    found: dict[str, Mapping[str, str]] = {}
+    for obj in objs:
+        metadata = obj.get("metadata")
+        if not isinstance(metadata, Mapping) or not isinstance(metadata.get("name"), str):
+            continue
+        labels = metadata.get("labels")
+        found[metadata["name"]] = (
+            {str(k): str(v) for k, v in labels.items() if isinstance(v, str)}
+            if isinstance(labels, Mapping)
+            else {}
+        )
+    return found

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from . import bootstrap, components, images, procs
+from . import bootstrap, components, dnspath, images, procs
 from . import config as c
 from .apiclient import ApiClient
 from .build import Binaries
@@ -166,6 +166,7 @@ class Booter:
             self.start(components.coredns(b, lay, dns, [dns.service_ip, pod_ip]))
             if dns.kubeadm_like:
                 self._publish_corefile(dns, [dns.service_ip, pod_ip])
+        self._start_dns_path()
         self._wait_healthy()
         # state.ready is set by cluster.up once the real nodes are Ready too.
 
@@ -183,6 +184,17 @@ class Booter:
                 "/api/v1/namespaces/kube-system/services", bootstrap.dns_service(dns)
             )
             self.client.create("/api/v1/namespaces/kube-system/pods", bootstrap.dns_pod(dns))
+        self.client.create("/api/v1/namespaces/kube-system/pods", dnspath.replica_pod())
+
+    def _start_dns_path(self) -> None:
+        """The second kube-dns replica and the node-local cache (testcluster/dnspath.py)."""
+        name = dnspath.REPLICA.name
+        self.wait(f"{name} pod IP", partial(self._has_pod_ip, name), timeout=60)
+        pod_ip = self._pod_ip(name)
+        assert pod_ip
+        self.start(dnspath.replica(self.bins, self.layout, pod_ip))
+        dnspath.add_nodelocal_address()
+        self.start(dnspath.nodelocal(self.bins, self.layout))
 
     def _publish_corefile(self, dns: components.DnsInstance, bind: list[str]) -> None:
         """kube-system/coredns with the Corefile this process was started with (replaced,
@@ -203,6 +215,8 @@ class Booter:
         self.wait("kube-proxy", kube_proxy_synced)
         for dns in components.DNS_INSTANCES:
             self.wait(dns.name, partial(http_ok, f"http://127.0.0.1:{dns.ready_port}/ready"))
+        for port in dnspath.ready_ports():
+            self.wait(f"DNS path :{port}", partial(http_ok, f"http://127.0.0.1:{port}/ready"))
         self.wait(
             "default service account",
             lambda: (
@@ -259,4 +273,5 @@ def healthy(layout: Layout) -> bool:
         return False
     if not kube_proxy_healthy():  # also rejects clusters started before kube-proxy was added
         return False
-    return all(http_ok(f"http://127.0.0.1:{d.ready_port}/ready") for d in components.DNS_INSTANCES)
+    ports = [d.ready_port for d in components.DNS_INSTANCES] + list(dnspath.ready_ports())
+    return all(http_ok(f"http://127.0.0.1:{port}/ready") for port in ports)

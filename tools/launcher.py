@@ -9,7 +9,7 @@ This file must stay importable by any Python 3: it runs before the version check
 
 import sys
 
-MINIMUM = (3, 11)
+MINIMUM = (3, 9)
 
 
 def _check_python() -> None:

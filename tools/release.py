@@ -10,16 +10,18 @@ What it makes, per platform ``<os>/<arch>`` (linux/amd64, linux/arm64, darwin/am
 darwin/arm64):
 
 - ``kubectl-discover``: a shiv zipapp (``#!/usr/bin/env python3``) holding the plugin and
-  every dependency, so the user needs only a Python 3.11+ interpreter. shiv is used rather
+  every dependency, so the user needs only a Python 3.9+ interpreter. shiv is used rather
   than a plain :mod:`zipapp` because the dependencies include compiled extension modules
   (cryptography's Rust core, cffi, pydantic-core, PyYAML's libyaml binding, ...), which
   Python cannot import from inside a zip file: shiv extracts the archive's site-packages once
   into ``~/.shiv`` (or ``$SHIV_ROOT``), keyed by a hash of the build, and imports from there.
 - Compiled dependencies are fetched as wheels for the target platform with
-  ``pip install --only-binary=:all: --platform ... --python-version 3.11``. cryptography's
-  core is abi3 (any CPython >= 3.7), but cffi, pydantic-core and others are built per
-  Python version, so the extension modules for 3.12, 3.13 and 3.14 of exactly the same
-  distributions are added beside the 3.11 ones (their file names carry the version tag, so
+  ``pip install --only-binary=:all: --platform ... --python-version 3.9``: the oldest
+  interpreter supported picks the versions, so every dependency is one that runs on all of
+  them (kubernetes 35, typer 0.23, dnspython 2.7 ...; their newer releases need 3.10 or
+  3.11). cryptography's core is abi3 (any CPython >= 3.7), but cffi, PyYAML and others are
+  built per Python version, so the extension modules for 3.10 to 3.14 of exactly the same
+  distributions are added beside the 3.9 ones (their file names carry the version tag, so
   each interpreter picks its own). The pure-Python files of those distributions are checked
   to be identical across versions; the build stops if they are not.
 - ``kubectl_complete-discover``: kubectl's plugin-completion executable; it runs the
@@ -65,8 +67,9 @@ SHIV_VERSION = "1.0.8"
 DEFAULT_HOMEPAGE = "https://github.com/kubectl-discover/kubectl-discover"
 DEFAULT_RELEASE_URL = DEFAULT_HOMEPAGE + "/releases/download"
 
-PYTHON_VERSIONS = ("3.11", "3.12", "3.13", "3.14")
-"""Interpreters the archive's compiled modules are included for; the first is the base."""
+PYTHON_VERSIONS = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
+"""Interpreters the archive's compiled modules are included for; the first, the oldest, is
+the base whose dependency resolution is shipped (tools/launcher.py refuses anything older)."""
 
 EXTENSION_SUFFIXES = (".so", ".pyd", ".dylib")
 
@@ -355,12 +358,13 @@ def check_site(site: Path, platform: Platform) -> dict[str, int]:
         per_python[key] = per_python.get(key, 0) + 1
     if problems:
         raise BuildError(f"{platform.key}: wrong binaries:\n  " + "\n  ".join(problems[:10]))
+    base = PYTHON_VERSIONS[0].replace(".", "")
     for python in PYTHON_VERSIONS[1:]:
         tag = python.replace(".", "")
-        if per_python.get("311", 0) and per_python.get(tag, 0) != per_python["311"]:
+        if per_python.get(base, 0) and per_python.get(tag, 0) != per_python[base]:
             raise BuildError(
                 f"{platform.key}: {per_python.get(tag, 0)} modules for Python {python}, "
-                f"{per_python['311']} for 3.11"
+                f"{per_python[base]} for {PYTHON_VERSIONS[0]}"
             )
     return per_python
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,6 +31,11 @@ from kubectl_discover.analyze.gateway import (
 )
 from kubectl_discover.analyze.gateway.chain import ServiceRoute
 from kubectl_discover.analyze.gateway.graph import GatewayGraph
+from kubectl_discover.analyze.gateway.listeners import ListenerKey
+from kubectl_discover.analyze.gateway.model import HTTP, HTTPS
+from kubectl_discover.analyze.gateway.reported import reported_attachment
+from kubectl_discover.analyze.gateway.routemodel import HTTPMatch
+from kubectl_discover.analyze.gateway.routes import RouteNode
 from kubectl_discover.analyze.index import Index
 from kubectl_discover.analyze.model import ChainLink, Diagnosis, RouteExpectation
 from kubectl_discover.findings import Finding, Verdict, worst_first
@@ -106,6 +111,48 @@ def certificate_findings(
     return tuple(found)
 
 
+UNUSABLE = "certificateRef unusable"
+"""The ``tls`` of a route row whose listener's certificate reference is broken (the
+reference finding says why)."""
+
+
+def _listener_certificates(
+    index: Index,
+    graph: GatewayGraph,
+    hosts_by_listener: Mapping[ListenerKey, tuple[str, ...]],
+    *,
+    now: datetime,
+) -> tuple[dict[ListenerKey, str], tuple[Finding, ...]]:
+    """The Ingress certificate checks (analyze/tls.py) on the certificateRefs of the
+    terminating listeners named, each for the hostnames given: per listener the short
+    status ("ok", "expired", "SAN mismatch", :data:`UNUSABLE`) and the findings."""
+    status: dict[ListenerKey, str] = {}
+    found: list[Finding] = []
+    for target in tls_targets(graph):
+        if target.listener not in hosts_by_listener:
+            continue
+        if not target.usable:
+            status.setdefault(target.listener, UNUSABLE)
+            continue
+        hosts = tuple(h for h in hosts_by_listener[target.listener] if h) or tuple(
+            h for h in target.hostnames[:1] if h
+        )
+        where = f"listener {target.listener[1]} certificateRef"
+        short, findings = tls.check_certificate(
+            index,
+            target.gateway,
+            where,
+            target.secret_namespace,
+            target.secret_name,
+            hosts,
+            now=now,
+        )
+        if status.get(target.listener, "ok") == "ok":
+            status[target.listener] = short
+        found.extend(findings)
+    return status, tuple(found)
+
+
 def diagnose_gateway(index: Index, namespace: str, name: str, *, now: datetime) -> Diagnosis:
     """``kubectl discover gateway NAME``: class, listeners, certificates, attached routes,
     backends."""
@@ -125,12 +172,22 @@ def diagnose_gateway(index: Index, namespace: str, name: str, *, now: datetime) 
     )
 
 
-def diagnose_route(index: Index, kind: str, namespace: str, name: str) -> Diagnosis:
-    """``kubectl discover httproute|grpcroute NAME``: parents, attachment, rules, backends."""
+def diagnose_route(
+    index: Index, kind: str, namespace: str, name: str, *, now: datetime
+) -> Diagnosis:
+    """``kubectl discover httproute|grpcroute NAME``: parents, attachment, rules, backends;
+    the certificates of the terminating listeners it attaches to (for its hostnames); each
+    row aimed at the Gateway's ``status.addresses`` for the probe."""
     graph = index.gateway_graph
     node = graph.route(kind, namespace, name)
-    findings = route_findings(graph, kind, namespace, name)
     parents = node.parents if node is not None else ()
+    attached = {
+        verdict.listener: verdict.hostnames
+        for parent in parents
+        for verdict in parent.attached_listeners()
+    }
+    certificates, tls_findings = _listener_certificates(index, graph, attached, now=now)
+    findings = (*route_findings(graph, kind, namespace, name), *tls_findings)
     facts = tuple(
         (
             "parent",
@@ -157,7 +214,13 @@ def diagnose_route(index: Index, kind: str, namespace: str, name: str) -> Diagno
         ),
         key=lambda row: (row[0], row[1]),
     )
-    rows = tuple(row[2] for row in entries)
+    target = _route_probe_target(graph, node, certificates) if node is not None else None
+    rows = tuple(
+        row[2]
+        if target is None or node is None
+        else dataclasses.replace(row[2], **target.fields(node, row[0]))
+        for row in entries
+    )
     return Diagnosis(
         subject_kind=kind,
         namespace=namespace,
@@ -168,6 +231,66 @@ def diagnose_route(index: Index, kind: str, namespace: str, name: str) -> Diagno
         chain=extend_chain(index, route_chain(graph, kind, namespace, name)),
         facts=facts,
     )
+
+
+@dataclass(frozen=True)
+class _RouteProbeTarget:
+    """Where a probe sends the requests of ``httproute NAME``: the first attached listener
+    (parentRef order) of a Gateway with ``status.addresses`` (else the first attached
+    listener, with no address), Host and SNI a hostname it serves for the Route, the
+    listener's port, per rule the path of its first match, and the certificate status."""
+
+    addresses: tuple[str, ...]
+    host: str
+    port: int | None
+    tls: str
+
+    def fields(self, node: RouteNode, rule: int) -> dict[str, Any]:
+        return {
+            "addresses": self.addresses,
+            "host": self.host,
+            "port": self.port,
+            "request_path": _rule_path(node, rule),
+            "tls": self.tls,
+        }
+
+
+def _rule_path(node: RouteNode, rule: int) -> str:
+    """A path the rule's first match takes: its Exact or PathPrefix value, else "/"."""
+    matches = node.route.rules[rule].matches if rule < len(node.route.rules) else ()
+    first = matches[0] if matches else None
+    if isinstance(first, HTTPMatch) and first.path.type in ("Exact", "PathPrefix"):
+        return first.path.value or "/"
+    return "/"
+
+
+def _route_probe_target(
+    graph: GatewayGraph, node: RouteNode, certificates: Mapping[ListenerKey, str]
+) -> _RouteProbeTarget | None:
+    found: list[_RouteProbeTarget] = []
+    for parent in node.parents:
+        if parent.gateway is None:
+            continue
+        gateway = graph.gateway(parent.gateway.namespace, parent.gateway.name)
+        if gateway is None:
+            continue
+        for verdict in parent.attached_listeners():
+            listener = graph.listener(verdict.listener)
+            if listener is None or listener.listener.protocol not in (HTTPS, HTTP):
+                continue
+            hosts = [h for h in verdict.hostnames if h] or [listener.listener.hostname]
+            https = listener.listener.protocol == HTTPS
+            found.append(
+                _RouteProbeTarget(
+                    addresses=tuple(a.value for a in gateway.gateway.addresses),
+                    host=hosts[0],
+                    port=listener.listener.port,
+                    tls=certificates.get(verdict.listener, "unchecked") if https else "none",
+                )
+            )
+    # the first with an address to probe; else the first (its tls still says what the
+    # certificate checks found, and the probe says there is no address)
+    return next((t for t in found if t.addresses), found[0] if found else None)
 
 
 def _verdict(graph: GatewayGraph, entry: ServiceRoute) -> tuple[Verdict, str]:
@@ -190,11 +313,44 @@ def _verdict(graph: GatewayGraph, entry: ServiceRoute) -> tuple[Verdict, str]:
     return Verdict.OK, f"attached; {entry.share:.0%} of the rule's requests"
 
 
+def _gateways_read(index: Index) -> bool:
+    """False for ``svc`` (it lists no Gateways) and when their LIST was refused: the
+    Routes' own status.parents then say where they are attached."""
+    return index.snapshot.unavailable_for("gateways") is None
+
+
 def service_routes(index: Index, namespace: str, name: str) -> tuple[RouteExpectation, ...]:
-    """The HTTPRoute/GRPCRoute rules sending traffic to Service ``namespace/name``."""
-    return tuple(
-        _expectation(index.gateway_graph, entry, namespace, name)
-        for entry in routes_for_service(index.gateway_graph, namespace, name)
+    """The HTTPRoute/GRPCRoute rules sending traffic to Service ``namespace/name``; without
+    the Gateways, attached as each Route's status.parents report it."""
+    graph = index.gateway_graph
+    entries = routes_for_service(graph, namespace, name)
+    if _gateways_read(index):
+        return tuple(_expectation(graph, entry, namespace, name) for entry in entries)
+    return tuple(_reported_expectation(graph, entry, namespace, name) for entry in entries)
+
+
+def _reported_expectation(
+    graph: GatewayGraph, entry: ServiceRoute, namespace: str, name: str
+) -> RouteExpectation:
+    node = graph.route(entry.route.kind, entry.route.namespace, entry.route.name)
+    assert node is not None  # entries come from the graph's routes
+    reported = reported_attachment(node.route)
+    backend = entry.backend
+    if backend.valid is False:
+        verdict, why = Verdict.FAIL, backend.message
+    elif backend.ref.weight == 0:
+        verdict, why = Verdict.WARN, "weight 0: this backendRef receives no traffic"
+    elif reported.verdict is Verdict.OK:
+        verdict, why = Verdict.OK, f"{reported.why}; {entry.share:.0%} of the rule's requests"
+    else:
+        verdict, why = reported.verdict, reported.why
+    expectation = _expectation(graph, entry, namespace, name)
+    return dataclasses.replace(
+        expectation,
+        host=",".join(node.route.hostnames) or "*",
+        verdict=verdict,
+        why=why,
+        gateway=", ".join(reported.parents),
     )
 
 
@@ -227,18 +383,17 @@ def _expectation(
 
 def service_route_chain(index: Index, namespace: str, name: str) -> tuple[ChainLink, ...]:
     """``-o tree`` of ``svc``: one link per Gateway route rule to the Service."""
-    return extend_chain(
-        index,
-        tuple(
-            ChainLink(
-                f"{e.route.kind} {e.route.namespace}/{e.route.name} rule {e.rule}",
-                e.attached,
-                "attached" if e.attached else "not attached",
-                (e.chain,),
-            )
-            for e in routes_for_service(index.gateway_graph, namespace, name)
-        ),
-    )
+    graph = index.gateway_graph
+    links: list[ChainLink] = []
+    for e in routes_for_service(graph, namespace, name):
+        attached, why = e.attached, "attached" if e.attached else "not attached"
+        node = graph.route(e.route.kind, e.route.namespace, e.route.name)
+        if not _gateways_read(index) and node is not None:
+            reported = reported_attachment(node.route)
+            attached, why = reported.attached, reported.why
+        label = f"{e.route.kind} {e.route.namespace}/{e.route.name} rule {e.rule}"
+        links.append(ChainLink(label, attached, why, (e.chain,)))
+    return extend_chain(index, tuple(links))
 
 
 def summarize(index: Index, namespace: str | None) -> tuple[Diagnosis, ...]:
@@ -266,31 +421,45 @@ class RequestAnalysis:
     facts: tuple[tuple[str, str], ...]
     answered: bool
     """True when at least one Gateway listens on the request's port and scheme."""
+    matches: tuple[GatewayMatch, ...] = ()
 
 
 def analyze_request(
-    index: Index, request: Request, gateway: tuple[str, str] | None = None
+    index: Index,
+    request: Request,
+    gateway: tuple[str, str] | None = None,
+    *,
+    now: datetime,
 ) -> RequestAnalysis:
     """Every Gateway that could receive ``request`` (or ``gateway`` alone): the listener,
-    the winning rule and its backends, or why the answer is 404/500/no listener."""
+    the winning rule and its backends, or why the answer is 404/500/no listener; for https,
+    the certificate checks of the listener that takes the request, for the request's host."""
     graph = index.gateway_graph
     matches = match_request(graph, request, gateway)
+    terminating = {
+        m.listener: (request.host,)
+        for m in matches
+        if m.listener is not None and request.scheme == "https"
+    }
+    certificates, tls_findings = _listener_certificates(index, graph, terminating, now=now)
     rows: list[RouteExpectation] = []
     facts: list[tuple[str, str]] = []
     for match in matches:
         node = graph.gateway(match.gateway.namespace, match.gateway.name)
         addresses = tuple(a.value for a in node.gateway.addresses) if node else ()
-        probe = _ProbeTarget(request, addresses)
+        certificate = certificates.get(match.listener, "unchecked") if match.listener else ""
+        probe = _ProbeTarget(request, addresses, certificate or "unchecked")
         rows.extend(dataclasses.replace(row, **probe.fields()) for row in _match_rows(match))
         winner = f" by {match.winner.source()}" if match.winner is not None else ""
         facts.append(("gateway", f"{match.gateway.path}: {match.status_text()}{winner}"))
     chain = extend_chain(index, tuple(match_chain(graph, m) for m in matches))
     return RequestAnalysis(
-        findings=request_findings(graph, request, matches),
+        findings=(*request_findings(graph, request, matches), *tls_findings),
         routes=tuple(rows),
         chain=chain,
         facts=tuple(facts),
         answered=bool(matches),
+        matches=tuple(matches),
     )
 
 
@@ -301,6 +470,8 @@ class _ProbeTarget:
 
     request: Request
     addresses: tuple[str, ...]
+    certificate: str = "unchecked"
+    """https: the certificate checks' status for the listener ("unchecked": none ran)."""
 
     def fields(self) -> dict[str, Any]:
         return {
@@ -308,7 +479,7 @@ class _ProbeTarget:
             "host": self.request.host,
             "port": self.request.port,
             "request_path": self.request.path,
-            "tls": "unchecked" if self.request.scheme == "https" else "none",
+            "tls": self.certificate if self.request.scheme == "https" else "none",
         }
 
 

@@ -187,7 +187,7 @@ class Index:
             backendtlspolicies=snapshot.backendtlspolicies,
             services=self.services,
             secrets=read("secrets", snapshot.secrets),
-            namespace_labels=None,
+            namespace_labels=snapshot.namespace_labels,
             default_namespace=snapshot.default_namespace,
             live=snapshot.live,
         )

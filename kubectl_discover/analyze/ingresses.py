@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from kubectl_discover.analyze.index import Index
@@ -146,7 +146,7 @@ def analyze_ingress(
     once here, the only impure default. ``hosts`` is :func:`host_table` of the same
     index, passed in when analysing many Ingresses.
     """
-    now = now or datetime.now(UTC)
+    now = now or datetime.now(timezone.utc)
     namespace = namespace_of(ingress, index.snapshot.default_namespace)
     name = name_of(ingress)
     subject = ObjectRef("Ingress", namespace, name)

@@ -10,8 +10,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from kubectl_discover.findings import Finding, Verdict
+
+if TYPE_CHECKING:
+    from kubectl_discover.analyze.migration import Migration
 
 
 class ServiceKind(enum.Enum):
@@ -239,6 +243,8 @@ class Diagnosis:
     chain: tuple[ChainLink, ...] = ()
     facts: tuple[tuple[str, str], ...] = field(default=())
     """Header facts: ("type", "ClusterIP"), ("clusterIP", "10.96.0.12"), ..."""
+    migration: tuple[Migration, ...] = ()
+    """``route URL``: each Ingress rule and HTTPRoute that both answer the URL, compared."""
     policies: tuple[PolicyExpectation, ...] = ()
     """NetworkPolicy verdicts of the client's path (docs/networkpolicy.md); empty when no
     policy of any engine exists or NetworkPolicies were not read."""

@@ -103,8 +103,8 @@ def policy_context(snapshot: Snapshot) -> PolicyContext | None:
         return None
     namespaces = snapshot.unavailable_for("namespaces")
     labels = (
-        netpol.namespace_labels(snapshot.namespace_objects)
-        if namespaces is None and (snapshot.live or snapshot.namespace_objects)
+        snapshot.namespace_labels
+        if namespaces is None and (snapshot.live or snapshot.namespace_labels)
         else None
     )
     return PolicyContext(policies, labels)
@@ -602,7 +602,7 @@ def _admits_nobody(
 ) -> bool:
     if any(value is Tri.MAYBE for value in signature):
         return False  # not certain: say nothing
-    isolating = [p for p, value in zip(policies, signature, strict=True) if value is Tri.YES]
+    isolating = [p for p, value in zip(policies, signature) if value is Tri.YES]
     if not isolating:
         return False
     endpoint = pod_endpoints(context, [backend])[0]

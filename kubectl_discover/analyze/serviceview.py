@@ -100,7 +100,7 @@ def _ports(spec: Mapping[str, Any]) -> tuple[ServicePort, ...]:
             continue
         port = _int_or_none(raw.get("port"))
         target = raw.get("targetPort")
-        if isinstance(target, bool) or not isinstance(target, int | str) or target == "":
+        if isinstance(target, bool) or not isinstance(target, (int, str)) or target == "":
             target = port
         ports.append(
             ServicePort(

@@ -20,7 +20,7 @@ import binascii
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -340,7 +340,7 @@ class TlsReport:
 def check_tls(index: Index, ingress: Obj, *, now: datetime) -> TlsReport:
     """Check every ``spec.tls[]`` entry of ``ingress`` at time ``now`` (naive means UTC)."""
     if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
+        now = now.replace(tzinfo=timezone.utc)
     default_ns = index.snapshot.default_namespace
     namespace = namespace_of(ingress, default_ns)
     subject = ObjectRef("Ingress", namespace, name_of(ingress))
@@ -374,7 +374,7 @@ def check_certificate(
     certificateRef, named by ``where``): type, certificate, key, validity, every host
     covered. Returns the short status ("ok", "expired", "SAN mismatch", ...) and findings."""
     if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
+        now = now.replace(tzinfo=timezone.utc)
     raw = {"secretName": secret_name, "hosts": list(hosts)}
     entry, found = _check_entry(index, namespace, subject, 0, raw, now, where)
     status = entry.status

@@ -7,7 +7,7 @@ Request plan (documented because request count is a design goal, not an accident
   a LIST is paginated (``limit``/``continue``) so a large cluster never arrives in one
   response, which means more requests only when a kind has more than ``page_size`` objects;
 - ``events`` only when ``events_for`` names the target, with a field selector;
-- ``namespaces`` as metadata only (PartialObjectMetadataList): just the names;
+- ``namespaces`` as metadata only (PartialObjectMetadataList): names and labels;
 - Secrets are never listed: ``tls_secret_names`` says which ones Ingresses reference,
   and each is read with one GET, stripped to type, name and the ``tls.crt``/``tls.key`` data;
 - when every namespaced LIST came back empty and the namespace list was not loaded, one
@@ -60,12 +60,14 @@ from urllib.parse import quote
 
 from kubectl_discover.api.session import ApiNotFound, Forbidden, Session
 from kubectl_discover.errors import InputError, NotFoundError
+from kubectl_discover.probe.dnspath import NODELOCAL_CONFIGMAP
 from kubectl_discover.snapshot import (
     GATEWAY_NOT_SERVED,
     POLICY_API_NOT_SERVED,
     WORKLOAD_KINDS,
     Snapshot,
     Unavailable,
+    labels_by_name,
 )
 from kubectl_discover.syntax import is_dns1123_subdomain
 
@@ -493,7 +495,7 @@ def _assemble(namespace: str | None, cluster_domain: str, loaded: _Loaded) -> Sn
         ingressclasses=tuple(fields["ingressclasses"]),
         events=tuple(fields["events"]),
         namespaces=tuple(_name(item) for item in fields["namespaces"]),
-        namespace_objects=tuple(fields["namespaces"]),
+        namespace_labels=labels_by_name(fields["namespaces"]),
         networkpolicies=tuple(fields["networkpolicies"]),
         admin_policies=tuple(fields["admin_policies"]),
         unavailable=tuple(loaded.unavailable),
@@ -579,8 +581,9 @@ COREDNS_CUSTOM_CONFIGMAP = "coredns-custom"
 """AKS: mounted at /etc/coredns/custom and spliced in by ``import custom/*``."""
 CONFIGMAP_GET_RESOURCE = "configmaps"
 """The DNS ConfigMaps are read one GET each by name (never listed); RBAC needs ``get``."""
-DNS_CONFIGMAP_NAMES = (COREDNS_CONFIGMAP, COREDNS_CUSTOM_CONFIGMAP)
-"""Every ConfigMap the loader may GET: deploy/rbac.yaml grants ``get`` on these names only."""
+DNS_CONFIGMAP_NAMES = (COREDNS_CONFIGMAP, COREDNS_CUSTOM_CONFIGMAP, NODELOCAL_CONFIGMAP)
+"""Every ConfigMap the plugin may GET (the loader the first two, the probe node-local-dns:
+api/dnspath.py): deploy/rbac.yaml grants ``get`` on these names only."""
 
 
 def with_dns_configmaps(session: Session, snapshot: Snapshot) -> Snapshot:

@@ -388,7 +388,10 @@ def _exec(
             data = frame(payload)
             for start in range(0, len(data), STDIN_CHUNK):
                 ws.write_stdin(data[start : start + STDIN_CHUNK])
-            ws.close_channel(0)  # v5 only (no-op otherwise); the frame carries its length anyway
+            # v5 only (no-op otherwise; the kubernetes client before v36, the newest on
+            # Python 3.9, has no v5 and no close_channel); the frame carries its length anyway
+            if hasattr(ws, "close_channel"):
+                ws.close_channel(0)
         while ws.is_open():
             if time.monotonic() > deadline:
                 raise ProbeTimeoutError(
@@ -600,7 +603,7 @@ def cleanup(
 ) -> list[str]:
     """Delete probe pods (by label) whose expiry annotation has passed; returns ns/name."""
     path = f"/api/v1/namespaces/{namespace}/pods" if namespace else "/api/v1/pods"
-    moment = now or datetime.datetime.now(datetime.UTC)
+    moment = now or datetime.datetime.now(datetime.timezone.utc)
     deleted: list[str] = []
     for pod in session.list_all(path, {"labelSelector": LABEL_SELECTOR}):
         expiry = expires_at(pod)

@@ -19,6 +19,7 @@ the client's model classes.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -26,14 +27,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Union
 from urllib.parse import urlencode, urlsplit
 
 from kubectl_discover import __version__
 from kubectl_discover.errors import ClusterAccessError, InputError, NotFoundError
 from kubectl_discover.snapshot import Unavailable
 
-Params = Mapping[str, str | int] | Iterable[tuple[str, str | int]]
+Params = Union[Mapping[str, Union[str, int]], Iterable[tuple[str, Union[str, int]]]]
 """Query parameters: a mapping or (name, value) pairs, encoded in order."""
 
 SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -137,6 +138,42 @@ class _Reply:
     status: int
     headers: Mapping[str, str]
     body: bytes
+
+
+def _request_before_36(
+    client: Any,
+    method: str,
+    target: str,
+    body: Mapping[str, Any] | None,
+    headers: Mapping[str, str],
+) -> Callable[[tuple[float, float]], _Reply]:
+    """What ``param_serialize`` + ``call_api`` do, for the kubernetes client before v36 (the
+    newest on Python 3.9): add the credentials now; the returned call sends and reads."""
+    merged = {**headers, **client.default_headers}
+    client.update_params_for_auth(merged, [], ["BearerToken"])
+
+    def send(timeout: tuple[float, float]) -> _Reply:
+        response = client.request(
+            method.upper(),
+            client.configuration.host + target,
+            headers=merged,
+            body=dict(body) if body is not None else None,
+            _preload_content=False,
+            _request_timeout=timeout,
+        )
+        return _Reply(int(response.status), dict(response.headers), response.data)
+
+    return send
+
+
+def _call_api(client: Any, serialized: Any, timeout: tuple[float, float]) -> _Reply:
+    response = client.call_api(*serialized, _request_timeout=timeout)
+    data = response.read()
+    return _Reply(status=int(response.status), headers=dict(response.headers), body=data)
+
+
+def _bytes(body: Any) -> bytes:
+    return body if isinstance(body, bytes) else str(body or "").encode()
 
 
 @dataclass
@@ -292,17 +329,20 @@ class Session:
         with self._lock:
             self.request_log.append((method.upper(), target))
             # Credential plugins may refresh the token here; one thread at a time.
-            serialized = self.api_client.param_serialize(
-                method.upper(),
-                target,
-                header_params=request_headers,
-                body=dict(body) if body is not None else None,
-                auth_settings=["BearerToken"],
-            )
+            if not hasattr(self.api_client, "param_serialize"):
+                send = _request_before_36(self.api_client, method, target, body, request_headers)
+            else:
+                serialized = self.api_client.param_serialize(
+                    method.upper(),
+                    target,
+                    header_params=request_headers,
+                    body=dict(body) if body is not None else None,
+                    auth_settings=["BearerToken"],
+                )
+                send = functools.partial(_call_api, self.api_client, serialized)
         timeout = (min(self.request_timeout, 10.0), self.request_timeout)
         try:
-            response = self.api_client.call_api(*serialized, _request_timeout=timeout)
-            data = response.read()
+            return send(timeout)
         except urllib3.exceptions.ProtocolError:
             return None
         except urllib3.exceptions.MaxRetryError as exc:
@@ -312,8 +352,9 @@ class Session:
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise self._unreachable(exc) from None
         except ApiException as exc:  # the client wraps TLS failures as status 0
+            if exc.status:  # before v36 the client raises for every status outside 2xx
+                return _Reply(int(exc.status), dict(exc.headers or {}), _bytes(exc.body))
             raise self._unreachable(exc) from None
-        return _Reply(status=int(response.status), headers=dict(response.headers), body=data)
 
     def _decode(self, method: str, target: str, reply: _Reply | None) -> dict[str, Any]:
         """Turn a final reply into JSON, or into the exception that explains it."""
@@ -425,7 +466,7 @@ def describe_transport_error(exc: BaseException, timeout: float) -> str:
         return "connection refused" if "refused" in str(exc).lower() else _first_line(str(exc))
     if isinstance(exc, errors.ConnectTimeoutError):
         return f"connection timed out after {timeout:g}s"
-    if isinstance(exc, errors.ReadTimeoutError | TimeoutError):
+    if isinstance(exc, (errors.ReadTimeoutError, TimeoutError)):
         return f"no reply within {timeout:g}s"
     if isinstance(exc, errors.SSLError) or "SSL" in type(exc).__name__ or "SSLError" in str(exc):
         return "TLS handshake failed: " + _first_line(str(exc), drop_prefix="SSLError")

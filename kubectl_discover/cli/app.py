@@ -42,6 +42,7 @@ from kubectl_discover.cli.flags import (
     ProbeNamespace,
     ProbeTimeout,
     Record,
+    Repeat,
     Replay,
     Watch,
 )
@@ -131,6 +132,7 @@ def subject_command(
         replay: Replay = None,
         watch: Watch = False,
         interval: Interval = 5.0,
+        repeat: Repeat = 1,
         gateway: GatewayFlag = None,
         header: Header = None,
         method: Method = "GET",
@@ -180,6 +182,7 @@ def _invoke(
     replay: str | None,
     watch: bool,
     interval: float,
+    repeat: int = 1,
     method: str = "GET",
     headers: Sequence[str] = (),
     gateway: str | None = None,
@@ -217,6 +220,7 @@ def _invoke(
             interval=interval,
             as_client=as_client,
             ephemeral=ephemeral,
+            repeat=repeat,
         ),
     )
     validate(options)
@@ -469,3 +473,18 @@ def root_app() -> typer.Typer:
         stub.__doc__ = inspect.getdoc(info.callback)
         light.command(info.name)(stub)
     return light
+
+
+def _evaluated_annotations(func: Callable[..., None]) -> None:
+    """Replace a command's string annotations (``from __future__ import annotations``) by the
+    objects they name. typer before Python 3.10 reads them unevaluated and would see no option
+    (and ``typing.get_type_hints`` there wraps a ``None`` default's ``Annotated`` in Optional)."""
+    func.__annotations__ = {
+        name: eval(value, func.__globals__) if isinstance(value, str) else value
+        for name, value in func.__annotations__.items()
+    }
+
+
+for _info in app.registered_commands:
+    if _info.callback is not None:
+        _evaluated_annotations(_info.callback)

@@ -4,7 +4,7 @@ every command (cli/app.py).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 Namespace = Annotated[
-    str | None,
+    Optional[str],
     typer.Option(
         "--namespace",
         "-n",
@@ -25,16 +25,16 @@ AllNamespaces = Annotated[
     bool, typer.Option("--all-namespaces", "-A", help="Look in every namespace.")
 ]
 Context = Annotated[
-    str | None, typer.Option("--context", metavar="CONTEXT", help="Kubeconfig context to use.")
+    Optional[str], typer.Option("--context", metavar="CONTEXT", help="Kubeconfig context to use.")
 ]
 Kubeconfig = Annotated[
-    str | None, typer.Option("--kubeconfig", metavar="PATH", help="Path to a kubeconfig.")
+    Optional[str], typer.Option("--kubeconfig", metavar="PATH", help="Path to a kubeconfig.")
 ]
 Output = Annotated[
     str, typer.Option("--output", "-o", metavar="FORMAT", help="table, wide, json, yaml or tree.")
 ]
 Filenames = Annotated[
-    list[str] | None,
+    Optional[list[str]],
     typer.Option(
         "--filename",
         "-f",
@@ -43,7 +43,7 @@ Filenames = Annotated[
     ),
 ]
 Kustomize = Annotated[
-    str | None,
+    Optional[str],
     typer.Option(
         "--kustomize",
         "-k",
@@ -55,21 +55,21 @@ NoProbe = Annotated[
     bool, typer.Option("--no-probe", help="Static analysis only; start no probe pod.")
 ]
 ClusterDomain = Annotated[
-    str | None,
+    Optional[str],
     typer.Option(
         "--cluster-domain", help="Cluster DNS domain (default: detected, else cluster.local)."
     ),
 ]
 NoColor = Annotated[bool, typer.Option("--no-color", help="Never colour the output.")]
 Image = Annotated[
-    str | None,
+    Optional[str],
     typer.Option("--image", metavar="IMAGE", help="Probe pod image (must have python3)."),
 ]
 Node = Annotated[
-    str | None, typer.Option("--node", metavar="NODE", help="Run the probe pod on this node.")
+    Optional[str], typer.Option("--node", metavar="NODE", help="Run the probe pod on this node.")
 ]
 From = Annotated[
-    str | None,
+    Optional[str],
     typer.Option(
         "--from",
         metavar="KIND/NAME",
@@ -95,7 +95,7 @@ Ephemeral = Annotated[
 ]
 Keep = Annotated[bool, typer.Option("--keep", help="Leave the probe pod for inspection.")]
 ProbeNamespace = Annotated[
-    str | None,
+    Optional[str],
     typer.Option(
         "--probe-namespace",
         metavar="NAMESPACE",
@@ -108,6 +108,15 @@ ProbeTimeout = Annotated[
         "--probe-timeout",
         metavar="SECONDS",
         help="Seconds to wait for the probe pod and its checks.",
+    ),
+]
+Repeat = Annotated[
+    int,
+    typer.Option(
+        "--repeat",
+        metavar="N",
+        help="Ask each DNS hop N times (A and AAAA together, as glibc does) and report the "
+        "latency distribution and lost answers (1-200).",
     ),
 ]
 DryRun = Annotated[
@@ -126,11 +135,11 @@ Interval = Annotated[
     float, typer.Option("--interval", metavar="SECONDS", help="Seconds between --watch runs.")
 ]
 Record = Annotated[
-    str | None,
+    Optional[str],
     typer.Option("--record", metavar="FILE", help="Also write what the probe observed to FILE."),
 ]
 Replay = Annotated[
-    str | None,
+    Optional[str],
     typer.Option(
         "--replay",
         metavar="FILE",
@@ -138,7 +147,7 @@ Replay = Annotated[
     ),
 ]
 GatewayFlag = Annotated[
-    str | None,
+    Optional[str],
     typer.Option(
         "--gateway",
         metavar="NAMESPACE/NAME",
@@ -146,7 +155,7 @@ GatewayFlag = Annotated[
     ),
 ]
 Header = Annotated[
-    list[str] | None,
+    Optional[list[str]],
     typer.Option(
         "--header",
         "-H",
@@ -158,6 +167,6 @@ Method = Annotated[
     str, typer.Option("--method", metavar="METHOD", help="The request method (default GET).")
 ]
 # The same three for the other subject commands: hidden, and refused when given.
-NoGateway = Annotated[str | None, typer.Option("--gateway", hidden=True)]
-NoHeader = Annotated[list[str] | None, typer.Option("--header", "-H", hidden=True)]
+NoGateway = Annotated[Optional[str], typer.Option("--gateway", hidden=True)]
+NoHeader = Annotated[Optional[list[str]], typer.Option("--header", "-H", hidden=True)]
 NoMethod = Annotated[str, typer.Option("--method", hidden=True)]

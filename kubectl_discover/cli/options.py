@@ -17,6 +17,7 @@ from kubectl_discover.commands import (
 from kubectl_discover.errors import (
     InputError,
 )
+from kubectl_discover.probe.dnspath import MAX_REPEAT
 from kubectl_discover.refs import CLIENT_USAGE, parse_client
 from kubectl_discover.syntax import is_dns1123_label, is_dns1123_subdomain
 
@@ -43,6 +44,8 @@ class ProbeOptions:
     interval: float = 5.0
     as_client: bool = False
     ephemeral: bool = False
+    repeat: int = 1
+    """``--repeat N``: how often each hop of the DNS path is asked."""
 
 
 WATCH_LIFETIME = 3600.0
@@ -127,6 +130,10 @@ def validate(options: Options) -> None:
         _validate_ephemeral(probe)
     if probe.timeout <= 0:
         raise InputError("--probe-timeout must be positive")
+    if not 1 <= probe.repeat <= MAX_REPEAT:
+        raise InputError(f"--repeat must be between 1 and {MAX_REPEAT}, not {probe.repeat}")
+    if probe.repeat > 1 and not probe.enabled:
+        raise InputError("--repeat asks the DNS path from a probe pod: not with --no-probe")
     if probe.replay is not None and (probe.record is not None or probe.dry_run):
         raise InputError("--replay starts no probe pod: it cannot go with --record or --dry-run")
     if probe.replay is not None and not probe.enabled:

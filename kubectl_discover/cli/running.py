@@ -55,7 +55,7 @@ def _notes(options: Options) -> list[str]:
 
 def run_subject(options: Options, subject: Subject) -> int:
     """load -> (dry run | diagnose -> probe -> explain -> report) -> write."""
-    from datetime import UTC, datetime
+    from datetime import datetime, timezone
 
     from kubectl_discover import loading, pipeline
 
@@ -63,7 +63,7 @@ def run_subject(options: Options, subject: Subject) -> int:
         return watch_subject(options, subject)
 
     loaded = loading.load(_request(options, subject))
-    now = datetime.now(UTC)
+    now = datetime.now(timezone.utc)
     if options.probe.dry_run:
         return _dry_run(options, loaded, pipeline.diagnose_subject(subject, loaded, now=now))
     notes = _notes(options)
@@ -84,7 +84,7 @@ def watch_subject(options: Options, subject: Subject) -> int:
     on every path) with the exit code of the last report."""
     import contextlib
     import time
-    from datetime import UTC, datetime
+    from datetime import datetime, timezone
 
     from kubectl_discover import loading, pipeline, probing
     from kubectl_discover.render.changes import format_changes
@@ -94,7 +94,7 @@ def watch_subject(options: Options, subject: Subject) -> int:
     loaded = loading.load(request)
     notes = _notes(options)
     probe = options.probe
-    first = pipeline.diagnose_subject(subject, loaded, now=datetime.now(UTC))
+    first = pipeline.diagnose_subject(subject, loaded, now=datetime.now(timezone.utc))
     runners: contextlib.AbstractContextManager[ProbeRunner | None]
     if probe.replay is not None:
         runners = contextlib.nullcontext(probing.RecordedProbeRunner.from_file(probe.replay))
@@ -109,7 +109,7 @@ def watch_subject(options: Options, subject: Subject) -> int:
     try:
         with runners as runner:
             while True:
-                now = datetime.now(UTC)
+                now = datetime.now(timezone.utc)
                 document = pipeline.subject_report(
                     subject, loaded, runner=runner, now=now, notes=notes
                 )

@@ -29,7 +29,14 @@ from kubectl_discover.errors import InputError
 from kubectl_discover.manifests import documents, files, legacy
 from kubectl_discover.manifests.documents import Document
 from kubectl_discover.manifests.files import MAX_FILE_BYTES
-from kubectl_discover.snapshot import Conversion, Obj, Snapshot, SourceRef, certificate_refs
+from kubectl_discover.snapshot import (
+    Conversion,
+    Obj,
+    Snapshot,
+    SourceRef,
+    certificate_refs,
+    labels_by_name,
+)
 
 __all__ = ["MAX_FILE_BYTES", "Ignored", "LoadResult", "load", "load_files"]
 
@@ -321,7 +328,7 @@ def _type_name(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "a boolean"
-    if isinstance(value, int | float):
+    if isinstance(value, (int, float)):
         return f"a number ({value})"
     if isinstance(value, str):
         shown = value if len(value) <= 40 else value[:37] + "..."
@@ -421,7 +428,7 @@ class _Collector:
             secrets=tuple(secrets),
             events=self._field("events"),
             namespaces=self._namespaces(),
-            namespace_objects=self._field("namespaces"),
+            namespace_labels=labels_by_name(self.fields.get("namespaces", ())),
             networkpolicies=self._field("networkpolicies"),
             admin_policies=self._field("admin_policies"),
             other_policies=self._field("other_policies"),

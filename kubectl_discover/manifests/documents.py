@@ -125,7 +125,7 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
         mapping: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, list | dict | set):
+            if isinstance(key, (list, dict, set)):
                 raise yaml.constructor.ConstructorError(
                     "while constructing a mapping",
                     node.start_mark,
@@ -389,7 +389,7 @@ def plain(value: Any, path: str, line: int) -> Any:
     active: set[int] = set()
 
     def walk(item: Any) -> Any:
-        if item is None or isinstance(item, str | bool | int | float):
+        if item is None or isinstance(item, (str, bool, int, float)):
             return item
         if isinstance(item, datetime.date):  # also datetime.datetime
             return item.isoformat()
@@ -404,9 +404,9 @@ def plain(value: Any, path: str, line: int) -> Any:
         result: Any
         if isinstance(item, dict):
             result = {_key(k): walk(v) for k, v in item.items()}
-        elif isinstance(item, list | tuple):
+        elif isinstance(item, (list, tuple)):
             result = [walk(v) for v in item]
-        elif isinstance(item, set | frozenset):
+        elif isinstance(item, (set, frozenset)):
             result = {_key(k): None for k in item}
         else:
             result = str(item)

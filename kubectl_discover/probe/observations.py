@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubectl_discover.probe.dnspath_result import DnsPathResult
+
 FAKE_CERT_MARKERS = (
     "kubernetes ingress controller fake certificate",
     "traefik default cert",
@@ -221,7 +223,7 @@ def decode_certificate(der_b64: str, *, now: datetime.datetime | None = None) ->
         pass
     subject = cert.subject.rfc4514_string()
     not_after = cert.not_valid_after_utc
-    moment = now or datetime.datetime.now(datetime.UTC)
+    moment = now or datetime.datetime.now(datetime.timezone.utc)
     text = " ".join([subject.lower(), *(s.lower() for s in sans)])
     return CertInfo(
         subject=subject,
@@ -380,6 +382,8 @@ class ProbeResult:
     pod: str = ""
     """namespace/name of the probe pod (filled in by the caller, not the program)."""
     stderr: str = ""
+    dns_path: DnsPathResult | None = None
+    """Every hop of the DNS path asked directly (None: not asked)."""
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def dns_for(self, key: str) -> DnsObservation | None:
@@ -410,5 +414,6 @@ class ProbeResult:
             budget_exhausted=bool(data.get("budget_exhausted", False)),
             pod=pod,
             stderr=stderr,
+            dns_path=DnsPathResult.from_json(data["dns_path"]) if data.get("dns_path") else None,
             raw=data,
         )

@@ -22,6 +22,7 @@ from kubectl_discover.analyze.model import (
     NameForm,
     RouteExpectation,
 )
+from kubectl_discover.probe.dnspath import DnsPathPlan
 from kubectl_discover.syntax import is_ip
 
 PLAN_VERSION = 1
@@ -148,6 +149,8 @@ class ProbePlan:
     budget_seconds: float = 20.0
     check_timeout: float = 3.0
     version: int = PLAN_VERSION
+    dns_path: DnsPathPlan | None = None
+    """Every hop of the DNS path asked directly (None: not asked, e.g. an old record)."""
 
     @property
     def empty(self) -> bool:
@@ -155,7 +158,7 @@ class ProbePlan:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-serialisable dict (what the program reads)."""
-        return {
+        data: dict[str, Any] = {
             "version": self.version,
             "budget_seconds": self.budget_seconds,
             "check_timeout": self.check_timeout,
@@ -163,6 +166,9 @@ class ProbePlan:
             "connects": [c.to_json() for c in self.connects],
             "skipped": [s.to_json() for s in self.skipped],
         }
+        if self.dns_path is not None:
+            data["dns_path"] = self.dns_path.to_json()
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ProbePlan:
@@ -173,6 +179,7 @@ class ProbePlan:
             budget_seconds=float(data.get("budget_seconds", 20.0)),
             check_timeout=float(data.get("check_timeout", 3.0)),
             version=int(data.get("version", PLAN_VERSION)),
+            dns_path=DnsPathPlan.from_json(data["dns_path"]) if data.get("dns_path") else None,
         )
 
 
@@ -392,7 +399,11 @@ def _all_checks(diagnosis: Diagnosis) -> Iterable[DnsCheck | ConnectCheck | Skip
 
 
 def build_plan(
-    diagnoses: Sequence[Diagnosis], *, budget_seconds: float = 20.0, check_timeout: float = 3.0
+    diagnoses: Sequence[Diagnosis],
+    *,
+    budget_seconds: float = 20.0,
+    check_timeout: float = 3.0,
+    dns_path: DnsPathPlan | None = None,
 ) -> ProbePlan:
     """All checks for ``diagnoses``, deduplicated by key in first-seen order."""
     if budget_seconds <= 0 or check_timeout <= 0:
@@ -414,4 +425,5 @@ def build_plan(
         skipped=tuple(skipped.values()),
         budget_seconds=budget_seconds,
         check_timeout=min(check_timeout, budget_seconds),
+        dns_path=dns_path,
     )

@@ -169,7 +169,7 @@ def build_pod(
         raise ValueError("as_client needs a client")
     if deadline_seconds <= 0:
         raise ValueError("deadline_seconds must be positive")
-    moment = now or datetime.datetime.now(datetime.UTC)
+    moment = now or datetime.datetime.now(datetime.timezone.utc)
     expires = moment + datetime.timedelta(seconds=deadline_seconds)
     pod_name = probe_name(name)
     annotations = {EXPIRES_ANNOTATION: expires.strftime("%Y-%m-%dT%H:%M:%SZ")}
@@ -343,7 +343,7 @@ def expires_at(pod: Obj) -> datetime.datetime | None:
         parsed = datetime.datetime.strptime(str(text), "%Y-%m-%dT%H:%M:%SZ")
     except ValueError:
         return None
-    return parsed.replace(tzinfo=datetime.UTC)
+    return parsed.replace(tzinfo=datetime.timezone.utc)
 
 
 # ---------------------------------------------------------------- Pod Security "restricted"

@@ -434,6 +434,175 @@ def getaddrinfo(name: str) -> Json:
     return {"addresses": addresses, "error": None, "errno": None, "time_ms": _ms(start)}
 
 
+# ------------------------------------------------------------------ the DNS path
+
+
+def _parse_reply(data: bytes) -> Json:
+    return StdlibDns()._parse(data)
+
+
+def _rrset(reply: Json, qtype: str) -> list[str]:
+    return sorted(str(a["data"]) for a in reply.get("answers", ()) if a.get("type") == qtype)
+
+
+def ask_pair(name: str, server: str, port: int, timeout: float) -> Json:
+    """A and AAAA over ONE UDP socket, sent back to back, as glibc's getaddrinfo does.
+
+    A question still unanswered after half of ``timeout`` is sent again on the same
+    socket (glibc waits ``options timeout``, 5 s by default, before that resend): an
+    answer that only comes after the resend is the pattern of the conntrack race that
+    drops one of two packets sharing a source port."""
+    family = socket.AF_INET6 if ":" in server else socket.AF_INET
+    wanted: dict[int, str] = {}
+    packets: dict[int, bytes] = {}
+    for qtype in ("A", "AAAA"):
+        ident = random.randint(0, 0xFFFF)
+        while ident in wanted:
+            ident = random.randint(0, 0xFFFF)
+        wanted[ident] = qtype
+        packets[ident] = StdlibDns._question(ident, name, QTYPES[qtype])
+    result: Json = {"name": name, "server": server, "error": None}
+    got: dict[str, Json] = {}
+    start = time.perf_counter()
+    resent = False
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as sock:
+            for ident in wanted:
+                sock.sendto(packets[ident], (server, port))
+            first_wait = time.monotonic() + timeout / 2.0
+            deadline = time.monotonic() + timeout
+            while len(got) < len(wanted):
+                now = time.monotonic()
+                if not resent and now >= first_wait:
+                    resent = True
+                    for ident, qtype in wanted.items():
+                        if qtype not in got:
+                            sock.sendto(packets[ident], (server, port))
+                until = deadline if resent else first_wait
+                if now >= deadline:
+                    break
+                sock.settimeout(max(0.001, until - now))
+                try:
+                    data, _ = sock.recvfrom(65535)
+                except socket.timeout:  # not TimeoutError before Python 3.10
+                    continue
+                if len(data) < 12:
+                    continue
+                ident = struct.unpack("!H", data[:2])[0]
+                answered = wanted.get(ident)
+                if answered is None or answered in got:
+                    continue
+                reply = _parse_reply(data)
+                got[answered] = {
+                    "rcode": reply["rcode"],
+                    "data": _rrset(reply, answered),
+                    "time_ms": _ms(start),
+                    "after_resend": resent,
+                }
+    except Exception as exc:
+        result["error"] = _error_text(exc)
+    result["answers"] = got
+    result["lost"] = [q for q in ("A", "AAAA") if q not in got]
+    result["resent"] = resent
+    result["time_ms"] = _ms(start)
+    return result
+
+
+def ask_tcp(name: str, qtype: str, server: str, port: int, timeout: float) -> Json:
+    """One question over TCP (what a client falls back to for a truncated answer)."""
+    family = socket.AF_INET6 if ":" in server else socket.AF_INET
+    ident = random.randint(0, 0xFFFF)
+    start = time.perf_counter()
+    step: Json = {"name": name, "qtype": qtype, "server": server}
+    try:
+        data = StdlibDns._tcp(
+            StdlibDns._question(ident, name, QTYPES[qtype]), server, port, timeout, family
+        )
+        reply = _parse_reply(data)
+        step.update({"rcode": reply["rcode"], "data": _rrset(reply, qtype), "error": None})
+    except Exception as exc:
+        step.update({"rcode": None, "data": [], "error": _connect_error(exc)})
+    step["time_ms"] = _ms(start)
+    return step
+
+
+def path_hops(path: Json, resolver: Json) -> list[Json]:
+    """The plan's hops plus the pod's own nameservers (a nameserver that is already a hop
+    is marked ``resolver``; one on a node-local address is the node-local hop)."""
+    hops = [dict(h, resolver=False) for h in path.get("hops", [])]
+    node_local = set(path.get("node_local") or [])
+    for server in resolver.get("nameservers") or []:
+        same = [h for h in hops if h.get("address") == server]
+        if same:
+            for hop in same:
+                hop["resolver"] = True
+            continue
+        role = "node-local" if server in node_local else "resolver"
+        hops.insert(
+            0,
+            {
+                "key": f"dnspath:{role}:{server}",
+                "role": role,
+                "address": server,
+                "pod": "",
+                "node": "",
+                "ready": None,
+                "resolver": True,
+            },
+        )
+    return hops
+
+
+def run_dns_path(path: Json, resolver: Json, port: int, timeout: float, deadline: float) -> Json:
+    """Ask every hop every name: a UDP pair and a TCP question first (all at once), then
+    ``repeat - 1`` more UDP pairs per hop that answered, as long as the budget lasts."""
+    hops = path_hops(path, resolver)
+    names = [str(n) for n in path.get("names", [])]
+    repeat = max(1, min(200, int(path.get("repeat") or 1)))
+    results: list[Json] = []
+    for hop in hops:
+        entry = dict(hop)
+        entry.update({"udp": [], "tcp": [], "repeat": []})
+        results.append(entry)
+    if not names or not hops:
+        return {"hops": results, "names": names, "repeat": repeat}
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=32)
+    first: list[tuple[Json, str, Any]] = []
+    for entry in results:
+        for name in names:
+            first.append(
+                (entry, "udp", pool.submit(ask_pair, name, entry["address"], port, timeout))
+            )
+            first.append(
+                (entry, "tcp", pool.submit(ask_tcp, name, "A", entry["address"], port, timeout))
+            )
+    _collect(first, deadline)
+    more: list[tuple[Json, str, Any]] = []
+    for entry in results:
+        answered = any(not u.get("lost") or len(u["lost"]) < 2 for u in entry["udp"])
+        # The ClusterIP is balanced over the replicas: one lost pair says little about it.
+        if repeat > 1 and (answered or entry.get("role") == "service"):
+            for name in names:
+                for _ in range(repeat - 1):
+                    if time.monotonic() + timeout >= deadline:
+                        break
+                    future = pool.submit(ask_pair, name, entry["address"], port, timeout)
+                    more.append((entry, "repeat", future))
+    _collect(more, deadline)
+    pool.shutdown(wait=False)
+    return {"hops": results, "names": names, "repeat": repeat}
+
+
+def _collect(jobs: list[tuple[Json, str, Any]], deadline: float) -> None:
+    concurrent.futures.wait([f for _, _, f in jobs], timeout=max(0.0, deadline - time.monotonic()))
+    for entry, section, future in jobs:
+        if future.done() and future.exception() is None:
+            entry[section].append(future.result())
+        else:
+            entry.setdefault("unfinished", 0)
+            entry["unfinished"] += 1
+
+
 # ------------------------------------------------------------------ connections
 
 
@@ -587,7 +756,16 @@ def run(plan: Json, resolver: Json, client: Any, port: int, libc: bool) -> Json:
     for check in plan.get("connects", []):
         jobs.append(("connects", check, _bind(run_connect, check, timeout)))
     results: dict[str, list[Json]] = {"dns": [], "connects": []}
+    path = plan.get("dns_path")
+    path_future = None
     exhausted = False
+    path_pool = None
+    if path:
+        path_pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        # leave a second of the budget to print the document
+        path_future = path_pool.submit(
+            run_dns_path, path, resolver, port, timeout, deadline - min(1.0, budget / 4)
+        )
     if jobs:
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(32, len(jobs)))
         futures = [(section, check, pool.submit(job)) for section, check, job in jobs]
@@ -602,13 +780,23 @@ def run(plan: Json, resolver: Json, client: Any, port: int, libc: bool) -> Json:
             error = "budget exhausted" if not future.done() else _error_text(future.exception())  # type: ignore[arg-type]
             results[section].append({"key": check["key"], "error": error, "incomplete": True})
         pool.shutdown(wait=False)
+    dns_path = None
+    if path_future is not None and path_pool is not None:
+        try:
+            dns_path = path_future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except Exception as exc:  # budget exhausted or a bug: say so, never lose the rest
+            dns_path = {"error": _error_text(exc), "hops": []}
+            exhausted = exhausted or not path_future.done()
+        path_pool.shutdown(wait=False)
+    if dns_path is not None and path:
+        dns_path["skipped"] = path.get("skipped") or ""
     return {
         "version": PROGRAM_VERSION,
         "program": "kubectl-discover-probe",
         "python": ".".join(str(n) for n in sys.version_info[:3]),
         "dns_library": client.name,
         "hostname": socket.gethostname(),
-        "started": datetime.datetime.now(datetime.timezone.utc).isoformat(),  # noqa: UP017
+        "started": datetime.datetime.now(datetime.timezone.utc).isoformat(),
         "duration_ms": _ms(started),
         "budget_seconds": budget,
         "budget_exhausted": exhausted,
@@ -616,6 +804,7 @@ def run(plan: Json, resolver: Json, client: Any, port: int, libc: bool) -> Json:
         "dns": results["dns"],
         "connects": results["connects"],
         "skipped": plan.get("skipped", []),
+        "dns_path": dns_path,
     }
 
 

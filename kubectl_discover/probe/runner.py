@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from kubectl_discover.analyze.model import Diagnosis
 from kubectl_discover.analyze.resolv import cluster_dns_address
 from kubectl_discover.errors import InputError, NotFoundError
+from kubectl_discover.probe.dnspath import DnsPathPlan, DnsPathTargets, build_path_plan
 from kubectl_discover.probe.observations import ProbeResult
 from kubectl_discover.probe.plan import ProbePlan, build_plan
 from kubectl_discover.probe.pod import (
@@ -52,6 +53,8 @@ class ProbeSettings(Protocol):
     def as_client(self) -> bool: ...
     @property
     def ephemeral(self) -> bool: ...
+    @property
+    def repeat(self) -> int: ...
 
 
 def find_client(snapshot: Snapshot, ref: str, namespace: str) -> Obj:
@@ -69,10 +72,26 @@ def find_client(snapshot: Snapshot, ref: str, namespace: str) -> Obj:
     return {"kind": kind, **found}
 
 
-def plan_for(diagnoses: Sequence[Diagnosis], timeout: float) -> ProbePlan:
+def plan_for(
+    diagnoses: Sequence[Diagnosis], timeout: float, *, dns_path: DnsPathPlan | None = None
+) -> ProbePlan:
     """The plan, with a budget that leaves the exec time to start and report."""
     budget = max(2.0, min(MAX_BUDGET, timeout / 2))
-    return build_plan(diagnoses, budget_seconds=budget, check_timeout=min(3.0, budget))
+    return build_plan(
+        diagnoses, budget_seconds=budget, check_timeout=min(3.0, budget), dns_path=dns_path
+    )
+
+
+def path_plan_for(
+    snapshot: Snapshot,
+    diagnoses: Sequence[Diagnosis],
+    options: ProbeSettings,
+    targets: DnsPathTargets,
+) -> DnsPathPlan:
+    """Every hop of the DNS path (``targets``: what the cluster says) and ``--repeat``."""
+    return build_path_plan(
+        diagnoses, targets, cluster_domain=snapshot.cluster_domain, repeat=options.repeat
+    )
 
 
 def _client_of(

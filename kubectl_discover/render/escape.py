@@ -34,6 +34,6 @@ def escape_document(value: Any) -> Any:
         return escape_terminal(value)
     if isinstance(value, Mapping):
         return {escape_terminal(str(k)): escape_document(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    if isinstance(value, (list, tuple)):
         return [escape_document(v) for v in value]
     return value

@@ -20,7 +20,7 @@ def _cell(value: Any) -> str:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, list | tuple):
+    if isinstance(value, (list, tuple)):
         return ", ".join(_cell(v) for v in value) or "-"
     return str(value)
 
@@ -42,7 +42,7 @@ def _table(
     headers: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[int | None]
 ) -> str:
     return tabulate(
-        [[wrap(_cell(c), w) for c, w in zip(row, widths, strict=True)] for row in rows],
+        [[wrap(_cell(c), w) for c, w in zip(row, widths)] for row in rows],
         headers=list(headers),
         tablefmt="plain",
         disable_numparse=True,
@@ -248,6 +248,34 @@ def _route_backend(route: Doc) -> str:
     return text if weight is None else f"{text} (weight {weight})"
 
 
+def format_migration(doc: Doc, style: Style, width: int, wide: bool, notes: Notes) -> str:
+    """``route URL``: each Ingress rule and HTTPRoute that both answer the URL, compared
+    (the differences are the row's why)."""
+    rows: list[tuple[Mapping[str, Any], list[Any]]] = []
+    for m in doc.get("migration") or []:
+        ingress, route = m["ingress"], m["httproute"]
+        item = {"verdict": m["verdict"], "why": "; ".join(m.get("differences") or [])}
+        backends = ", ".join(_migration_backend(b) for b in route.get("backends") or []) or "-"
+        same = {True: "yes", False: "no"}.get(m.get("sameBackend"), "unknown")
+        cells = [
+            ingress["source"],
+            _migration_backend(ingress["backend"]),
+            route["source"],
+            backends,
+            same,
+        ]
+        rows.append((item, cells))
+    headers = ["INGRESS", "BACKEND", "HTTPROUTE", "BACKENDS", "SAME"]
+    widths: list[int | None] = [None, None, None, 30, None]
+    return _rows_section("MIGRATION", headers, rows, widths, style, width, wide, notes)
+
+
+def _migration_backend(backend: Doc) -> str:
+    text = f"{backend['service']}:{backend['servicePort']}"
+    weight = backend.get("weight")
+    return text if weight is None else f"{text} (weight {weight})"
+
+
 def format_observations(doc: Doc, style: Style, width: int, wide: bool, notes: Notes) -> str:
     """Probe rows beside no expectation: the probe pod's resolver, a second Ingress
     address, the SNI check of an ExternalName."""
@@ -297,6 +325,7 @@ def format_table(doc: Doc, *, style: Style = PLAIN, width: int = 160, wide: bool
         format_dns(doc, style, width, wide, notes),
         format_routes(doc, style, width, wide, notes),
         format_policies(doc, style, width, wide, notes),
+        format_migration(doc, style, width, wide, notes),
         format_observations(doc, style, width, wide, notes),
         format_findings(doc, style, width, wide),
         format_skipped(doc),

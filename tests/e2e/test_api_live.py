@@ -181,10 +181,8 @@ def test_svc_kinds_are_one_list_each(cluster: Any, shop: str) -> None:
         + no_policy_api,
         "cannot list clusternetworkpolicies cluster-wide: policy.networking.k8s.io/v1alpha2 "
         + no_policy_api,
-        "cannot list gateways cluster-wide: gateway.networking.k8s.io/v1 " + not_served,
         f"cannot list grpcroutes in {shop}: gateway.networking.k8s.io/v1 " + not_served,
         f"cannot list httproutes in {shop}: gateway.networking.k8s.io/v1 " + not_served,
-        f"cannot list referencegrants in {shop}: gateway.networking.k8s.io/v1beta1 " + not_served,
     ]
 
 

@@ -429,18 +429,23 @@ def test_probe_pod_deleted_by_someone_else(cluster: Cluster, app: str, ghost_nod
 
 @contextmanager
 def dns_server_stopped(cluster: Cluster) -> Iterator[None]:
-    """Freeze the cluster DNS (the kubeadm-like CoreDNS every pod's resolv.conf names) with
-    SIGSTOP: queries then time out, as when CoreDNS is down or a NetworkPolicy drops port 53."""
+    """Freeze the cluster DNS (both kube-dns replicas behind the ClusterIP every pod's
+    resolv.conf names) with SIGSTOP: queries then time out, as when CoreDNS is down or a
+    NetworkPolicy drops port 53."""
+    from testcluster.dnspath import REPLICA
     from testcluster.state import State
 
     state = State.load(cluster.layout)
-    assert state is not None and "coredns" in state.pids, "no CoreDNS pid recorded"
-    pid = state.pids["coredns"]
-    os.kill(pid, signal.SIGSTOP)
+    names = ("coredns", REPLICA.name)
+    assert state is not None and all(n in state.pids for n in names), "no CoreDNS pid recorded"
+    pids = [state.pids[n] for n in names]
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
     try:
         yield
     finally:
-        os.kill(pid, signal.SIGCONT)
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
 
 
 def test_dns_server_down_for_the_probe(cluster: Cluster, app: str, probe_node: str) -> None:

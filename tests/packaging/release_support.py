@@ -62,6 +62,30 @@ def load_release() -> ModuleType:
     return module
 
 
+def load_module(name: str, path: Path) -> ModuleType:
+    """A Python file that is not in a package (tools/, another test directory) as a module."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def real_python(version: str) -> Path:
+    """A real interpreter of ``version`` (tools/interpreters.py finds or installs it); when
+    there is none the test fails with the reason: the supported versions are never skipped."""
+    if version == "{}.{}".format(*sys.version_info[:2]):
+        return Path(sys.executable)
+    interpreters = sys.modules.get("kubectl_discover_interpreters") or load_module(
+        "kubectl_discover_interpreters", ROOT / "tools" / "interpreters.py"
+    )
+    try:
+        return Path(interpreters.ensure(version))
+    except interpreters.InterpreterError as error:
+        pytest.fail(str(error))
+
+
 def this_platform() -> str | None:
     system = {"Linux": "linux", "Darwin": "darwin"}.get(platform.system())
     machine = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(

@@ -540,7 +540,7 @@ def test_crd_kinds_the_server_does_not_serve_are_not_listed(tmp_path: Path) -> N
 
 
 def test_svc_requests_with_the_network_policy_api_served_too(tmp_path: Path) -> None:
-    """The Gateway API and the network-policy-api both served: 17 requests, OVER the budget
+    """The Gateway API and the network-policy-api both served: 15 requests, OVER the budget
     of 14 (bench/README.md says so; to be decided by the lead)."""
     session = connect(str(write_kubeconfig(tmp_path / "k", server="https://api.test:6443")), None,
                       environ={})  # fmt: skip
@@ -553,8 +553,15 @@ def test_svc_requests_with_the_network_policy_api_served_too(tmp_path: Path) -> 
         ("GET", f"{group}/v1alpha1/baselineadminnetworkpolicies?limit=500"),
         ("GET", f"{group}/v1alpha2/clusternetworkpolicies?limit=500"),
     } <= set(session.request_log)
-    assert session.requests == len(session.request_log) == 17
+    assert session.requests == len(session.request_log) == 15
     session.close()
+
+
+def test_svc_lists_no_gateways_or_referencegrants() -> None:
+    """A Route's attachment under svc comes from its own status.parents
+    (analyze/gateway/reported.py): the Gateways and ReferenceGrants are not read."""
+    assert not SVC.kinds & {"gateways", "referencegrants", "gatewayclasses", "listenersets"}
+    assert {"httproutes", "grpcroutes"} <= SVC.kinds
 
 
 def test_listing_knows_every_kind_svc_reads_and_never_lists_secrets() -> None:
@@ -880,10 +887,12 @@ def _load_svc(scripted: Any, configmaps: dict[str, Reply]) -> tuple[Session, Any
 
 
 def test_svc_reads_its_lists_and_the_coredns_configmap(scripted: Any) -> None:
-    """12 LISTs, discovery and one GET: 14 requests of the budget of 14 (bench/README.md)."""
+    """10 LISTs (no Gateways, no ReferenceGrants; NetworkPolicies and Namespaces), discovery and
+    one GET: 12 requests of the
+    budget of 14 (bench/README.md)."""
     kubeadm = _configmap("coredns", Corefile=KUBEADM_LIKE)
     session, loaded = _load_svc(scripted, {COREDNS_PATH: kubeadm})
-    assert session.requests == 14
+    assert session.requests == 12
     assert [p for _, p in session.request_log if "configmaps" in p] == [COREDNS_PATH]
     (configmap,) = loaded.snapshot.dns_configmaps
     assert configmap["metadata"] == {"name": "coredns", "namespace": "kube-system",
@@ -900,7 +909,7 @@ def test_aks_corefile_importing_custom_costs_one_more_get(scripted: Any) -> None
             CUSTOM_PATH: _configmap("coredns-custom", **{"log.override": "log"}),
         },
     )
-    assert session.requests == 15
+    assert session.requests == 13
     assert [p for _, p in session.request_log if "configmaps" in p] == [COREDNS_PATH, CUSTOM_PATH]
     dns = loaded.index.cluster_dns.dns
     assert dns is not None and str(dns.custom) == "ConfigMap kube-system/coredns-custom"
@@ -909,7 +918,7 @@ def test_aks_corefile_importing_custom_costs_one_more_get(scripted: Any) -> None
 def test_forbidden_corefile_is_unavailable_and_kubeadm_is_assumed(scripted: Any) -> None:
     forbidden = (403, {}, status_body(403, 'configmaps "coredns" is forbidden'))
     session, loaded = _load_svc(scripted, {COREDNS_PATH: forbidden})
-    assert session.requests == 14
+    assert session.requests == 12
     from kubectl_discover.snapshot import Unavailable
 
     assert Unavailable("configmaps", "get", "kube-system", "forbidden") in (
@@ -924,7 +933,7 @@ def test_forbidden_corefile_is_unavailable_and_kubeadm_is_assumed(scripted: Any)
 def test_missing_corefile_says_so_and_assumes_kubeadm(scripted: Any) -> None:
     missing = (404, {}, status_body(404, 'configmaps "coredns" not found'))
     session, loaded = _load_svc(scripted, {COREDNS_PATH: missing})
-    assert session.requests == 14
+    assert session.requests == 12
     assert loaded.snapshot.dns_configmaps == () and loaded.snapshot.dns_configmaps_read
     assert loaded.index.cluster_dns.assumed == (
         "no coredns ConfigMap (not CoreDNS, or named differently); assumed kubeadm's Corefile: "

@@ -11,15 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from certs import leaf, tls_secret
 
 from kubectl_discover import loading, pipeline
 from kubectl_discover.analyze.index import build_index
 from kubectl_discover.cli import run
-from kubectl_discover.commands import GATEWAY_KINDS, ROUTE
-from kubectl_discover.probe.plan import connect_key, route_checks
+from kubectl_discover.commands import GATEWAY_KINDS, HTTPROUTE, ROUTE
+from kubectl_discover.probe.plan import SkippedCheck, connect_key, route_checks
 from kubectl_discover.probing import RECORD_FORMAT
-from kubectl_discover.snapshot import GATEWAY_NOT_SERVED, Unavailable
+from kubectl_discover.snapshot import GATEWAY_NOT_SERVED, NOT_READ, Unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "gateway"
@@ -533,22 +534,232 @@ def test_route_url_replayed_probe_judges_the_gateway_answer(
         assert why.startswith("404 from the controller: no rule matched Host shop.example.com")
 
 
-def test_gateways_refused_leave_attachment_unknown_not_missing(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _without_gateways(monkeypatch: pytest.MonkeyPatch, gap: Unavailable) -> None:
+    """Load the files, then take the Gateways out as a live svc would see them (not read,
+    or refused): the Routes' own status.parents must say where they are attached."""
     real = loading.load
 
     def load(request: loading.LoadRequest) -> loading.Loaded:
         loaded = real(request)
-        gap = Unavailable("gateways", "list", "", "forbidden")
         snapshot = dataclasses.replace(loaded.snapshot, unavailable=(gap,), gateways=())
         return dataclasses.replace(loaded, snapshot=snapshot, index=build_index(snapshot))
 
     monkeypatch.setattr(loading, "load", load)
+
+
+def test_gateways_refused_svc_reads_attachment_from_the_route_status(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _without_gateways(monkeypatch, Unavailable("gateways", "list", "", "forbidden"))
     code, doc = _json(capsys, "svc", "web", "-n", "shop", "-f", SHOP)
     assert code == 1  # the selector matches no pod in the files
     assert doc["skipped"] == ["cannot list gateways cluster-wide: forbidden"]
     assert "access-skipped" in {f["id"] for f in doc["findings"]}
-    assert {(r["verdict"], r["why"]) for r in doc["routes"]} == {
-        ("warn", "attachment could not be decided")
+    assert {(r["verdict"], r["gateway"], r["why"]) for r in doc["routes"]} == {
+        (
+            "ok",
+            "infra/gw listener https, infra/gw listener http",
+            "accepted by example.net/gateway-controller for infra/gw listener https, infra/gw "
+            "listener http (Route status.parents; Gateway not read by svc: see `kubectl "
+            f"discover httproute store -n shop`); {share}% of the rule's requests",
+        )
+        for share in (100,)
     }
+
+
+_STATUS_CASES = {
+    "rejected": (
+        [{"type": "Accepted", "status": "False", "reason": "NotAllowedByListeners"}],
+        "fail",
+        "example.net/gateway-controller reports Accepted=False (NotAllowedByListeners) for "
+        "infra/gw listener https (Gateway not read by svc: see `kubectl discover httproute "
+        "store -n shop`)",
+    ),
+    "pending": (
+        [{"type": "Accepted", "status": "Unknown", "reason": "Pending"}],
+        "warn",
+        "not accepted yet (example.net/gateway-controller: Accepted=Unknown (Pending) for "
+        "infra/gw listener https) (Gateway not read by svc: see `kubectl discover httproute "
+        "store -n shop`)",
+    ),
+    "refs": (
+        [
+            {"type": "Accepted", "status": "True", "reason": "Accepted"},
+            {"type": "ResolvedRefs", "status": "False", "reason": "BackendNotFound"},
+        ],
+        "warn",
+        "accepted by example.net/gateway-controller for infra/gw listener https (Route "
+        "status.parents; Gateway not read by svc: see `kubectl discover httproute store -n "
+        "shop`); but ResolvedRefs=False (BackendNotFound)",
+    ),
+    "stale": (
+        [{"type": "Accepted", "status": "True", "reason": "Accepted", "observedGeneration": 1}],
+        "warn",
+        "accepted by example.net/gateway-controller for infra/gw listener https (Route "
+        "status.parents; Gateway not read by svc: see `kubectl discover httproute store -n "
+        "shop`); the status was written for generation 1, the Route is at generation 2 "
+        "(stale)",
+    ),
+    "none": (
+        None,
+        "warn",
+        "no controller has written status.parents: attachment unknown (Gateway not read by "
+        "svc: see `kubectl discover httproute store -n shop`)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_STATUS_CASES))
+def test_svc_without_gateways_judges_each_route_status(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    case: str,
+) -> None:
+    conditions, verdict, why = _STATUS_CASES[case]
+    docs = [d for d in yaml.safe_load_all(Path(SHOP).read_text()) if d]
+    route = next(d for d in docs if d["kind"] == "HTTPRoute" and d["metadata"]["name"] == "store")
+    if conditions is None:
+        del route["status"]
+    else:
+        entry = route["status"]["parents"][0]
+        route["status"]["parents"] = [{**entry, "conditions": conditions}]
+    path = tmp_path / "shop.yaml"
+    path.write_text(yaml.safe_dump_all(docs))
+    _without_gateways(monkeypatch, Unavailable("gateways", "list", "", NOT_READ))
+    _, doc = _json(capsys, "svc", "web", "-n", "shop", "-f", str(path))
+    assert {(r["verdict"], r["why"]) for r in doc["routes"]} == {(verdict, why)}
+
+
+@pytest.mark.parametrize(
+    ("namespace_doc", "code", "ids"),
+    [
+        ("", 0, ["gateway-route-attachment-unknown"]),
+        # attached to https: its certificate (empty in the fixture) is now checked
+        (
+            'metadata: {name: shop, labels: {gateway-access: "true"}}',
+            1,
+            ["ingress-tls-cert-invalid"],
+        ),
+        ("metadata: {name: shop}", 1, ["gateway-route-not-allowed"]),
+    ],
+)
+def test_from_selector_reads_the_labels_of_the_namespace_documents(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    namespace_doc: str,
+    code: int,
+    ids: list[str],
+) -> None:
+    """shop.yaml's https listener admits Routes from namespaces labelled
+    gateway-access=true; store attaches to it (sectionName https) and to http (from: All).
+    Without a Namespace document the labels are unknown, never "not allowed"."""
+    files = ["-f", SHOP]
+    if namespace_doc:
+        path = tmp_path / "namespace.yaml"
+        path.write_text(f"apiVersion: v1\nkind: Namespace\n{namespace_doc}\n")
+        files += ["-f", str(path)]
+    exit_code, doc = _json(capsys, "httproute", "store", "-n", "shop", *files)
+    assert (exit_code, [f["id"] for f in doc["findings"]]) == (code, ids)
+    if ids == ["gateway-route-not-allowed"]:
+        assert doc["findings"][0]["message"].endswith(
+            "namespace shop does not match from: Selector (gateway-access=true) "
+            "(NotAllowedByListeners)."
+        )
+
+
+# --- TLS and probe targets under httproute and route URL ----------------------------------
+
+SHOP_LABELLED = (
+    'apiVersion: v1\nkind: Namespace\nmetadata: {name: shop, labels: {gateway-access: "true"}}\n'
+)
+
+
+def _labelled(tmp_path: Path) -> str:
+    """A Namespace document giving shop the label the https listener selects on."""
+    path = tmp_path / "shop-namespace.yaml"
+    path.write_text(SHOP_LABELLED)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("sans", "tls", "ids"),
+    [
+        (("*.example.com",), "ok", []),
+        (("other.example.org",), "SAN mismatch", ["ingress-tls-host-not-covered"]),
+    ],
+)
+def test_httproute_checks_the_certificate_of_the_listener_serving_its_hostname(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    sans: tuple[str, ...],
+    tls: str,
+    ids: list[str],
+) -> None:
+    shop = _shop_with_certificate(tmp_path, *sans)
+    _, doc = _json(
+        capsys, "httproute", "store", "-n", "shop", "-f", shop, "-f", _labelled(tmp_path)
+    )
+    assert [f["id"] for f in doc["findings"]] == ids
+    if ids:
+        assert doc["findings"][0]["subject"] == "Gateway infra/gw"
+        assert "shop.example.com" in doc["findings"][0]["message"]
+    assert {r["tls"] for r in doc["routes"]} == {tls}
+
+
+def test_route_https_checks_the_certificate_for_the_request_host(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    shop = _shop_with_certificate(tmp_path, "www.example.com")
+    args = ("route", "https://shop.example.com/api/cart", "-n", "shop", "-f", shop)
+    _, doc = _json(capsys, *args, "-f", _labelled(tmp_path))
+    assert {r["tls"] for r in doc["routes"]} == {"SAN mismatch"}
+    mismatch = [f for f in doc["findings"] if f["id"] == "ingress-tls-host-not-covered"]
+    assert [f["subject"] for f in mismatch] == ["Gateway infra/gw"]
+    # plain http: no certificate to check
+    _, doc = _json(capsys, "route", "http://shop.example.com/api/cart", "-n", "shop", "-f", shop)
+    assert {r["tls"] for r in doc["routes"]} == {"none"}
+    assert not [f for f in doc["findings"] if f["id"].startswith("ingress-tls-")]
+
+
+def test_httproute_rows_plan_requests_to_the_gateway_address(tmp_path: Path) -> None:
+    """Each row is aimed at the Gateway's status.addresses through the first listener the
+    Route attaches to (sectionName https: port 443, Host and SNI shop.example.com), at the
+    path of its rule's first match."""
+    shop = _shop_with_certificate(tmp_path, "*.example.com")
+    source = loading.Source(filenames=(shop, _labelled(tmp_path)))
+    loaded = loading.load(loading.LoadRequest(HTTPROUTE, source, namespace="shop"))
+    diagnosis = pipeline.diagnose_subject(pipeline.Subject(HTTPROUTE, "store"), loaded, now=NOW)
+    checks = {
+        (c.scheme, c.host, c.port, c.path, c.host_header, c.sni)
+        for r in diagnosis.routes
+        for c in route_checks(r)
+    }
+    assert checks == {
+        ("https", "203.0.113.7", 443, path, "shop.example.com", sni)
+        for path in ("/", "/api", "/healthz")
+        for sni in ("shop.example.com", "")
+    }
+
+
+def test_httproute_rows_without_a_gateway_address_keep_the_certificate_status(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """No status.addresses (no controller yet): nothing to probe, said so, but the row's
+    tls still carries what the certificate checks found."""
+    shop = Path(_shop_with_certificate(tmp_path, "www.example.com"))
+    text = shop.read_text()
+    addresses = "  addresses:\n    - {type: IPAddress, value: 203.0.113.7}\n"
+    assert addresses in text
+    shop.write_text(text.replace(addresses, ""))
+    _, doc = _json(
+        capsys, "httproute", "store", "-n", "shop", "-f", str(shop), "-f", _labelled(tmp_path)
+    )
+    assert {(r["tls"], tuple(r["addresses"])) for r in doc["routes"]} == {("SAN mismatch", ())}
+    source = loading.Source(filenames=(str(shop), _labelled(tmp_path)))
+    loaded = loading.load(loading.LoadRequest(HTTPROUTE, source, namespace="shop"))
+    diagnosis = pipeline.diagnose_subject(pipeline.Subject(HTTPROUTE, "store"), loaded, now=NOW)
+    checks = [c for r in diagnosis.routes for c in route_checks(r)]
+    assert {type(c) for c in checks} == {SkippedCheck}
+    reasons = {c.reason for c in checks if isinstance(c, SkippedCheck)}
+    assert reasons == {"the HTTPRoute has no status address to send the request to"}

@@ -107,6 +107,61 @@ def test_status_the_controller_wrote_is_compared_with_the_prediction() -> None:
     )
 
 
+def test_a_false_condition_with_another_spec_reason_is_a_disagreement() -> None:
+    docs = copy.deepcopy(fixture("shop"))
+    route = next(d for d in docs if d["kind"] == "HTTPRoute")
+    route["spec"]["rules"][0]["backendRefs"][0]["name"] = "gone"
+    cond = {"type": "ResolvedRefs", "status": "False", "observedGeneration": 2}
+    route["status"]["parents"][0]["conditions"][1] = {**cond, "reason": "RefNotPermitted"}
+    found = route_findings(graph_of(*docs), "HTTPRoute", "shop", "store")
+    disagree = [f.message for f in found if f.id == "gateway-route-status-disagrees"]
+    assert disagree == [
+        "Status of HTTPRoute shop/store for Gateway infra/gw sectionName https: ResolvedRefs is "
+        "False (RefNotPermitted), the specification predicts False (BackendNotFound).",
+        "Status of HTTPRoute shop/store for Gateway infra/gw sectionName http: ResolvedRefs is "
+        "True (ResolvedRefs), the specification predicts False (BackendNotFound).",
+    ]
+    # the predicted reason as written, for both parents: no disagreement
+    for parent in route["status"]["parents"]:
+        parent["conditions"][1] = {**cond, "reason": "BackendNotFound"}
+    found = route_findings(graph_of(*docs), "HTTPRoute", "shop", "store")
+    assert "gateway-route-status-disagrees" not in ids(found)
+    # an implementation-specific reason is the controller's right ("may")
+    for parent in route["status"]["parents"]:
+        parent["conditions"][1] = {**cond, "reason": "ServiceMissing"}
+    found = route_findings(graph_of(*docs), "HTTPRoute", "shop", "store")
+    assert "gateway-route-status-disagrees" not in ids(found)
+
+
+def test_listener_conditions_are_compared_with_the_prediction() -> None:
+    docs = copy.deepcopy(fixture("shop"))
+    gateway = next(d for d in docs if d["kind"] == "Gateway")
+    https = gateway["status"]["listeners"][1]
+    # the controller says the certificate is missing, the Secret is there
+    https["conditions"][1] = {
+        "type": "ResolvedRefs",
+        "status": "False",
+        "reason": "InvalidCertificateRef",
+    }
+    # and it says the plain HTTP listener conflicts: nothing shares its port
+    gateway["status"]["listeners"][0]["conditions"].append(
+        {"type": "Conflicted", "status": "True", "reason": "ProtocolConflict"}
+    )
+    found = gateway_findings(graph_of(*docs), "infra", "gw")
+    assert sorted(f.message for f in found if f.id == "gateway-status-disagrees") == [
+        "Status of listener http (HTTP :80, any host): Conflicted is True (ProtocolConflict), "
+        "the specification predicts False.",
+        "Status of listener https (HTTPS :443, *.example.com): ResolvedRefs is False "
+        "(InvalidCertificateRef), the specification predicts True (ResolvedRefs).",
+    ]
+    # the certificate Secret removed: the written status is now right
+    docs = [d for d in docs if d["kind"] != "Secret"]
+    gateway["status"]["listeners"][0]["conditions"].pop()
+    found = gateway_findings(graph_of(*docs), "infra", "gw")
+    assert "gateway-status-disagrees" not in ids(found)
+    assert "gateway-listener-tls-secret-missing" in ids(found)
+
+
 def test_missing_status_from_a_served_gateway() -> None:
     docs = copy.deepcopy(fixture("shop"))
     route = next(d for d in docs if d["kind"] == "HTTPRoute")

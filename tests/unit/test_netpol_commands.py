@@ -819,10 +819,7 @@ def _live(**fields: Any) -> Any:
         live=True,
         services=(service,),
         pods=(pod("web-1", {"app": "web"}, "10.244.2.11"), pod("client", {}, "10.244.1.10")),
-        namespace_objects=(
-            {"metadata": {"name": "shop", "labels": {"team": "front"}}},
-            {"metadata": {"name": "kube-system", "labels": {}}},
-        ),
+        namespace_labels={"shop": {"team": "front"}, "kube-system": {}},
         **fields,
     )
     return build_index(snapshot)

@@ -22,6 +22,7 @@ import enum
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Union
 
 from kubectl_discover.analyze.corefile.model import Directive, Problem
 from kubectl_discover.analyze.corefile.zones import fqdn, is_domain_name
@@ -91,7 +92,7 @@ class OtherRule:
     field: str
 
 
-Rule = NameRule | OtherRule
+Rule = Union[NameRule, OtherRule]
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,7 @@ def rule_link(node: RouteNode, rule: Rule) -> ChainLink:
         return ChainLink(label, True, f"redirects ({redirect.redirect_status})")
     if not rule.backend_refs:
         return ChainLink(label, False, "no backendRefs: matching requests get 500")
-    children = tuple(backend_link(r, s) for r, s in zip(resolutions, _shares(rule), strict=True))
+    children = tuple(backend_link(r, s) for r, s in zip(resolutions, _shares(rule)))
     weighted = [r for r in resolutions if r.ref.weight > 0]
     if not weighted:
         return ChainLink(
@@ -254,7 +254,7 @@ def routes_for_service(graph: GatewayGraph, namespace: str, name: str) -> tuple[
         )
         for rule in node.route.rules:
             shares = _shares(rule)
-            for resolution, share in zip(node.backends[rule.index], shares, strict=True):
+            for resolution, share in zip(node.backends[rule.index], shares):
                 ref = resolution.ref
                 if not (ref.is_service and ref.namespace == namespace and ref.name == name):
                     continue

@@ -72,7 +72,8 @@ GATEWAY_STATUS_DISAGREES = _check(
     "gateway-status-disagrees",
     Severity.WARN,
     "The Gateway's status disagrees with the specification",
-    "What the controller wrote (listener attachedRoutes, conditions) differs from what the "
+    "What the controller wrote (listener attachedRoutes; listener Accepted, ResolvedRefs, "
+    "Conflicted: status, and reason when both are the specification's) differs from what the "
     "specification predicts from the objects: the status is stale (observedGeneration behind "
     "metadata.generation), or the controller behaves differently.",
     "Compare the prediction with the controller's documentation; if the status is stale, check "
@@ -324,7 +325,8 @@ ROUTE_STATUS_DISAGREES = _check(
     Severity.WARN,
     "The Route's status disagrees with the specification",
     "The Accepted or ResolvedRefs condition the controller wrote differs from what the "
-    "specification predicts from the objects, or it is stale (observedGeneration behind "
+    "specification predicts from the objects (its status, or a reason of the specification "
+    "other than the predicted one), or it is stale (observedGeneration behind "
     "metadata.generation).",
     "If the status is stale, check that the controller runs; otherwise read the controller's "
     "documentation for the difference.",

@@ -1,9 +1,16 @@
 """Findings of a Gateway: its class, conditions and address, each listener (own and
 ListenerSet), the ListenerSets that name it, and status that disagrees with the prediction."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable, Iterator
 
 from kubectl_discover.analyze.gateway import checks as C
+from kubectl_discover.analyze.gateway.conditions import (
+    condition,
+    disagreement,
+    listener_predictions,
+)
 from kubectl_discover.analyze.gateway.gateways import GatewayNode
 from kubectl_discover.analyze.gateway.grants import grant_yaml, near_grants
 from kubectl_discover.analyze.gateway.graph import GatewayGraph
@@ -127,6 +134,27 @@ def _listener_status(node: ListenerNode) -> Iterator[Finding]:
         )
 
 
+def _listener_disagreements(node: ListenerNode) -> Iterator[Finding]:
+    """Each listener condition the controller wrote against the one the specification
+    predicts from the listener's problems."""
+    status = node.listener.status
+    if status is None:
+        return
+    texts = [
+        text
+        for prediction in listener_predictions(node.problems)
+        if (text := disagreement(prediction, condition(status.conditions, prediction.type)))
+    ]
+    if texts:
+        yield C.GATEWAY_STATUS_DISAGREES(
+            node.listener.owner,
+            f"Status of {node.listener.describe()}: " + "; ".join(texts) + ".",
+            "If the status is stale, check that the controller runs; otherwise the controller "
+            "differs from the specification here (see its documentation).",
+            evidence=[("listener", node.listener.name)],
+        )
+
+
 def _gateway_status(graph: GatewayGraph, node: GatewayNode) -> Iterator[Finding]:
     gateway = node.gateway
     subject = node.ref
@@ -181,6 +209,8 @@ def _gateway_status(graph: GatewayGraph, node: GatewayNode) -> Iterator[Finding]
             "Check that the Gateway's controller is running and reconciling.",
             evidence=[("observedGeneration", str(stale[0].observed_generation))],
         )
+    for listener in node.listeners:
+        yield from _listener_disagreements(listener)
     for listener in node.listeners:
         status = listener.listener.status
         if status is None or status.attached_routes is None:

@@ -121,9 +121,7 @@ class Loss:
 
 
 def compare(winner: Precedence, loser: Precedence) -> Loss:
-    for (criterion, a, shown_a), (_, b, shown_b) in zip(
-        winner.values(), loser.values(), strict=True
-    ):
+    for (criterion, a, shown_a), (_, b, shown_b) in zip(winner.values(), loser.values()):
         if a != b:
             return Loss(criterion, shown_a, shown_b)
     return Loss(Criterion.MATCH_ORDER, f"match {winner.match}", f"match {loser.match}")

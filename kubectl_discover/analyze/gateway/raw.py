@@ -15,7 +15,7 @@ def as_dict(value: Any) -> Mapping[str, Any]:
 
 
 def as_list(value: Any) -> Sequence[Any]:
-    return value if isinstance(value, list | tuple) else ()
+    return value if isinstance(value, (list, tuple)) else ()
 
 
 def as_str(value: Any, default: str = "") -> str:

@@ -1,10 +1,13 @@
 """Findings of an HTTPRoute or GRPCRoute: API-rejected fields, each parentRef (attached or
 why not), backendRefs, rule outcomes, and status rejected, disagreeing, stale or missing."""
 
+from __future__ import annotations
+
 from collections.abc import Iterator
 
 from kubectl_discover.analyze.gateway import checks as C
 from kubectl_discover.analyze.gateway import hostnames
+from kubectl_discover.analyze.gateway.conditions import SPEC_REASONS, Prediction, disagreement
 from kubectl_discover.analyze.gateway.gateway_findings import (
     class_findings,
     dedupe,
@@ -122,7 +125,7 @@ def _not_allowed_hint(graph: GatewayGraph, node: RouteNode, parent: ParentResult
 
 def _backend_findings(graph: GatewayGraph, node: RouteNode) -> Iterator[Finding]:
     subject = node.ref
-    for rule, resolutions in zip(node.route.rules, node.backends, strict=True):
+    for rule, resolutions in zip(node.route.rules, node.backends):
         where = f"{rule.field}"
         redirect = any(f.type == "RequestRedirect" for f in rule.filters)
         if not rule.backend_refs and not redirect:
@@ -215,12 +218,31 @@ def _rule_index(node: RouteNode, resolution: BackendResolution) -> int:
     return 0
 
 
+def _resolved_refs_prediction(node: RouteNode) -> Prediction | None:
+    """ResolvedRefs for every parent: False with the reasons of every invalid backendRef
+    (a controller names one of them), True, or None when a reference could not be checked."""
+    status, reason, _ = node.resolved_refs()
+    if status is None:
+        return None
+    if status:
+        return Prediction("Route", "ResolvedRefs", "True", (reason,))
+    reasons = sorted(
+        {
+            b.reason
+            for rule in node.backends
+            for b in rule
+            if b.valid is False and b.reason in SPEC_REASONS[("Route", "ResolvedRefs")]
+        }
+    )
+    return Prediction("Route", "ResolvedRefs", "False", tuple(reasons))
+
+
 def _status_findings(graph: GatewayGraph, node: RouteNode) -> Iterator[Finding]:
     if not graph.live:
         return
     subject = node.ref
     route = node.route
-    predicted_refs, predicted_reason, _ = node.resolved_refs()
+    refs_prediction = _resolved_refs_prediction(node)
     for parent in node.parents:
         if parent.reason in ("ParentNotFound", "UnsupportedParent"):
             continue
@@ -255,22 +277,20 @@ def _status_findings(graph: GatewayGraph, node: RouteNode) -> Iterator[Finding]:
                 evidence=[*evidence, ("condition", cond.describe())],
             )
         disagreements: list[str] = []
-        if accepted is not None and parent.accepted is not None:
-            observed_ok = accepted.status == "True"
-            if observed_ok != parent.accepted:
-                disagreements.append(
-                    f"Accepted is {accepted.status} ({accepted.reason}), the specification "
-                    f"predicts {parent.accepted} ({parent.reason})"
-                )
-        if (
-            resolved is not None
-            and predicted_refs is not None
-            and (resolved.status == "True") != predicted_refs
-        ):
-            disagreements.append(
-                f"ResolvedRefs is {resolved.status} ({resolved.reason}), the specification "
-                f"predicts {predicted_refs} ({predicted_reason})"
+        if parent.accepted is not None:
+            accepted_prediction = Prediction(
+                "Route",
+                "Accepted",
+                str(parent.accepted),
+                (parent.reason,) if parent.reason else (),
             )
+            text = disagreement(accepted_prediction, accepted)
+            if text is not None:
+                disagreements.append(text)
+        if refs_prediction is not None:
+            text = disagreement(refs_prediction, resolved)
+            if text is not None:
+                disagreements.append(text)
         stale = [
             c
             for c in observed.conditions

@@ -319,7 +319,7 @@ def parse_route(obj: Obj, default_namespace: str = "default") -> Route:
     grpc = kind == GRPCROUTE
     rules: list[Rule] = []
     raw_rules = spec.get("rules")
-    if not isinstance(raw_rules, list | tuple) and not grpc:
+    if not isinstance(raw_rules, (list, tuple)) and not grpc:
         raw_rules = [{}]  # the CRD default: one rule matching PathPrefix /
         rules_defaulted = True
     else:

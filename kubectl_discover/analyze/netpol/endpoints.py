@@ -160,7 +160,7 @@ def service_ports(service: Mapping[str, Any]) -> tuple[ServicePortView, ...]:
         if protocol not in PROTOCOLS:
             continue
         target = item.get("targetPort")
-        if isinstance(target, bool) or not isinstance(target, int | str):
+        if isinstance(target, bool) or not isinstance(target, (int, str)):
             target = None
         found.append(ServicePortView(str(item.get("name") or ""), port, str(protocol), target))
     return tuple(found)

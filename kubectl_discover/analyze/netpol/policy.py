@@ -16,7 +16,7 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Union
 
 from kubectl_discover.analyze.netpol.model import PROTOCOLS, Direction
 from kubectl_discover.analyze.netpol.selector import Selector, parse_selector
@@ -25,7 +25,7 @@ from kubectl_discover.refs import ObjectRef
 MAX_ITEMS = 10_000
 """A list longer than this is cut and reported (bounded work on hostile input)."""
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
 _IANA_SVC_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 
@@ -286,7 +286,7 @@ def _port(raw: object, where: str, problems: list[str]) -> PortRule:
         if end_port is not None:
             return bad("sets endPort without port")
         return PortRule(protocol)
-    if isinstance(port, bool) or not isinstance(port, int | str):
+    if isinstance(port, bool) or not isinstance(port, (int, str)):
         return bad(f"port {port!r} is neither a number nor a name")
     if isinstance(port, int) and not 1 <= port <= 65535:
         return bad(f"port {port} is outside 1-65535")
