@@ -71,6 +71,11 @@ NOT_READ = "not read by this command"
 """The reason of an :class:`Unavailable` a command chose itself (e.g. ``svc`` reads no
 Secrets): the checks that need it are skipped, but nothing was refused."""
 
+SUPERSEDED = "not read: its replacement is served and read instead"
+"""The reason of an :class:`Unavailable` kind left out because the API that replaced it is
+served too (v1alpha1 AdminNetworkPolicies beside v1alpha2 ClusterNetworkPolicies): what it
+would decide is unknown, never "allowed"."""
+
 
 @dataclass(frozen=True)
 class Unavailable:
@@ -88,7 +93,12 @@ class Unavailable:
     @property
     def refused(self) -> bool:
         """True when the API refused the read, as opposed to a kind left out on purpose."""
-        return self.reason != NOT_READ and not self.not_served
+        return self.reason != NOT_READ and not self.not_served and not self.superseded
+
+    @property
+    def superseded(self) -> bool:
+        """True when the kind was left out for the API that replaced it (:data:`SUPERSEDED`)."""
+        return self.reason.endswith(SUPERSEDED)
 
     @property
     def not_served(self) -> bool:

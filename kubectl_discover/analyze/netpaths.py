@@ -90,7 +90,8 @@ def policy_context(snapshot: Snapshot) -> PolicyContext | None:
     refused = tuple(
         OtherPolicy(kind, ADMIN_GROUP)
         for resource, kind in _POLICY_API_KINDS.items()
-        if (found := snapshot.unavailable_for(resource)) is not None and found.refused
+        if (found := snapshot.unavailable_for(resource)) is not None
+        and (found.refused or found.superseded)
     )
     if refused:
         policies = dataclasses.replace(policies, others=(*policies.others, *refused))

@@ -855,6 +855,26 @@ def test_an_engine_the_cluster_serves_makes_verdicts_unknown() -> None:
     assert "netpol-dns-egress-denied" not in {f.id for f in diagnosis.findings}
 
 
+def test_admin_policies_left_out_for_their_replacement_make_verdicts_unknown() -> None:
+    """Both network-policy-api versions served: v1alpha1's kinds are not read (the loader
+    lists the v1alpha2 ClusterNetworkPolicies instead), so what they decide is unknown,
+    never "allowed"; and that is no access problem to grant."""
+    from kubectl_discover import diagnose
+    from kubectl_discover.snapshot import SUPERSEDED, Unavailable
+
+    gaps = tuple(
+        Unavailable(kind, "list", "", f"policy.networking.k8s.io/v1alpha1 {SUPERSEDED}")
+        for kind in ("adminnetworkpolicies", "baselineadminnetworkpolicies")
+    )
+    index = _live(networkpolicies=(DENY_EGRESS,), unavailable=gaps)
+    diagnosis = diagnose.diagnose_service(
+        index, "shop", "web", client=diagnose.PolicyClient("pod/client")
+    )
+    assert {p.outcome for p in diagnosis.policies} == {"unknown"}
+    assert all("AdminNetworkPolicy" in p.decided_by for p in diagnosis.policies)
+    assert "access-skipped" not in {f.id for f in diagnosis.findings}
+
+
 def test_unread_network_policies_add_no_rows_and_the_skip_is_stated() -> None:
     from kubectl_discover import diagnose
     from kubectl_discover.snapshot import Unavailable
