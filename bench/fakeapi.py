@@ -43,6 +43,7 @@ RESOURCES: dict[str, tuple[str, str, bool]] = {
     "cronjobs": ("batch/v1", "CronJob", True),
     "ingresses": ("networking.k8s.io/v1", "Ingress", True),
     "ingressclasses": ("networking.k8s.io/v1", "IngressClass", False),
+    "networkpolicies": ("networking.k8s.io/v1", "NetworkPolicy", True),
     # Gateway API CRDs: served, and empty unless the generator wrote some.
     "gatewayclasses": ("gateway.networking.k8s.io/v1", "GatewayClass", False),
     "gateways": ("gateway.networking.k8s.io/v1", "Gateway", True),

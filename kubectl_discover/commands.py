@@ -27,6 +27,16 @@ GATEWAY_KINDS = frozenset(
 """The Gateway API kinds (CRDs; a cluster without them answers 404 -> "not installed");
 their Snapshot fields have the same names."""
 
+POLICY_API_KINDS = frozenset(
+    {"adminnetworkpolicies", "baselineadminnetworkpolicies", "clusternetworkpolicies"}
+)
+"""The network-policy-api kinds (policy.networking.k8s.io CRDs, cluster-scoped; optional: a
+404 means "not installed", a 403 a stated skip)."""
+
+POLICY_KINDS = frozenset({"networkpolicies", "namespaces", *POLICY_API_KINDS})
+"""What a NetworkPolicy path verdict reads: the policies (NetworkPolicies of every
+namespace), the Namespaces' labels (``namespaceSelector``) and the admin policies."""
+
 _SERVICE_KINDS = frozenset(
     {"services", "endpointslices", "pods", "replicasets", "deployments", "statefulsets"}
 )
@@ -49,6 +59,7 @@ EVERY_KIND = frozenset(
         "ingressclasses",
         "namespaces",
         *GATEWAY_KINDS,
+        *POLICY_KINDS,
     }
 )
 """Every kind a command may list (``events`` is read per subject, see :attr:`Needs.events`)."""
@@ -90,7 +101,8 @@ class Needs:
 SVC = Needs(
     "svc",
     (_SERVICE_KINDS - {"replicasets", "statefulsets"})
-    | {"nodes", "ingresses", "httproutes", "grpcroutes"},
+    | {"nodes", "ingresses", "httproutes", "grpcroutes"}
+    | POLICY_KINDS,
     Scope.ONE,
     dns_config=True,
 )
@@ -105,7 +117,13 @@ ownerReferences. IngressClasses belong to ``ingress``.
 HTTPRoutes and GRPCRoutes (the Service's namespace) give the Gateway routes to the Service;
 their attachment is read from each Route's own ``status.parents`` (no Gateway, GatewayClass,
 ListenerSet, ReferenceGrant or BackendTLSPolicy is read: ``httproute NAME`` follows the
-Gateway), which keeps ``svc`` within its budget."""
+Gateway), which keeps ``svc`` within its budget.
+NetworkPolicies (every namespace), Namespaces (labels) and the network-policy-api kinds
+give the NetworkPolicy path verdict (docs/networkpolicy.md); like the Gateway API kinds, the
+network-policy-api kinds are listed only when discovery says they are served. Without CRDs:
+8 LISTs, discovery and the Corefile = 10 of the budget of 14; with the Gateway API, 12; with
+the network-policy-api as well, 13 (v1alpha2) or 14 (v1alpha1 only; when both versions are
+served, v1alpha1's kinds are left out as replaced: bench/README.md)."""
 
 INGRESS = Needs("ingress", EVERY_KIND - GATEWAY_KINDS, Scope.ONE, tls_secrets=True, events=True)
 _GATEWAY_NEEDS = frozenset(

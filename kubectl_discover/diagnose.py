@@ -11,23 +11,28 @@ import dataclasses
 import difflib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from kubectl_discover.analyze import (
     clusterdns,
     gatewayapi,
+    ingressclasses,
     ingresses,
     legacy,
     lookup,
     migration,
+    netpaths,
     routes,
     services,
 )
 from kubectl_discover.analyze.gateway import parse_request
 from kubectl_discover.analyze.index import Index
-from kubectl_discover.analyze.model import Diagnosis
+from kubectl_discover.analyze.model import Diagnosis, RouteExpectation
 from kubectl_discover.analyze.resolv import cluster_dns_address
 from kubectl_discover.errors import ClusterAccessError, InputError, NotFoundError
 from kubectl_discover.findings import Check, Finding, Severity, worst_first
+from kubectl_discover.probe.pod import LABELS as PROBE_LABELS
+from kubectl_discover.probe.pod import NAME_PREFIX as PROBE_PREFIX
 from kubectl_discover.probe.runner import find_client
 from kubectl_discover.refs import ObjectRef, ingress_ref, service_ref, url_ref
 from kubectl_discover.snapshot import Obj, name_of, namespace_of
@@ -71,6 +76,11 @@ _NEEDED_BY = {
     "grpcroutes": "GRPCRoute routes",
     "referencegrants": "cross-namespace references (ReferenceGrant)",
     "backendtlspolicies": "BackendTLSPolicy checks",
+    "networkpolicies": "NetworkPolicy path verdicts",
+    "namespaces": "namespaceSelector matching (only kubernetes.io/metadata.name is known)",
+    "adminnetworkpolicies": "AdminNetworkPolicy precedence (verdicts are unknown)",
+    "baselineadminnetworkpolicies": "BaselineAdminNetworkPolicy precedence (verdicts are unknown)",
+    "clusternetworkpolicies": "ClusterNetworkPolicy precedence (verdicts are unknown)",
 }
 
 
@@ -208,6 +218,128 @@ def require(index: Index, kind: str, objs: Sequence[Obj], namespace: str, name: 
     raise NotFoundError(message + ("; " + "; ".join(hints) if hints else ""))
 
 
+# ------------------------------------------------------------------ NetworkPolicy paths
+
+
+@dataclasses.dataclass(frozen=True)
+class PolicyClient:
+    """Whose path the NetworkPolicy verdicts are about: ``--from`` (a pod, or a workload's
+    template), else the probe pod in ``--probe-namespace`` (default: the subject's);
+    ``nameserver`` the probe's resolv.conf nameserver once it ran (None: the kube-dns
+    ClusterIP, as for any ``dnsPolicy: ClusterFirst`` pod)."""
+
+    ref: str | None = None
+    namespace: str | None = None
+    nameserver: str | None = None
+
+
+PROBE_CLIENT_NAME = PROBE_PREFIX.rstrip("-")
+"""The probe pod stands for the client when no ``--from`` is given."""
+
+
+def _client_pod(index: Index, client: PolicyClient, namespace: str) -> tuple[Obj, str]:
+    """The client as a Pod-shaped object, and how the report names it."""
+    where = client.namespace or namespace
+    if client.ref is None:
+        pod = {"metadata": {"name": PROBE_CLIENT_NAME, "namespace": where, "labels": PROBE_LABELS}}
+        shown = ",".join(f"{k}={v}" for k, v in PROBE_LABELS.items())
+        return pod, (
+            f"the probe pod in {where} (labels {shown}); --from pod/NAME or deploy/NAME "
+            "gives your client's verdicts and fixes"
+        )
+    found = find_client(index.snapshot, client.ref, where)
+    if found.get("kind") == "Pod":
+        return found, f"--from Pod {namespace_of(found, where)}/{name_of(found)}"
+    template = (found.get("spec") or {}).get("template") or {}
+    metadata = template.get("metadata") or {}
+    pod = {
+        "metadata": {
+            "name": name_of(found),
+            "namespace": namespace_of(found, where),
+            "labels": metadata.get("labels") or {},
+        },
+        "spec": template.get("spec") or {},
+    }
+    return (
+        pod,
+        f"--from {found.get('kind')} {namespace_of(found, where)}/{name_of(found)} (its template)",
+    )
+
+
+def _policy_facts(client: str, result: netpaths.PathResult) -> tuple[tuple[str, str], ...]:
+    facts = [("networkPolicyClient", client)] if client else []
+    if result.notes:
+        facts.append(("networkPolicyAssumed", "; ".join(result.notes)))
+    return tuple(facts)
+
+
+def service_policy_path(
+    index: Index, namespace: str, name: str, client: PolicyClient
+) -> tuple[netpaths.PathResult, str] | None:
+    """``svc``: the client's DNS lookups and its connections to every backend."""
+    context = netpaths.policy_context(index.snapshot)
+    if context is None:
+        return None
+    pod, shown = _client_pod(index, client, namespace)
+    endpoint = netpaths.client_endpoint(context, pod)
+    dns, note = netpaths.dns_server(context, index, client.nameserver)
+    target = netpaths.service_target(context, index, namespace, name)
+    result = netpaths.path_result(
+        context, endpoint, dns=dns, services=[target] if target else [], notes=[note]
+    )
+    return result, shown
+
+
+def controller_policy_path(
+    index: Index, routes_: Sequence[RouteExpectation]
+) -> netpaths.PathResult | None:
+    """``ingress`` / ``route``: each route's controller pods (IngressClass controller, or
+    the Gateway's proxy pods) to the backends of the Service it leads to."""
+    context = netpaths.policy_context(index.snapshot)
+    if context is None:
+        return None
+    snapshot = index.snapshot
+    groups: dict[tuple[str, str, str], tuple[list[Any], str]] = {}
+    for route in routes_:
+        if not route.service:
+            continue
+        service_ns = route.service_namespace or route.ingress.partition("/")[0]
+        if route.kind == "Ingress":
+            ingress_ns, _, ingress_name = route.ingress.partition("/")
+            obj = snapshot.find(snapshot.ingresses, ingress_ns, ingress_name)
+            controller = ingressclasses.resolve_class(index, obj).controller if obj else ""
+            found = netpaths.ingress_controllers(context, index, controller)
+        else:
+            parent = route.gateway.split(" ", 1)[0]
+            gateway_ns, _, gateway_name = parent.partition("/")
+            found = netpaths.gateway_controllers(context, index, gateway_ns, gateway_name)
+        groups.setdefault((service_ns, route.service, found[1]), (list(found[0]), found[1]))
+    controllers: list[Any] = []
+    targets = []
+    notes = []
+    for (service_ns, service, _), (endpoints, note) in groups.items():
+        target = netpaths.service_target(context, index, service_ns, service)
+        notes.append(note)
+        if target is None or not endpoints:
+            continue
+        targets.append(target)
+        controllers += [e for e in endpoints if e not in controllers]
+    return netpaths.controller_result(context, controllers, targets, notes=notes)
+
+
+def _with_policies(
+    diagnosis: Diagnosis, result: netpaths.PathResult | None, client: str = ""
+) -> Diagnosis:
+    if result is None:
+        return diagnosis
+    return _with(
+        diagnosis,
+        findings=worst_first((*diagnosis.findings, *result.findings)),
+        policies=result.rows,
+        facts=(*diagnosis.facts, *_policy_facts(client, result)),
+    )
+
+
 def diagnose_service(
     index: Index,
     namespace: str,
@@ -215,8 +347,10 @@ def diagnose_service(
     *,
     client_namespaces: Sequence[str] = (),
     now: datetime | None = None,
+    client: PolicyClient | None = None,
 ) -> Diagnosis:
-    """``kubectl discover svc NAME``: the Service, the Ingress routes to it, old API notes."""
+    """``kubectl discover svc NAME``: the Service, the Ingress routes to it, old API notes,
+    and the NetworkPolicy verdicts of the client's path."""
     require(index, "Service", index.snapshot.services, namespace, name)
     diagnosis = services.diagnose_service(
         index, namespace, name, client_namespaces=client_namespaces
@@ -232,12 +366,14 @@ def diagnose_service(
         *access_findings(index, subject),
         *dns_config_findings(index, diagnosis, subject, now),
     )
-    return _with(
+    diagnosis = _with(
         diagnosis,
         findings=worst_first(findings),
         routes=(*diagnosis.routes, *route_rows, *gateway_rows),
         chain=(*route_chain, *gateway_chain, *diagnosis.chain),
     )
+    found = service_policy_path(index, namespace, name, client or PolicyClient())
+    return _with_policies(diagnosis, *found) if found is not None else diagnosis
 
 
 def diagnose_ingress(index: Index, namespace: str, name: str) -> Diagnosis:
@@ -249,7 +385,8 @@ def diagnose_ingress(index: Index, namespace: str, name: str) -> Diagnosis:
         *legacy.legacy_findings(index.snapshot, namespace),
         *access_findings(index, ingress_ref(namespace, name)),
     )
-    return _with(diagnosis, findings=worst_first(findings))
+    diagnosis = _with(diagnosis, findings=worst_first(findings))
+    return _with_policies(diagnosis, controller_policy_path(index, diagnosis.routes))
 
 
 def _require_gateway_api(index: Index, kind: str, namespace: str, name: str) -> None:
@@ -338,7 +475,8 @@ def diagnose_route(
                 facts=(*diagnosis.facts, *answer.facts),
             )
     findings = (*diagnosis.findings, *access_findings(index, url_ref(url)))
-    return _with(diagnosis, name=url, findings=worst_first(findings))
+    diagnosis = _with(diagnosis, name=url, findings=worst_first(findings))
+    return _with_policies(diagnosis, controller_policy_path(index, diagnosis.routes))
 
 
 def _path_and_query(url: str) -> str:
@@ -409,11 +547,41 @@ def _sourced(index: Index, diagnosis: Diagnosis) -> tuple[tuple[str, str], ...]:
 def scan(index: Index, namespace: str | None) -> tuple[Diagnosis, ...]:
     """``kubectl discover scan``: every Service, Ingress, Gateway and Route, worst first."""
     results = (
-        *services.summarize(index, namespace),
+        *_with_unreachable(index, services.summarize(index, namespace)),
         *ingresses.summarize_ingresses(index, namespace),
         *gatewayapi.summarize(index, namespace),
+        *_namespace_dns(index, namespace),
     )
     return tuple(sorted(results, key=lambda d: (-_rank(d), d.namespace, d.subject_kind, d.name)))
+
+
+def _with_unreachable(index: Index, diagnoses: Sequence[Diagnosis]) -> list[Diagnosis]:
+    """Services whose backends no NetworkPolicy rule lets any client reach."""
+    context = netpaths.policy_context(index.snapshot)
+    if context is None:
+        return list(diagnoses)
+    unreachable = netpaths.unreachable_services(
+        context, index, [(d.namespace, d.name) for d in diagnoses]
+    )
+    found = []
+    for diagnosis in diagnoses:
+        finding = unreachable.get((diagnosis.namespace, diagnosis.name))
+        if finding is not None:
+            diagnosis = _with(diagnosis, findings=worst_first((*diagnosis.findings, finding)))
+        found.append(diagnosis)
+    return found
+
+
+def _namespace_dns(index: Index, namespace: str | None) -> list[Diagnosis]:
+    """One item per namespace whose egress policies block DNS for some of its pods."""
+    context = netpaths.policy_context(index.snapshot)
+    if context is None:
+        return []
+    scope = [namespace] if namespace is not None else sorted(index.pods_by_namespace)
+    return [
+        Diagnosis("Namespace", f.evidence[0][1], f.evidence[0][1], "NetworkPolicy", (f,))
+        for f in netpaths.namespace_dns_findings(context, index, scope)
+    ]
 
 
 def _rank(diagnosis: Diagnosis) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,7 @@ from kubectl_discover.analyze.model import (
     DnsExpectation,
     EndpointExpectation,
     NameForm,
+    PolicyExpectation,
     RouteExpectation,
 )
 from kubectl_discover.findings import Severity, Verdict
@@ -118,23 +119,103 @@ def explain(
     *,
     cluster_domain: str | None = None,
     dns_service_ip: str | None = None,
+    policies_apply_to_probe: bool = True,
 ) -> tuple[Row, ...]:
     """Rows for ``diagnosis``: resolver facts, DNS names, endpoints, Ingress routes.
 
     ``cluster_domain`` is the domain the analysis assumed and ``dns_service_ip``
     the ClusterIP of kube-system/kube-dns; when given, the probe pod's
-    resolv.conf is checked against them.
+    resolv.conf is checked against them. ``policies_apply_to_probe`` False: the
+    NetworkPolicy verdicts are about a ``--from`` client the probe does not impersonate,
+    so they explain no probe row.
     """
     rows: list[Row] = []
     if result is not None:
         rows.extend(resolver_rows(result, cluster_domain, dns_service_ip))
-    rows.extend(dns_row(diagnosis, e, result) for e in diagnosis.dns)
+    # Probe outcomes are explained by the NetworkPolicy verdicts only when the probe is the
+    # client they are about (policies select by labels: a plain --from probe is another pod).
+    policies = diagnosis.policies if policies_apply_to_probe else ()
+    joined = diagnosis if policies_apply_to_probe else dataclasses.replace(diagnosis, policies=())
+    rows.extend(dns_row(joined, e, result) for e in diagnosis.dns)
     fqdn = service_fqdn(diagnosis)
     for endpoint in diagnosis.endpoints:
-        rows.extend(endpoint_rows(endpoint, result, fqdn))
+        rows.extend(endpoint_rows(endpoint, result, fqdn, policies))
     for route in diagnosis.routes:
-        rows.extend(route_rows(route, result))
+        rows.extend(route_rows(route, result, policies))
+    rows.extend(policy_row(p) for p in diagnosis.policies)
     return tuple(rows)
+
+
+# ---------------------------------------------------------------- NetworkPolicy
+
+
+def policy_row(p: PolicyExpectation) -> Row:
+    """A NetworkPolicy verdict: static (policies are not observed; a probe's timeout on
+    the same hop names it instead, see :func:`policy_cause`)."""
+    subject = f"{p.hop} {p.direction} {p.protocol}/{p.port}"
+    fixed = f" (the fix: finding {', '.join(p.causes)})" if p.causes and p.fix else ""
+    why = f"{p.why}{fixed}"
+    return Row(
+        "policies",
+        subject,
+        p.outcome,
+        NOT_PROBED,
+        RowVerdict(p.verdict.value),
+        why,
+        tuple(("finding", c) for c in p.causes),
+        key=p.key,
+    )
+
+
+def policy_clear(
+    policies: Sequence[PolicyExpectation],
+    hop: str,
+    *,
+    service_port: int | None = None,
+    protocol: str = "",
+) -> str:
+    """When every NetworkPolicy verdict of ``hop`` is allowed: say that policies are not
+    what drops it ("" when there is no verdict, or one is not allowed)."""
+    mine = [
+        p
+        for p in policies
+        if p.hop == hop
+        and (service_port is None or p.service_port == service_port)
+        and (not protocol or p.protocol == protocol)
+    ]
+    if not mine or any(p.outcome != "allowed" for p in mine):
+        return ""
+    return (
+        "NetworkPolicies allow this connection ("
+        + "; ".join(dict.fromkeys(f"{p.direction}: {p.decided_by}" for p in mine))
+        + "), so they do not drop it: internalTrafficPolicy/externalTrafficPolicy Local "
+        "without a local endpoint, a firewall, or a backend that does not answer"
+    )
+
+
+def policy_cause(
+    policies: Sequence[PolicyExpectation],
+    hop: str,
+    *,
+    service_port: int | None = None,
+    protocol: str = "",
+) -> str:
+    """The denied NetworkPolicy verdict that explains a timeout on ``hop`` ("" if none)."""
+    denied = [
+        p
+        for p in policies
+        if p.hop == hop
+        and p.outcome == "denied"
+        and (service_port is None or p.service_port == service_port)
+        and (not protocol or p.protocol == protocol)
+    ]
+    if not denied:
+        return ""
+    p = denied[0]
+    return (
+        f"dropped by NetworkPolicy: {p.direction} {p.protocol} {p.port} from {p.source} to "
+        f"{p.destination} is denied ({p.decided_by})"
+    )
 
 
 def _raw(obj: Any) -> Mapping[str, Any]:
@@ -298,6 +379,12 @@ def dns_row(diagnosis: Diagnosis, e: DnsExpectation, result: ProbeResult | None)
     positive, observed = _observed_dns(obs, e.qtype)
     evidence = list(causes) + _walk_evidence(obs, e.qtype)
     verdict, why = _judge_dns(diagnosis, e, obs, positive, observed, result)
+    if not positive and "timeout" in observed:
+        cause = policy_cause(diagnosis.policies, "dns", protocol="UDP") or policy_cause(
+            diagnosis.policies, "dns"
+        )
+        if cause:
+            why = f"no answer from the DNS server: {cause}; {why}"
     split = _replicas_disagree(e, result)
     extras = _cost_note(obs, e, result) + _musl_note(obs) + split
     if not split:
@@ -559,7 +646,12 @@ def connect_failure(obs: ConnectObservation) -> tuple[str, str]:
     return text, f"{target}: {text}"
 
 
-def endpoint_rows(e: EndpointExpectation, result: ProbeResult | None, fqdn: str) -> list[Row]:
+def endpoint_rows(
+    e: EndpointExpectation,
+    result: ProbeResult | None,
+    fqdn: str,
+    policies: Sequence[PolicyExpectation] = (),
+) -> list[Row]:
     subject = f"{hostport(e.address, e.port or 0)}/{e.protocol}"
     expected = f"answers ({e.target})" if e.ready is not False else f"no answer ({e.target})"
     if result is None or not e.address:
@@ -609,12 +701,22 @@ def endpoint_rows(e: EndpointExpectation, result: ProbeResult | None, fqdn: str)
     if http is not None and http.http is not None:
         text += f"; GET {http.http.path}: {http.http.status_line}"
     verdict, why = _judge_endpoint(e, tcp, http)
+    if not tcp.connected and _timed_out(tcp):
+        cause = policy_cause(policies, "service", service_port=e.port, protocol=e.protocol)
+        cause = cause or policy_clear(policies, "service", service_port=e.port, protocol=e.protocol)
+        if cause:
+            why = f"{connect_failure(tcp)[0]}: {cause}; analysis: {e.why}"
     evidence = _cert_evidence(http)
     rows = [Row("endpoints", subject, expected, text, verdict, why, evidence, _raw(tcp), key=e.key)]
     for check, obs in observed[2:]:
         if obs is not None:
             rows.append(_in_cluster_sni_row(check, obs, e.key))
     return rows
+
+
+def _timed_out(obs: ConnectObservation) -> bool:
+    lowered = (obs.error or "").lower()
+    return "timeout" in lowered or "timed out" in lowered
 
 
 def _judge_endpoint(
@@ -698,7 +800,9 @@ def _in_cluster_sni_row(check: ConnectCheck, obs: ConnectObservation, key: str) 
 # ---------------------------------------------------------------- routes
 
 
-def route_rows(r: RouteExpectation, result: ProbeResult | None) -> list[Row]:
+def route_rows(
+    r: RouteExpectation, result: ProbeResult | None, policies: Sequence[PolicyExpectation] = ()
+) -> list[Row]:
     subject = f"{r.host or '*'}{r.path or '/'}"
     expected = f"{r.service}:{r.service_port}" + (" over TLS" if r.tls != "none" else "")
     static = RowVerdict(r.verdict.value)
@@ -719,7 +823,12 @@ def route_rows(r: RouteExpectation, result: ProbeResult | None) -> list[Row]:
         without_sni = (
             result.connect_for(bare.key) if bare is not None and bare is not main else None
         )
-        rows.append(_route_row(r, subject, expected, address, obs, without_sni))
+        row = _route_row(r, subject, expected, address, obs, without_sni)
+        cause = policy_cause(policies, "controller")
+        status = obs.http.status if obs is not None and obs.http is not None else None
+        if cause and status in (502, 503, 504):
+            row = dataclasses.replace(row, why=f"{row.why}; {cause}")
+        rows.append(row)
     return rows
 
 

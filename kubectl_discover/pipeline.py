@@ -23,7 +23,7 @@ from kubectl_discover.gcpause import cyclic_gc_paused
 from kubectl_discover.loading import Loaded
 from kubectl_discover.probe.observations import ProbeResult
 from kubectl_discover.probe.runner import explain_context
-from kubectl_discover.snapshot import Snapshot
+from kubectl_discover.snapshot import POLICY_API_NOT_SERVED, Snapshot, namespace_of
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,13 @@ class Subject:
     """``route -H 'Name: value'`` (repeatable; ``Host:`` overrides the URL's host)."""
     gateway: tuple[str, str] | None = None
     """``route --gateway NS/NAME``: that Gateway alone."""
+    probe_namespace: str | None = None
+    """``--probe-namespace``: where the probe pod (the client of ``svc``'s NetworkPolicy
+    verdicts when there is no ``--from``) runs."""
+    probe_is_client: bool = True
+    """The probe is the client the NetworkPolicy verdicts are about: no ``--from``, or
+    ``--as-client`` (the client's labels) or ``--ephemeral`` (in the client pod). Otherwise
+    a probe timeout is not explained by the client's verdicts (policies see another pod)."""
 
 
 @dataclass(frozen=True)
@@ -73,8 +80,11 @@ class ProbeRunner(Protocol):
     def __call__(self, snapshot: Snapshot, diagnoses: Sequence[Diagnosis]) -> ProbeRun | None: ...
 
 
-def diagnose_subject(subject: Subject, loaded: Loaded, *, now: datetime) -> Diagnosis:
-    """The static analysis of ``subject`` (pure)."""
+def diagnose_subject(
+    subject: Subject, loaded: Loaded, *, now: datetime, nameserver: str | None = None
+) -> Diagnosis:
+    """The static analysis of ``subject`` (pure). ``nameserver``: the probe's resolv.conf
+    nameserver, the DNS server of ``svc``'s NetworkPolicy path (None: kube-dns)."""
     index = loaded.index
     if subject.needs is SVC:
         return diagnose.diagnose_service(
@@ -83,6 +93,7 @@ def diagnose_subject(subject: Subject, loaded: Loaded, *, now: datetime) -> Diag
             subject.name,
             client_namespaces=_client_namespaces(loaded),
             now=now,
+            client=diagnose.PolicyClient(subject.client, subject.probe_namespace, nameserver),
         )
     if subject.needs is INGRESS:
         return diagnose.diagnose_ingress(index, loaded.namespace, subject.name)
@@ -114,9 +125,22 @@ def diagnose_subject(subject: Subject, loaded: Loaded, *, now: datetime) -> Diag
 
 
 def _client_namespaces(loaded: Loaded) -> tuple[str, ...]:
-    """One other namespace to show the cross-namespace short-name trap from."""
-    others = sorted(ns for ns in loaded.index.namespaces if ns != loaded.namespace)
-    return (others[0],) if others else ("other",)
+    """One other namespace to show the cross-namespace short-name trap from: one whose
+    Services were read, so what a short name resolves to there can be predicted. Live,
+    ``svc`` reads Services in its own namespace only (the Namespace list, read for
+    NetworkPolicies, names namespaces whose Services are unknown): then a namespace that
+    does not exist stands for "another namespace"."""
+    index = loaded.index
+    if index.snapshot.live:
+        holding = {namespace_of(s, loaded.namespace) for s in index.snapshot.services}
+        known = holding | set(index.pods_by_namespace)
+    else:
+        known = set(index.namespaces)
+    others = sorted(ns for ns in known if ns != loaded.namespace)
+    if others:
+        return (others[0],)
+    absent = ("other", "other-namespace", "another-namespace")
+    return (next((n for n in absent if n not in index.namespaces), "other"),)
 
 
 def skipped_notes(loaded: Loaded, notes: Sequence[str] = ()) -> list[str]:
@@ -127,7 +151,11 @@ def skipped_notes(loaded: Loaded, notes: Sequence[str] = ()) -> list[str]:
     if not snapshot.gateway_api_served:
         refused.append(NOT_INSTALLED + " (HTTPRoutes, GRPCRoutes and Gateways not read)")
     else:
-        refused += [gap.describe() for gap in snapshot.unavailable if gap.not_served]
+        refused += [
+            gap.describe()
+            for gap in snapshot.unavailable
+            if gap.not_served and not gap.reason.endswith(POLICY_API_NOT_SERVED)
+        ]  # no network-policy-api CRDs: no admin policies exist, nothing was missed
     return refused + list(snapshot.notes) + list(notes)
 
 
@@ -142,7 +170,15 @@ def subject_report(
     """Diagnose, probe when a runner is given, explain, and build the report document."""
     diagnosis = diagnose_subject(subject, loaded, now=now)
     run = runner(loaded.snapshot, [diagnosis]) if runner is not None else None
-    context = explain_context(loaded.snapshot)
+    nameserver = _probe_nameserver(run)
+    if diagnosis.policies and nameserver is not None:
+        # The NetworkPolicy DNS hop follows the nameserver the probe pod really uses (a
+        # NodeLocal cache is an address on the node that only an ipBlock matches).
+        diagnosis = diagnose_subject(subject, loaded, now=now, nameserver=nameserver)
+    context: dict[str, Any] = {
+        **explain_context(loaded.snapshot),
+        "policies_apply_to_probe": subject.probe_is_client,
+    }
     if run is not None and run.nodes:
         rows = pernode.merge(
             [
@@ -177,6 +213,12 @@ def _node_rows(
     """What one probe pod observed, explained: the rows, then one row per DNS path hop."""
     rows = explain(diagnosis, result, **context)
     return rows + tuple(explain_dnspath.rows_for([diagnosis], result.dns_path, probe_node=node))
+
+
+def _probe_nameserver(run: ProbeRun | None) -> str | None:
+    if run is None or not run.result.resolver.nameservers:
+        return None
+    return run.result.resolver.nameservers[0]
 
 
 def scan_report(loaded: Loaded, notes: Sequence[str] = ()) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from kubectl_discover.analyze.model import (
     DnsExpectation,
     EndpointExpectation,
     PodView,
+    PolicyExpectation,
     RouteExpectation,
 )
 from kubectl_discover.explain import PROBE_ROW, NodeCell, Row
@@ -116,6 +117,25 @@ def route_doc(r: RouteExpectation, row: Row | None) -> dict[str, Any]:
         "gateway": r.gateway or None,
         "serviceNamespace": r.service_namespace or r.ingress.partition("/")[0],
         "weight": r.weight,
+        **_row_fields(row),
+    }
+
+
+def policy_doc(p: PolicyExpectation, row: Row | None) -> dict[str, Any]:
+    return {
+        "key": p.key,
+        "hop": p.hop,
+        "direction": p.direction,
+        "from": p.source,
+        "to": p.destination,
+        "port": p.port,
+        "protocol": p.protocol,
+        "service": p.service or None,
+        "servicePort": p.service_port,
+        "outcome": p.outcome,
+        "decidedBy": p.decided_by,
+        "fix": p.fix or None,
+        "causes": list(p.causes),
         **_row_fields(row),
     }
 
@@ -261,6 +281,7 @@ def build_report(
         "endpoints": [endpoint_doc(e, joined.first(e.key)) for e in diagnosis.endpoints],
         "dnsNames": [dns_doc(d, joined.first(d.key)) for d in diagnosis.dns],
         "routes": [route_doc(r, joined.first(r.key)) for r in diagnosis.routes],
+        "networkPolicies": [policy_doc(p, joined.first(p.key)) for p in diagnosis.policies],
         "observations": [_extra_row_doc(r) for r in joined.extra()],
         "findings": [finding_doc(f) for f in diagnosis.findings],
         "pods": [pod_doc(p) for p in diagnosis.pods],

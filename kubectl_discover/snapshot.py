@@ -41,6 +41,10 @@ def annotations_of(obj: Obj) -> Mapping[str, str]:
 
 GATEWAY_NOT_SERVED = "not served (Gateway API CRDs not installed)"
 """The reason of an :class:`Unavailable` Gateway API kind whose LIST answered 404."""
+POLICY_API_NOT_SERVED = "not served (network-policy-api CRDs not installed)"
+"""The reason of an :class:`Unavailable` network-policy-api kind (AdminNetworkPolicy,
+BaselineAdminNetworkPolicy, ClusterNetworkPolicy) whose LIST answered 404 or whose group
+discovery does not list: none exist, which is not a gap in what was read."""
 
 
 def certificate_refs(owners: Iterable[Obj], default_namespace: str) -> list[tuple[str, str]]:
@@ -67,6 +71,11 @@ NOT_READ = "not read by this command"
 """The reason of an :class:`Unavailable` a command chose itself (e.g. ``svc`` reads no
 Secrets): the checks that need it are skipped, but nothing was refused."""
 
+SUPERSEDED = "not read: its replacement is served and read instead"
+"""The reason of an :class:`Unavailable` kind left out because the API that replaced it is
+served too (v1alpha1 AdminNetworkPolicies beside v1alpha2 ClusterNetworkPolicies): what it
+would decide is unknown, never "allowed"."""
+
 
 @dataclass(frozen=True)
 class Unavailable:
@@ -84,12 +93,17 @@ class Unavailable:
     @property
     def refused(self) -> bool:
         """True when the API refused the read, as opposed to a kind left out on purpose."""
-        return self.reason != NOT_READ and not self.not_served
+        return self.reason != NOT_READ and not self.not_served and not self.superseded
+
+    @property
+    def superseded(self) -> bool:
+        """True when the kind was left out for the API that replaced it (:data:`SUPERSEDED`)."""
+        return self.reason.endswith(SUPERSEDED)
 
     @property
     def not_served(self) -> bool:
         """True when the cluster does not serve the kind (its CRD is not installed)."""
-        return self.reason.endswith(GATEWAY_NOT_SERVED)
+        return self.reason.endswith((GATEWAY_NOT_SERVED, POLICY_API_NOT_SERVED))
 
     def describe(self) -> str:
         where = f" in {self.namespace}" if self.namespace else " cluster-wide"
@@ -148,6 +162,17 @@ class Snapshot:
     """The labels of the Namespaces read (live: every namespace listed, the LIST being
     metadata only; offline: the Namespace documents in the files). A namespace missing here
     has unknown labels (Gateway ``allowedRoutes.namespaces.from: Selector``)."""
+    networkpolicies: tuple[Obj, ...] = ()
+    """NetworkPolicies (networking.k8s.io/v1) of every namespace: the client's, the
+    backends' and kube-system's all decide a path verdict."""
+    admin_policies: tuple[Obj, ...] = ()
+    """network-policy-api objects (policy.networking.k8s.io, cluster-scoped):
+    v1alpha1 AdminNetworkPolicy and BaselineAdminNetworkPolicy, v1alpha2
+    ClusterNetworkPolicy."""
+    other_policies: tuple[Obj, ...] = ()
+    """Offline only: objects of other policy engines' groups found in the files
+    (CiliumNetworkPolicy, Calico policies, ...) and CustomResourceDefinitions of those
+    groups: their presence makes a verdict unknown."""
     gatewayclasses: tuple[Obj, ...] = ()
     """Gateway API (gateway.networking.k8s.io): GatewayClasses (cluster-scoped)."""
     gateways: tuple[Obj, ...] = ()

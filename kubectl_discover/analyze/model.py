@@ -173,6 +173,49 @@ class RouteExpectation:
 
 
 @dataclass(frozen=True)
+class PolicyExpectation:
+    """One NetworkPolicy verdict row: the connections of one hop of the client's path, in
+    one direction, that the same rule (or the same absence of one) decides.
+
+    ``hop`` is dns, service, controller or external; ``direction`` egress (at the source)
+    or ingress (at the destination); ``port``/``protocol`` what policies see (the
+    resolved targetPort), ``service_port`` the port the client addresses.
+    """
+
+    hop: str
+    direction: str
+    source: str
+    destination: str
+    port: int
+    protocol: str
+    outcome: str
+    """allowed, denied or unknown."""
+    decided_by: str
+    """The deciding policy and rule ("NetworkPolicy shop/allow-dns spec.egress[0]"), or
+    "no policy allows it" / "no policy isolates ..." / the reason it is unknown."""
+    why: str
+    verdict: Verdict
+    """What the row weighs: ok (allowed), fail (denied; warn for TCP 53 when UDP 53 is
+    allowed), warn (unknown)."""
+    service: str = ""
+    service_port: int | None = None
+    fix: str = ""
+    """The change that allows it (YAML, fixes.py); "" when allowed or only an
+    administrator can change it."""
+    causes: tuple[str, ...] = ()
+    """Ids of the findings about these connections."""
+
+    @property
+    def key(self) -> str:
+        """What report rows about these connections are joined by."""
+        via = f" {self.service}:{self.service_port}" if self.service else ""
+        return (
+            f"netpol {self.hop} {self.direction}{via} {self.protocol}/{self.port} "
+            f"{self.source} -> {self.destination}"
+        )
+
+
+@dataclass(frozen=True)
 class ChainLink:
     """One link of a chain view: Ingress rule -> Service port -> slice -> pods."""
 
@@ -202,6 +245,9 @@ class Diagnosis:
     """Header facts: ("type", "ClusterIP"), ("clusterIP", "10.96.0.12"), ..."""
     migration: tuple[Migration, ...] = ()
     """``route URL``: each Ingress rule and HTTPRoute that both answer the URL, compared."""
+    policies: tuple[PolicyExpectation, ...] = ()
+    """NetworkPolicy verdicts of the client's path (docs/networkpolicy.md); empty when no
+    policy of any engine exists or NetworkPolicies were not read."""
 
     @property
     def verdict(self) -> Verdict:

@@ -248,6 +248,8 @@ def _invoke(
             method=request[0] if request else "GET",
             headers=tuple(headers),
             gateway=request[1] if request else None,
+            probe_namespace=probe_namespace,
+            probe_is_client=client is None or as_client or ephemeral,
         ),
     )
 

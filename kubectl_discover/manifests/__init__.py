@@ -65,8 +65,23 @@ _FIELDS: Mapping[tuple[str, str], str] = {
     ("gateway.networking.k8s.io/v1beta1", "ReferenceGrant"): "referencegrants",
     ("gateway.networking.k8s.io/v1", "BackendTLSPolicy"): "backendtlspolicies",
     ("v1", "ConfigMap"): "configmaps",
+    ("networking.k8s.io/v1", "NetworkPolicy"): "networkpolicies",
+    ("policy.networking.k8s.io/v1alpha1", "AdminNetworkPolicy"): "admin_policies",
+    ("policy.networking.k8s.io/v1alpha1", "BaselineAdminNetworkPolicy"): "admin_policies",
+    ("policy.networking.k8s.io/v1alpha2", "ClusterNetworkPolicy"): "admin_policies",
 }
-CLUSTER_SCOPED_KINDS = frozenset({"Node", "Namespace", "IngressClass", "GatewayClass"})
+CLUSTER_SCOPED_KINDS = frozenset(
+    {
+        "Node",
+        "Namespace",
+        "IngressClass",
+        "GatewayClass",
+        "AdminNetworkPolicy",
+        "BaselineAdminNetworkPolicy",
+        "ClusterNetworkPolicy",
+        "CustomResourceDefinition",
+    }
+)
 BUILTIN_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 
 ENDPOINTS_REASON = (
@@ -347,6 +362,11 @@ class _Collector:
         version, kind = str(current["apiVersion"]), str(current["kind"])
         target = _FIELDS.get((version, kind))
         cluster_scoped = kind in CLUSTER_SCOPED_KINDS
+        if target is None and policy_engine_group(current) is not None:
+            # Another engine's policy (or its CRD), kept as present; its scope is unknown
+            # here, so only a namespace the file wrote counts (none: cluster-wide).
+            target = "other_policies"
+            cluster_scoped = cluster_scoped or not _namespace(current, "")
         ns = "" if cluster_scoped else _namespace(current, self.default_namespace)
         name = str(current["metadata"]["name"])
         if target is None:
@@ -409,6 +429,9 @@ class _Collector:
             events=self._field("events"),
             namespaces=self._namespaces(),
             namespace_labels=labels_by_name(self.fields.get("namespaces", ())),
+            networkpolicies=self._field("networkpolicies"),
+            admin_policies=self._field("admin_policies"),
+            other_policies=self._field("other_policies"),
             gatewayclasses=self._field("gatewayclasses"),
             gateways=self._field("gateways"),
             listenersets=self._field("listenersets"),
@@ -452,6 +475,20 @@ _BUILTIN_GROUPS = frozenset(
         "gateway.networking.k8s.io",
     }
 )
+
+
+def policy_engine_group(obj: Obj) -> str | None:
+    """The group of another NetworkPolicy engine (Cilium, Calico, Antrea, ...) that ``obj``
+    belongs to, or defines as a CustomResourceDefinition; None for anything else."""
+    from kubectl_discover.analyze.netpol.policyset import ENGINES
+
+    version, kind = str(obj.get("apiVersion") or ""), str(obj.get("kind") or "")
+    if kind == "CustomResourceDefinition" and version.startswith("apiextensions.k8s.io/"):
+        spec = obj.get("spec")
+        group = spec.get("group") if isinstance(spec, Mapping) else None
+        return group if isinstance(group, str) and group in ENGINES else None
+    group = version.rpartition("/")[0]
+    return group if group in ENGINES else None
 
 
 def _ignored_reason(version: str, kind: str) -> str:

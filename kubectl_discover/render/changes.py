@@ -14,7 +14,12 @@ from kubectl_discover.render.escape import escape_document
 from kubectl_discover.render.style import PLAIN, Style
 
 Doc = Mapping[str, Any]
-_SECTIONS = (("endpoints", "endpoint"), ("dnsNames", "query"), ("routes", "path"))
+_SECTIONS = (
+    ("endpoints", "endpoint"),
+    ("dnsNames", "query"),
+    ("routes", "path"),
+    ("networkPolicies", "hop"),
+)
 
 
 def _rows(doc: Doc) -> dict[str, Mapping[str, Any]]:
@@ -30,6 +35,11 @@ def _label(item: Mapping[str, Any]) -> str:
         return f"{item['query']} {item.get('type', '')}".strip()
     if "endpoint" in item:
         return str(item["endpoint"])
+    if "hop" in item:
+        return (
+            f"NetworkPolicy {item['hop']} {item.get('direction')} {item.get('protocol')}/"
+            f"{item.get('port')} ({item.get('outcome')})"
+        )
     return f"{item.get('host') or '*'}{item.get('path') or '/'}"
 
 

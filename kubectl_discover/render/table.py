@@ -84,7 +84,7 @@ def _problems(doc: Doc) -> list[tuple[str, str]]:
         for f in doc.get("findings") or []
         if f.get("severity") == severity
     ]
-    for section in ("endpoints", "dnsNames", "routes", "observations"):
+    for section in ("endpoints", "dnsNames", "routes", "networkPolicies", "observations"):
         for item in doc.get(section) or []:
             if item.get("verdict") == "fail" and item.get("observation") is not None:
                 found.append((str(item.get("why") or ""), ""))
@@ -251,6 +251,29 @@ def format_routes(doc: Doc, style: Style, width: int, wide: bool, notes: Notes) 
     return _rows_section(title, headers, rows, widths, style, width, wide, notes)
 
 
+def format_policies(doc: Doc, style: Style, width: int, wide: bool, notes: Notes) -> str:
+    """The NetworkPolicy verdicts of the client's path (docs/networkpolicy.md)."""
+    items = doc.get("networkPolicies") or []
+    headers = ["HOP", "DIRECTION", "FROM", "TO", "PORT", "EXPECTED", "DECIDED BY"]
+    rows = [
+        (
+            p,
+            [
+                p["hop"] + (f" {p['service']}:{p['servicePort']}" if p.get("service") else ""),
+                p["direction"],
+                p["from"],
+                p["to"],
+                f"{p['protocol']}/{p['port']}",
+                p["outcome"],
+                p["decidedBy"],
+            ],
+        )
+        for p in items
+    ]
+    widths: list[int | None] = [None, None, 24, 28, None, None, 34]
+    return _rows_section("NETWORK POLICIES", headers, rows, widths, style, width, wide, notes)
+
+
 def _route_path(route: Doc) -> str:
     if route.get("kind", "Ingress") != "Ingress":
         return str(route.get("path") or "/")
@@ -342,6 +365,7 @@ def format_table(doc: Doc, *, style: Style = PLAIN, width: int = 160, wide: bool
         format_endpoints(doc, style, width, wide, notes),
         format_dns(doc, style, width, wide, notes),
         format_routes(doc, style, width, wide, notes),
+        format_policies(doc, style, width, wide, notes),
         format_migration(doc, style, width, wide, notes),
         format_observations(doc, style, width, wide, notes),
         format_findings(doc, style, width, wide),

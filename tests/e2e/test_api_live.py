@@ -163,7 +163,7 @@ def test_svc_kinds_are_one_list_each(cluster: Any, shop: str) -> None:
     expected = sorted([*(listing.KINDS_BY_RESOURCE[kind].path(shop) for kind in built_in), "/apis"])
     # The test cluster serves no Gateway API CRDs: discovery says so and they are not listed.
     assert sorted(paths(result)) == expected
-    assert len(result["log"]) == 7  # 6 built-in LISTs and discovery; budget: <= 14
+    assert len(result["log"]) == 9  # 8 built-in LISTs and discovery; budget: <= 14
     assert all(verb == "GET" for verb, _ in result["log"])
     snapshot = result["snapshot"]
     assert snapshot["live"] is True
@@ -173,7 +173,14 @@ def test_svc_kinds_are_one_list_each(cluster: Any, shop: str) -> None:
     assert snapshot["managed_fields"] is False
     # ... recorded as not served, exactly as a 404 would be.
     not_served = "not served (Gateway API CRDs not installed)"
+    no_policy_api = "not served (network-policy-api CRDs not installed)"
     assert snapshot["unavailable"] == [
+        "cannot list adminnetworkpolicies cluster-wide: policy.networking.k8s.io/v1alpha1 "
+        + no_policy_api,
+        "cannot list baselineadminnetworkpolicies cluster-wide: policy.networking.k8s.io/v1alpha1 "
+        + no_policy_api,
+        "cannot list clusternetworkpolicies cluster-wide: policy.networking.k8s.io/v1alpha2 "
+        + no_policy_api,
         f"cannot list grpcroutes in {shop}: gateway.networking.k8s.io/v1 " + not_served,
         f"cannot list httproutes in {shop}: gateway.networking.k8s.io/v1 " + not_served,
     ]
@@ -186,7 +193,7 @@ def test_svc_reads_the_corefile_with_one_get(cluster: Any, shop: str) -> None:
         cluster, op="load", namespace=shop, kinds=sorted(SVC.kinds), dns_config=SVC.dns_config
     )
     assert "error" not in result, result.get("error")
-    assert len(result["log"]) == 8
+    assert len(result["log"]) == 10  # 8 built-in LISTs, discovery, the Corefile
     assert [p for p in paths(result) if "/configmaps" in p] == [
         "/api/v1/namespaces/kube-system/configmaps/coredns"
     ]
@@ -339,12 +346,19 @@ def test_rejected_token_is_a_cluster_access_error(cluster: Any, shop: str, tmp_p
 
 def test_namespace_not_found(cluster: Any, shop: str) -> None:
 
-    svc_only = in_cluster(cluster, op="load", namespace="no-such-ns", kinds=sorted(SVC.kinds))
+    # Without the Namespace list, one GET of the Namespace tells "not found"...
+    kinds = sorted(SVC.kinds - {"namespaces"})
+    svc_only = in_cluster(cluster, op="load", namespace="no-such-ns", kinds=kinds)
     assert svc_only["error"]["type"] == "NotFoundError"
     assert svc_only["error"]["exit_code"] == 2
     assert svc_only["error"]["message"] == 'namespace "no-such-ns" not found'
     assert paths(svc_only)[-1] == "/api/v1/namespaces/no-such-ns"
-    assert len(svc_only["log"]) == 8  # 6 built-in LISTs, discovery, the namespace GET
+    assert len(svc_only["log"]) == 9  # 7 built-in LISTs, discovery, the namespace GET
+    # ... svc lists Namespaces (their labels, for NetworkPolicies): the list tells it.
+    svc = in_cluster(cluster, op="load", namespace="no-such-ns", kinds=sorted(SVC.kinds))
+    assert svc["error"]["message"] == 'namespace "no-such-ns" not found'
+    assert "/api/v1/namespaces/no-such-ns" not in paths(svc)
+    assert len(svc["log"]) == 9  # 8 built-in LISTs and discovery
 
     typo = in_cluster(cluster, op="load", namespace=shop + "x")
     assert typo["error"]["exit_code"] == 2
@@ -354,10 +368,14 @@ def test_namespace_not_found(cluster: Any, shop: str) -> None:
 def test_empty_namespace_is_not_an_error(cluster: Any) -> None:
 
     with cluster.namespace("apiempty") as namespace:
-        result = in_cluster(cluster, op="load", namespace=namespace, kinds=sorted(SVC.kinds))
+        kinds = sorted(SVC.kinds - {"namespaces"})
+        result = in_cluster(cluster, op="load", namespace=namespace, kinds=kinds)
+        listed = in_cluster(cluster, op="load", namespace=namespace, kinds=sorted(SVC.kinds))
     assert "error" not in result, result.get("error")
     assert result["snapshot"]["services"] == []
     assert paths(result)[-1] == f"/api/v1/namespaces/{namespace}", "one GET proves it exists"
+    assert "error" not in listed, listed.get("error")
+    assert f"/api/v1/namespaces/{namespace}" not in paths(listed), "the list proves it"
 
 
 def closed_port() -> int:

@@ -174,6 +174,9 @@ def _from_client(command: dict[str, Any]) -> dict[str, Any]:
         keep: bool = False
         namespace: str | None = command["namespace"]
         timeout: float = 60.0
+        as_client: bool = False
+        ephemeral: bool = False
+        repeat: int = 1
 
     ns = command["namespace"]
     session = connect(command["kubeconfig"], None)

@@ -32,7 +32,7 @@ from kubectl_discover.api.session import (
     kubeconfig_paths,
     merge_kubeconfigs,
 )
-from kubectl_discover.commands import SVC
+from kubectl_discover.commands import POLICY_API_KINDS, SVC
 from kubectl_discover.errors import (
     EXIT_CLUSTER,
     EXIT_INPUT,
@@ -495,6 +495,8 @@ SVC_BUILT_IN_REQUESTS = {
     ("GET", "/apis/apps/v1/namespaces/shop/deployments?limit=500"),
     ("GET", "/api/v1/nodes?limit=500"),
     ("GET", "/apis/networking.k8s.io/v1/namespaces/shop/ingresses?limit=500"),
+    ("GET", "/apis/networking.k8s.io/v1/networkpolicies?limit=500"),
+    ("GET", "/api/v1/namespaces?limit=500"),
     ("GET", "/api/v1/namespaces/kube-system/configmaps/coredns"),
     ("GET", "/apis"),
 }
@@ -532,8 +534,48 @@ def test_crd_kinds_the_server_does_not_serve_are_not_listed(tmp_path: Path) -> N
     assert snapshot.gateway_api_served is False
     assert snapshot.served_groups == frozenset({"apps", "apps/v1"})
     assert {gap.resource for gap in snapshot.unavailable if gap.not_served} == (
-        SVC.kinds & {"gateways", "httproutes", "grpcroutes", "referencegrants"}
+        SVC.kinds & {"gateways", "httproutes", "grpcroutes", "referencegrants"} | POLICY_API_KINDS
     )
+    session.close()
+
+
+@pytest.mark.parametrize(
+    ("versions", "listed", "requests"),
+    [
+        (["v1alpha2"], {"v1alpha2/clusternetworkpolicies"}, 13),
+        (
+            ["v1alpha1"],
+            {"v1alpha1/adminnetworkpolicies", "v1alpha1/baselineadminnetworkpolicies"},
+            14,
+        ),
+        # Both served (mid-migration): the replacement is read, the old kinds are not.
+        (["v1alpha1", "v1alpha2"], {"v1alpha2/clusternetworkpolicies"}, 13),
+    ],
+)
+def test_svc_requests_with_the_network_policy_api_served_too(
+    tmp_path: Path, versions: list[str], listed: set[str], requests: int
+) -> None:
+    """The Gateway API and the network-policy-api both served: at most 14 (bench/README.md)."""
+    session = connect(str(write_kubeconfig(tmp_path / "k", server="https://api.test:6443")), None,
+                      environ={})  # fmt: skip
+    policy_api = {"policy.networking.k8s.io": versions}
+    session.api_client.rest_client.pool_manager = RoutedPool({}, {**GATEWAY_SERVED, **policy_api})
+    snapshot = listing.load_snapshot(session, "shop", kinds=SVC.kinds, dns_config=True)
+    group = "/apis/policy.networking.k8s.io"
+    policy_lists = {p.split("?")[0] for _, p in session.request_log if p.startswith(group)}
+    assert policy_lists == {f"{group}/{kind}" for kind in listed}
+    assert session.requests == len(session.request_log) == requests <= 14
+    superseded = [gap.describe() for gap in snapshot.unavailable if gap.superseded]
+    assert superseded == (
+        [
+            f"cannot list {kind} cluster-wide: policy.networking.k8s.io/v1alpha1 not read: its "
+            "replacement is served and read instead"
+            for kind in ("adminnetworkpolicies", "baselineadminnetworkpolicies")
+        ]
+        if len(versions) == 2
+        else []
+    )
+    assert not [gap for gap in snapshot.unavailable if gap.refused]
     session.close()
 
 
@@ -844,6 +886,8 @@ class RoutedPool(ScriptedPool):
             elif "/configmaps/" in path:
                 missing = (404, {}, status_body(404, "configmaps not found"))
                 self.replies.append(self.configmaps.get(path, missing))
+            elif path == "/api/v1/namespaces":
+                self.replies.append((200, {}, {"items": [{"metadata": {"name": "shop"}}]}))
             else:
                 item = {"metadata": {"name": "web", "namespace": "shop"}}
                 self.replies.append((200, {}, {"items": [item]}))
@@ -865,11 +909,12 @@ def _load_svc(scripted: Any, configmaps: dict[str, Reply]) -> tuple[Session, Any
 
 
 def test_svc_reads_its_lists_and_the_coredns_configmap(scripted: Any) -> None:
-    """8 LISTs (no Gateways, no ReferenceGrants), discovery and one GET: 10 requests of the
+    """10 LISTs (no Gateways, no ReferenceGrants; NetworkPolicies and Namespaces), discovery and
+    one GET: 12 requests of the
     budget of 14 (bench/README.md)."""
     kubeadm = _configmap("coredns", Corefile=KUBEADM_LIKE)
     session, loaded = _load_svc(scripted, {COREDNS_PATH: kubeadm})
-    assert session.requests == 10
+    assert session.requests == 12
     assert [p for _, p in session.request_log if "configmaps" in p] == [COREDNS_PATH]
     (configmap,) = loaded.snapshot.dns_configmaps
     assert configmap["metadata"] == {"name": "coredns", "namespace": "kube-system",
@@ -886,7 +931,7 @@ def test_aks_corefile_importing_custom_costs_one_more_get(scripted: Any) -> None
             CUSTOM_PATH: _configmap("coredns-custom", **{"log.override": "log"}),
         },
     )
-    assert session.requests == 11
+    assert session.requests == 13
     assert [p for _, p in session.request_log if "configmaps" in p] == [COREDNS_PATH, CUSTOM_PATH]
     dns = loaded.index.cluster_dns.dns
     assert dns is not None and str(dns.custom) == "ConfigMap kube-system/coredns-custom"
@@ -895,7 +940,7 @@ def test_aks_corefile_importing_custom_costs_one_more_get(scripted: Any) -> None
 def test_forbidden_corefile_is_unavailable_and_kubeadm_is_assumed(scripted: Any) -> None:
     forbidden = (403, {}, status_body(403, 'configmaps "coredns" is forbidden'))
     session, loaded = _load_svc(scripted, {COREDNS_PATH: forbidden})
-    assert session.requests == 10
+    assert session.requests == 12
     from kubectl_discover.snapshot import Unavailable
 
     assert Unavailable("configmaps", "get", "kube-system", "forbidden") in (
@@ -910,7 +955,7 @@ def test_forbidden_corefile_is_unavailable_and_kubeadm_is_assumed(scripted: Any)
 def test_missing_corefile_says_so_and_assumes_kubeadm(scripted: Any) -> None:
     missing = (404, {}, status_body(404, 'configmaps "coredns" not found'))
     session, loaded = _load_svc(scripted, {COREDNS_PATH: missing})
-    assert session.requests == 10
+    assert session.requests == 12
     assert loaded.snapshot.dns_configmaps == () and loaded.snapshot.dns_configmaps_read
     assert loaded.index.cluster_dns.assumed == (
         "no coredns ConfigMap (not CoreDNS, or named differently); assumed kubeadm's Corefile: "
@@ -937,3 +982,52 @@ def test_forbidden_corefile_report_states_the_assumption(scripted: Any) -> None:
     ]
     assert "cannot get configmaps in kube-system: forbidden" in doc["skipped"]
     assert not [f for f in doc["findings"] if f["id"] == "access-skipped"]
+
+
+def test_unserved_policy_api_group_is_not_listed(scripted: Any) -> None:
+    """Discovery does not list policy.networking.k8s.io: no LIST, "not installed"."""
+    cilium = {"groups": [{"name": "cilium.io", "versions": [{"groupVersion": "cilium.io/v2"}]}]}
+    session, _ = scripted([(200, {}, cilium)])
+    snapshot = listing.load_snapshot(
+        session, None, kinds=frozenset({"adminnetworkpolicies", "clusternetworkpolicies"})
+    )
+    assert session.request_log == [("GET", "/apis")]
+    assert sorted(gap.describe() for gap in snapshot.unavailable) == [
+        "cannot list adminnetworkpolicies cluster-wide: policy.networking.k8s.io/v1alpha1 "
+        "not served (network-policy-api CRDs not installed)",
+        "cannot list clusternetworkpolicies cluster-wide: policy.networking.k8s.io/v1alpha2 "
+        "not served (network-policy-api CRDs not installed)",
+    ]
+    assert all(gap.not_served and not gap.refused for gap in snapshot.unavailable)
+    assert snapshot.served_groups == frozenset({"cilium.io", "cilium.io/v2"})
+
+
+def test_policy_api_404_is_not_installed_not_refused(scripted: Any) -> None:
+    """Discovery refused: the kind is listed anyway and its 404 means "not installed"."""
+    session, _ = scripted(
+        [
+            (403, {}, status_body(403, "forbidden")),
+            (404, {}, status_body(404, "the server could not find it")),
+        ]
+    )
+    snapshot = listing.load_snapshot(session, None, kinds=frozenset({"clusternetworkpolicies"}))
+    (gap,) = snapshot.unavailable
+    assert gap.not_served and not gap.refused
+    assert session.request_log[-1] == (
+        "GET",
+        "/apis/policy.networking.k8s.io/v1alpha2/clusternetworkpolicies?limit=500",
+    )
+
+
+def test_network_policies_are_listed_across_every_namespace(scripted: Any) -> None:
+    policy = {"metadata": {"name": "deny", "namespace": "kube-system"}, "spec": {}}
+    session, _ = scripted(
+        [(200, {}, {"items": [policy]}), (200, {}, {"metadata": {"name": "shop"}})]
+    )
+    snapshot = listing.load_snapshot(session, "shop", kinds=frozenset({"networkpolicies"}))
+    assert session.request_log[0] == (
+        "GET",
+        "/apis/networking.k8s.io/v1/networkpolicies?limit=500",
+    )
+    (loaded,) = snapshot.networkpolicies
+    assert (loaded["apiVersion"], loaded["kind"]) == ("networking.k8s.io/v1", "NetworkPolicy")

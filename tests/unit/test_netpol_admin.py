@@ -186,7 +186,7 @@ def test_ingress_rules_use_from() -> None:
 
 def test_other_versions_of_the_api_are_not_evaluated() -> None:
     cnp = {
-        "apiVersion": "policy.networking.k8s.io/v1alpha2",
+        "apiVersion": "policy.networking.k8s.io/v1beta1",
         "kind": "ClusterNetworkPolicy",
         "metadata": {"name": "x"},
     }

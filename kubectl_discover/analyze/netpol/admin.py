@@ -1,5 +1,11 @@
 """AdminNetworkPolicy and BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1,
-sigs.k8s.io/network-policy-api) parsed once into typed views.
+sigs.k8s.io/network-policy-api) and ClusterNetworkPolicy (v1alpha2: one kind whose
+``spec.tier`` is Admin or Baseline) parsed once into the same typed views.
+
+A ClusterNetworkPolicy differs only in its spelling: ``Accept`` for Allow, Pass allowed in
+both tiers (in the Baseline tier it hands the connection to the default, allowed),
+``priority`` in both tiers, and ports as ``protocols`` items (``tcp``/``udp``/``sctp``
+with ``destinationPort.number`` or ``.range``, or ``destinationNamedPort``).
 
 Unlike a NetworkPolicy, every rule carries an action (Allow, Deny, Pass; a baseline
 only Allow or Deny) and rules are ordered: an admin policy by ``spec.priority``
@@ -23,6 +29,9 @@ from kubectl_discover.refs import ObjectRef
 
 ADMIN_ACTIONS = ("Allow", "Deny", "Pass")
 BASELINE_ACTIONS = ("Allow", "Deny")
+CLUSTER_ACTIONS = {"Accept": "Allow", "Deny": "Deny", "Pass": "Pass"}
+"""A ClusterNetworkPolicy's actions and what they mean here (Accept is Allow)."""
+CLUSTER_TIERS = ("Admin", "Baseline")
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,35 @@ def parse_admin_policy(obj: Mapping[str, Any]) -> AdminPolicyView:
     )
 
 
+def parse_cluster_network_policy(obj: Mapping[str, Any]) -> AdminPolicyView:
+    """The view of a v1alpha2 ClusterNetworkPolicy (``baseline`` for tier Baseline);
+    never raises. An unknown tier is a problem and the policy is taken for an Admin one
+    whose place is unknown."""
+    metadata = obj.get("metadata")
+    metadata = metadata if isinstance(metadata, Mapping) else {}
+    ref = ObjectRef("ClusterNetworkPolicy", "", str(metadata.get("name") or ""))
+    problems: list[str] = []
+    spec = obj.get("spec")
+    if not isinstance(spec, Mapping):
+        problems.append("spec is not an object")
+        spec = {}
+    tier = spec.get("tier")
+    priority = spec.get("priority")
+    priority_valid = tier in CLUSTER_TIERS
+    if not priority_valid:
+        problems.append(f"spec.tier {tier!r} is not Admin or Baseline")
+    if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 1000:
+        problems.append(f"spec.priority {priority!r} is not a number from 0 to 1000")
+        priority, priority_valid = 0, False
+    subject = _selection(spec.get("subject"), "spec.subject", problems)
+    actions = tuple(CLUSTER_ACTIONS)
+    ingress = _rules(spec.get("ingress"), Direction.INGRESS, actions, problems, cluster=True)
+    egress = _rules(spec.get("egress"), Direction.EGRESS, actions, problems, cluster=True)
+    return AdminPolicyView(
+        ref, tier == "Baseline", priority, subject, ingress, egress, tuple(problems), priority_valid
+    )
+
+
 def _selection(raw: object, where: str, problems: list[str]) -> AdminSelection:
     def bad(problem: str) -> AdminSelection:
         problems.append(f"{where} {problem}")
@@ -139,7 +177,12 @@ def _selection(raw: object, where: str, problems: list[str]) -> AdminSelection:
 
 
 def _rules(
-    raw: object, direction: Direction, actions: tuple[str, ...], problems: list[str]
+    raw: object,
+    direction: Direction,
+    actions: tuple[str, ...],
+    problems: list[str],
+    *,
+    cluster: bool = False,
 ) -> tuple[AdminRule, ...]:
     where = f"spec.{direction.field}"
     if raw is None:
@@ -150,7 +193,7 @@ def _rules(
     rules = []
     for index, item in enumerate(raw[:MAX_ITEMS]):
         here = f"{where}[{index}]"
-        rules.append(_rule(item, index, here, direction, actions, problems))
+        rules.append(_rule(item, index, here, direction, actions, problems, cluster=cluster))
     if len(raw) > MAX_ITEMS:
         # The rules not read may match: a last rule that "may match" anything says so.
         problem = f"{where} has more than {MAX_ITEMS} rules; the rest were not read"
@@ -166,6 +209,8 @@ def _rule(
     direction: Direction,
     actions: tuple[str, ...],
     problems: list[str],
+    *,
+    cluster: bool = False,
 ) -> AdminRule:
     def bad(problem: str, name: str = "", action: str = "") -> AdminRule:
         problems.append(f"{here} {problem}")
@@ -178,6 +223,8 @@ def _rule(
     action = item.get("action")
     if action not in actions:
         return bad(f"action {action!r} is not one of {', '.join(actions)}", name)
+    if cluster:
+        action = CLUSTER_ACTIONS[str(action)]
     peers_field = direction.peers_field
     raw_peers = item.get(peers_field)
     if not isinstance(raw_peers, list) or not raw_peers:
@@ -187,14 +234,16 @@ def _rule(
         if peer.problem:
             problems.append(f"{here}.{peers_field}[{i}] {peer.problem}")
     ports: tuple[AdminPort, ...] | None = None
-    raw_ports = item.get("ports")
+    ports_field = "protocols" if cluster else "ports"
+    raw_ports = item.get(ports_field)
     if raw_ports is not None:
         if not isinstance(raw_ports, list):
-            return bad("ports is not a list", name, str(action))
-        ports = tuple(_port(p) for p in raw_ports[:MAX_ITEMS])
+            return bad(f"{ports_field} is not a list", name, str(action))
+        parse = _protocol if cluster else _port
+        ports = tuple(parse(p) for p in raw_ports[:MAX_ITEMS])
         for i, port in enumerate(ports):
             if port.problem:
-                problems.append(f"{here}.ports[{i}] {port.problem}")
+                problems.append(f"{here}.{ports_field}[{i}] {port.problem}")
     return AdminRule(index, name, str(action), peers, ports)
 
 
@@ -260,6 +309,41 @@ def _port(raw: object) -> AdminPort:
     if start > end:
         return AdminPort(str(protocol), problem=f"portRange start {start} is above end {end}")
     return AdminPort(str(protocol), start, end)
+
+
+def _protocol(raw: object) -> AdminPort:
+    """One ClusterNetworkPolicy ``protocols`` item: exactly one of tcp, udp, sctp (each
+    with ``destinationPort``: ``number`` or ``range``) or ``destinationNamedPort``."""
+    if not isinstance(raw, Mapping):
+        return AdminPort("TCP", problem="is not an object")
+    keys = ("tcp", "udp", "sctp", "destinationNamedPort")
+    present = [k for k in keys if raw.get(k) is not None]
+    if len(present) != 1:
+        return AdminPort("TCP", problem=f"must set exactly one of {', '.join(keys)}")
+    (key,) = present
+    value = raw[key]
+    if key == "destinationNamedPort":
+        if not isinstance(value, str) or not is_port_name(value):
+            return AdminPort("TCP", problem=f"destinationNamedPort {value!r} is not a port name")
+        return AdminPort("TCP", name=value)
+    protocol = key.upper()
+    port = value.get("destinationPort") if isinstance(value, Mapping) else None
+    if not isinstance(port, Mapping):
+        return AdminPort(protocol, problem=f"{key}.destinationPort is not an object")
+    number, span = port.get("number"), port.get("range")
+    if (number is None) == (span is None):
+        return AdminPort(protocol, problem=f"{key}.destinationPort must set number or range")
+    if number is not None:
+        start = end = number
+    else:
+        start = span.get("start") if isinstance(span, Mapping) else None
+        end = span.get("end") if isinstance(span, Mapping) else None
+    if not (_port_number(start) and _port_number(end)):
+        return AdminPort(protocol, problem=f"{key} ports {start!r}, {end!r} are not 1-65535")
+    assert isinstance(start, int) and isinstance(end, int)
+    if start > end:
+        return AdminPort(protocol, problem=f"{key} range start {start} is above end {end}")
+    return AdminPort(protocol, start, end)
 
 
 def _port_number(value: object) -> bool:

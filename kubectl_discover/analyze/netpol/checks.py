@@ -140,6 +140,29 @@ PATH_ALLOWED = Check(
     AREA,
 )
 
+NAMESPACE_DNS_BLOCKED = Check(
+    "netpol-namespace-dns-blocked",
+    Severity.FAIL,
+    "NetworkPolicies block DNS for pods of a namespace",
+    "scan: pods of the namespace are isolated for egress (typically a default-deny egress "
+    "policy) and no egress rule lets them reach the cluster DNS (the kube-dns pods) on UDP "
+    "53, or on TCP 53: their lookups time out (UDP) or large answers fail (TCP).",
+    "Add an egress rule allowing UDP and TCP 53 to the DNS pods (namespaceSelector and "
+    "podSelector in one item) for every pod of the namespace.",
+    AREA,
+)
+BACKENDS_UNREACHABLE = Check(
+    "netpol-backends-unreachable",
+    Severity.FAIL,
+    "No NetworkPolicy rule lets any client reach a Service's backends",
+    "scan: the backend pods are isolated for ingress and no ingress rule of the policies "
+    "selecting them names their targetPort (or all ports), whatever the peer: no client, "
+    "inside or outside the namespace, can reach the Service.",
+    "Add an ingress rule admitting the Service's clients on the targetPort to a policy "
+    "selecting the backends.",
+    AREA,
+)
+
 CHECKS = (
     DNS_EGRESS_DENIED,
     DNS_TCP_DENIED,
@@ -154,4 +177,6 @@ CHECKS = (
     UNKNOWN,
     MALFORMED,
     PATH_ALLOWED,
+    NAMESPACE_DNS_BLOCKED,
+    BACKENDS_UNREACHABLE,
 )

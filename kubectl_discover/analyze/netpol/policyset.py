@@ -1,8 +1,9 @@
 """All the policies that may govern a connection, sorted by engine, parsed once.
 
-NetworkPolicy (networking.k8s.io) and AdminNetworkPolicy/BaselineAdminNetworkPolicy
-(policy.networking.k8s.io/v1alpha1) are evaluated. Any other policy kind (Cilium,
-Calico, Antrea, OVN-Kubernetes, the v1alpha2 ClusterNetworkPolicy, ...) is recorded
+NetworkPolicy (networking.k8s.io), AdminNetworkPolicy/BaselineAdminNetworkPolicy
+(policy.networking.k8s.io/v1alpha1) and ClusterNetworkPolicy (v1alpha2, tier Admin or
+Baseline) are evaluated. Any other policy kind (Cilium, Calico, Antrea, OVN-Kubernetes,
+...) is recorded
 as an :class:`OtherPolicy`: the evaluator cannot know what it does, so a verdict
 about an endpoint it may govern is "unknown: also governed by X", never "allowed".
 """
@@ -13,20 +14,36 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubectl_discover.analyze.netpol.admin import AdminPolicyView, parse_admin_policy
+from kubectl_discover.analyze.netpol.admin import (
+    AdminPolicyView,
+    parse_admin_policy,
+    parse_cluster_network_policy,
+)
 from kubectl_discover.analyze.netpol.policy import NetworkPolicyView, parse_network_policy
 from kubectl_discover.refs import ObjectRef
 
 CORE_GROUP = "networking.k8s.io"
 ADMIN_GROUP = "policy.networking.k8s.io"
 ADMIN_VERSION = "v1alpha1"
+CLUSTER_VERSION = "v1alpha2"
 EVALUATED = frozenset(
     {
         ("NetworkPolicy", CORE_GROUP),
         ("AdminNetworkPolicy", ADMIN_GROUP),
         ("BaselineAdminNetworkPolicy", ADMIN_GROUP),
+        ("ClusterNetworkPolicy", ADMIN_GROUP),
     }
 )
+ENGINES: Mapping[str, str] = {
+    "cilium.io": "Cilium",
+    "crd.projectcalico.org": "Calico",
+    "projectcalico.org": "Calico",
+    "crd.antrea.io": "Antrea",
+    "k8s.ovn.org": "OVN-Kubernetes",
+}
+"""API groups of other NetworkPolicy engines: when the cluster serves one (or files hold
+its objects), the engine may allow or deny what NetworkPolicies say; verdicts become
+unknown. The name is how messages call the engine."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,8 @@ class OtherPolicy:
 
     @property
     def label(self) -> str:
+        if not self.kind:  # only the engine's API group is known to be served
+            return f"{ENGINES.get(self.group, self.group)} ({self.group})"
         return f"{self.kind}.{self.group}" if self.group else self.kind
 
     def may_govern(self, namespace: str) -> bool:
@@ -95,12 +114,16 @@ def build_policy_set(
     present_kinds: Iterable[str] = (),
     *,
     default_namespace: str = "default",
+    present_groups: Iterable[str] = (),
 ) -> PolicySet:
     """Sort raw policy objects by engine and parse the evaluated ones.
 
     ``present_kinds`` names policy kinds known to exist in the cluster (``Kind.group``,
     e.g. ``CiliumClusterwideNetworkPolicy.cilium.io``) whose objects were not read;
     each makes every verdict unknown. The evaluated kinds themselves are ignored there.
+    ``present_groups`` names API groups the cluster serves; those of other engines
+    (:data:`ENGINES`) make every verdict unknown ("also governed by Cilium (cilium.io)").
+    A CustomResourceDefinition among ``objects`` stands for its group.
     """
     network: list[NetworkPolicyView] = []
     admin: list[AdminPolicyView] = []
@@ -121,6 +144,14 @@ def build_policy_set(
             and kind == "BaselineAdminNetworkPolicy"
         ):
             baseline.append(parse_admin_policy(obj))
+        elif group == ADMIN_GROUP and version == CLUSTER_VERSION and kind == "ClusterNetworkPolicy":
+            view = parse_cluster_network_policy(obj)
+            (baseline if view.baseline else admin).append(view)
+        elif kind == "CustomResourceDefinition":
+            spec = obj.get("spec")
+            crd_group = spec.get("group") if isinstance(spec, Mapping) else None
+            if isinstance(crd_group, str) and crd_group in ENGINES:
+                others.append(OtherPolicy("", crd_group))
         else:
             metadata = obj.get("metadata")
             metadata = metadata if isinstance(metadata, Mapping) else {}
@@ -137,6 +168,9 @@ def build_policy_set(
         kind, group = split_kind(text)
         if (kind, group) not in EVALUATED:
             others.append(OtherPolicy(kind, group))
+    for group in sorted(set(present_groups)):
+        if group in ENGINES:
+            others.append(OtherPolicy("", group))
     ordered = tuple(sorted(network, key=lambda p: p.ref))
     by_namespace: dict[str, list[NetworkPolicyView]] = {}
     for policy in ordered:
@@ -144,7 +178,7 @@ def build_policy_set(
     return PolicySet(
         ordered,
         tuple(sorted(admin, key=lambda p: (p.priority, p.ref))),
-        tuple(sorted(baseline, key=lambda p: p.ref)),
+        tuple(sorted(baseline, key=lambda p: (p.priority, p.ref))),
         tuple(others),
         {namespace: tuple(views) for namespace, views in by_namespace.items()},
     )
