@@ -30,6 +30,7 @@ from kubectl_discover.probe.dnspath import (
 from kubectl_discover.probe.errors import ProbeForbiddenError
 from kubectl_discover.probe.nodes import NodeFanOut, select_nodes
 from kubectl_discover.probe.observations import ProbeResult
+from kubectl_discover.probe.plan import ProbePlan
 from kubectl_discover.probe.runner import (
     EPHEMERAL_NOTICE,
     ProbeSettings,
@@ -107,14 +108,24 @@ def reused_pod(
     ) as running:
 
         def run(snapshot: Snapshot, diagnoses: Sequence[Diagnosis]) -> ProbeRun | None:
-            if plan_for(diagnoses, settings.timeout).empty:
+            plan = _full_plan(session, settings, snapshot, diagnoses)
+            if plan is None:
                 return None
-            path = path_plan_for(snapshot, diagnoses, settings, dns_path_targets(session, snapshot))
-            plan = plan_for(diagnoses, settings.timeout, dns_path=path)
             result = running.run(build_payload(plan), BOOTSTRAP)
             return ProbeRun(result, probe_document(pod, result, settings.keep))
 
         yield run
+
+
+def _full_plan(
+    session: Any, settings: ProbeSettings, snapshot: Snapshot, diagnoses: Sequence[Diagnosis]
+) -> ProbePlan | None:
+    """What one probe run asks: the diagnoses' checks and every hop of the DNS path (its
+    targets read from the cluster); None when the diagnoses need no probe at all."""
+    if plan_for(diagnoses, settings.timeout).empty:
+        return None
+    path = path_plan_for(snapshot, diagnoses, settings, dns_path_targets(session, snapshot))
+    return plan_for(diagnoses, settings.timeout, dns_path=path)
 
 
 @contextlib.contextmanager
@@ -138,10 +149,9 @@ def _ephemeral(
     ) as running:
 
         def run(snapshot: Snapshot, diagnoses: Sequence[Diagnosis]) -> ProbeRun | None:
-            if plan_for(diagnoses, settings.timeout).empty:
+            plan = _full_plan(session, settings, snapshot, diagnoses)
+            if plan is None:
                 return None
-            path = path_plan_for(snapshot, diagnoses, settings, dns_path_targets(session, snapshot))
-            plan = plan_for(diagnoses, settings.timeout, dns_path=path)
             result = running.run(build_payload(plan), BOOTSTRAP)
             return ProbeRun(result, ephemeral_document(client, container, result))
 
