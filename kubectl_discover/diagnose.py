@@ -284,8 +284,14 @@ def service_policy_path(
     endpoint = netpaths.client_endpoint(context, pod)
     dns, note = netpaths.dns_server(context, index, client.nameserver)
     target = netpaths.service_target(context, index, namespace, name)
+    outside = netpaths.external_target(index, namespace, name)
     result = netpaths.path_result(
-        context, endpoint, dns=dns, services=[target] if target else [], notes=[note]
+        context,
+        endpoint,
+        dns=dns,
+        services=[target] if target else [],
+        external=[outside] if outside else [],
+        notes=[note, netpaths.external_name_note(index, namespace, name)],
     )
     return result, shown
 

@@ -158,6 +158,39 @@ def service_target(
     return netpol.service_target(raw, backends, default_namespace=namespace)
 
 
+def external_target(index: Index, namespace: str, name: str) -> netpol.ExternalTarget | None:
+    """A Service without selector: the addresses of its (hand-made) EndpointSlices, reached
+    through its ClusterIP; None for any other Service or when no slice lists an address."""
+    view = index.service(namespace, name)
+    if view is None or view.selector or view.external_name:
+        return None
+    addresses: dict[str, None] = {}
+    ports: dict[tuple[int, str], None] = {}
+    for slice_ in index.slice_views_for(namespace, name):
+        for port in slice_.ports:
+            if port.port is not None:
+                ports[(port.port, port.protocol or "TCP")] = None
+        for endpoint in slice_.endpoints:
+            if endpoint.ready is not False:
+                addresses.update(dict.fromkeys(endpoint.addresses))
+    if not addresses or not ports:
+        return None
+    return netpol.ExternalTarget(tuple(addresses), tuple(ports), view.ref, via_cluster_ip=True)
+
+
+def external_name_note(index: Index, namespace: str, name: str) -> str:
+    """Why an ExternalName Service's egress is not judged: its addresses are whatever its
+    target resolves to when the client connects, which only ipBlock rules can match."""
+    view = index.service(namespace, name)
+    if view is None or not view.external_name:
+        return ""
+    return (
+        f"Service {namespace}/{name} is an ExternalName ({view.external_name}): the client "
+        "connects to whatever that name resolves to, which only ipBlock rules can match; "
+        "egress to it is not computed"
+    )
+
+
 def dns_server(
     context: PolicyContext, index: Index, nameserver: str | None
 ) -> tuple[netpol.DnsServer, str]:
@@ -261,11 +294,17 @@ def path_result(
     *,
     dns: netpol.DnsServer | None,
     services: Sequence[netpol.ServiceTarget],
+    external: Sequence[netpol.ExternalTarget] = (),
     controllers: Sequence[netpol.Endpoint] = (),
     notes: Sequence[str] = (),
 ) -> PathResult:
     path = netpol.path_verdict(
-        context.policies, client, dns=dns, services=services, controllers=controllers
+        context.policies,
+        client,
+        dns=dns,
+        services=services,
+        external=external,
+        controllers=controllers,
     )
     rows = _rows(context.policies, path)
     rows = tuple(dataclasses.replace(r, causes=row_causes(r, path.findings)) for r in rows)

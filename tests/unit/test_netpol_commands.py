@@ -1065,3 +1065,64 @@ def test_the_other_namespace_of_a_live_svc_is_one_whose_services_were_read() -> 
     )
     others = {(d.query, d.client_namespace, d.exists) for d in diagnosis.dns if d.query == "web"}
     assert others == {("web", "shop", True), ("web", "other", False)}
+
+
+DB_OUTSIDE = """
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: shop}
+spec:
+  ports: [{name: pg, port: 5432}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: db-1
+  namespace: shop
+  labels: {kubernetes.io/service-name: db}
+addressType: IPv4
+ports: [{name: pg, port: 5432, protocol: TCP}]
+endpoints: [{addresses: [203.0.113.7]}]
+"""
+
+
+def test_a_service_without_selector_is_judged_at_its_slice_addresses(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Egress to the addresses of hand-made EndpointSlices: denied when the client is
+    isolated and no rule names any destination; with an ipBlock rule the verdict is
+    unknown, because whether ipBlock sees the rewritten Service IP is not defined."""
+    common = dict(extra=DB_OUTSIDE, command=("svc", "db"))
+    code, doc = svc(capsys, tmp_path, DENY_EGRESS, allow_dns("UDP", "TCP"), **common)  # type: ignore[arg-type]
+    external = [r for r in rows(doc) if r[0] == "external"]
+    assert external == [
+        ("external", "egress", "TCP/5432", "denied", "no policy allows it"),
+        ("external", "ingress", "TCP/5432", "allowed", "exempt"),  # no policy governs it there
+    ]
+    assert code == 1
+    to_block = netpol(
+        "to-db",
+        {
+            "podSelector": {},
+            "policyTypes": ["Egress"],
+            "egress": [{"to": [{"ipBlock": {"cidr": "203.0.113.0/24"}}]}],
+        },
+    )
+    _, doc = svc(capsys, tmp_path, DENY_EGRESS, allow_dns("UDP", "TCP"), to_block, **common)  # type: ignore[arg-type]
+    assert [r[3] for r in rows(doc) if r[0] == "external"] == ["unknown", "allowed"]
+
+
+def test_an_external_name_service_says_why_its_egress_is_not_judged(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    other = (
+        "apiVersion: v1\nkind: Service\nmetadata: {name: pay, namespace: shop}\n"
+        "spec: {type: ExternalName, externalName: pay.example.com}\n"
+    )
+    _, doc = svc(capsys, tmp_path, DENY_EGRESS, extra=other, command=("svc", "pay"))
+    assert not [r for r in rows(doc) if r[0] in ("service", "external")]
+    assert (
+        "Service shop/pay is an ExternalName (pay.example.com): the client connects to "
+        "whatever that name resolves to, which only ipBlock rules can match; egress to it is "
+        "not computed" in doc["facts"]["networkPolicyAssumed"]
+    )
