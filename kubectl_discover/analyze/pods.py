@@ -39,9 +39,20 @@ def _container_ports(
     for container in pod_spec.get("containers") or ():
         name = container.get("name", "")
         for port in container.get("ports") or ():
-            entry = (name, port.get("containerPort"), port.get("name"), port.get("protocol"))
-            plain = plain and _plain(entry)
-            raw.append(entry)
+            number, port_name, protocol = (
+                port.get("containerPort"),
+                port.get("name"),
+                port.get("protocol"),
+            )
+            # _plain, inlined: this runs for every port of every pod
+            plain = (
+                plain
+                and type(name) is str
+                and type(number) is int
+                and (port_name is None or type(port_name) is str)
+                and (protocol is None or type(protocol) is str)
+            )
+            raw.append((name, number, port_name, protocol))
     for container in pod_spec.get("initContainers") or ():
         if container.get("restartPolicy") == "Always":
             name = container.get("name", "")
@@ -266,15 +277,15 @@ def snapshot_pod_namespace(snapshot: Snapshot, pod: Obj) -> str:
     return namespace
 
 
-def snapshot_pod_labels(pod: Obj) -> dict[str, str]:
+def snapshot_pod_labels(pod: Obj) -> Mapping[str, str]:
     """The ``labels`` of :func:`snapshot_pod_view` of ``pod``, without building the view."""
-    labels = pod.get("metadata", {}).get("labels")
+    labels: Mapping[str, str] | None = pod.get("metadata", {}).get("labels")
     if not labels:
         return {}
     for key, value in labels.items():
         if type(key) is not str or type(value) is not str:  # a hand-written file's `v: 1`
             return {str(k): str(v) for k, v in labels.items()}
-    return dict(labels)
+    return labels  # shared with the snapshot, which nothing mutates
 
 
 def snapshot_pod_view(
