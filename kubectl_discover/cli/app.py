@@ -65,11 +65,10 @@ from kubectl_discover.commands import (
 from kubectl_discover.errors import (
     InputError,
 )
-from kubectl_discover.probe.nodes import NodeFanOut, parse_node_list
 from kubectl_discover.syntax import is_dns1123_label, is_dns1123_subdomain
 
 if TYPE_CHECKING:
-    pass
+    from kubectl_discover.probe.nodes import NodeFanOut
 
 
 app = typer.Typer(
@@ -256,6 +255,8 @@ def _invoke(
 
 def _fan_out(all_nodes: bool, nodes: str | None, per_zone: bool) -> NodeFanOut:
     """The fan-out flags as one value; ``--nodes`` with no name is refused here."""
+    from kubectl_discover.probe.nodes import NodeFanOut, parse_node_list
+
     names = parse_node_list(nodes) if nodes is not None else ()
     if nodes is not None and not names:
         raise InputError("--nodes needs at least one node name (--nodes NODE,NODE)")

@@ -17,13 +17,12 @@ from kubectl_discover.commands import (
 from kubectl_discover.errors import (
     InputError,
 )
-from kubectl_discover.probe.dnspath import MAX_REPEAT
-from kubectl_discover.probe.nodes import NodeFanOut
 from kubectl_discover.refs import CLIENT_USAGE, parse_client
 from kubectl_discover.syntax import is_dns1123_label, is_dns1123_subdomain
 
 if TYPE_CHECKING:
     from kubectl_discover.loading import LoadRequest
+    from kubectl_discover.probe.nodes import NodeFanOut
 
 
 OUTPUTS = ("table", "wide", "json", "yaml", "tree")
@@ -43,7 +42,7 @@ class ProbeOptions:
     replay: str | None = None
     watch: bool = False
     interval: float = 5.0
-    fan_out: NodeFanOut = field(default_factory=NodeFanOut)
+    fan_out: NodeFanOut = field(default_factory=lambda: _no_fan_out())
     """``--all-nodes``, ``--nodes A,B``, ``--per-zone``: one probe pod per node."""
     as_client: bool = False
     ephemeral: bool = False
@@ -133,6 +132,8 @@ def validate(options: Options) -> None:
         _validate_ephemeral(probe)
     if probe.timeout <= 0:
         raise InputError("--probe-timeout must be positive")
+    from kubectl_discover.probe.dnspath import MAX_REPEAT
+
     if not 1 <= probe.repeat <= MAX_REPEAT:
         raise InputError(f"--repeat must be between 1 and {MAX_REPEAT}, not {probe.repeat}")
     if probe.repeat > 1 and not probe.enabled:
@@ -245,3 +246,11 @@ def load_request(
         detect_cluster_domain=options.cluster_domain is None,
         extra_kinds=frozenset({"nodes"}) if options.probe.fan_out.wanted else frozenset(),
     )
+
+
+def _no_fan_out() -> NodeFanOut:
+    """One probe pod (no ``--all-nodes``/``--nodes``/``--per-zone``); imported when first
+    needed so that ``version`` and ``--help`` stay fast."""
+    from kubectl_discover.probe.nodes import NodeFanOut
+
+    return NodeFanOut()

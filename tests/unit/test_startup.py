@@ -52,6 +52,20 @@ def test_light_commands_do_not_import_the_kubernetes_client(args: tuple[str, ...
     assert not heavy, f"{' '.join(args)} imported {', '.join(heavy)}"
 
 
+PROBE_AND_DATA = ("kubectl_discover.snapshot", "kubectl_discover.probe", "kubectl_discover.analyze")
+"""The plugin's own heavier packages: the objects, the probe and the analysis belong to
+commands that load something, not to ``version`` or ``--help``."""
+
+
+@pytest.mark.parametrize("args", [("version",), ("--help",)])
+def test_light_commands_do_not_import_the_analysis_or_the_probe(args: tuple[str, ...]) -> None:
+    modules, done = imported_modules(*args)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "kubectl_discover.cli" in modules, "the import log was not read"
+    loaded = sorted(m for m in modules if m.startswith(PROBE_AND_DATA))
+    assert not loaded, f"{' '.join(args)} imported {', '.join(loaded)}"
+
+
 def test_version_prints_the_version() -> None:
     from kubectl_discover import __version__
 
