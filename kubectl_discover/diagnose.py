@@ -231,6 +231,9 @@ class PolicyClient:
     ref: str | None = None
     namespace: str | None = None
     nameserver: str | None = None
+    resolved: tuple[str, ...] = ()
+    """What the probe's ``getaddrinfo`` returned for an ExternalName Service's names: the
+    addresses its target has from inside the cluster, which the client connects to."""
 
 
 PROBE_CLIENT_NAME = PROBE_PREFIX.rstrip("-")
@@ -284,14 +287,14 @@ def service_policy_path(
     endpoint = netpaths.client_endpoint(context, pod)
     dns, note = netpaths.dns_server(context, index, client.nameserver)
     target = netpaths.service_target(context, index, namespace, name)
-    outside = netpaths.external_target(index, namespace, name)
+    outside = netpaths.external_target(index, namespace, name, client.resolved)
     result = netpaths.path_result(
         context,
         endpoint,
         dns=dns,
         services=[target] if target else [],
         external=[outside] if outside else [],
-        notes=[note, netpaths.external_name_note(index, namespace, name)],
+        notes=[note, "" if outside else netpaths.external_name_note(index, namespace, name)],
     )
     return result, shown
 

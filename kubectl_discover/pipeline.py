@@ -81,10 +81,16 @@ class ProbeRunner(Protocol):
 
 
 def diagnose_subject(
-    subject: Subject, loaded: Loaded, *, now: datetime, nameserver: str | None = None
+    subject: Subject,
+    loaded: Loaded,
+    *,
+    now: datetime,
+    nameserver: str | None = None,
+    resolved: tuple[str, ...] = (),
 ) -> Diagnosis:
     """The static analysis of ``subject`` (pure). ``nameserver``: the probe's resolv.conf
-    nameserver, the DNS server of ``svc``'s NetworkPolicy path (None: kube-dns)."""
+    nameserver, the DNS server of ``svc``'s NetworkPolicy path (None: kube-dns);
+    ``resolved``: the addresses the probe got for an ExternalName Service's names."""
     index = loaded.index
     if subject.needs is SVC:
         return diagnose.diagnose_service(
@@ -93,7 +99,9 @@ def diagnose_subject(
             subject.name,
             client_namespaces=_client_namespaces(loaded),
             now=now,
-            client=diagnose.PolicyClient(subject.client, subject.probe_namespace, nameserver),
+            client=diagnose.PolicyClient(
+                subject.client, subject.probe_namespace, nameserver, resolved
+            ),
         )
     if subject.needs is INGRESS:
         return diagnose.diagnose_ingress(index, loaded.namespace, subject.name)
@@ -171,10 +179,14 @@ def subject_report(
     diagnosis = diagnose_subject(subject, loaded, now=now)
     run = runner(loaded.snapshot, [diagnosis]) if runner is not None else None
     nameserver = _probe_nameserver(run)
-    if diagnosis.policies and nameserver is not None:
+    resolved = _resolved_target(diagnosis, run)
+    if diagnosis.policies and (nameserver is not None or resolved):
         # The NetworkPolicy DNS hop follows the nameserver the probe pod really uses (a
-        # NodeLocal cache is an address on the node that only an ipBlock matches).
-        diagnosis = diagnose_subject(subject, loaded, now=now, nameserver=nameserver)
+        # NodeLocal cache is an address on the node that only an ipBlock matches), and an
+        # ExternalName's egress the addresses its target resolved to.
+        diagnosis = diagnose_subject(
+            subject, loaded, now=now, nameserver=nameserver, resolved=resolved
+        )
     context: dict[str, Any] = {
         **explain_context(loaded.snapshot),
         "policies_apply_to_probe": subject.probe_is_client,
@@ -213,6 +225,17 @@ def _node_rows(
     """What one probe pod observed, explained: the rows, then one row per DNS path hop."""
     rows = explain(diagnosis, result, **context)
     return rows + tuple(explain_dnspath.rows_for([diagnosis], result.dns_path, probe_node=node))
+
+
+def _resolved_target(diagnosis: Diagnosis, run: ProbeRun | None) -> tuple[str, ...]:
+    """What ``getaddrinfo`` gave in the probe pod for an ExternalName Service's names."""
+    if run is None or diagnosis.kind != "ExternalName":
+        return ()
+    addresses: dict[str, None] = {}
+    for observation in run.result.dns:
+        if observation.libc is not None and not observation.libc.error:
+            addresses.update(dict.fromkeys(observation.libc.addresses))
+    return tuple(addresses)
 
 
 def _probe_nameserver(run: ProbeRun | None) -> str | None:

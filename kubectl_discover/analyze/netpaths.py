@@ -158,11 +158,22 @@ def service_target(
     return netpol.service_target(raw, backends, default_namespace=namespace)
 
 
-def external_target(index: Index, namespace: str, name: str) -> netpol.ExternalTarget | None:
-    """A Service without selector: the addresses of its (hand-made) EndpointSlices, reached
-    through its ClusterIP; None for any other Service or when no slice lists an address."""
+def external_target(
+    index: Index, namespace: str, name: str, resolved: Sequence[str] = ()
+) -> netpol.ExternalTarget | None:
+    """Where the client really connects for a Service policies cannot see as pods: an
+    ExternalName's target at the addresses a probe resolved (``resolved``) on the Service's
+    ports, or a Service without selector at the addresses of its (hand-made) EndpointSlices,
+    reached through its ClusterIP. None otherwise (an ExternalName nobody resolved yet)."""
     view = index.service(namespace, name)
-    if view is None or view.selector or view.external_name:
+    if view is None:
+        return None
+    if view.external_name:
+        declared = tuple(dict.fromkeys((p.port, p.protocol) for p in view.ports if p.port))
+        if not resolved or not declared:
+            return None
+        return netpol.ExternalTarget(tuple(dict.fromkeys(resolved)), declared, view.ref)
+    if view.selector:
         return None
     addresses: dict[str, None] = {}
     ports: dict[tuple[int, str], None] = {}
@@ -187,7 +198,7 @@ def external_name_note(index: Index, namespace: str, name: str) -> str:
     return (
         f"Service {namespace}/{name} is an ExternalName ({view.external_name}): the client "
         "connects to whatever that name resolves to, which only ipBlock rules can match; "
-        "egress to it is not computed"
+        "egress to it is computed once a probe resolved it (and the Service declares a port)"
     )
 
 

@@ -814,10 +814,11 @@ def _live(**fields: Any) -> Any:
         }  # fmt: skip
 
     service = yaml.safe_load(BASE.split("---")[0])
+    services = fields.pop("services", (service,))
     snapshot = Snapshot(
         namespace="shop",
         live=True,
-        services=(service,),
+        services=services,
         pods=(pod("web-1", {"app": "web"}, "10.244.2.11"), pod("client", {}, "10.244.1.10")),
         namespace_labels={"shop": {"team": "front"}, "kube-system": {}},
         **fields,
@@ -1124,5 +1125,66 @@ def test_an_external_name_service_says_why_its_egress_is_not_judged(
     assert (
         "Service shop/pay is an ExternalName (pay.example.com): the client connects to "
         "whatever that name resolves to, which only ipBlock rules can match; egress to it is "
-        "not computed" in doc["facts"]["networkPolicyAssumed"]
+        "computed once a probe resolved it (and the Service declares a port)"
+        in doc["facts"]["networkPolicyAssumed"]
     )
+
+
+def test_an_external_name_resolved_by_the_probe_is_judged_at_those_addresses() -> None:
+    """The probe's getaddrinfo answers for the ExternalName are where the client connects:
+    an ipBlock covering them allows the egress, one that does not leaves it denied."""
+    from kubectl_discover import diagnose
+
+    pay = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "pay", "namespace": "shop"},
+           "spec": {"type": "ExternalName", "externalName": "pay.example.com",
+                    "ports": [{"port": 443}]}}  # fmt: skip
+
+    def egress_rows(block: str) -> list[tuple[str, str, str]]:
+        to_block = netpol(
+            "to-pay",
+            {"podSelector": {}, "policyTypes": ["Egress"],
+             "egress": [{"to": [{"ipBlock": {"cidr": block}}], "ports": [{"port": 443}]}]},
+        )  # fmt: skip
+        index = _live(services=(pay,), networkpolicies=(DENY_EGRESS, to_block))
+        client = diagnose.PolicyClient("pod/client", resolved=("198.51.100.7",))
+        diagnosis = diagnose.diagnose_service(index, "shop", "pay", client=client)
+        return [
+            (p.destination, f"{p.protocol}/{p.port}", p.outcome)
+            for p in diagnosis.policies
+            if (p.hop, p.direction) == ("external", "egress")
+        ]
+
+    assert egress_rows("198.51.100.0/24") == [
+        ("external address 198.51.100.7", "TCP/443", "allowed")
+    ]
+    assert egress_rows("203.0.113.0/24") == [("external address 198.51.100.7", "TCP/443", "denied")]
+
+
+def test_the_probe_s_getaddrinfo_answers_are_an_external_name_s_addresses() -> None:
+    from kubectl_discover.analyze.model import Diagnosis
+    from kubectl_discover.pipeline import ProbeRun, _resolved_target
+    from kubectl_discover.probe.observations import ProbeResult
+
+    result = ProbeResult.from_json(
+        {
+            "dns": [
+                {"key": "dns:0", "name": "pay", "libc": {"addresses": ["198.51.100.7"]}},
+                {
+                    "key": "dns:1",
+                    "name": "pay.shop",
+                    "libc": {"addresses": ["198.51.100.7", "198.51.100.8"]},
+                },
+                {
+                    "key": "dns:2",
+                    "name": "pay.other",
+                    "libc": {"addresses": [], "error": "NXDOMAIN"},
+                },
+            ]
+        }
+    )
+    run = ProbeRun(result, {})
+    external = Diagnosis("Service", "shop", "pay", "ExternalName", ())
+    assert _resolved_target(external, run) == ("198.51.100.7", "198.51.100.8")
+    cluster_ip = Diagnosis("Service", "shop", "web", "ClusterIP", ())
+    assert _resolved_target(cluster_ip, run) == ()
+    assert _resolved_target(external, None) == ()
