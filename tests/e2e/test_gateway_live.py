@@ -76,7 +76,13 @@ def served(cluster: Cluster) -> bool:
 
 def remove_crds(cluster: Cluster, names: tuple[str, ...]) -> None:
     cluster.kubectl("delete", "crd", *names, "--ignore-not-found", "--wait=true", timeout=120)
-    cluster.wait_for("the Gateway API CRDs to be gone", lambda: not served(cluster), timeout=60)
+    # Every CRD of the group, not only gateways: a CRD still being deleted refuses the next
+    # test's create ("object is being deleted: ... already exists").
+    cluster.wait_for(
+        "the Gateway API CRDs to be gone",
+        lambda: not crds_present(cluster) and not served(cluster),
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -85,6 +91,11 @@ def gateway_api(cluster: Cluster) -> Iterator[str]:
     for one test and removed afterwards; yields the name of a GatewayClass created for it."""
     crds = standard_crds()
     cls = f"kd-e2e-{uuid.uuid4().hex[:6]}"
+    cluster.wait_for(
+        "an earlier test's Gateway API CRDs to be gone",
+        lambda: not crds_present(cluster),
+        timeout=120,
+    )
     try:
         # create, not apply: the HTTPRoute CRD is larger than kubectl's last-applied annotation
         cluster.kubectl("create", "-f", "-", input=crds.text, timeout=120)
